@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The local AWS sandbox (MiniStack, pinned), installed into the project's own virtualenv and
+# listening on a free loopback port only.
+#
+#   scripts/sandbox.sh bootstrap        install MiniStack into .venv (idempotent)
+#   scripts/sandbox.sh run CMD [ARG..]  start a sandbox, run CMD with TRDR_ENDPOINT_URL set, stop it
+#   scripts/sandbox.sh serve            start one in the foreground for manual use; Ctrl-C stops it
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VENV="$ROOT/.venv"
+MINISTACK_VERSION=1.5.33
+
+die() { echo "sandbox: error: $*" >&2; exit 1; }
+
+bootstrap() {
+  command -v python3 >/dev/null || die "python3 (3.10 or newer) is required: install it (Debian: apt-get install python3 python3-venv)."
+  if [ -x "$VENV/bin/ministack" ] && "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('ministack') != '$MINISTACK_VERSION')" 2>/dev/null; then
+    return
+  fi
+  echo "sandbox: installing ministack==$MINISTACK_VERSION into .venv" >&2
+  python3 -m venv "$VENV" || die "could not create a virtualenv: install python3-venv (Debian: apt-get install python3-venv)."
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION" \
+    || die "pip could not install ministack==$MINISTACK_VERSION (is PyPI reachable?)."
+}
+
+free_port() {
+  "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+PID=""
+start() {
+  bootstrap
+  PORT=${TRDR_SANDBOX_PORT:-$(free_port)}
+  mkdir -p "$ROOT/target/sandbox"
+  LOG="$ROOT/target/sandbox/ministack-$PORT.log"
+  DATA=$(mktemp -d "$ROOT/target/sandbox/data-$PORT.XXXX")
+  # Its own session, so stopping it stops everything it started.
+  BIND_HOST=127.0.0.1 MINISTACK_HOST=127.0.0.1 GATEWAY_PORT="$PORT" S3_DATA_DIR="$DATA" TMPDIR="$DATA" \
+    LOG_LEVEL=WARNING setsid "$VENV/bin/ministack" >"$LOG" 2>&1 < /dev/null &
+  PID=$!
+  trap stop EXIT INT TERM
+  export TRDR_ENDPOINT_URL="http://127.0.0.1:$PORT"
+  for _ in $(seq 1 150); do
+    if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('$TRDR_ENDPOINT_URL/_ministack/health', timeout=1)" 2>/dev/null; then
+      echo "sandbox: MiniStack $MINISTACK_VERSION ready at $TRDR_ENDPOINT_URL (log: ${LOG#$ROOT/})" >&2
+      return
+    fi
+    kill -0 "$PID" 2>/dev/null || { cat "$LOG" >&2; die "MiniStack exited during start-up (log above)."; }
+    sleep 0.2
+  done
+  die "MiniStack did not answer on $TRDR_ENDPOINT_URL within 30 s (log: $LOG)."
+}
+
+stop() {
+  trap - EXIT INT TERM
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+    kill -TERM -- "-$PID" 2>/dev/null || kill -TERM "$PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+    echo "sandbox: stopped" >&2
+  fi
+  [ -n "${DATA:-}" ] && rm -rf "$DATA"
+  PID=""
+}
+
+case "${1:-}" in
+  bootstrap) bootstrap ;;
+  run)
+    shift
+    [ $# -gt 0 ] || die "usage: scripts/sandbox.sh run CMD [ARG...]"
+    start
+    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+    set +e
+    "$@"
+    rc=$?
+    set -e
+    stop
+    exit $rc
+    ;;
+  serve)
+    start
+    cat >&2 <<MSG
+sandbox: endpoint $TRDR_ENDPOINT_URL — in another shell:
+  export TRDR_ENDPOINT_URL=$TRDR_ENDPOINT_URL AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+Ctrl-C stops the sandbox.
+MSG
+    wait "$PID"
+    ;;
+  *) die "usage: scripts/sandbox.sh bootstrap | run CMD [ARG...] | serve" ;;
+esac

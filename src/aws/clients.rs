@@ -1,0 +1,102 @@
+//! AWS clients, built once per region from the provider configuration and shared by every
+//! resource. One credentials provider (and its cache) serves all regions.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_types::sdk_config::SharedCredentialsProvider;
+
+use crate::provider::config::ProviderConfig;
+
+/// The clients of one region.
+#[derive(Clone, Debug)]
+pub struct RegionClients {
+    pub region: String,
+    pub rds: aws_sdk_rds::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sfn: aws_sdk_sfn::Client,
+}
+
+impl RegionClients {
+    fn new(base: &SdkConfig, region: &str, path_style: bool) -> Self {
+        let conf = base
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        let s3 = aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(path_style)
+            .build();
+        RegionClients {
+            region: region.to_string(),
+            rds: aws_sdk_rds::Client::new(&conf),
+            route53: aws_sdk_route53::Client::new(&conf),
+            dynamodb: aws_sdk_dynamodb::Client::new(&conf),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            sfn: aws_sdk_sfn::Client::new(&conf),
+        }
+    }
+}
+
+/// Every region's clients; the two configured regions are built up front, others on first use.
+pub struct Clients {
+    base: SdkConfig,
+    path_style: bool,
+    by_region: Mutex<HashMap<String, Arc<RegionClients>>>,
+}
+
+impl Clients {
+    pub async fn new(config: &ProviderConfig) -> Self {
+        let retry = RetryConfig::standard()
+            .with_max_attempts(config.max_retries)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(10));
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(60))
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(config.primary_region.clone()))
+            .retry_config(retry)
+            .timeout_config(timeouts);
+        if let Some(profile) = &config.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &config.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let mut base = loader.load().await;
+        if let Some(role) = &config.assume_role {
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
+                .session_name(role.session_name.clone());
+            if let Some(id) = &role.external_id {
+                builder = builder.external_id(id.clone());
+            }
+            let provider = builder.configure(&base).build().await;
+            base = base
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
+        let clients = Clients {
+            base,
+            path_style: config.endpoint_url.is_some(),
+            by_region: Mutex::new(HashMap::new()),
+        };
+        clients.region(&config.primary_region);
+        clients.region(&config.secondary_region);
+        clients
+    }
+
+    pub fn region(&self, region: &str) -> Arc<RegionClients> {
+        let mut map = self.by_region.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(region.to_string())
+            .or_insert_with(|| Arc::new(RegionClients::new(&self.base, region, self.path_style)))
+            .clone()
+    }
+}

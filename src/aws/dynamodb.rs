@@ -1,0 +1,238 @@
+//! Thin DynamoDB operations for the session table and its cross-region replica.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, CreateReplicationGroupMemberAction,
+    DeleteReplicationGroupMemberAction, KeySchemaElement, KeyType,
+    PointInTimeRecoverySpecification, ReplicationGroupUpdate, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TableDescription, TableStatus, Tag,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::errors::{AwsError, AwsResultExt, ErrorKind, OptionalExt};
+use crate::tags::Tags;
+use crate::waiter::{self, Backoff, Poll, WaitError};
+
+pub async fn describe(c: &Client, table: &str) -> Result<Option<TableDescription>, AwsError> {
+    Ok(c.describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .aws("DescribeTable")
+        .found()?
+        .and_then(|o| o.table))
+}
+
+pub fn hash_key(t: &TableDescription) -> Option<&str> {
+    t.key_schema()
+        .iter()
+        .find(|k| k.key_type() == &KeyType::Hash)
+        .map(|k| k.attribute_name())
+}
+
+/// The status of the replica in `region` as the table in another region reports it.
+pub fn replica_status(t: &TableDescription, region: &str) -> Option<String> {
+    t.replicas()
+        .iter()
+        .find(|r| r.region_name() == Some(region))
+        .map(|r| {
+            r.replica_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|| "UNKNOWN".into())
+        })
+}
+
+/// On-demand, streams with new and old images. Adopts an existing table of the same name.
+pub async fn create(c: &Client, table: &str, key: &str, tags: &Tags) -> Result<(), AwsError> {
+    if describe(c, table).await?.is_some() {
+        tracing::info!(table, "adopting existing table");
+        return Ok(());
+    }
+    let build = |e: aws_sdk_dynamodb::error::BuildError| {
+        AwsError::synthetic_detail("CreateTable", &e.to_string())
+    };
+    let res = c
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(key)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(build)?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(key)
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(build)?,
+        )
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .map_err(build)?,
+        )
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .aws("CreateTable");
+    match res {
+        Err(e) if e.is(ErrorKind::AlreadyExists) || e.code == "ResourceInUseException" => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+fn to_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
+pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+    c.tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .aws("TagResource")?;
+    Ok(())
+}
+
+pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
+    let out = c
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .aws("ListTagsOfResource")?;
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+pub async fn wait_active(
+    c: &Client,
+    table: &str,
+    timeout: Duration,
+) -> Result<TableDescription, WaitError> {
+    waiter::wait_for(
+        &format!("table {table} ACTIVE"),
+        timeout,
+        Backoff::default(),
+        || async {
+            Ok(match describe(c, table).await? {
+                Some(t) if t.table_status() == Some(&TableStatus::Active) => Poll::Ready(t),
+                Some(t) => Poll::Pending(format!("{:?}", t.table_status())),
+                None => Poll::Pending("not found yet".into()),
+            })
+        },
+    )
+    .await
+}
+
+pub async fn pitr_enabled(c: &Client, table: &str) -> Result<bool, AwsError> {
+    let out = c
+        .describe_continuous_backups()
+        .table_name(table)
+        .send()
+        .await
+        .aws("DescribeContinuousBackups")?;
+    Ok(out
+        .continuous_backups_description()
+        .and_then(|d| d.point_in_time_recovery_description())
+        .and_then(|p| p.point_in_time_recovery_status())
+        .is_some_and(|s| s.as_str() == "ENABLED"))
+}
+
+pub async fn enable_pitr(c: &Client, table: &str) -> Result<(), AwsError> {
+    c.update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(
+            PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(true)
+                .build()
+                .map_err(|e| {
+                    AwsError::synthetic_detail("UpdateContinuousBackups", &e.to_string())
+                })?,
+        )
+        .send()
+        .await
+        .aws("UpdateContinuousBackups")?;
+    Ok(())
+}
+
+/// Adds a replica in `region` to the table owned by `primary` (no-op when it exists).
+pub async fn add_replica(primary: &Client, table: &str, region: &str) -> Result<(), AwsError> {
+    let desc = describe(primary, table).await?;
+    if desc
+        .as_ref()
+        .and_then(|t| replica_status(t, region))
+        .is_some()
+    {
+        return Ok(());
+    }
+    primary
+        .update_table()
+        .table_name(table)
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .create(
+                    CreateReplicationGroupMemberAction::builder()
+                        .region_name(region)
+                        .build()
+                        .map_err(|e| AwsError::synthetic_detail("UpdateTable", &e.to_string()))?,
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .aws("UpdateTable")?;
+    Ok(())
+}
+
+pub async fn remove_replica(primary: &Client, table: &str, region: &str) -> Result<(), AwsError> {
+    let Some(desc) = describe(primary, table).await? else {
+        return Ok(());
+    };
+    if replica_status(&desc, region).is_none() {
+        return Ok(());
+    }
+    let res = primary
+        .update_table()
+        .table_name(table)
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .delete(
+                    DeleteReplicationGroupMemberAction::builder()
+                        .region_name(region)
+                        .build()
+                        .map_err(|e| AwsError::synthetic_detail("UpdateTable", &e.to_string()))?,
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .aws("UpdateTable");
+    match res {
+        // Another run removed it between our look and our call.
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+pub async fn delete(c: &Client, table: &str) -> Result<(), AwsError> {
+    c.delete_table()
+        .table_name(table)
+        .send()
+        .await
+        .aws("DeleteTable")
+        .found()?;
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! AWS errors, classified by the service's error code (never by message text), and turned into
+//! diagnostics that say what failed, why, and what to do.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::framework::{Diagnostics, Path};
+
+/// What callers branch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    AlreadyExists,
+    /// Still throttled after every retry.
+    Throttled,
+    AccessDenied,
+    InvalidInput,
+    /// The object is busy or in a state that forbids the call; usually resolves by waiting.
+    Conflict,
+    /// No answer from the endpoint (connection refused, timeout).
+    Transport,
+    Other,
+}
+
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{operation}: {code}: {message}")]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub code: String,
+    pub message: String,
+    pub kind: ErrorKind,
+}
+
+pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
+    const THROTTLED: &[&str] = &[
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "SlowDown",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "ProvisionedThroughputExceededException",
+        "PriorRequestNotComplete",
+    ];
+    const DENIED: &[&str] = &[
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+    ];
+    const EXISTS: &[&str] = &[
+        "BucketAlreadyOwnedByYou",
+        "TableAlreadyExistsException",
+        "StateMachineAlreadyExists",
+        "HealthCheckAlreadyExists",
+        "DBClusterAlreadyExistsFault",
+        "DBInstanceAlreadyExists",
+        "GlobalClusterAlreadyExistsFault",
+    ];
+    const INVALID: &[&str] = &[
+        "ValidationException",
+        "ValidationError",
+        "InvalidParameterValue",
+        "InvalidParameterCombination",
+        "InvalidParameterValueException",
+        "InvalidArgument",
+        "InvalidRequest",
+        "MalformedXML",
+        "InvalidInput",
+        "InvalidDefinition",
+        "InvalidArn",
+        "InvalidBucketName",
+        "BucketAlreadyExists",
+    ];
+    const CONFLICT: &[&str] = &[
+        "ResourceInUseException",
+        "OperationAborted",
+        "BucketNotEmpty",
+        "InvalidDBClusterStateFault",
+        "InvalidDBInstanceState",
+        "InvalidGlobalClusterStateFault",
+        "ConcurrentModification",
+        "ConflictException",
+        "LimitExceededException",
+    ];
+    if THROTTLED.contains(&code) || http_status == Some(429) {
+        ErrorKind::Throttled
+    } else if DENIED.contains(&code) {
+        ErrorKind::AccessDenied
+    } else if EXISTS.contains(&code) {
+        ErrorKind::AlreadyExists
+    } else if code.starts_with("NoSuch")
+        || code.contains("NotFound")
+        || code == "StateMachineDoesNotExist"
+        || code == "ExecutionDoesNotExist"
+        || (code.is_empty() && http_status == Some(404))
+    {
+        ErrorKind::NotFound
+    } else if INVALID.contains(&code) {
+        ErrorKind::InvalidInput
+    } else if CONFLICT.contains(&code) {
+        ErrorKind::Conflict
+    } else {
+        ErrorKind::Other
+    }
+}
+
+impl AwsError {
+    pub fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        match err.code() {
+            Some(code) => AwsError {
+                operation,
+                code: code.to_string(),
+                message: err.message().unwrap_or_default().to_string(),
+                kind: classify(code, status),
+            },
+            None => {
+                let kind = match &err {
+                    SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                        ErrorKind::Transport
+                    }
+                    _ => classify("", status),
+                };
+                AwsError {
+                    operation,
+                    code: status
+                        .map(|s| format!("HTTP {s}"))
+                        .unwrap_or_else(|| "no response".into()),
+                    message: DisplayErrorContext(&err).to_string(),
+                    kind,
+                }
+            }
+        }
+    }
+
+    /// For tests and for conditions we detect ourselves.
+    pub fn synthetic(operation: &'static str, code: &str) -> Self {
+        AwsError {
+            operation,
+            code: code.to_string(),
+            message: String::new(),
+            kind: classify(code, None),
+        }
+    }
+
+    /// A request we could not even build (a provider bug or an impossible input).
+    pub fn synthetic_detail(operation: &'static str, message: &str) -> Self {
+        AwsError {
+            operation,
+            code: "InvalidRequest".into(),
+            message: message.to_string(),
+            kind: ErrorKind::InvalidInput,
+        }
+    }
+
+    pub fn is(&self, kind: ErrorKind) -> bool {
+        self.kind == kind
+    }
+
+    /// Appends this error as a diagnostic, about `path` when an attribute is at fault.
+    pub fn report(&self, diags: &mut Diagnostics, path: Option<Path>, doing: &str) {
+        let hint = match self.kind {
+            ErrorKind::AccessDenied => format!(
+                "The credentials in use may not call {}. Check the provider's profile / assume_role and the role's policy.",
+                self.operation
+            ),
+            ErrorKind::Throttled => "AWS kept throttling after every retry; raise the provider's max_retries or run with less parallelism (-parallelism).".to_string(),
+            ErrorKind::Transport => "No answer from the AWS endpoint. Check endpoint_url / TRDR_ENDPOINT_URL and the network.".to_string(),
+            ErrorKind::Conflict => "The object is busy; running the same command again continues once it settles.".to_string(),
+            _ => String::new(),
+        };
+        let detail = if hint.is_empty() {
+            format!("{}: {} {}", self.operation, self.code, self.message)
+        } else {
+            format!(
+                "{}: {} {}\n\n{hint}",
+                self.operation, self.code, self.message
+            )
+        };
+        diags.error(path, format!("Failed to {doing}"), detail);
+    }
+}
+
+/// `.aws("Operation")?` on an SDK call's result.
+pub trait AwsResultExt<T> {
+    fn aws(self, operation: &'static str) -> Result<T, AwsError>;
+}
+
+impl<T, E> AwsResultExt<T> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    fn aws(self, operation: &'static str) -> Result<T, AwsError> {
+        self.map_err(|e| AwsError::from_sdk(operation, e))
+    }
+}
+
+/// Treats "not found" as absence.
+pub trait OptionalExt<T> {
+    fn found(self) -> Result<Option<T>, AwsError>;
+}
+
+impl<T> OptionalExt<T> for Result<T, AwsError> {
+    fn found(self) -> Result<Option<T>, AwsError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_is_by_code() {
+        assert_eq!(classify("NoSuchBucket", Some(404)), ErrorKind::NotFound);
+        assert_eq!(
+            classify("ResourceNotFoundException", None),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            classify("DBClusterNotFoundFault", None),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            classify("ReplicationConfigurationNotFoundError", None),
+            ErrorKind::NotFound
+        );
+        assert_eq!(classify("", Some(404)), ErrorKind::NotFound);
+        assert_eq!(classify("SlowDown", Some(503)), ErrorKind::Throttled);
+        assert_eq!(classify("", Some(429)), ErrorKind::Throttled);
+        assert_eq!(
+            classify("BucketAlreadyOwnedByYou", None),
+            ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            classify("InvalidDBClusterStateFault", None),
+            ErrorKind::Conflict
+        );
+        assert_eq!(classify("AccessDenied", Some(403)), ErrorKind::AccessDenied);
+        assert_eq!(classify("Whatever", Some(500)), ErrorKind::Other);
+    }
+
+    #[test]
+    fn report_names_the_attribute() {
+        let mut d = Diagnostics::default();
+        AwsError::synthetic("PutBucketReplication", "AccessDenied").report(
+            &mut d,
+            Some(Path::attr("replication_role_arn")),
+            "configure replication",
+        );
+        let diag = &d.0[0];
+        assert_eq!(
+            diag.path.as_ref().unwrap().to_string(),
+            "replication_role_arn"
+        );
+        assert!(diag.detail.contains("PutBucketReplication"));
+    }
+}

@@ -1,0 +1,7 @@
+//! Everything that talks to AWS: shared clients, error classification, and thin per-service
+//! operations the resources compose.
+
+pub mod clients;
+pub mod dynamodb;
+pub mod errors;
+pub mod s3;

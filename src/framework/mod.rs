@@ -1,0 +1,14 @@
+//! The provider's own plugin framework: values, schemas, diagnostics, the generic planner and the
+//! resource contract. Nothing here knows the wire protocol or AWS.
+
+pub mod diag;
+pub mod plan;
+pub mod resource;
+pub mod schema;
+pub mod validate;
+pub mod value;
+
+pub use diag::{Diagnostics, Path};
+pub use resource::{PlanOutcome, ResourceType};
+pub use schema::{Attribute, Block, Schema, Type};
+pub use value::Value;

@@ -1,0 +1,55 @@
+//! The contract between a composite resource and the rest of the provider. Implementations see
+//! only our own value, schema and diagnostic types; `protocol::tf6` adapts them to the wire.
+
+use async_trait::async_trait;
+
+use super::diag::{Diagnostics, Path};
+use super::schema::Schema;
+use super::value::Value;
+
+/// What a resource may add to the generic plan.
+pub struct PlanOutcome {
+    pub state: Value,
+    pub requires_replace: Vec<Path>,
+}
+
+#[async_trait]
+pub trait ResourceType: Send + Sync + 'static {
+    /// The type name without the provider prefix, e.g. `regional_stack`.
+    fn name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks that need neither AWS nor the provider configuration. Values may be unknown here;
+    /// validators skip what they cannot see yet.
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+
+    /// Refines the generic plan (`planned`, with `prior` set when updating): fills in values the
+    /// provider can derive at plan time, marks values that will change as unknown, and reports
+    /// plan-time errors that need the provider configuration. Must not call AWS.
+    fn plan(
+        &self,
+        planned: &mut PlanOutcome,
+        prior: Option<&Value>,
+        config: &Value,
+        diags: &mut Diagnostics,
+    );
+
+    /// Creates the resource. On failure returns what exists so far (Terraform records it), or
+    /// `None` when nothing was created.
+    async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value>;
+
+    /// Reads the live object. `None` means it no longer exists.
+    async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
+
+    async fn update(
+        &self,
+        prior: &Value,
+        planned: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
+
+    async fn delete(&self, prior: &Value, diags: &mut Diagnostics);
+
+    async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value>;
+}

@@ -1,0 +1,43 @@
+//! trdr: a Terraform/OpenTofu provider for a two-region AWS disaster-recovery topology.
+//!
+//! Layout:
+//! - [`framework`]: our plugin framework — values, schemas, diagnostics, the generic planner and
+//!   the [`framework::ResourceType`] contract. Knows neither the wire nor AWS.
+//! - [`protocol`]: plugin protocol 6 through the `tf-provider` crate; the only code that knows it.
+//! - [`provider`]: the `provider "trdr"` block and the context resources read it from.
+//! - [`aws`]: shared per-region clients, error classification, thin per-service operations.
+//! - Shared machinery of every composite resource: [`waiter`] (backoff polling bounded by
+//!   [`timeouts`]), [`steps`] (ordered, parallel, resumable steps across regions), [`naming`],
+//!   [`tags`].
+//! - [`resources`]: one module per composite resource.
+
+pub mod aws;
+pub mod docs;
+pub mod framework;
+pub mod naming;
+pub mod protocol;
+pub mod provider;
+pub mod resources;
+pub mod steps;
+pub mod tags;
+pub mod timeouts;
+pub mod waiter;
+
+use std::sync::Arc;
+
+/// The provider's registry address.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/trdr-dev/trdr";
+
+/// Every resource type, sharing one provider context.
+pub fn resources(ctx: &Arc<provider::ProviderContext>) -> Vec<Arc<dyn framework::ResourceType>> {
+    vec![Arc::new(resources::regional_stack::RegionalStack::new(
+        ctx.clone(),
+    ))]
+}
+
+/// Serves the provider over plugin protocol 6 until Terraform shuts it down.
+pub async fn serve() -> anyhow::Result<()> {
+    let ctx = Arc::new(provider::ProviderContext::default());
+    let p = protocol::tf6::Tf6Provider::new(ctx.clone(), resources(&ctx));
+    tf_provider::serve("trdr", p).await
+}

@@ -1,0 +1,189 @@
+//! Deterministic physical names. Everything is derived from `name` + `environment_suffix`
+//! (+ region), so a repeated create after a crash finds and adopts what the first one made.
+
+use crate::framework::{Diagnostics, Path, Value};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Naming {
+    pub name: String,
+    pub suffix: String,
+}
+
+/// Longest `name` and `environment_suffix` we accept; the derived names are checked separately
+/// against each AWS limit.
+pub const MAX_NAME_LEN: usize = 32;
+pub const MAX_SUFFIX_LEN: usize = 24;
+
+impl Naming {
+    pub fn new(name: &str, suffix: &str) -> Self {
+        Naming {
+            name: name.to_string(),
+            suffix: suffix.to_string(),
+        }
+    }
+
+    /// From a resource's configuration or state, when both parts are known.
+    pub fn from_value(v: &Value) -> Option<Self> {
+        Some(Self::new(
+            v.get("name").as_str()?,
+            v.get("environment_suffix").as_str()?,
+        ))
+    }
+
+    pub fn bucket(&self, purpose: &str, region: &str) -> String {
+        format!("{}-{purpose}-{region}-{}", self.name, self.suffix)
+    }
+
+    pub fn session_table(&self) -> String {
+        format!("{}-sessions-{}", self.name, self.suffix)
+    }
+
+    pub fn global_cluster(&self) -> String {
+        format!("{}-global-{}", self.name, self.suffix)
+    }
+
+    pub fn regional_cluster(&self, region: &str) -> String {
+        format!("{}-{region}-{}", self.name, self.suffix)
+    }
+
+    pub fn state_machine(&self, region: &str) -> String {
+        format!("{}-failover-{region}-{}", self.name, self.suffix)
+    }
+
+    /// The replication rule a stack in `region` owns on a bucket.
+    pub fn replication_rule(&self, to_region: &str) -> String {
+        format!("trdr-{}-to-{to_region}", self.name)
+    }
+}
+
+/// `name`, `environment_suffix` and bucket purposes: lowercase letters, digits and single
+/// hyphens, starting with a letter, so every name derived from them is legal everywhere.
+pub fn check_name_part(diags: &mut Diagnostics, path: &Path, v: &Value, max: usize) {
+    let Some(s) = v.as_str() else { return };
+    let problem = if s.is_empty() {
+        Some("must not be empty".to_string())
+    } else if s.len() > max {
+        Some(format!(
+            "is {} characters long; at most {max} are allowed",
+            s.len()
+        ))
+    } else if !s
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        Some("may contain only lowercase letters, digits and hyphens".to_string())
+    } else if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        Some("must start with a lowercase letter".to_string())
+    } else if s.ends_with('-') || s.contains("--") {
+        Some("must not end with a hyphen or contain two hyphens in a row".to_string())
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        diags.attr_error(
+            path,
+            format!("{s:?} {p}, because it becomes part of AWS resource names."),
+        );
+    }
+}
+
+/// S3's bucket naming rules (general purpose buckets).
+pub fn bucket_name_problem(name: &str) -> Option<String> {
+    if name.len() < 3 || name.len() > 63 {
+        return Some(format!(
+            "bucket name {name:?} would be {} characters long; S3 allows 3 to 63",
+            name.len()
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        return Some(format!(
+            "bucket name {name:?} has characters S3 does not allow"
+        ));
+    }
+    let first_last_ok =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !first_last_ok(name.chars().next()) || !first_last_ok(name.chars().last()) {
+        return Some(format!(
+            "bucket name {name:?} must begin and end with a letter or digit"
+        ));
+    }
+    if name.starts_with("xn--")
+        || name.starts_with("sthree-")
+        || name.ends_with("-s3alias")
+        || name.ends_with("--ol-s3")
+    {
+        return Some(format!(
+            "bucket name {name:?} uses a prefix or suffix S3 reserves"
+        ));
+    }
+    None
+}
+
+/// DynamoDB table names: 3 to 255 of `[a-zA-Z0-9_.-]`.
+pub fn table_name_problem(name: &str) -> Option<String> {
+    if name.len() < 3 || name.len() > 255 {
+        return Some(format!(
+            "table name {name:?} must be 3 to 255 characters long"
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Some(format!(
+            "table name {name:?} has characters DynamoDB does not allow"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_deterministic_and_carry_the_suffix() {
+        let n = Naming::new("trading", "dev");
+        assert_eq!(n.global_cluster(), "trading-global-dev");
+        assert_eq!(n.regional_cluster("us-east-1"), "trading-us-east-1-dev");
+        assert_eq!(
+            n.bucket("config", "us-east-1"),
+            "trading-config-us-east-1-dev"
+        );
+        assert_eq!(n.session_table(), "trading-sessions-dev");
+        assert_eq!(
+            n.state_machine("us-east-2"),
+            "trading-failover-us-east-2-dev"
+        );
+    }
+
+    #[test]
+    fn name_parts_are_checked() {
+        for bad in ["", "Trading", "1abc", "a_b", "a-", "a--b", &"x".repeat(40)] {
+            let mut d = Diagnostics::default();
+            check_name_part(&mut d, &Path::attr("name"), &Value::from(bad), MAX_NAME_LEN);
+            assert!(d.has_errors(), "{bad:?} accepted");
+        }
+        let mut d = Diagnostics::default();
+        check_name_part(
+            &mut d,
+            &Path::attr("name"),
+            &Value::from("trading-2"),
+            MAX_NAME_LEN,
+        );
+        assert!(!d.has_errors());
+    }
+
+    #[test]
+    fn bucket_rules() {
+        assert!(bucket_name_problem("trading-config-us-east-1-dev").is_none());
+        assert!(bucket_name_problem(&format!("{}-config-us-east-1-dev", "a".repeat(50))).is_some());
+        assert!(bucket_name_problem("Upper-case").is_some());
+        assert!(bucket_name_problem("xn--abc").is_some());
+        assert!(table_name_problem("trading-sessions-dev").is_none());
+        assert!(table_name_problem("a b").is_some());
+    }
+}

@@ -1,0 +1,3 @@
+//! The wire protocol. Only `tf6` knows the protocol crate.
+
+pub mod tf6;

@@ -1,0 +1,409 @@
+//! Adapter from our framework to plugin protocol 6 through the `tf-provider` crate. This is the
+//! only module that knows that crate; replacing the protocol layer means replacing this file.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use tf_provider::schema as tfs;
+use tf_provider::{AttributePath, AttributePathStep, DynamicResource};
+
+use crate::framework::diag::{Severity, Step};
+use crate::framework::schema::{Mode, Nesting};
+use crate::framework::{plan, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value};
+use crate::provider::config::{self, ProviderConfig};
+use crate::provider::{Configured, ProviderContext};
+
+pub struct Tf6Provider {
+    ctx: Arc<ProviderContext>,
+    resources: Vec<Arc<dyn ResourceType>>,
+}
+
+impl Tf6Provider {
+    pub fn new(ctx: Arc<ProviderContext>, resources: Vec<Arc<dyn ResourceType>>) -> Self {
+        Tf6Provider { ctx, resources }
+    }
+}
+
+/// Runs one provider call, turning a panic into an error diagnostic instead of a crashed plugin.
+async fn guarded<T>(
+    diags: &mut tf_provider::Diagnostics,
+    what: &str,
+    f: impl Future<Output = (Option<T>, Diagnostics)>,
+) -> Option<T> {
+    match AssertUnwindSafe(f).catch_unwind().await {
+        Ok((out, ours)) => {
+            push(diags, ours);
+            out
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(call = what, panic = %msg, "provider bug: panic caught");
+            diags.root_error(
+                format!("Internal error in the trdr provider during {what}"),
+                format!("{msg}\n\nPlease report this as a bug. No further changes were made by this call."),
+            );
+            None
+        }
+    }
+}
+
+fn push(into: &mut tf_provider::Diagnostics, from: Diagnostics) {
+    for d in from.0 {
+        let diag = tf_provider::Diagnostic {
+            summary: d.summary.into(),
+            detail: d.detail.into(),
+            attribute: d.path.map(to_tf_path).unwrap_or_default(),
+        };
+        match d.severity {
+            Severity::Error => into.add_error(diag),
+            Severity::Warning => into.add_warning(diag),
+        }
+    }
+}
+
+fn to_tf_path(p: Path) -> AttributePath {
+    AttributePath {
+        steps: p
+            .0
+            .into_iter()
+            .map(|s| match s {
+                Step::Attr(a) => AttributePathStep::Attribute(Cow::Owned(a)),
+                Step::Index(i) => AttributePathStep::Index(i as i64),
+                Step::Key(k) => AttributePathStep::Key(Cow::Owned(k)),
+            })
+            .collect(),
+    }
+}
+
+fn to_tf_type(t: &Type) -> tfs::AttributeType {
+    match t {
+        Type::String => tfs::AttributeType::String,
+        Type::Number => tfs::AttributeType::Number,
+        Type::Bool => tfs::AttributeType::Bool,
+        Type::List(i) => tfs::AttributeType::List(Box::new(to_tf_type(i))),
+        Type::Set(i) => tfs::AttributeType::Set(Box::new(to_tf_type(i))),
+        Type::Map(i) => tfs::AttributeType::Map(Box::new(to_tf_type(i))),
+        Type::Object(attrs) => tfs::AttributeType::Object(
+            attrs
+                .iter()
+                .map(|(n, t)| (n.clone(), to_tf_type(t)))
+                .collect(),
+        ),
+    }
+}
+
+fn to_tf_block(b: &crate::framework::Block) -> tfs::Block {
+    tfs::Block {
+        version: 0,
+        description: tfs::Description::markdown(&b.description),
+        deprecated: false,
+        attributes: b
+            .attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.name.to_string(),
+                    tfs::Attribute {
+                        attr_type: to_tf_type(&a.ty),
+                        description: tfs::Description::markdown(&a.description),
+                        constraint: match a.mode {
+                            Mode::Required => tfs::AttributeConstraint::Required,
+                            Mode::Optional => tfs::AttributeConstraint::Optional,
+                            Mode::OptionalComputed => tfs::AttributeConstraint::OptionalComputed,
+                            Mode::Computed => tfs::AttributeConstraint::Computed,
+                        },
+                        sensitive: a.sensitive,
+                        deprecated: false,
+                    },
+                )
+            })
+            .collect(),
+        blocks: b
+            .blocks
+            .iter()
+            .map(|nb| {
+                let inner = to_tf_block(&nb.block);
+                let nested = match nb.nesting {
+                    Nesting::Single => tfs::NestedBlock::Single(inner),
+                    Nesting::List {
+                        min_items: 0,
+                        max_items: 1,
+                    } => tfs::NestedBlock::Optional(inner),
+                    Nesting::List { .. } => tfs::NestedBlock::List(inner),
+                };
+                (nb.name.to_string(), nested)
+            })
+            .collect(),
+    }
+}
+
+pub fn to_tf_schema(s: &Schema) -> tfs::Schema {
+    tfs::Schema {
+        version: s.version,
+        block: to_tf_block(&s.block),
+    }
+}
+
+#[async_trait]
+impl tf_provider::Provider for Tf6Provider {
+    type Config<'a> = Value;
+    type MetaState<'a> = Value;
+
+    fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
+        Some(to_tf_schema(&config::schema()))
+    }
+
+    async fn validate<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+    ) -> Option<()> {
+        guarded(diags, "provider validation", async {
+            let mut d = Diagnostics::default();
+            config::validate(&config, &mut d);
+            (Some(()), d)
+        })
+        .await
+    }
+
+    async fn configure<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        terraform_version: String,
+        config: Value,
+    ) -> Option<()> {
+        guarded(diags, "provider configuration", async {
+            let mut d = Diagnostics::default();
+            if !config.is_wholly_known() {
+                // Terraform configures again once the values are known (e.g. during apply).
+                return (Some(()), d);
+            }
+            let Some(cfg) = ProviderConfig::from_value(&config, &mut d) else {
+                return (Some(()), d);
+            };
+            tracing::info!(
+                terraform_version,
+                primary = %cfg.primary_region,
+                secondary = %cfg.secondary_region,
+                sandbox = cfg.endpoint_url.is_some(),
+                "provider configured"
+            );
+            let clients = crate::aws::clients::Clients::new(&cfg).await;
+            self.ctx.set(Configured {
+                config: cfg,
+                clients,
+            });
+            (Some(()), d)
+        })
+        .await
+    }
+
+    fn get_resources(
+        &self,
+        _diags: &mut tf_provider::Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+        Some(
+            self.resources
+                .iter()
+                .map(|r| {
+                    let schema = r.schema();
+                    let adapter = Tf6Resource {
+                        inner: r.clone(),
+                        schema,
+                    };
+                    (
+                        r.name().to_string(),
+                        Box::new(adapter) as Box<dyn DynamicResource>,
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+struct Tf6Resource {
+    inner: Arc<dyn ResourceType>,
+    schema: Schema,
+}
+
+impl Tf6Resource {
+    fn shape(&self, v: Value) -> Value {
+        plan::conform(&self.schema.block, &v)
+    }
+}
+
+#[async_trait]
+impl tf_provider::Resource for Tf6Resource {
+    type State<'a> = Value;
+    type PrivateState<'a> = Value;
+    type ProviderMetaState<'a> = Value;
+
+    fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
+        Some(to_tf_schema(&self.schema))
+    }
+
+    async fn validate<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+    ) -> Option<()> {
+        guarded(diags, "validation", async {
+            let mut d = Diagnostics::default();
+            self.inner.validate(&config, &mut d);
+            (Some(()), d)
+        })
+        .await
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        state: Value,
+        private: Value,
+        _meta: Value,
+    ) -> Option<(Value, Value)> {
+        let read = guarded(diags, "read", async {
+            let mut d = Diagnostics::default();
+            let out = self.inner.read(&state, &mut d).await;
+            // A read that failed (as opposed to finding nothing) keeps the prior state.
+            let out = match out {
+                None if d.has_errors() => Some(state.clone()),
+                other => other,
+            };
+            (Some(out), d)
+        })
+        .await;
+        match read {
+            Some(Some(s)) => Some((self.shape(s), private)),
+            Some(None) => None,
+            None => Some((state, private)),
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        _proposed: Value,
+        config: Value,
+        _meta: Value,
+    ) -> Option<(Value, Value)> {
+        guarded(diags, "plan", async {
+            let mut d = Diagnostics::default();
+            let planned = plan::plan(&self.schema.block, None, &config);
+            let mut out = PlanOutcome {
+                state: planned.state,
+                requires_replace: planned.requires_replace,
+            };
+            self.inner.plan(&mut out, None, &config, &mut d);
+            (Some((self.shape(out.state), Value::Null)), d)
+        })
+        .await
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        prior: Value,
+        _proposed: Value,
+        config: Value,
+        private: Value,
+        _meta: Value,
+    ) -> Option<(Value, Value, Vec<AttributePath>)> {
+        guarded(diags, "plan", async {
+            let mut d = Diagnostics::default();
+            let planned = plan::plan(&self.schema.block, Some(&prior), &config);
+            let mut out = PlanOutcome {
+                state: planned.state,
+                requires_replace: planned.requires_replace,
+            };
+            self.inner.plan(&mut out, Some(&prior), &config, &mut d);
+            let replace = out.requires_replace.into_iter().map(to_tf_path).collect();
+            (Some((self.shape(out.state), private, replace)), d)
+        })
+        .await
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut tf_provider::Diagnostics,
+        _prior: Value,
+        private: Value,
+        _meta: Value,
+    ) -> Option<Value> {
+        Some(private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        planned: Value,
+        _config: Value,
+        private: Value,
+        _meta: Value,
+    ) -> Option<(Value, Value)> {
+        let created = guarded(diags, "create", async {
+            let mut d = Diagnostics::default();
+            let out = self.inner.create(&planned, &mut d).await;
+            (out, d)
+        })
+        .await?;
+        Some((self.shape(created), private))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        prior: Value,
+        planned: Value,
+        _config: Value,
+        private: Value,
+        _meta: Value,
+    ) -> Option<(Value, Value)> {
+        let updated = guarded(diags, "update", async {
+            let mut d = Diagnostics::default();
+            let out = self.inner.update(&prior, &planned, &mut d).await;
+            (out, d)
+        })
+        .await;
+        // Whatever happened, state must describe what exists: fall back to the prior state.
+        Some((self.shape(updated.unwrap_or(prior)), private))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        prior: Value,
+        _private: Value,
+        _meta: Value,
+    ) -> Option<()> {
+        guarded(diags, "destroy", async {
+            let mut d = Diagnostics::default();
+            self.inner.delete(&prior, &mut d).await;
+            (Some(()), d)
+        })
+        .await
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        id: String,
+    ) -> Option<(Value, Value)> {
+        let imported = guarded(diags, "import", async {
+            let mut d = Diagnostics::default();
+            let out = self.inner.import(&id, &mut d).await;
+            (out, d)
+        })
+        .await?;
+        Some((self.shape(imported), Value::Null))
+    }
+}

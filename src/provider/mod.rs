@@ -1,0 +1,53 @@
+//! The provider itself: its configuration and the context every resource reads it from.
+
+pub mod config;
+
+use std::sync::{Arc, RwLock};
+
+use crate::aws::clients::{Clients, RegionClients};
+use crate::framework::Diagnostics;
+use config::ProviderConfig;
+
+/// The configured provider: typed settings plus the shared clients.
+pub struct Configured {
+    pub config: ProviderConfig,
+    pub clients: Clients,
+}
+
+impl Configured {
+    pub fn region(&self, region: &str) -> Arc<RegionClients> {
+        self.clients.region(region)
+    }
+}
+
+/// Shared by the provider and every resource; filled in by `ConfigureProvider`.
+#[derive(Default)]
+pub struct ProviderContext {
+    configured: RwLock<Option<Arc<Configured>>>,
+}
+
+impl ProviderContext {
+    pub fn set(&self, configured: Configured) {
+        *self.configured.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(configured));
+    }
+
+    /// The configuration if `ConfigureProvider` has run (it has, before any plan or apply).
+    pub fn get(&self) -> Option<Arc<Configured>> {
+        self.configured
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn require(&self, diags: &mut Diagnostics) -> Option<Arc<Configured>> {
+        let c = self.get();
+        if c.is_none() {
+            diags.error(
+                None,
+                "Provider not configured",
+                "The trdr provider's configuration has unknown values; set them from values known before apply.",
+            );
+        }
+        c
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per composite resource.
+
+pub mod regional_stack;

@@ -1,0 +1,371 @@
+//! Create, update and delete as ordered, idempotent steps (see `crate::steps`). Create and update
+//! share one "converge" plan: every step ensures its piece exists as configured, so the same walk
+//! adopts what a crashed run left behind and repairs drift.
+
+use std::time::Duration;
+
+use futures::FutureExt;
+
+use super::observe::{back_rule, forward_rule, REPLICA_OF_TAG};
+use super::Stack;
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::{dynamodb, s3};
+use crate::framework::{Diagnostics, Path};
+use crate::provider::Configured;
+use crate::steps::{self, Progress, Step};
+use crate::tags::{self, Tags};
+use crate::waiter::{self, Backoff, Poll, WaitError};
+
+/// Why a step failed, and which attribute to point at.
+#[derive(Debug)]
+pub struct Failure {
+    path: Option<Path>,
+    detail: String,
+}
+
+impl Failure {
+    fn at(path: Path, detail: impl Into<String>) -> Self {
+        Failure {
+            path: Some(path),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl From<AwsError> for Failure {
+    fn from(e: AwsError) -> Self {
+        let path = match (e.kind, e.operation) {
+            (ErrorKind::AccessDenied | ErrorKind::InvalidInput, "PutBucketReplication") => {
+                Some(Path::attr("replication_role_arn"))
+            }
+            _ => None,
+        };
+        Failure {
+            path,
+            detail: e.to_string(),
+        }
+    }
+}
+
+impl From<WaitError> for Failure {
+    fn from(e: WaitError) -> Self {
+        match e {
+            WaitError::Aws(a) => a.into(),
+            other => Failure::at(
+                Path::attr("timeouts"),
+                format!("{other}. Raise the timeouts block's value or run again to keep waiting."),
+            ),
+        }
+    }
+}
+
+type StepList<'a> = Vec<Step<'a, Failure>>;
+
+fn stack_tags(cfg: &Configured, stack: &Stack) -> Tags {
+    let mut t = tags::standard(
+        &cfg.config.default_tags,
+        &stack.id.naming.suffix,
+        &stack.id.region,
+    );
+    if let Some(r) = &stack.replica {
+        let primary = super::StackId {
+            naming: stack.id.naming.clone(),
+            region: r.primary_region.clone(),
+        };
+        t.insert(REPLICA_OF_TAG.into(), primary.to_string());
+    }
+    t
+}
+
+async fn run(steps: StepList<'_>, what: &str, stack: &Stack, diags: &mut Diagnostics) {
+    if let Err(stopped) = steps::run(steps, Progress::default()).await {
+        let path = stopped.failed.iter().find_map(|(_, f)| f.path.clone());
+        diags.error(
+            path,
+            format!("Failed to {what} regional stack {}", stack.id),
+            stopped.to_string(),
+        );
+    }
+}
+
+/// Brings AWS to `stack`; `before` is the prior configuration on update (buckets it had and
+/// `stack` has not are removed).
+pub async fn converge(
+    cfg: &Configured,
+    stack: &Stack,
+    before: Option<&Stack>,
+    timeout: Duration,
+    diags: &mut Diagnostics,
+) {
+    let here = cfg.region(&stack.id.region);
+    let want_tags = stack_tags(cfg, stack);
+    let primary = stack
+        .replica
+        .as_ref()
+        .map(|r| cfg.region(&r.primary_region));
+    let mut list: StepList = Vec::new();
+
+    for p in &stack.buckets {
+        let (c, name, tags, region) = (
+            &here.s3,
+            stack.bucket(p),
+            &want_tags,
+            stack.id.region.as_str(),
+        );
+        let days = stack.noncurrent_days;
+        list.push(Step::new(format!("bucket {name}"), &[], move || {
+            async move {
+                s3::create(c, &name, region).await?;
+                s3::configure(c, &name, days, tags).await?;
+                Ok(())
+            }
+            .boxed()
+        }));
+    }
+
+    let table = stack.table();
+    match (&stack.replica, &primary) {
+        (None, _) | (_, None) => {
+            let (c, table, tags) = (&here.dynamodb, table.clone(), &want_tags);
+            let key = stack.hash_key.clone();
+            list.push(Step::new(format!("table {table}"), &[], move || {
+                async move {
+                    dynamodb::create(c, &table, &key, tags).await?;
+                    let t = dynamodb::wait_active(c, &table, timeout).await?;
+                    if dynamodb::hash_key(&t) != Some(key.as_str()) {
+                        return Err(Failure::at(
+                            Path::attr("session_table").index(0).then("hash_key"),
+                            format!(
+                                "table {table} exists with partition key {:?}, not {key:?}",
+                                dynamodb::hash_key(&t)
+                            ),
+                        ));
+                    }
+                    ensure_table_settings(c, &t, tags).await
+                }
+                .boxed()
+            }));
+        }
+        (Some(r), Some(primary)) => {
+            let region = stack.id.region.clone();
+            let (p_db, c, tags, key) = (
+                &primary.dynamodb,
+                &here.dynamodb,
+                &want_tags,
+                stack.hash_key.clone(),
+            );
+            let primary_region = r.primary_region.clone();
+            list.push(Step::new(format!("replica of {table} in {region}"), &[], move || {
+                async move {
+                    let Some(t) = dynamodb::describe(p_db, &table).await? else {
+                        return Err(Failure::at(Path::attr("replica_of"), format!("the primary's session table {table} does not exist in {primary_region}; apply the primary stack first")));
+                    };
+                    if dynamodb::hash_key(&t) != Some(key.as_str()) {
+                        return Err(Failure::at(
+                            Path::attr("session_table").index(0).then("hash_key"),
+                            format!("the primary's table {table} has partition key {:?}; a replica must use the same key, not {key:?}", dynamodb::hash_key(&t)),
+                        ));
+                    }
+                    dynamodb::add_replica(p_db, &table, &region).await?;
+                    waiter::wait_for(&format!("replica of {table} in {region} ACTIVE"), timeout, Backoff::default(), || async {
+                        let status = dynamodb::describe(p_db, &table).await?.and_then(|t| dynamodb::replica_status(&t, &region));
+                        Ok(match status.as_deref() {
+                            Some("ACTIVE") => Poll::Ready(()),
+                            other => Poll::Pending(format!("{other:?}")),
+                        })
+                    })
+                    .await?;
+                    let mine = dynamodb::wait_active(c, &table, timeout).await?;
+                    ensure_table_settings(c, &mine, tags).await
+                }
+                .boxed()
+            }));
+            let role = r.role_arn.clone().unwrap_or_default();
+            for p in &stack.buckets {
+                let (ours, theirs) = (stack.bucket(p), stack.primary_bucket(p).unwrap_or_default());
+                let (fwd, back) = (forward_rule(stack), back_rule(stack, r));
+                let (p_s3, c, role, two_way) = (&primary.s3, &here.s3, role.clone(), r.two_way);
+                let purpose = p.clone();
+                list.push(Step::new(format!("replication {theirs} <-> {ours}"), &[&format!("bucket {ours}")], move || {
+                    async move {
+                        if !s3::exists(p_s3, &theirs).await? {
+                            return Err(Failure::at(Path::attr("buckets"), format!("the primary stack has no bucket {purpose:?} ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's")));
+                        }
+                        s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await?;
+                        if two_way {
+                            s3::put_rule(c, &ours, &role, s3::rule(&back, &theirs, true)?).await?;
+                        } else {
+                            s3::remove_rule(c, &ours, &back).await?;
+                        }
+                        Ok(())
+                    }
+                    .boxed()
+                }));
+            }
+        }
+    }
+
+    if let Some(before) = before {
+        for p in before.buckets.iter().filter(|p| !stack.buckets.contains(p)) {
+            list.extend(bucket_removal(cfg, before, p));
+        }
+    }
+    run(
+        list,
+        if before.is_some() { "update" } else { "create" },
+        stack,
+        diags,
+    )
+    .await;
+}
+
+/// PITR on, stream on, tags; on a table that is ACTIVE.
+async fn ensure_table_settings(
+    c: &aws_sdk_dynamodb::Client,
+    t: &aws_sdk_dynamodb::types::TableDescription,
+    tags: &Tags,
+) -> Result<(), Failure> {
+    let name = t.table_name().unwrap_or_default();
+    if !dynamodb::pitr_enabled(c, name).await? {
+        dynamodb::enable_pitr(c, name).await?;
+    }
+    if let Some(arn) = t.table_arn() {
+        if !tags::contains_all(&dynamodb::tags(c, arn).await?, tags) {
+            dynamodb::tag(c, arn, tags).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Unlinks a bucket from its twin, then deletes it.
+fn bucket_removal<'a>(cfg: &'a Configured, stack: &'a Stack, purpose: &str) -> StepList<'a> {
+    let here = cfg.region(&stack.id.region);
+    let ours = stack.bucket(purpose);
+    let mut list: StepList = Vec::new();
+    let mut after = Vec::new();
+    if let Some(r) = &stack.replica {
+        let primary = cfg.region(&r.primary_region);
+        let theirs = stack.primary_bucket(purpose).unwrap_or_default();
+        let (fwd, back) = (forward_rule(stack), back_rule(stack, r));
+        let (p_s3, c, o) = (primary.s3.clone(), here.s3.clone(), ours.clone());
+        let id = format!("unlink {theirs} <-> {ours}");
+        after.push(id.clone());
+        list.push(Step::new(id, &[], move || {
+            async move {
+                s3::remove_rule(&p_s3, &theirs, &fwd).await?;
+                s3::remove_rule(&c, &o, &back).await?;
+                Ok(())
+            }
+            .boxed()
+        }));
+    }
+    let (c, force) = (here.s3.clone(), stack.force_destroy);
+    let after_refs: Vec<&str> = after.iter().map(String::as_str).collect();
+    list.push(Step::new(format!("delete bucket {ours}"), &after_refs, move || {
+        async move {
+            match s3::delete(&c, &ours, force).await {
+                Err(e) if e.code == "BucketNotEmpty" => Err(Failure::at(Path::attr("force_destroy"), format!("bucket {ours} is not empty and force_destroy is false; empty it or set force_destroy = true"))),
+                other => Ok(other?),
+            }
+        }
+        .boxed()
+    }));
+    list
+}
+
+/// Deletes the stack: cross-region links first, then the replica or table, then the buckets.
+pub async fn destroy(cfg: &Configured, stack: &Stack, timeout: Duration, diags: &mut Diagnostics) {
+    let here = cfg.region(&stack.id.region);
+    let table = stack.table();
+    let mut list: StepList = Vec::new();
+    for p in &stack.buckets {
+        list.extend(bucket_removal(cfg, stack, p));
+    }
+    let region = stack.id.region.clone();
+    match &stack.replica {
+        Some(r) => {
+            let primary = cfg.region(&r.primary_region);
+            let (p_db, c) = (primary.dynamodb.clone(), here.dynamodb.clone());
+            list.push(Step::new(
+                format!("remove replica of {table} in {region}"),
+                &[],
+                move || {
+                    async move {
+                        dynamodb::remove_replica(&p_db, &table, &region).await?;
+                        wait_gone(&p_db, &c, &table, &region, timeout).await?;
+                        Ok(())
+                    }
+                    .boxed()
+                },
+            ));
+        }
+        None => {
+            let c = here.dynamodb.clone();
+            let regions = [
+                cfg.config.primary_region.clone(),
+                cfg.config.secondary_region.clone(),
+            ];
+            let clients: Vec<_> = regions
+                .iter()
+                .filter(|r| **r != region)
+                .map(|r| (r.clone(), cfg.region(r).dynamodb.clone()))
+                .collect();
+            list.push(Step::new(format!("delete table {table}"), &[], move || {
+                async move {
+                    // A replica left behind by a secondary destroyed out of band would be orphaned.
+                    for (r, rc) in &clients {
+                        if dynamodb::describe(&c, &table).await?.and_then(|t| dynamodb::replica_status(&t, r)).is_some() {
+                            tracing::warn!(table = %table, region = %r, "removing a replica the secondary left behind");
+                            dynamodb::remove_replica(&c, &table, r).await?;
+                            wait_gone(&c, rc, &table, r, timeout).await?;
+                        }
+                    }
+                    dynamodb::delete(&c, &table).await?;
+                    waiter::wait_for(&format!("table {table} deleted"), timeout, Backoff::default(), || async {
+                        Ok(match dynamodb::describe(&c, &table).await? {
+                            None => Poll::Ready(()),
+                            Some(t) => Poll::Pending(format!("{:?}", t.table_status())),
+                        })
+                    })
+                    .await?;
+                    Ok(())
+                }
+                .boxed()
+            }));
+        }
+    }
+    run(list, "destroy", stack, diags).await;
+}
+
+async fn wait_gone(
+    primary: &aws_sdk_dynamodb::Client,
+    replica: &aws_sdk_dynamodb::Client,
+    table: &str,
+    region: &str,
+    timeout: Duration,
+) -> Result<(), WaitError> {
+    waiter::wait_for(
+        &format!("replica of {table} in {region} removed"),
+        timeout,
+        Backoff::default(),
+        || async {
+            let listed = dynamodb::describe(primary, table)
+                .await?
+                .and_then(|t| dynamodb::replica_status(&t, region));
+            let exists = dynamodb::describe(replica, table).await?.is_some();
+            Ok(match (listed, exists) {
+                (None, false) => Poll::Ready(()),
+                (status, exists) => Poll::Pending(format!(
+                    "replica status {status:?}, table present: {exists}"
+                )),
+            })
+        },
+    )
+    .await
+}

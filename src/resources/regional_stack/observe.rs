@@ -1,0 +1,323 @@
+//! Read and drift detection: what the stack looks like in AWS now, and every way it departs from
+//! what trdr keeps it at. Departures become the `drift` list, which the plan then repairs.
+
+use std::collections::BTreeMap;
+
+use futures::future::try_join_all;
+
+use super::{Replica, Stack, StackId, DEFAULT_BUCKETS};
+use crate::aws::errors::AwsError;
+use crate::aws::{dynamodb, s3};
+use crate::framework::Value;
+use crate::provider::Configured;
+use crate::tags;
+
+/// Tag that records a secondary's primary, so an import can rebuild `replica_of`.
+pub const REPLICA_OF_TAG: &str = "TrdrReplicaOf";
+
+pub struct Seen {
+    pub drift: Vec<String>,
+    pub table_arn: Option<String>,
+    pub stream_arn: Option<String>,
+    pub replica_status: Option<String>,
+    pub noncurrent_days: Option<i32>,
+    pub role_arn: Option<String>,
+}
+
+impl Seen {
+    /// `base` (planned or prior state) with what AWS reports.
+    pub fn into_state(self, base: &Value, stack: &Stack) -> Value {
+        let mut v = base.clone();
+        v.set("id", stack.id.to_string());
+        v.set("table_name", stack.table());
+        v.set(
+            "bucket_names",
+            Value::string_map(stack.buckets.iter().map(|p| (p.clone(), stack.bucket(p)))),
+        );
+        v.set(
+            "bucket_arns",
+            Value::string_map(
+                stack
+                    .buckets
+                    .iter()
+                    .map(|p| (p.clone(), format!("arn:aws:s3:::{}", stack.bucket(p)))),
+            ),
+        );
+        v.set("table_arn", Value::from(self.table_arn));
+        v.set("stream_arn", Value::from(self.stream_arn));
+        v.set(
+            "replica_status",
+            if stack.replica.is_some() {
+                Value::from(self.replica_status)
+            } else {
+                Value::Null
+            },
+        );
+        if let Some(days) = self.noncurrent_days {
+            v.set(
+                "noncurrent_version_expiration_days",
+                Value::Number(days as f64),
+            );
+        }
+        if let (Some(role), Some(_)) = (self.role_arn, &stack.replica) {
+            v.set("replication_role_arn", role);
+        }
+        v.set("drift", Value::string_list(self.drift));
+        v
+    }
+}
+
+pub fn forward_rule(stack: &Stack) -> String {
+    stack.id.naming.replication_rule(&stack.id.region)
+}
+
+pub fn back_rule(stack: &Stack, r: &Replica) -> String {
+    stack.id.naming.replication_rule(&r.primary_region)
+}
+
+/// `None` when nothing of the stack exists any more.
+pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, AwsError> {
+    let here = cfg.region(&stack.id.region);
+    let want_tags = tags::standard(
+        &cfg.config.default_tags,
+        &stack.id.naming.suffix,
+        &stack.id.region,
+    );
+    let mut drift = Vec::new();
+    let mut anything = false;
+    let mut noncurrent_days = None;
+
+    let facts = try_join_all(stack.buckets.iter().map(|p| {
+        let name = stack.bucket(p);
+        let c = &here.s3;
+        async move { s3::inspect(c, &name).await.map(|f| (name, f)) }
+    }))
+    .await?;
+    for (name, f) in facts {
+        let Some(f) = f else {
+            drift.push(format!("bucket {name} is missing"));
+            continue;
+        };
+        anything = true;
+        if !f.versioning_enabled {
+            drift.push(format!("bucket {name}: versioning is not enabled"));
+        }
+        if !f.encrypted {
+            drift.push(format!("bucket {name}: default encryption is off"));
+        }
+        if !f.public_access_blocked {
+            drift.push(format!("bucket {name}: public access is not fully blocked"));
+        }
+        match f.noncurrent_days {
+            Some(d) => {
+                noncurrent_days = noncurrent_days
+                    .or(Some(d))
+                    .filter(|_| d == stack.noncurrent_days)
+                    .or(Some(d))
+            }
+            None => drift.push(format!(
+                "bucket {name}: lifecycle rule {} is missing",
+                s3::LIFECYCLE_RULE_ID
+            )),
+        }
+        if f.noncurrent_days.is_some() && f.abort_multipart_days != Some(s3::ABORT_MULTIPART_DAYS) {
+            drift.push(format!(
+                "bucket {name}: incomplete multipart uploads are not aborted after {} days",
+                s3::ABORT_MULTIPART_DAYS
+            ));
+        }
+        if !tags::contains_all(&f.tags, &want_tags) {
+            drift.push(format!("bucket {name}: tags differ from {want_tags:?}"));
+        }
+    }
+
+    let table = stack.table();
+    let mut seen = Seen {
+        drift: Vec::new(),
+        table_arn: None,
+        stream_arn: None,
+        replica_status: None,
+        noncurrent_days,
+        role_arn: None,
+    };
+    match dynamodb::describe(&here.dynamodb, &table).await? {
+        None => drift.push(format!(
+            "session table {table} is missing in {}",
+            stack.id.region
+        )),
+        Some(t) => {
+            anything = true;
+            seen.table_arn = t.table_arn().map(str::to_string);
+            seen.stream_arn = t.latest_stream_arn().map(str::to_string);
+            let streaming = t.stream_specification().is_some_and(|s| {
+                s.stream_enabled()
+                    && s.stream_view_type().map(|v| v.as_str()) == Some("NEW_AND_OLD_IMAGES")
+            });
+            if !streaming {
+                drift.push(format!(
+                    "session table {table} in {}: stream NEW_AND_OLD_IMAGES is off",
+                    stack.id.region
+                ));
+            }
+            if !dynamodb::pitr_enabled(&here.dynamodb, &table).await? {
+                drift.push(format!(
+                    "session table {table} in {}: point-in-time recovery is off",
+                    stack.id.region
+                ));
+            }
+            if let Some(arn) = &seen.table_arn {
+                if !tags::contains_all(&dynamodb::tags(&here.dynamodb, arn).await?, &want_tags) {
+                    drift.push(format!(
+                        "session table {table} in {}: tags differ",
+                        stack.id.region
+                    ));
+                }
+            }
+        }
+    }
+
+    if let Some(r) = &stack.replica {
+        let primary = cfg.region(&r.primary_region);
+        match dynamodb::describe(&primary.dynamodb, &table).await? {
+            None => drift.push(format!(
+                "primary session table {table} is missing in {}",
+                r.primary_region
+            )),
+            Some(t) => {
+                seen.replica_status = dynamodb::replica_status(&t, &stack.id.region);
+                match seen.replica_status.as_deref() {
+                    Some("ACTIVE") => {}
+                    Some(other) => drift.push(format!(
+                        "replica of {table} in {} is {other}, not ACTIVE",
+                        stack.id.region
+                    )),
+                    None => drift.push(format!(
+                        "{table} in {} has no replica in {}",
+                        r.primary_region, stack.id.region
+                    )),
+                }
+            }
+        }
+        let fwd = forward_rule(stack);
+        for p in &stack.buckets {
+            let (ours, theirs) = (stack.bucket(p), stack.primary_bucket(p).unwrap_or_default());
+            let their_cfg = s3::replication(&primary.s3, &theirs).await?;
+            if seen.role_arn.is_none() {
+                seen.role_arn = their_cfg.as_ref().map(|c| c.role().to_string());
+            }
+            if !s3::has_rule(their_cfg.as_ref(), &fwd, &ours, r.two_way) {
+                drift.push(format!(
+                    "replication rule {fwd} from {theirs} to {ours} is missing or changed"
+                ));
+            }
+            let back = back_rule(stack, r);
+            let our_cfg = s3::replication(&here.s3, &ours).await?;
+            let has_back = s3::has_rule(our_cfg.as_ref(), &back, &theirs, true);
+            if r.two_way && !has_back {
+                drift.push(format!(
+                    "replication rule {back} from {ours} back to {theirs} is missing or changed"
+                ));
+            }
+            if !r.two_way
+                && our_cfg
+                    .as_ref()
+                    .is_some_and(|c| c.rules().iter().any(|x| x.id() == Some(back.as_str())))
+            {
+                drift.push(format!("replication rule {back} from {ours} back to {theirs} exists but bidirectional_replication is false"));
+            }
+        }
+    }
+
+    if !anything {
+        return Ok(None);
+    }
+    seen.drift = drift;
+    Ok(Some(seen))
+}
+
+/// Rebuilds a stack's configuration from AWS, for import.
+pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, AwsError> {
+    let here = cfg.region(&id.region);
+    let prefix = format!("{}-", id.naming.name);
+    let suffix = format!("-{}-{}", id.region, id.naming.suffix);
+    let listed = here.s3.list_buckets().send().await;
+    let listed = crate::aws::errors::AwsResultExt::aws(listed, "ListBuckets")?;
+    let mut purposes: Vec<String> = listed
+        .buckets()
+        .iter()
+        .filter_map(|b| b.name())
+        .filter_map(|n| {
+            n.strip_prefix(&prefix)?
+                .strip_suffix(&suffix)
+                .map(str::to_string)
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    // Defaults first, in their usual order, so an imported stack matches the usual configuration.
+    purposes.sort_by_key(|p| {
+        (
+            DEFAULT_BUCKETS
+                .iter()
+                .position(|d| d == p)
+                .unwrap_or(usize::MAX),
+            p.clone(),
+        )
+    });
+
+    let table = dynamodb::describe(&here.dynamodb, &id.naming.session_table()).await?;
+    if purposes.is_empty() && table.is_none() {
+        return Ok(None);
+    }
+    let mut tags_seen = BTreeMap::new();
+    if let Some(arn) = table.as_ref().and_then(|t| t.table_arn()) {
+        tags_seen = dynamodb::tags(&here.dynamodb, arn).await?;
+    }
+    if tags_seen.is_empty() {
+        if let Some(p) = purposes.first() {
+            if let Some(f) = s3::inspect(&here.s3, &id.naming.bucket(p, &id.region)).await? {
+                tags_seen = f.tags;
+            }
+        }
+    }
+
+    let mut v = Value::object();
+    v.set("name", id.naming.name.clone());
+    v.set("environment_suffix", id.naming.suffix.clone());
+    v.set("region", id.region.clone());
+    v.set("buckets", Value::string_list(purposes.clone()));
+    v.set("force_destroy", true);
+    v.set(
+        "noncurrent_version_expiration_days",
+        Value::Number(super::DEFAULT_NONCURRENT_DAYS as f64),
+    );
+    v.set("bidirectional_replication", true);
+    if let Some(key) = table.as_ref().and_then(dynamodb::hash_key) {
+        if key != super::DEFAULT_HASH_KEY {
+            let mut b = Value::object();
+            b.set("hash_key", key);
+            v.set("session_table", Value::List(vec![b]));
+        }
+    }
+    let replica_of = tags_seen
+        .get(REPLICA_OF_TAG)
+        .and_then(|s| StackId::parse(s));
+    if let Some(primary) = &replica_of {
+        v.set("replica_of", primary.to_string());
+        if let Some(p) = purposes.first() {
+            let ours = id.naming.bucket(p, &id.region);
+            let theirs = id.naming.bucket(p, &primary.region);
+            let back = id.naming.replication_rule(&primary.region);
+            let our_cfg = s3::replication(&here.s3, &ours).await?;
+            v.set(
+                "bidirectional_replication",
+                s3::has_rule(our_cfg.as_ref(), &back, &theirs, true),
+            );
+        }
+    }
+    let Some(stack) = Stack::from_value(&v) else {
+        return Ok(None);
+    };
+    Ok(observe(cfg, &stack)
+        .await?
+        .map(|seen| seen.into_state(&v, &stack)))
+}

@@ -1,0 +1,213 @@
+//! Ordered steps across regions. A resource describes its work as named steps with dependencies;
+//! the runner starts each step as soon as everything it depends on has finished, so independent
+//! steps (the two regions' buckets, say) run in parallel.
+//!
+//! Every step is an idempotent "ensure": it looks at AWS and does only what is missing. That is
+//! what makes progress survive an interruption, even a SIGKILL that leaves no state behind: the
+//! next run walks the same steps, finds the finished ones already done, and continues where the
+//! last one stopped. Within one run, [`Progress`] records what finished so a retry skips it and a
+//! failure can say exactly where it stopped.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+
+/// One unit of work.
+pub struct Step<'a, E> {
+    pub id: String,
+    pub after: Vec<String>,
+    run: Box<dyn FnOnce() -> BoxFuture<'a, Result<(), E>> + Send + 'a>,
+}
+
+impl<'a, E> Step<'a, E> {
+    pub fn new<F>(id: impl Into<String>, after: &[&str], run: F) -> Self
+    where
+        F: FnOnce() -> BoxFuture<'a, Result<(), E>> + Send + 'a,
+    {
+        Step {
+            id: id.into(),
+            after: after.iter().map(|s| s.to_string()).collect(),
+            run: Box::new(run),
+        }
+    }
+}
+
+/// The steps finished so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub done: BTreeSet<String>,
+}
+
+/// How a run ended when a step failed.
+#[derive(Debug)]
+pub struct Stopped<E> {
+    pub failed: Vec<(String, E)>,
+    /// Steps that never started because something they depend on failed.
+    pub not_started: Vec<String>,
+    pub progress: Progress,
+}
+
+impl<E: fmt::Display> fmt::Display for Stopped<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (id, e) in &self.failed {
+            writeln!(f, "step {id:?} failed: {e}")?;
+        }
+        if !self.progress.done.is_empty() {
+            let done: Vec<&str> = self.progress.done.iter().map(String::as_str).collect();
+            writeln!(f, "finished before the failure: {}", done.join(", "))?;
+        }
+        if !self.not_started.is_empty() {
+            writeln!(f, "not started: {}", self.not_started.join(", "))?;
+        }
+        write!(
+            f,
+            "Running the same command again continues from the failed step."
+        )
+    }
+}
+
+/// Runs `steps`, skipping those already in `progress`. On success returns the final progress.
+pub async fn run<E>(
+    steps: Vec<Step<'_, E>>,
+    mut progress: Progress,
+) -> Result<Progress, Stopped<E>> {
+    let known: BTreeSet<String> = steps.iter().map(|s| s.id.clone()).collect();
+    let mut pending: Vec<Step<'_, E>> = Vec::new();
+    for s in steps {
+        if !progress.done.contains(&s.id) {
+            pending.push(s);
+        }
+    }
+    let mut running = FuturesUnordered::new();
+    let mut failed = Vec::new();
+    loop {
+        if failed.is_empty() {
+            let (ready, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|s| {
+                s.after
+                    .iter()
+                    .all(|d| progress.done.contains(d) || !known.contains(d))
+            });
+            pending = waiting;
+            for s in ready {
+                let id = s.id.clone();
+                tracing::debug!(step = %id, "step started");
+                let fut = (s.run)();
+                running.push(async move { (id, fut.await) });
+            }
+        }
+        match running.next().await {
+            Some((id, Ok(()))) => {
+                tracing::debug!(step = %id, "step finished");
+                progress.done.insert(id);
+            }
+            Some((id, Err(e))) => {
+                tracing::warn!(step = %id, "step failed");
+                failed.push((id, e));
+            }
+            None => break,
+        }
+    }
+    if failed.is_empty() && pending.is_empty() {
+        return Ok(progress);
+    }
+    Err(Stopped {
+        failed,
+        not_started: pending.into_iter().map(|s| s.id).collect(),
+        progress,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    type Log = Arc<Mutex<Vec<(String, Duration)>>>;
+
+    fn step<'a>(
+        log: &Log,
+        start: Instant,
+        id: &str,
+        after: &[&str],
+        secs: u64,
+        fail: bool,
+    ) -> Step<'a, String> {
+        let log = log.clone();
+        let name = id.to_string();
+        Step::new(id, after, move || {
+            async move {
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+                log.lock().unwrap().push((name.clone(), start.elapsed()));
+                if fail {
+                    Err(format!("{name} broke"))
+                } else {
+                    Ok(())
+                }
+            }
+            .boxed()
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn independent_steps_run_in_parallel_and_order_is_kept() {
+        let log: Log = Default::default();
+        let t0 = Instant::now();
+        let steps = vec![
+            step(&log, t0, "primary-bucket", &[], 10, false),
+            step(&log, t0, "secondary-bucket", &[], 10, false),
+            step(
+                &log,
+                t0,
+                "replication",
+                &["primary-bucket", "secondary-bucket"],
+                5,
+                false,
+            ),
+        ];
+        let p = run(steps, Progress::default()).await.unwrap();
+        assert_eq!(p.done.len(), 3);
+        assert_eq!(
+            t0.elapsed(),
+            Duration::from_secs(15),
+            "two regions in parallel, then the link"
+        );
+        let log = log.lock().unwrap();
+        assert_eq!(log.last().unwrap().0, "replication");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_stops_dependents_and_resuming_skips_finished_steps() {
+        let log: Log = Default::default();
+        let t0 = Instant::now();
+        let steps = vec![
+            step(&log, t0, "a", &[], 1, false),
+            step(&log, t0, "b", &["a"], 1, true),
+            step(&log, t0, "c", &["b"], 1, false),
+            step(&log, t0, "d", &[], 3, false),
+        ];
+        let stopped = run(steps, Progress::default()).await.unwrap_err();
+        assert_eq!(stopped.failed[0].0, "b");
+        assert_eq!(stopped.not_started, vec!["c".to_string()]);
+        assert!(stopped.progress.done.contains("a") && stopped.progress.done.contains("d"));
+        assert!(stopped
+            .to_string()
+            .contains("continues from the failed step"));
+
+        log.lock().unwrap().clear();
+        let steps = vec![
+            step(&log, t0, "a", &[], 1, false),
+            step(&log, t0, "b", &["a"], 1, false),
+            step(&log, t0, "c", &["b"], 1, false),
+            step(&log, t0, "d", &[], 3, false),
+        ];
+        let done = run(steps, stopped.progress).await.unwrap();
+        assert_eq!(done.done.len(), 4);
+        let ran: Vec<String> = log.lock().unwrap().iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(ran, vec!["b", "c"], "finished steps are not repeated");
+    }
+}

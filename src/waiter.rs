@@ -1,0 +1,192 @@
+//! Waiting for AWS to reach a state: polls with exponential backoff and jitter, capped so that
+//! readiness is noticed within a few seconds, and bounded by a deadline from the resource's
+//! `timeouts`. Uses tokio's clock, so tests run it on a paused clock.
+
+use std::future::Future;
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::time::Instant;
+
+use crate::aws::errors::AwsError;
+
+/// What one look at AWS found.
+pub enum Poll<T> {
+    Ready(T),
+    /// Not there yet; the text says what was observed (it ends up in a timeout message).
+    Pending(String),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub factor: f64,
+    /// The longest pause between two polls: bounds how late readiness is noticed.
+    pub max: Duration,
+    /// Each pause is scaled by a random factor in `[1 - jitter, 1 + jitter]`.
+    pub jitter: f64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_millis(250),
+            factor: 1.6,
+            max: Duration::from_secs(3),
+            jitter: 0.2,
+        }
+    }
+}
+
+impl Backoff {
+    /// The pause before poll number `attempt` (0-based), before jitter.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let secs = self.initial.as_secs_f64() * self.factor.powi(attempt.min(64) as i32);
+        Duration::from_secs_f64(secs.min(self.max.as_secs_f64()))
+    }
+
+    fn jittered(&self, attempt: u32) -> Duration {
+        let base = self.delay(attempt).as_secs_f64();
+        let scale = rand::thread_rng().gen_range((1.0 - self.jitter)..=(1.0 + self.jitter));
+        Duration::from_secs_f64(base * scale)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    #[error("timed out after {waited:?} waiting for {what}; last observed: {last}")]
+    TimedOut {
+        what: String,
+        last: String,
+        waited: Duration,
+    },
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+/// Polls `check` until it reports ready, an AWS error occurs, or `timeout` passes.
+pub async fn wait_for<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    backoff: Backoff,
+    mut check: F,
+) -> Result<T, WaitError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>, AwsError>>,
+{
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let mut attempt = 0;
+    loop {
+        match check().await? {
+            Poll::Ready(v) => {
+                tracing::debug!(
+                    what,
+                    polls = attempt + 1,
+                    waited_ms = start.elapsed().as_millis() as u64,
+                    "ready"
+                );
+                return Ok(v);
+            }
+            Poll::Pending(last) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(WaitError::TimedOut {
+                        what: what.to_string(),
+                        last,
+                        waited: now - start,
+                    });
+                }
+                let pause = backoff.jittered(attempt).min(deadline - now);
+                tracing::trace!(what, observed = %last, pause_ms = pause.as_millis() as u64, "waiting");
+                tokio::time::sleep(pause).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[test]
+    fn delay_grows_then_caps() {
+        let b = Backoff::default();
+        assert_eq!(b.delay(0), Duration::from_millis(250));
+        assert!(b.delay(1) > b.delay(0));
+        assert_eq!(b.delay(20), Duration::from_secs(3));
+        assert_eq!(b.delay(u32::MAX), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn notices_readiness_within_the_cap() {
+        let ready_at = Instant::now() + Duration::from_secs(60);
+        let polls = AtomicU32::new(0);
+        let start = Instant::now();
+        let got = wait_for(
+            "cluster available",
+            Duration::from_secs(600),
+            Backoff::default(),
+            || {
+                polls.fetch_add(1, Ordering::SeqCst);
+                async {
+                    Ok(if Instant::now() >= ready_at {
+                        Poll::Ready("available")
+                    } else {
+                        Poll::Pending("creating".into())
+                    })
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(got, "available");
+        let late = start.elapsed() - Duration::from_secs(60);
+        assert!(
+            late <= Duration::from_secs_f64(3.0 * 1.2),
+            "noticed {late:?} late"
+        );
+        // Backoff, not busy polling: about 60 s / 3 s plus the ramp-up.
+        assert!(polls.load(Ordering::SeqCst) < 35);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_at_the_deadline_with_the_last_observation() {
+        let start = Instant::now();
+        let err = wait_for::<(), _, _>(
+            "replica ACTIVE",
+            Duration::from_secs(30),
+            Backoff::default(),
+            || async { Ok(Poll::Pending("CREATING".into())) },
+        )
+        .await
+        .unwrap_err();
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+            "{waited:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("replica ACTIVE") && msg.contains("CREATING"),
+            "{msg}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_aws_error_stops_the_wait_at_once() {
+        let err =
+            wait_for::<(), _, _>("x", Duration::from_secs(30), Backoff::default(), || async {
+                Err(AwsError::synthetic(
+                    "DescribeTable",
+                    "AccessDeniedException",
+                ))
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, WaitError::Aws(_)));
+    }
+}

@@ -1,0 +1,8 @@
+//! Acceptance tests: the real `terraform` binary drives the provider against a sandbox (MiniStack
+//! via `TRDR_ENDPOINT_URL`, which `make testacc` sets) or, with `TF_ACC=1` and no endpoint, a real
+//! AWS sandbox account. Every scenario then checks AWS itself through the SDK.
+
+mod support;
+
+mod plugin;
+mod regional_stack;

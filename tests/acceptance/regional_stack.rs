@@ -1,0 +1,506 @@
+//! `trdr_regional_stack` scenarios.
+
+use std::time::{Duration, Instant};
+
+use crate::support::terraform::kill_group;
+use crate::support::{eventually, Aws, Workspace};
+use crate::workspace;
+
+const PRIMARY: &str = "trdr_regional_stack.primary";
+const SECONDARY: &str = "trdr_regional_stack.secondary";
+
+fn role_arn() -> String {
+    std::env::var("TRDR_ACC_REPLICATION_ROLE_ARN")
+        .unwrap_or_else(|_| "arn:aws:iam::000000000000:role/trdr-s3-replication".into())
+}
+
+/// A primary in us-east-1 and its secondary in us-east-2.
+fn pair(days: u32, buckets: &str) -> String {
+    format!(
+        r#"
+resource "trdr_regional_stack" "primary" {{
+  name                               = "trdr"
+  environment_suffix                 = "SUFFIX"
+  region                             = "us-east-1"
+  buckets                            = {buckets}
+  noncurrent_version_expiration_days = {days}
+}}
+
+resource "trdr_regional_stack" "secondary" {{
+  name                 = "trdr"
+  environment_suffix   = "SUFFIX"
+  region               = "us-east-2"
+  buckets              = {buckets}
+  replica_of           = trdr_regional_stack.primary.id
+  replication_role_arn = "{role}"
+}}
+"#,
+        role = role_arn()
+    )
+}
+
+const DEFAULT_BUCKETS: &str = r#"["config", "audit-logs"]"#;
+
+fn bucket(ws: &Workspace, purpose: &str, region: &str) -> String {
+    format!("trdr-{purpose}-{region}-{}", ws.suffix)
+}
+
+fn table(ws: &Workspace) -> String {
+    format!("trdr-sessions-{}", ws.suffix)
+}
+
+/// Checks through the SDK that the pair is fully linked and really replicates both ways.
+async fn assert_pair_works(ws: &Workspace, aws: &Aws, purposes: &[&str], days: i32) {
+    for purpose in purposes {
+        let (p, s) = (
+            bucket(ws, purpose, "us-east-1"),
+            bucket(ws, purpose, "us-east-2"),
+        );
+        for (region, b) in [("us-east-1", &p), ("us-east-2", &s)] {
+            let c = aws.s3(region).await;
+            let v = c.get_bucket_versioning().bucket(b).send().await.unwrap();
+            assert_eq!(
+                v.status().map(|s| s.as_str()),
+                Some("Enabled"),
+                "{b} versioning"
+            );
+            let lc = c
+                .get_bucket_lifecycle_configuration()
+                .bucket(b)
+                .send()
+                .await
+                .unwrap();
+            let rule = &lc.rules()[0];
+            assert_eq!(
+                rule.noncurrent_version_expiration()
+                    .and_then(|n| n.noncurrent_days()),
+                Some(days),
+                "{b} lifecycle"
+            );
+            assert_eq!(
+                rule.abort_incomplete_multipart_upload()
+                    .and_then(|a| a.days_after_initiation()),
+                Some(7)
+            );
+            let pab = c.get_public_access_block().bucket(b).send().await.unwrap();
+            assert_eq!(
+                pab.public_access_block_configuration()
+                    .unwrap()
+                    .block_public_acls(),
+                Some(true)
+            );
+            let tags = c.get_bucket_tagging().bucket(b).send().await.unwrap();
+            let tags: Vec<(&str, &str)> = tags
+                .tag_set()
+                .iter()
+                .map(|t| (t.key(), t.value()))
+                .collect();
+            for want in [
+                ("ManagedBy", "trdr"),
+                ("Environment", ws.suffix.as_str()),
+                ("Region", region),
+                ("Project", "trdr-acceptance"),
+            ] {
+                assert!(tags.contains(&want), "{b} tags {tags:?} lack {want:?}");
+            }
+        }
+        // Exactly one rule each way, ours.
+        assert_eq!(
+            aws.replication_rule_ids("us-east-1", &p).await,
+            vec!["trdr-trdr-to-us-east-2".to_string()]
+        );
+        assert_eq!(
+            aws.replication_rule_ids("us-east-2", &s).await,
+            vec!["trdr-trdr-to-us-east-1".to_string()]
+        );
+
+        let key = format!("forward-{}.txt", ws.suffix);
+        aws.put_object("us-east-1", &p, &key, "from primary").await;
+        let got = eventually(20, "object replicated to the secondary", || {
+            aws.object_body("us-east-2", &s, &key)
+        })
+        .await;
+        assert_eq!(got, "from primary");
+        let key = format!("back-{}.txt", ws.suffix);
+        aws.put_object("us-east-2", &s, &key, "from secondary")
+            .await;
+        let got = eventually(20, "object replicated back to the primary", || {
+            aws.object_body("us-east-1", &p, &key)
+        })
+        .await;
+        assert_eq!(got, "from secondary");
+    }
+
+    let t = table(ws);
+    let primary_db = aws.dynamodb("us-east-1").await;
+    let desc = primary_db
+        .describe_table()
+        .table_name(&t)
+        .send()
+        .await
+        .unwrap();
+    let desc = desc.table().unwrap();
+    assert_eq!(
+        desc.billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|m| m.as_str()),
+        Some("PAY_PER_REQUEST")
+    );
+    assert_eq!(
+        desc.stream_specification()
+            .and_then(|s| s.stream_view_type())
+            .map(|v| v.as_str()),
+        Some("NEW_AND_OLD_IMAGES")
+    );
+    let replicas: Vec<_> = desc
+        .replicas()
+        .iter()
+        .map(|r| {
+            (
+                r.region_name().unwrap_or_default(),
+                r.replica_status().map(|s| s.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(replicas, vec![("us-east-2", Some("ACTIVE"))]);
+    assert!(
+        aws.pitr_enabled("us-east-1", &t).await,
+        "PITR on the primary table"
+    );
+    assert!(
+        aws.pitr_enabled("us-east-2", &t).await,
+        "PITR on the replica"
+    );
+
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let id = format!("session-{}", ws.suffix);
+    primary_db
+        .put_item()
+        .table_name(&t)
+        .item("sessionId", AttributeValue::S(id.clone()))
+        .item("trader", AttributeValue::S("alice".into()))
+        .send()
+        .await
+        .unwrap();
+    let secondary_db = aws.dynamodb("us-east-2").await;
+    let item = eventually(20, "item replicated to us-east-2", || {
+        let (db, t, id) = (&secondary_db, &t, &id);
+        async move {
+            db.get_item()
+                .table_name(t)
+                .key("sessionId", AttributeValue::S(id.clone()))
+                .send()
+                .await
+                .ok()?
+                .item
+        }
+    })
+    .await;
+    assert_eq!(item.get("trader"), Some(&AttributeValue::S("alice".into())));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pair_replicates_both_ways_imports_updates_and_destroys() {
+    let ws = workspace!("pair");
+    let aws = ws.aws();
+    ws.write(&pair(30, DEFAULT_BUCKETS));
+    ws.apply();
+    assert_pair_works(&ws, &aws, &["config", "audit-logs"], 30).await;
+
+    let secondary = ws.resource(SECONDARY);
+    assert_eq!(secondary["replica_status"], "ACTIVE");
+    assert_eq!(secondary["drift"], serde_json::json!([]));
+    assert_eq!(
+        secondary["bucket_names"]["config"],
+        bucket(&ws, "config", "us-east-2")
+    );
+    assert_eq!(
+        ws.resource(PRIMARY)["id"],
+        format!("trdr:{}:us-east-1", ws.suffix)
+    );
+    assert!(secondary["stream_arn"]
+        .as_str()
+        .unwrap()
+        .contains(":us-east-2:"));
+    ws.assert_plan_empty();
+
+    // Import round-trip: forget both, import them by id, and the plan is empty again.
+    ws.state_rm(&[PRIMARY, SECONDARY]);
+    ws.import(PRIMARY, &format!("trdr:{}:us-east-1", ws.suffix));
+    ws.import(SECONDARY, &format!("trdr:{}:us-east-2", ws.suffix));
+    assert_eq!(
+        ws.resource(SECONDARY)["replica_of"],
+        format!("trdr:{}:us-east-1", ws.suffix)
+    );
+    ws.assert_plan_empty();
+
+    // In-place update: longer retention and a third bucket purpose, replicated too.
+    ws.write(&pair(45, r#"["config", "audit-logs", "reports"]"#));
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2, "{plan}");
+    assert!(
+        plan.contains("2 to change, 0 to destroy"),
+        "in place, no replacement:\n{plan}"
+    );
+    ws.apply();
+    assert_pair_works(&ws, &aws, &["config", "audit-logs", "reports"], 45).await;
+    ws.assert_plan_empty();
+
+    ws.destroy();
+    aws.assert_nothing_left(&ws.suffix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn out_of_band_drift_shows_in_the_plan_and_apply_repairs_it() {
+    let ws = workspace!("drift");
+    let aws = ws.aws();
+    ws.write(&pair(30, DEFAULT_BUCKETS));
+    ws.apply();
+
+    let (p_config, s_config) = (
+        bucket(&ws, "config", "us-east-1"),
+        bucket(&ws, "config", "us-east-2"),
+    );
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    aws.s3("us-east-2")
+        .await
+        .put_bucket_versioning()
+        .bucket(bucket(&ws, "audit-logs", "us-east-2"))
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Suspended)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_dynamodb::types::PointInTimeRecoverySpecification;
+    aws.dynamodb("us-east-2")
+        .await
+        .update_continuous_backups()
+        .table_name(table(&ws))
+        .point_in_time_recovery_specification(
+            PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(false)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    aws.s3("us-east-1")
+        .await
+        .delete_bucket_replication()
+        .bucket(&p_config)
+        .send()
+        .await
+        .unwrap();
+
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2, "drift must show as a change:\n{plan}");
+    for expected in [
+        "versioning is not enabled",
+        "point-in-time recovery is off",
+        &format!("from {p_config} to {s_config} is missing"),
+    ] {
+        assert!(
+            plan.contains(expected),
+            "plan does not mention {expected:?}:\n{plan}"
+        );
+    }
+    assert!(plan.contains("1 to change, 0 to destroy"), "{plan}");
+
+    ws.apply();
+    assert_pair_works(&ws, &aws, &["config", "audit-logs"], 30).await;
+    ws.assert_plan_empty();
+    ws.destroy();
+    aws.assert_nothing_left(&ws.suffix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_apply_then_apply_again_converges_without_duplicates() {
+    let ws = workspace!("crash");
+    let aws = ws.aws();
+    ws.write(&pair(30, DEFAULT_BUCKETS));
+
+    // Kill terraform and the provider together once the secondary has begun.
+    let mut child = ws.spawn(&["apply", "-auto-approve", "-input=false"]);
+    let watched = bucket(&ws, "config", "us-east-2");
+    let start = Instant::now();
+    let mut killed_mid_apply = false;
+    while start.elapsed() < Duration::from_secs(120) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if aws.buckets_with(&ws.suffix).await.contains(&watched) {
+            killed_mid_apply = child.try_wait().unwrap().is_none();
+            kill_group(&mut child);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        killed_mid_apply,
+        "the apply finished before it could be killed; the scenario proved nothing"
+    );
+
+    ws.apply();
+    ws.assert_plan_empty();
+    assert_pair_works(&ws, &aws, &["config", "audit-logs"], 30).await;
+    let mut buckets = aws.buckets_with(&ws.suffix).await;
+    buckets.sort();
+    assert_eq!(buckets.len(), 4, "no duplicates: {buckets:?}");
+
+    ws.destroy();
+    aws.assert_nothing_left(&ws.suffix).await;
+}
+
+/// A TCP listener that counts connections: pointed at as the provider's endpoint, it proves that
+/// bad input fails before any AWS call.
+struct CallCounter {
+    listener: std::net::TcpListener,
+}
+
+impl CallCounter {
+    fn new() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        CallCounter { listener }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.listener.local_addr().unwrap())
+    }
+
+    fn connections(&self) -> usize {
+        std::iter::from_fn(|| self.listener.accept().ok()).count()
+    }
+}
+
+#[test]
+fn bad_input_fails_at_plan_naming_the_attribute_with_no_aws_call() {
+    let ws = workspace!("bad");
+    let counter = CallCounter::new();
+    let stack = |extra: &str| {
+        format!(
+            r#"
+resource "trdr_regional_stack" "primary" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  region             = "us-east-1"
+  {extra}
+}}"#
+        )
+    };
+    let secondary_same_region = format!(
+        r#"{}
+resource "trdr_regional_stack" "secondary" {{
+  name                 = "trdr"
+  environment_suffix   = "SUFFIX"
+  region               = "us-east-1"
+  replica_of           = trdr_regional_stack.primary.id
+  replication_role_arn = "arn:aws:iam::000000000000:role/r"
+}}"#,
+        stack("")
+    );
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "replica_of in the same region",
+            String::new(),
+            secondary_same_region,
+            "replica_of",
+        ),
+        (
+            "duplicate bucket purposes",
+            String::new(),
+            stack(r#"buckets = ["config", "config"]"#),
+            "buckets[1]",
+        ),
+        (
+            "non-DNS bucket purpose",
+            String::new(),
+            stack(r#"buckets = ["Config_Logs"]"#),
+            "buckets[0]",
+        ),
+        (
+            "suffix makes a bucket name too long",
+            String::new(),
+            stack("")
+                .replace("\"SUFFIX\"", "\"a-very-long-suffix-x1234\"")
+                .replace("\"trdr\"", "\"tradingplatform-core\""),
+            "environment_suffix",
+        ),
+        (
+            "same region twice",
+            "  secondary_region = \"us-east-1\"\n".into(),
+            stack(""),
+            "secondary_region",
+        ),
+        (
+            "negative expiry",
+            String::new(),
+            stack("noncurrent_version_expiration_days = -5"),
+            "noncurrent_version_expiration_days",
+        ),
+        (
+            "uppercase name",
+            String::new(),
+            stack("").replace("\"trdr\"", "\"Trading\""),
+            "name",
+        ),
+        (
+            "bad role ARN",
+            String::new(),
+            secondary_same_region_role(&stack("")),
+            "replication_role_arn",
+        ),
+        (
+            "bad timeout",
+            String::new(),
+            stack("timeouts {\n    create = \"soon\"\n  }"),
+            "timeouts[0].create",
+        ),
+    ];
+    let mut ws = ws;
+    for (what, provider_extra, body, attr) in cases {
+        ws.provider_extra = format!("  endpoint_url = \"{}\"\n{provider_extra}", counter.url());
+        // `secondary_region` in the base block would be duplicated; the provider block takes the override.
+        ws.write(&body);
+        if provider_extra.contains("secondary_region") {
+            let main = std::fs::read_to_string(ws.path().join("main.tf")).unwrap();
+            std::fs::write(
+                ws.path().join("main.tf"),
+                main.replacen("  secondary_region = \"us-east-2\"\n", "", 1),
+            )
+            .unwrap();
+        }
+        let (code, out) = ws.plan();
+        assert_eq!(code, 1, "{what}: plan must fail:\n{out}");
+        assert!(
+            out.contains(attr),
+            "{what}: the error must name {attr}:\n{out}"
+        );
+        assert!(
+            !out.contains("panic") && !out.contains("plugin crashed"),
+            "{what}: {out}"
+        );
+    }
+    assert_eq!(
+        counter.connections(),
+        0,
+        "bad input must fail before any AWS call"
+    );
+}
+
+fn secondary_same_region_role(primary: &str) -> String {
+    format!(
+        r#"{primary}
+resource "trdr_regional_stack" "secondary" {{
+  name                 = "trdr"
+  environment_suffix   = "SUFFIX"
+  region               = "us-east-2"
+  replica_of           = trdr_regional_stack.primary.id
+  replication_role_arn = "trdr-s3-replication"
+}}"#
+    )
+}

@@ -1,0 +1,154 @@
+//! SDK clients the tests use to look at AWS itself.
+
+use aws_config::{BehaviorVersion, Region};
+
+pub struct Aws {
+    endpoint: Option<String>,
+}
+
+impl Aws {
+    pub fn new(endpoint: Option<String>) -> Self {
+        Aws { endpoint }
+    }
+
+    async fn conf(&self, region: &str) -> aws_config::SdkConfig {
+        let mut l =
+            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+        if let Some(url) = &self.endpoint {
+            l = l
+                .endpoint_url(url)
+                .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                    "test",
+                    "test",
+                    None,
+                    None,
+                    "acceptance",
+                ));
+        }
+        l.load().await
+    }
+
+    pub async fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let c = self.conf(region).await;
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&c)
+                .force_path_style(self.endpoint.is_some())
+                .build(),
+        )
+    }
+
+    pub async fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.conf(region).await)
+    }
+
+    /// Buckets whose name contains `suffix`.
+    pub async fn buckets_with(&self, suffix: &str) -> Vec<String> {
+        let out = self
+            .s3("us-east-1")
+            .await
+            .list_buckets()
+            .send()
+            .await
+            .unwrap();
+        out.buckets()
+            .iter()
+            .filter_map(|b| b.name())
+            .filter(|n| n.contains(suffix))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Tables whose name contains `suffix`, as `region/name`.
+    pub async fn tables_with(&self, suffix: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for region in ["us-east-1", "us-east-2"] {
+            let out = self
+                .dynamodb(region)
+                .await
+                .list_tables()
+                .send()
+                .await
+                .unwrap();
+            found.extend(
+                out.table_names()
+                    .iter()
+                    .filter(|n| n.contains(suffix))
+                    .map(|n| format!("{region}/{n}")),
+            );
+        }
+        found
+    }
+
+    /// Asserts the sandbox holds nothing of this test any more.
+    pub async fn assert_nothing_left(&self, suffix: &str) {
+        let buckets = self.buckets_with(suffix).await;
+        let tables = self.tables_with(suffix).await;
+        assert!(
+            buckets.is_empty() && tables.is_empty(),
+            "left behind: {buckets:?} {tables:?}"
+        );
+    }
+
+    pub async fn object_body(&self, region: &str, bucket: &str, key: &str) -> Option<String> {
+        let out = self
+            .s3(region)
+            .await
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .ok()?;
+        let bytes = out.body.collect().await.ok()?.into_bytes();
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    pub async fn put_object(&self, region: &str, bucket: &str, key: &str, body: &str) {
+        self.s3(region)
+            .await
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub async fn pitr_enabled(&self, region: &str, table: &str) -> bool {
+        let out = self
+            .dynamodb(region)
+            .await
+            .describe_continuous_backups()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap();
+        out.continuous_backups_description()
+            .and_then(|d| d.point_in_time_recovery_description())
+            .and_then(|p| p.point_in_time_recovery_status())
+            .is_some_and(|s| s.as_str() == "ENABLED")
+    }
+
+    pub async fn replication_rule_ids(&self, region: &str, bucket: &str) -> Vec<String> {
+        match self
+            .s3(region)
+            .await
+            .get_bucket_replication()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .replication_configuration()
+                .map(|c| {
+                    c.rules()
+                        .iter()
+                        .filter_map(|r| r.id().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+}

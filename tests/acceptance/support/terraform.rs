@@ -1,0 +1,202 @@
+//! Runs the real `terraform` binary in a temporary workspace.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use super::aws::Aws;
+
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    pub suffix: String,
+    pub endpoint: Option<String>,
+    /// Extra provider block lines for this test.
+    pub provider_extra: String,
+}
+
+fn plugin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_terraform-provider-trdr"))
+        .parent()
+        .expect("binary has a directory")
+        .to_path_buf()
+}
+
+/// A unique suffix: the test's tag plus random hex, legal in every AWS name.
+fn unique_suffix(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let pid = std::process::id();
+    format!("{tag}-{:05x}", (nanos ^ pid.rotate_left(13)) & 0xfffff)
+}
+
+impl Workspace {
+    pub fn new(tag: &str, endpoint: Option<String>) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("trdr-acc-{tag}-"))
+            .tempdir()
+            .unwrap();
+        let cli = dir.path().join("cli.tfrc");
+        std::fs::write(
+            &cli,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"trdr-dev/trdr\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                plugin_dir().display()
+            ),
+        )
+        .unwrap();
+        Workspace {
+            dir,
+            suffix: unique_suffix(tag),
+            endpoint,
+            provider_extra: String::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn aws(&self) -> Aws {
+        Aws::new(self.endpoint.clone())
+    }
+
+    /// Writes main.tf: the provider block plus `body` (`SUFFIX` is replaced by the suffix).
+    pub fn write(&self, body: &str) {
+        let hcl = format!(
+            r#"terraform {{
+  required_providers {{
+    trdr = {{ source = "trdr-dev/trdr" }}
+  }}
+}}
+
+provider "trdr" {{
+  primary_region   = "us-east-1"
+  secondary_region = "us-east-2"
+  default_tags     = {{ Project = "trdr-acceptance" }}
+{}
+}}
+
+{}
+"#,
+            self.provider_extra,
+            body.replace("SUFFIX", &self.suffix)
+        );
+        std::fs::write(self.dir.path().join("main.tf"), hcl).unwrap();
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("terraform");
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", self.dir.path().join("cli.tfrc"))
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        if self.endpoint.is_some() {
+            c.env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test");
+        }
+        match &self.endpoint {
+            Some(url) => c.env("TRDR_ENDPOINT_URL", url),
+            None => c.env_remove("TRDR_ENDPOINT_URL"),
+        };
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut full = args.to_vec();
+        if !matches!(args.first(), Some(&"state") | Some(&"show")) {
+            full.insert(1, "-no-color");
+        }
+        self.command(&full).output().expect("terraform runs")
+    }
+
+    fn must(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            out.status.success(),
+            "terraform {args:?} failed in {}:\n{stdout}\n{stderr}",
+            self.path().display()
+        );
+        stdout.into_owned()
+    }
+
+    pub fn apply(&self) -> String {
+        self.must(&["apply", "-auto-approve", "-input=false"])
+    }
+
+    pub fn destroy(&self) -> String {
+        self.must(&["destroy", "-auto-approve", "-input=false"])
+    }
+
+    pub fn import(&self, address: &str, id: &str) -> String {
+        self.must(&["import", "-input=false", address, id])
+    }
+
+    pub fn state_rm(&self, addresses: &[&str]) {
+        let mut args = vec!["state", "rm"];
+        args.extend_from_slice(addresses);
+        self.must(&args);
+    }
+
+    /// `terraform plan -detailed-exitcode`: (exit code, stdout + stderr).
+    pub fn plan(&self) -> (i32, String) {
+        let out = self.run(&["plan", "-detailed-exitcode", "-input=false"]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    pub fn assert_plan_empty(&self) {
+        let (code, text) = self.plan();
+        assert_eq!(code, 0, "expected an empty plan, got exit {code}:\n{text}");
+    }
+
+    /// The state as `terraform show -json` reports it.
+    pub fn state(&self) -> serde_json::Value {
+        serde_json::from_str(&self.must(&["show", "-json"])).unwrap()
+    }
+
+    /// Attribute values of one resource in the state.
+    pub fn resource(&self, address: &str) -> serde_json::Value {
+        let state = self.state();
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} not in state: {state}"))
+    }
+
+    /// Starts `terraform apply` in its own process group, so a kill takes the provider with it.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        use std::os::unix::process::CommandExt;
+        let mut full = args.to_vec();
+        full.insert(1, "-no-color");
+        self.command(&full)
+            .process_group(0)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("terraform starts")
+    }
+}
+
+/// SIGKILL to a whole process group: terraform and the provider it started die together, as in a
+/// crash.
+pub fn kill_group(child: &mut Child) {
+    let pgid = child.id() as i32;
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+    let _ = child.wait();
+}

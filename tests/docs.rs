@@ -1,0 +1,61 @@
+//! `docs/` is rendered from the schemas and `examples/`; this test fails when it is out of date.
+//! `make docs` (TRDR_UPDATE_DOCS=1) rewrites it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn rendered() -> Vec<(String, String)> {
+    let mut pages = Vec::new();
+    let provider = trdr::provider::config::schema();
+    let index = read("templates/index.md")
+        .replace("<!-- example -->", &read("examples/provider/provider.tf"))
+        .replace(
+            "<!-- schema -->\n",
+            &trdr::docs::schema_markdown(&provider.block, "nestedblock"),
+        );
+    pages.push(("docs/index.md".to_string(), index));
+    let ctx = Arc::new(trdr::provider::ProviderContext::default());
+    for r in trdr::resources(&ctx) {
+        let full = format!("trdr_{}", r.name());
+        let dir = format!("examples/resources/{full}");
+        let import = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(&dir)
+                .join("import.sh"),
+        )
+        .ok();
+        let page = trdr::docs::resource_page(
+            &full,
+            &r.schema().block,
+            &read(&format!("{dir}/resource.tf")),
+            import.as_deref(),
+        );
+        pages.push((format!("docs/resources/{}.md", r.name()), page));
+    }
+    pages
+}
+
+#[test]
+fn docs_match_the_schema_and_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let update = std::env::var("TRDR_UPDATE_DOCS").as_deref() == Ok("1");
+    let mut stale = Vec::new();
+    for (path, text) in rendered() {
+        let file = root.join(&path);
+        if update {
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, &text).unwrap();
+        } else if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+            stale.push(path);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs out of date (run `make docs`): {stale:?}"
+    );
+}
