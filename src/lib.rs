@@ -37,6 +37,9 @@ pub fn resources(ctx: &Arc<provider::ProviderContext>) -> Vec<Arc<dyn framework:
 
 /// Serves the provider over plugin protocol 6 until Terraform shuts it down.
 pub async fn serve() -> anyhow::Result<()> {
+    // Both the AWS SDK (aws-lc-rs) and tonic (ring) bring a TLS crypto backend, so rustls cannot
+    // pick one by itself; the plugin's mTLS with Terraform uses ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let ctx = Arc::new(provider::ProviderContext::default());
     let p = protocol::tf6::Tf6Provider::new(ctx.clone(), resources(&ctx));
     tf_provider::serve("trdr", p).await

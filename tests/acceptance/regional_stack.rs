@@ -33,6 +33,8 @@ resource "trdr_regional_stack" "secondary" {{
   buckets              = {buckets}
   replica_of           = trdr_regional_stack.primary.id
   replication_role_arn = "{role}"
+
+  noncurrent_version_expiration_days = {days}
 }}
 "#,
         role = role_arn()
