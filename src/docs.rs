@@ -64,19 +64,18 @@ fn attribute_line(out: &mut String, a: &Attribute) {
 /// The "Schema" section of one block and, after it, its nested blocks.
 pub fn schema_markdown(block: &Block, anchor: &str) -> String {
     let mut out = String::new();
-    let groups: [(&str, &dyn Fn(&Attribute) -> bool); 3] = [
-        ("Required", &|a| a.mode == Mode::Required),
-        ("Optional", &|a| {
-            matches!(a.mode, Mode::Optional | Mode::OptionalComputed)
-        }),
-        ("Read-Only", &|a| a.mode == Mode::Computed),
+    let groups = [
+        ("Required", &[Mode::Required][..]),
+        ("Optional", &[Mode::Optional, Mode::OptionalComputed][..]),
+        ("Read-Only", &[Mode::Computed][..]),
     ];
-    for (title, pick) in groups {
-        let attrs: Vec<&Attribute> = {
-            let mut v: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();
-            v.sort_by_key(|a| a.name);
-            v
-        };
+    for (title, modes) in groups {
+        let mut attrs: Vec<&Attribute> = block
+            .attributes
+            .iter()
+            .filter(|a| modes.contains(&a.mode))
+            .collect();
+        attrs.sort_by_key(|a| a.name);
         let blocks: Vec<_> = block
             .blocks
             .iter()

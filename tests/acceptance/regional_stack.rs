@@ -336,11 +336,11 @@ async fn killed_apply_then_apply_again_converges_without_duplicates() {
         }
         if aws.buckets_with(&ws.suffix).await.contains(&watched) {
             killed_mid_apply = child.try_wait().unwrap().is_none();
-            kill_group(&mut child);
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    kill_group(&mut child);
     assert!(
         killed_mid_apply,
         "the apply finished before it could be killed; the scenario proved nothing"

@@ -369,13 +369,10 @@ impl ResourceType for RegionalStack {
                     planned.set("table_arn", Value::Unknown);
                     planned.set("stream_arn", Value::Unknown);
                 }
-                let repairs = prior.get("drift").as_list().is_some_and(|d| !d.is_empty());
-                let status = if stack.replica.is_none() {
-                    Value::Null
-                } else if repairs || prior.get("replica_status").as_str() != Some("ACTIVE") {
-                    Value::Unknown
-                } else {
-                    Value::from("ACTIVE")
+                let status = match (&stack.replica, prior.get("replica_status").as_str()) {
+                    (None, _) => Value::Null,
+                    (Some(_), Some("ACTIVE")) => Value::from("ACTIVE"),
+                    (Some(_), _) => Value::Unknown,
                 };
                 planned.set("replica_status", status);
             }
