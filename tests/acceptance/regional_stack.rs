@@ -248,6 +248,29 @@ async fn pair_replicates_both_ways_imports_updates_and_destroys() {
     assert_pair_works(&ws, &aws, &["config", "audit-logs", "reports"], 45).await;
     ws.assert_plan_empty();
 
+    // Leave noncurrent versions and a delete marker behind: force_destroy must empty them all.
+    let p_config = bucket(&ws, "config", "us-east-1");
+    let key = format!("forward-{}.txt", ws.suffix);
+    aws.put_object("us-east-1", &p_config, &key, "second version")
+        .await;
+    aws.s3("us-east-1")
+        .await
+        .delete_object()
+        .bucket(&p_config)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let versions = aws
+        .s3("us-east-1")
+        .await
+        .list_object_versions()
+        .bucket(&p_config)
+        .send()
+        .await
+        .unwrap();
+    assert!(!versions.delete_markers().is_empty() && versions.versions().len() >= 2);
+
     ws.destroy();
     aws.assert_nothing_left(&ws.suffix).await;
 }
