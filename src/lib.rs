@@ -30,9 +30,10 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/trdr-dev/trdr";
 
 /// Every resource type, sharing one provider context.
 pub fn resources(ctx: &Arc<provider::ProviderContext>) -> Vec<Arc<dyn framework::ResourceType>> {
-    vec![Arc::new(resources::regional_stack::RegionalStack::new(
-        ctx.clone(),
-    ))]
+    vec![
+        Arc::new(resources::global_database::GlobalDatabase::new(ctx.clone())),
+        Arc::new(resources::regional_stack::RegionalStack::new(ctx.clone())),
+    ]
 }
 
 /// Serves the provider over plugin protocol 6 until Terraform shuts it down.

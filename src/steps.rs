@@ -14,6 +14,72 @@ use std::fmt;
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 
+use crate::aws::errors::AwsError;
+use crate::framework::{Diagnostics, Path};
+use crate::waiter::WaitError;
+
+/// Why a resource's step failed, and which attribute to point the diagnostic at.
+#[derive(Debug)]
+pub struct Failure {
+    pub path: Option<Path>,
+    pub detail: String,
+}
+
+impl Failure {
+    pub fn at(path: Path, detail: impl Into<String>) -> Self {
+        Failure {
+            path: Some(path),
+            detail: detail.into(),
+        }
+    }
+
+    /// The same failure, about `path`.
+    pub fn about(mut self, path: Path) -> Self {
+        self.path = Some(path);
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl From<AwsError> for Failure {
+    fn from(e: AwsError) -> Self {
+        Failure {
+            path: None,
+            detail: e.to_string(),
+        }
+    }
+}
+
+impl From<WaitError> for Failure {
+    fn from(e: WaitError) -> Self {
+        match e {
+            WaitError::Aws(a) => a.into(),
+            other => Failure::at(
+                Path::attr("timeouts"),
+                format!("{other}. Raise the timeouts block's value, or run again to keep waiting."),
+            ),
+        }
+    }
+}
+
+/// Runs `steps` and reports a failure as one diagnostic: what failed, what finished before,
+/// what did not start, pointing at the first failure's attribute.
+pub async fn run_reporting(
+    steps: Vec<Step<'_, Failure>>,
+    summary: String,
+    diags: &mut Diagnostics,
+) {
+    if let Err(stopped) = run(steps, Progress::default()).await {
+        let path = stopped.failed.iter().find_map(|(_, f)| f.path.clone());
+        diags.error(path, summary, stopped.to_string());
+    }
+}
+
 /// One unit of work.
 pub struct Step<'a, E> {
     pub id: String,

@@ -4,4 +4,5 @@
 pub mod clients;
 pub mod dynamodb;
 pub mod errors;
+pub mod rds;
 pub mod s3;

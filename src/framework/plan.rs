@@ -129,6 +129,12 @@ fn changed_ignoring_computed(block: &Block, prior: &Value, planned: &Value) -> b
         || block.blocks.iter().any(|nb| {
             let (p, n) = (prior.get(nb.name), planned.get(nb.name));
             match (p.as_list(), n.as_list()) {
+                _ if nb.nesting == Nesting::Single
+                    && p.as_map().is_some()
+                    && n.as_map().is_some() =>
+                {
+                    changed_ignoring_computed(&nb.block, p, n)
+                }
                 (Some(pl), Some(nl)) => {
                     pl.len() != nl.len()
                         || pl
@@ -162,10 +168,16 @@ fn replace_paths(block: &Block, prior: &Value, planned: &Value, at: &Path, out: 
             out.push(at.then(nb.name));
             continue;
         }
-        if let (Some(pl), Some(nl)) = (p.as_list(), n.as_list()) {
-            for (i, (pi, ni)) in pl.iter().zip(nl).enumerate() {
-                replace_paths(&nb.block, pi, ni, &at.then(nb.name).index(i), out);
+        match (nb.nesting, p.as_list(), n.as_list()) {
+            (Nesting::Single, _, _) if p.as_map().is_some() && n.as_map().is_some() => {
+                replace_paths(&nb.block, p, n, &at.then(nb.name), out);
             }
+            (_, Some(pl), Some(nl)) => {
+                for (i, (pi, ni)) in pl.iter().zip(nl).enumerate() {
+                    replace_paths(&nb.block, pi, ni, &at.then(nb.name).index(i), out);
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -202,6 +214,33 @@ mod tests {
             Some("k")
         );
         assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn replace_inside_a_single_block_is_found() {
+        use crate::framework::schema::NestedBlock;
+        let b = Block::new("t").block(NestedBlock {
+            name: "primary",
+            nesting: Nesting::Single,
+            block: Block::new("m")
+                .attr(Attribute::required("region", Type::String, "r").replace())
+                .attr(Attribute::computed("status", Type::String, "s")),
+            requires_replace: false,
+        });
+        let mut m = Value::object();
+        m.set("region", "us-east-1");
+        m.set("status", "available");
+        let mut prior = Value::object();
+        prior.set("primary", m.clone());
+        let mut config = Value::object();
+        m.set("region", "us-west-2");
+        m.set("status", Value::Null);
+        config.set("primary", m);
+        let p = plan(&b, Some(&prior), &config);
+        assert_eq!(
+            p.requires_replace,
+            vec![Path::attr("primary").then("region")]
+        );
     }
 
     #[test]

@@ -26,8 +26,9 @@ pub trait ResourceType: Send + Sync + 'static {
 
     /// Refines the generic plan (`planned`, with `prior` set when updating): fills in values the
     /// provider can derive at plan time, marks values that will change as unknown, and reports
-    /// plan-time errors that need the provider configuration. Must not call AWS.
-    fn plan(
+    /// plan-time errors that need the provider configuration. Only read-only AWS calls, and only
+    /// once the static checks passed, so bad input never reaches AWS.
+    async fn plan(
         &self,
         planned: &mut PlanOutcome,
         prior: Option<&Value>,

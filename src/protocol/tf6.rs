@@ -303,7 +303,7 @@ impl tf_provider::Resource for Tf6Resource {
                 state: planned.state,
                 requires_replace: planned.requires_replace,
             };
-            self.inner.plan(&mut out, None, &config, &mut d);
+            self.inner.plan(&mut out, None, &config, &mut d).await;
             (Some((self.shape(out.state), Value::Null)), d)
         })
         .await
@@ -325,7 +325,9 @@ impl tf_provider::Resource for Tf6Resource {
                 state: planned.state,
                 requires_replace: planned.requires_replace,
             };
-            self.inner.plan(&mut out, Some(&prior), &config, &mut d);
+            self.inner
+                .plan(&mut out, Some(&prior), &config, &mut d)
+                .await;
             let replace = out.requires_replace.into_iter().map(to_tf_path).collect();
             (Some((self.shape(out.state), private, replace)), d)
         })

@@ -12,58 +12,9 @@ use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{dynamodb, s3};
 use crate::framework::{Diagnostics, Path};
 use crate::provider::Configured;
-use crate::steps::{self, Progress, Step};
+use crate::steps::{self, Failure, Step};
 use crate::tags::{self, Tags};
 use crate::waiter::{self, Backoff, Poll, WaitError};
-
-/// Why a step failed, and which attribute to point at.
-#[derive(Debug)]
-pub struct Failure {
-    path: Option<Path>,
-    detail: String,
-}
-
-impl Failure {
-    fn at(path: Path, detail: impl Into<String>) -> Self {
-        Failure {
-            path: Some(path),
-            detail: detail.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.detail)
-    }
-}
-
-impl From<AwsError> for Failure {
-    fn from(e: AwsError) -> Self {
-        let path = match (e.kind, e.operation) {
-            (ErrorKind::AccessDenied | ErrorKind::InvalidInput, "PutBucketReplication") => {
-                Some(Path::attr("replication_role_arn"))
-            }
-            _ => None,
-        };
-        Failure {
-            path,
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl From<WaitError> for Failure {
-    fn from(e: WaitError) -> Self {
-        match e {
-            WaitError::Aws(a) => a.into(),
-            other => Failure::at(
-                Path::attr("timeouts"),
-                format!("{other}. Raise the timeouts block's value or run again to keep waiting."),
-            ),
-        }
-    }
-}
 
 type StepList<'a> = Vec<Step<'a, Failure>>;
 
@@ -84,13 +35,23 @@ fn stack_tags(cfg: &Configured, stack: &Stack) -> Tags {
 }
 
 async fn run(steps: StepList<'_>, what: &str, stack: &Stack, diags: &mut Diagnostics) {
-    if let Err(stopped) = steps::run(steps, Progress::default()).await {
-        let path = stopped.failed.iter().find_map(|(_, f)| f.path.clone());
-        diags.error(
-            path,
-            format!("Failed to {what} regional stack {}", stack.id),
-            stopped.to_string(),
-        );
+    steps::run_reporting(
+        steps,
+        format!("Failed to {what} regional stack {}", stack.id),
+        diags,
+    )
+    .await;
+}
+
+/// Replication calls fail on the role more than on anything else.
+fn on_role(e: AwsError) -> Failure {
+    let kind = e.kind;
+    let f = Failure::from(e);
+    match kind {
+        ErrorKind::AccessDenied | ErrorKind::InvalidInput => {
+            f.about(Path::attr("replication_role_arn"))
+        }
+        _ => f,
     }
 }
 
@@ -197,9 +158,9 @@ pub async fn converge(
                         if !s3::exists(p_s3, &theirs).await? {
                             return Err(Failure::at(Path::attr("buckets"), format!("the primary stack has no bucket {purpose:?} ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's")));
                         }
-                        s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await?;
+                        s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await.map_err(on_role)?;
                         if two_way {
-                            s3::put_rule(c, &ours, &role, s3::rule(&back, &theirs, true)?).await?;
+                            s3::put_rule(c, &ours, &role, s3::rule(&back, &theirs, true)?).await.map_err(on_role)?;
                         } else {
                             s3::remove_rule(c, &ours, &back).await?;
                         }

@@ -319,7 +319,7 @@ impl ResourceType for RegionalStack {
         }
     }
 
-    fn plan(
+    async fn plan(
         &self,
         out: &mut PlanOutcome,
         prior: Option<&Value>,

@@ -1,0 +1,316 @@
+//! Thin RDS operations for the Aurora global database. Reads return `None` for absent objects;
+//! creates adopt what already exists under the same identifier.
+
+use aws_sdk_rds::types::{
+    DbCluster, DbInstance, Filter, GlobalCluster, ServerlessV2ScalingConfiguration, Tag,
+};
+use aws_sdk_rds::Client;
+
+use super::errors::{AwsError, AwsResultExt, ErrorKind, OptionalExt};
+use crate::tags::Tags;
+
+pub const ENGINE: &str = "aurora-postgresql";
+pub const INSTANCE_CLASS: &str = "db.serverless";
+
+fn to_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The region of an RDS ARN (`arn:aws:rds:REGION:ACCOUNT:cluster:ID`).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+pub fn arn_resource_id(arn: &str) -> Option<&str> {
+    arn.rsplit(':').next()
+}
+
+pub async fn global(c: &Client, id: &str) -> Result<Option<GlobalCluster>, AwsError> {
+    Ok(c.describe_global_clusters()
+        .global_cluster_identifier(id)
+        .send()
+        .await
+        .aws("DescribeGlobalClusters")
+        .found()?
+        .and_then(|o| o.global_clusters.and_then(|mut v| v.pop())))
+}
+
+/// The writer member's region.
+pub fn writer_region(g: &GlobalCluster) -> Option<String> {
+    g.global_cluster_members()
+        .iter()
+        .find(|m| m.is_writer() == Some(true))
+        .and_then(|m| m.db_cluster_arn())
+        .and_then(arn_region)
+        .map(str::to_string)
+}
+
+/// The member cluster ARNs, by region.
+pub fn member_in(g: &GlobalCluster, region: &str) -> Option<String> {
+    g.global_cluster_members()
+        .iter()
+        .filter_map(|m| m.db_cluster_arn())
+        .find(|a| arn_region(a) == Some(region))
+        .map(str::to_string)
+}
+
+/// A switchover or failover still under way.
+pub fn failover_pending(g: &GlobalCluster) -> bool {
+    g.failover_state().is_some_and(|f| f.status().is_some())
+}
+
+pub struct GlobalSpec<'a> {
+    pub id: &'a str,
+    pub engine_version: &'a str,
+    pub database_name: Option<&'a str>,
+    pub storage_encrypted: bool,
+    pub tags: &'a Tags,
+}
+
+pub async fn create_global(c: &Client, s: &GlobalSpec<'_>) -> Result<(), AwsError> {
+    if global(c, s.id).await?.is_some() {
+        tracing::info!(global_cluster = s.id, "adopting existing global cluster");
+        return Ok(());
+    }
+    let res = c
+        .create_global_cluster()
+        .global_cluster_identifier(s.id)
+        .engine(ENGINE)
+        .engine_version(s.engine_version)
+        .set_database_name(s.database_name.map(str::to_string))
+        .storage_encrypted(s.storage_encrypted)
+        .deletion_protection(false)
+        .set_tags(Some(to_tags(s.tags)))
+        .send()
+        .await
+        .aws("CreateGlobalCluster");
+    match res {
+        Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+pub async fn cluster(c: &Client, id: &str) -> Result<Option<DbCluster>, AwsError> {
+    Ok(c.describe_db_clusters()
+        .db_cluster_identifier(id)
+        .send()
+        .await
+        .aws("DescribeDBClusters")
+        .found()?
+        .and_then(|o| o.db_clusters.and_then(|mut v| v.pop())))
+}
+
+pub struct ClusterSpec<'a> {
+    pub id: &'a str,
+    pub global_id: &'a str,
+    pub engine_version: &'a str,
+    /// Only the first writer gets credentials; a secondary inherits them.
+    pub master_username: Option<&'a str>,
+    pub database_name: Option<&'a str>,
+    pub backup_retention_days: i32,
+    pub storage_encrypted: bool,
+    pub kms_key_id: Option<&'a str>,
+    pub subnet_group: Option<&'a str>,
+    pub security_groups: &'a [String],
+    pub min_capacity: f64,
+    pub max_capacity: f64,
+    pub tags: &'a Tags,
+}
+
+fn scaling(min: f64, max: f64) -> ServerlessV2ScalingConfiguration {
+    ServerlessV2ScalingConfiguration::builder()
+        .min_capacity(min)
+        .max_capacity(max)
+        .build()
+}
+
+pub async fn create_cluster(c: &Client, s: &ClusterSpec<'_>) -> Result<(), AwsError> {
+    if cluster(c, s.id).await?.is_some() {
+        tracing::info!(cluster = s.id, "adopting existing cluster");
+        return Ok(());
+    }
+    let mut req = c
+        .create_db_cluster()
+        .db_cluster_identifier(s.id)
+        .engine(ENGINE)
+        .engine_version(s.engine_version)
+        .global_cluster_identifier(s.global_id)
+        .backup_retention_period(s.backup_retention_days)
+        .storage_encrypted(s.storage_encrypted)
+        .set_kms_key_id(s.kms_key_id.map(str::to_string))
+        .set_db_subnet_group_name(s.subnet_group.map(str::to_string))
+        .set_vpc_security_group_ids(
+            (!s.security_groups.is_empty()).then(|| s.security_groups.to_vec()),
+        )
+        .serverless_v2_scaling_configuration(scaling(s.min_capacity, s.max_capacity))
+        .deletion_protection(false)
+        .set_tags(Some(to_tags(s.tags)));
+    if let Some(user) = s.master_username {
+        req = req
+            .master_username(user)
+            .manage_master_user_password(true)
+            .set_database_name(s.database_name.map(str::to_string));
+    }
+    match req.send().await.aws("CreateDBCluster") {
+        Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+pub struct ClusterChange<'a> {
+    pub id: &'a str,
+    pub min_capacity: f64,
+    pub max_capacity: f64,
+    pub backup_retention_days: i32,
+    pub security_groups: Option<&'a [String]>,
+    pub engine_version: Option<&'a str>,
+}
+
+pub async fn modify_cluster(c: &Client, m: &ClusterChange<'_>) -> Result<(), AwsError> {
+    c.modify_db_cluster()
+        .db_cluster_identifier(m.id)
+        .serverless_v2_scaling_configuration(scaling(m.min_capacity, m.max_capacity))
+        .backup_retention_period(m.backup_retention_days)
+        .set_vpc_security_group_ids(
+            m.security_groups
+                .filter(|g| !g.is_empty())
+                .map(|g| g.to_vec()),
+        )
+        .set_engine_version(m.engine_version.map(str::to_string))
+        .apply_immediately(true)
+        .send()
+        .await
+        .aws("ModifyDBCluster")?;
+    Ok(())
+}
+
+pub async fn upgrade_global_major(
+    c: &Client,
+    global_id: &str,
+    version: &str,
+) -> Result<(), AwsError> {
+    c.modify_global_cluster()
+        .global_cluster_identifier(global_id)
+        .engine_version(version)
+        .allow_major_version_upgrade(true)
+        .send()
+        .await
+        .aws("ModifyGlobalCluster")?;
+    Ok(())
+}
+
+pub async fn instances(c: &Client, cluster_id: &str) -> Result<Vec<DbInstance>, AwsError> {
+    let out = c
+        .describe_db_instances()
+        .filters(
+            Filter::builder()
+                .name("db-cluster-id")
+                .values(cluster_id)
+                .build(),
+        )
+        .send()
+        .await
+        .aws("DescribeDBInstances")
+        .found()?;
+    Ok(out
+        .map(|o| o.db_instances.unwrap_or_default())
+        .unwrap_or_default())
+}
+
+pub async fn create_instance(
+    c: &Client,
+    id: &str,
+    cluster_id: &str,
+    tags: &Tags,
+) -> Result<(), AwsError> {
+    let res = c
+        .create_db_instance()
+        .db_instance_identifier(id)
+        .db_cluster_identifier(cluster_id)
+        .engine(ENGINE)
+        .db_instance_class(INSTANCE_CLASS)
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .aws("CreateDBInstance");
+    match res {
+        Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+pub async fn delete_instance(c: &Client, id: &str) -> Result<(), AwsError> {
+    c.delete_db_instance()
+        .db_instance_identifier(id)
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .aws("DeleteDBInstance")
+        .found()?;
+    Ok(())
+}
+
+pub async fn switchover(c: &Client, global_id: &str, target_arn: &str) -> Result<(), AwsError> {
+    c.switchover_global_cluster()
+        .global_cluster_identifier(global_id)
+        .target_db_cluster_identifier(target_arn)
+        .send()
+        .await
+        .aws("SwitchoverGlobalCluster")?;
+    Ok(())
+}
+
+pub async fn remove_from_global(
+    c: &Client,
+    global_id: &str,
+    cluster_arn: &str,
+) -> Result<(), AwsError> {
+    c.remove_from_global_cluster()
+        .global_cluster_identifier(global_id)
+        .db_cluster_identifier(cluster_arn)
+        .send()
+        .await
+        .aws("RemoveFromGlobalCluster")
+        .found()?;
+    Ok(())
+}
+
+pub async fn delete_cluster(c: &Client, id: &str) -> Result<(), AwsError> {
+    c.delete_db_cluster()
+        .db_cluster_identifier(id)
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .aws("DeleteDBCluster")
+        .found()?;
+    Ok(())
+}
+
+pub async fn delete_global(c: &Client, id: &str) -> Result<(), AwsError> {
+    c.delete_global_cluster()
+        .global_cluster_identifier(id)
+        .send()
+        .await
+        .aws("DeleteGlobalCluster")
+        .found()?;
+    Ok(())
+}
+
+/// Whether RDS knows `version` of Aurora PostgreSQL and it supports global databases; `None`
+/// when RDS does not list it at all.
+pub async fn supports_global(c: &Client, version: &str) -> Result<Option<bool>, AwsError> {
+    let out = c
+        .describe_db_engine_versions()
+        .engine(ENGINE)
+        .engine_version(version)
+        .send()
+        .await
+        .aws("DescribeDBEngineVersions")?;
+    Ok(out
+        .db_engine_versions()
+        .iter()
+        .find(|v| v.engine_version() == Some(version))
+        .map(|v| v.supports_global_databases() == Some(true)))
+}

@@ -1,0 +1,558 @@
+//! Ordered, idempotent steps for the global database. Create and update share `converge`:
+//! global cluster → the writer's cluster (with credentials) → its instances, waited until it is
+//! available and listed as writer → the other region's cluster (no credentials) → its instances
+//! → engine upgrade (secondary first) → switchover to `writer_region`. Each step looks before it
+//! acts, so an interrupted run continues and drift is repaired.
+
+use std::time::Duration;
+
+use futures::FutureExt;
+
+use super::Db;
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::rds::{self, ClusterChange, ClusterSpec, GlobalSpec};
+use crate::framework::{Diagnostics, Path};
+use crate::provider::Configured;
+use crate::steps::{self, Failure, Step};
+use crate::tags::{self, Tags};
+use crate::waiter::{self, Backoff, Poll};
+
+fn tags_for(cfg: &Configured, db: &Db, region: &str) -> Tags {
+    tags::standard(&cfg.config.default_tags, &db.naming.suffix, region)
+}
+
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
+
+/// Retries `op` while RDS says the object is busy (promoting, modifying, deleting), up to `timeout`.
+async fn when_settled<F, Fut>(what: &str, timeout: Duration, mut op: F) -> Result<(), Failure>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsError>>,
+{
+    waiter::wait_for(what, timeout, Backoff::default(), || {
+        let attempt = op();
+        async move {
+            match attempt.await {
+                Ok(()) => Ok(Poll::Ready(())),
+                Err(e) if e.is(ErrorKind::Conflict) => Ok(Poll::Pending(e.code)),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+async fn wait_cluster(
+    cfg: &Configured,
+    region: &str,
+    id: &str,
+    version: Option<&str>,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    waiter::wait_for(
+        &format!("cluster {id} available"),
+        timeout,
+        Backoff::default(),
+        || async move {
+            Ok(match rds::cluster(c, id).await? {
+                Some(cl)
+                    if cl.status() == Some("available")
+                        && version.is_none_or(|v| cl.engine_version() == Some(v)) =>
+                {
+                    Poll::Ready(())
+                }
+                Some(cl) => Poll::Pending(format!("{:?} {:?}", cl.status(), cl.engine_version())),
+                None => Poll::Pending("not found".into()),
+            })
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Creates the regional cluster if missing, otherwise brings its settings in line.
+async fn ensure_cluster(
+    cfg: &Configured,
+    db: &Db,
+    region: &str,
+    first_writer: bool,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    let m = db.member(region);
+    let id = db.cluster_id(region);
+    match rds::cluster(c, &id).await? {
+        None => {
+            let spec = ClusterSpec {
+                id: &id,
+                global_id: &db.global_id(),
+                engine_version: &db.engine_version,
+                master_username: first_writer.then_some(db.master_username.as_str()),
+                database_name: db.database_name.as_deref(),
+                backup_retention_days: db.backup_retention_days,
+                storage_encrypted: db.storage_encrypted,
+                kms_key_id: m.kms_key_id.as_deref(),
+                subnet_group: m.subnet_group.as_deref(),
+                security_groups: &m.security_groups,
+                min_capacity: db.min_capacity,
+                max_capacity: db.max_capacity,
+                tags: &tags_for(cfg, db, region),
+            };
+            rds::create_cluster(c, &spec)
+                .await
+                .map_err(|e| match e.kind {
+                    ErrorKind::InvalidInput if e.message.contains("ngine") => {
+                        Failure::from(e).about(Path::attr("engine_version"))
+                    }
+                    _ => Failure::from(e),
+                })?;
+        }
+        Some(cl) => {
+            let scaling = cl.serverless_v2_scaling_configuration();
+            let groups: Vec<String> = cl
+                .vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
+                .collect();
+            let differs = scaling.and_then(|s| s.min_capacity()) != Some(db.min_capacity)
+                || scaling.and_then(|s| s.max_capacity()) != Some(db.max_capacity)
+                || cl.backup_retention_period() != Some(db.backup_retention_days)
+                || (!m.security_groups.is_empty() && groups != m.security_groups);
+            if differs {
+                let change = ClusterChange {
+                    id: &id,
+                    min_capacity: db.min_capacity,
+                    max_capacity: db.max_capacity,
+                    backup_retention_days: db.backup_retention_days,
+                    security_groups: Some(&m.security_groups),
+                    engine_version: None,
+                };
+                when_settled(&format!("modify cluster {id}"), timeout, || {
+                    rds::modify_cluster(c, &change)
+                })
+                .await?;
+            }
+        }
+    }
+    wait_cluster(cfg, region, &id, None, timeout).await
+}
+
+/// Exactly `instance_count` instances named `CLUSTER-1..N`, all available.
+async fn ensure_instances(
+    cfg: &Configured,
+    db: &Db,
+    region: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    let cluster = db.cluster_id(region);
+    let wanted: Vec<String> = (1..=db.member(region).instance_count)
+        .map(|n| db.instance_id(region, n))
+        .collect();
+    let existing = rds::instances(c, &cluster).await?;
+    let tags = tags_for(cfg, db, region);
+    for id in &wanted {
+        if !existing
+            .iter()
+            .any(|i| i.db_instance_identifier() == Some(id))
+        {
+            rds::create_instance(c, id, &cluster, &tags).await?;
+        }
+    }
+    for i in &existing {
+        let id = i.db_instance_identifier().unwrap_or_default();
+        if !wanted.iter().any(|w| w == id) && i.db_instance_status() != Some("deleting") {
+            when_settled(&format!("delete instance {id}"), timeout, || {
+                rds::delete_instance(c, id)
+            })
+            .await?;
+        }
+    }
+    waiter::wait_for(
+        &format!("{} instance(s) of {cluster} available", wanted.len()),
+        timeout,
+        Backoff::default(),
+        || async {
+            let now = rds::instances(c, &cluster).await?;
+            let ready = wanted.iter().all(|w| {
+                now.iter().any(|i| {
+                    i.db_instance_identifier() == Some(w)
+                        && i.db_instance_status() == Some("available")
+                })
+            });
+            Ok(if ready && now.len() == wanted.len() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending(format!(
+                    "{:?}",
+                    now.iter()
+                        .map(|i| (i.db_instance_identifier(), i.db_instance_status()))
+                        .collect::<Vec<_>>()
+                ))
+            })
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn wait_writer(
+    cfg: &Configured,
+    db: &Db,
+    region: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    let gid = db.global_id();
+    waiter::wait_for(
+        &format!("{region} listed as writer of {gid}"),
+        timeout,
+        Backoff::default(),
+        || async {
+            Ok(match rds::global(c, &gid).await? {
+                Some(g)
+                    if !rds::failover_pending(&g)
+                        && rds::writer_region(&g).as_deref() == Some(region) =>
+                {
+                    Poll::Ready(())
+                }
+                Some(g) => Poll::Pending(format!(
+                    "writer {:?}, failover state {:?}",
+                    rds::writer_region(&g),
+                    g.failover_state().and_then(|f| f.status())
+                )),
+                None => Poll::Pending("global cluster not found".into()),
+            })
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Secondary first, then the writer; a major version goes through the global cluster.
+async fn upgrade(
+    cfg: &Configured,
+    db: &Db,
+    writer: &str,
+    reader: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let wc = &cfg.region(writer).rds;
+    let Some(current) = rds::cluster(wc, &db.cluster_id(writer))
+        .await?
+        .and_then(|c| c.engine_version().map(str::to_string))
+    else {
+        return Ok(());
+    };
+    if current == db.engine_version {
+        return Ok(());
+    }
+    let on_version = |e: AwsError| Failure::from(e).about(Path::attr("engine_version"));
+    if major(&current) != major(&db.engine_version) {
+        rds::upgrade_global_major(wc, &db.global_id(), &db.engine_version)
+            .await
+            .map_err(on_version)?;
+    } else {
+        for region in [reader, writer] {
+            let id = db.cluster_id(region);
+            let c = &cfg.region(region).rds;
+            let change = ClusterChange {
+                id: &id,
+                min_capacity: db.min_capacity,
+                max_capacity: db.max_capacity,
+                backup_retention_days: db.backup_retention_days,
+                security_groups: None,
+                engine_version: Some(&db.engine_version),
+            };
+            let res = when_settled(&format!("upgrade {id}"), timeout, || {
+                rds::modify_cluster(c, &change)
+            })
+            .await;
+            res.map_err(|f| f.about(Path::attr("engine_version")))?;
+            wait_cluster(cfg, region, &id, Some(&db.engine_version), timeout).await?;
+        }
+        return Ok(());
+    }
+    for region in [reader, writer] {
+        wait_cluster(
+            cfg,
+            region,
+            &db.cluster_id(region),
+            Some(&db.engine_version),
+            timeout,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn switchover(cfg: &Configured, db: &Db, timeout: Duration) -> Result<(), Failure> {
+    let target = &db.writer_region;
+    let c = &cfg.region(target).rds;
+    let Some(g) = rds::global(c, &db.global_id()).await? else {
+        return Ok(());
+    };
+    if rds::writer_region(&g).as_deref() == Some(target.as_str()) && !rds::failover_pending(&g) {
+        return Ok(());
+    }
+    let arn = rds::member_in(&g, target).ok_or_else(|| {
+        Failure::at(
+            Path::attr("writer_region"),
+            format!("{target} has no member cluster to switch over to"),
+        )
+    })?;
+    if !rds::failover_pending(&g) {
+        tracing::info!(global_cluster = %db.global_id(), to = %target, "switchover");
+        let gid = db.global_id();
+        when_settled(&format!("switchover to {target}"), timeout, || {
+            rds::switchover(c, &gid, &arn)
+        })
+        .await?;
+    }
+    wait_writer(cfg, db, target, timeout).await
+}
+
+pub async fn converge(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut Diagnostics) {
+    let gid = db.global_id();
+    let current = match rds::global(&cfg.region(&db.primary.region).rds, &gid).await {
+        Ok(g) => g.and_then(|g| rds::writer_region(&g)),
+        Err(e) => return e.report(diags, None, &format!("read global database {gid}")),
+    };
+    // The cluster that writes now keeps writing until the final switchover step.
+    let writer = current.clone().unwrap_or_else(|| db.writer_region.clone());
+    let reader = db.other(&writer).region.clone();
+    let first = current.is_none();
+    let (w, r) = (writer.as_str(), reader.as_str());
+
+    let global_tags = tags_for(cfg, db, &db.primary.region);
+    let (wc, rc, gc, ic, up) = (
+        format!("cluster {}", db.cluster_id(w)),
+        format!("cluster {}", db.cluster_id(r)),
+        format!("global cluster {gid}"),
+        format!("instances of {}", db.cluster_id(w)),
+        format!("instances of {}", db.cluster_id(r)),
+    );
+    let list: Vec<Step<'_, Failure>> = vec![
+        Step::new(gc.clone(), &[], || {
+            async {
+                let spec = GlobalSpec {
+                    id: &gid,
+                    engine_version: &db.engine_version,
+                    database_name: db.database_name.as_deref(),
+                    storage_encrypted: db.storage_encrypted,
+                    tags: &global_tags,
+                };
+                rds::create_global(&cfg.region(&db.primary.region).rds, &spec)
+                    .await
+                    .map_err(|e| match e.kind {
+                        ErrorKind::InvalidInput => {
+                            Failure::from(e).about(Path::attr("engine_version"))
+                        }
+                        _ => e.into(),
+                    })
+            }
+            .boxed()
+        }),
+        Step::new(wc.clone(), &[&gc], move || {
+            ensure_cluster(cfg, db, w, first, timeout).boxed()
+        }),
+        Step::new(ic.clone(), &[&wc], move || {
+            async move {
+                ensure_instances(cfg, db, w, timeout).await?;
+                wait_writer(cfg, db, w, timeout).await
+            }
+            .boxed()
+        }),
+        Step::new(rc.clone(), &[&ic], move || {
+            ensure_cluster(cfg, db, r, false, timeout).boxed()
+        }),
+        Step::new(up.clone(), &[&rc], move || {
+            ensure_instances(cfg, db, r, timeout).boxed()
+        }),
+        Step::new("engine version", &[&ic, &up], move || {
+            upgrade(cfg, db, w, r, timeout).boxed()
+        }),
+        Step::new(
+            format!("writer {}", db.writer_region),
+            &["engine version"],
+            move || switchover(cfg, db, timeout).boxed(),
+        ),
+    ];
+    steps::run_reporting(
+        list,
+        format!("Failed to apply global database {gid}"),
+        diags,
+    )
+    .await;
+}
+
+/// Deletes every instance of the cluster in `region`, waiting until they are gone.
+async fn delete_instances(
+    cfg: &Configured,
+    db: &Db,
+    region: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    let cluster = db.cluster_id(region);
+    for i in rds::instances(c, &cluster).await? {
+        let id = i.db_instance_identifier().unwrap_or_default().to_string();
+        if i.db_instance_status() != Some("deleting") {
+            when_settled(&format!("delete instance {id}"), timeout, || {
+                rds::delete_instance(c, &id)
+            })
+            .await?;
+        }
+    }
+    waiter::wait_for(
+        &format!("instances of {cluster} deleted"),
+        timeout,
+        Backoff::default(),
+        || async {
+            let left = rds::instances(c, &cluster).await?.len();
+            Ok(if left == 0 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending(format!("{left} left"))
+            })
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn detach(cfg: &Configured, db: &Db, region: &str, timeout: Duration) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    let gid = db.global_id();
+    let Some(arn) = rds::global(c, &gid)
+        .await?
+        .and_then(|g| rds::member_in(&g, region))
+    else {
+        return Ok(());
+    };
+    when_settled(&format!("detach {region} from {gid}"), timeout, || {
+        rds::remove_from_global(c, &gid, &arn)
+    })
+    .await?;
+    waiter::wait_for(
+        &format!("{region} detached from {gid}"),
+        timeout,
+        Backoff::default(),
+        || async {
+            Ok(
+                match rds::global(c, &gid)
+                    .await?
+                    .and_then(|g| rds::member_in(&g, region))
+                {
+                    None => Poll::Ready(()),
+                    Some(_) => Poll::Pending("still a member".into()),
+                },
+            )
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn delete_cluster(
+    cfg: &Configured,
+    db: &Db,
+    region: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    let id = db.cluster_id(region);
+    when_settled(&format!("delete cluster {id}"), timeout, || {
+        rds::delete_cluster(c, &id)
+    })
+    .await?;
+    waiter::wait_for(
+        &format!("cluster {id} deleted"),
+        timeout,
+        Backoff::default(),
+        || async {
+            Ok(match rds::cluster(c, &id).await? {
+                None => Poll::Ready(()),
+                Some(cl) => Poll::Pending(format!("{:?}", cl.status())),
+            })
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes in reverse: the non-writer member (instances, detach, cluster), then the writer, then
+/// the global cluster. Every step checks first, so a destroy interrupted anywhere finishes on the
+/// next run.
+pub async fn destroy(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut Diagnostics) {
+    let gid = db.global_id();
+    let writer = match rds::global(&cfg.region(&db.primary.region).rds, &gid).await {
+        Ok(g) => g
+            .and_then(|g| rds::writer_region(&g))
+            .unwrap_or_else(|| db.writer_region.clone()),
+        Err(e) => return e.report(diags, None, &format!("read global database {gid}")),
+    };
+    let reader = db.other(&writer).region.clone();
+    let (w, r) = (writer.as_str(), reader.as_str());
+    let ids = [
+        format!("delete instances in {r}"),
+        format!("detach {r}"),
+        format!("delete cluster in {r}"),
+        format!("delete instances in {w}"),
+        format!("detach {w}"),
+        format!("delete cluster in {w}"),
+    ];
+    let list: Vec<Step<'_, Failure>> = vec![
+        Step::new(ids[0].clone(), &[], move || {
+            delete_instances(cfg, db, r, timeout).boxed()
+        }),
+        Step::new(ids[1].clone(), &[&ids[0]], move || {
+            detach(cfg, db, r, timeout).boxed()
+        }),
+        Step::new(ids[2].clone(), &[&ids[1]], move || {
+            delete_cluster(cfg, db, r, timeout).boxed()
+        }),
+        Step::new(ids[3].clone(), &[&ids[2]], move || {
+            delete_instances(cfg, db, w, timeout).boxed()
+        }),
+        Step::new(ids[4].clone(), &[&ids[3]], move || {
+            detach(cfg, db, w, timeout).boxed()
+        }),
+        Step::new(ids[5].clone(), &[&ids[4]], move || {
+            delete_cluster(cfg, db, w, timeout).boxed()
+        }),
+        Step::new(format!("delete global cluster {gid}"), &[&ids[5]], || {
+            async {
+                let c = &cfg.region(w).rds;
+                when_settled(&format!("delete global cluster {gid}"), timeout, || {
+                    rds::delete_global(c, &gid)
+                })
+                .await?;
+                waiter::wait_for(
+                    &format!("global cluster {gid} deleted"),
+                    timeout,
+                    Backoff::default(),
+                    || async {
+                        Ok(match rds::global(c, &gid).await? {
+                            None => Poll::Ready(()),
+                            Some(g) => Poll::Pending(format!("{:?}", g.status())),
+                        })
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+            .boxed()
+        }),
+    ];
+    steps::run_reporting(
+        list,
+        format!("Failed to destroy global database {gid}"),
+        diags,
+    )
+    .await;
+}
