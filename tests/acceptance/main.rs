@@ -4,5 +4,6 @@
 
 mod support;
 
+mod global_database;
 mod plugin;
 mod regional_stack;

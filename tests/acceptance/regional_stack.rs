@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::terraform::kill_group;
-use crate::support::{eventually, Aws, Workspace};
+use crate::support::{eventually, Aws, CallCounter, Workspace};
 use crate::workspace;
 
 const PRIMARY: &str = "trdr_regional_stack.primary";
@@ -378,28 +378,6 @@ async fn killed_apply_then_apply_again_converges_without_duplicates() {
 
     ws.destroy();
     aws.assert_nothing_left(&ws.suffix).await;
-}
-
-/// A TCP listener that counts connections: pointed at as the provider's endpoint, it proves that
-/// bad input fails before any AWS call.
-struct CallCounter {
-    listener: std::net::TcpListener,
-}
-
-impl CallCounter {
-    fn new() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        CallCounter { listener }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.listener.local_addr().unwrap())
-    }
-
-    fn connections(&self) -> usize {
-        std::iter::from_fn(|| self.listener.accept().ok()).count()
-    }
 }
 
 #[test]

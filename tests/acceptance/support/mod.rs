@@ -2,9 +2,33 @@
 //! `dev_overrides` pointing at the freshly built provider, and SDK clients for checking AWS.
 
 pub mod aws;
+pub mod proxy;
 pub mod terraform;
 
 pub use aws::Aws;
+
+/// A TCP listener that counts connections: pointed at as the provider's endpoint, it proves that
+/// bad input fails before any AWS call.
+pub struct CallCounter {
+    listener: std::net::TcpListener,
+}
+
+impl CallCounter {
+    pub fn new() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        CallCounter { listener }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.listener.local_addr().unwrap())
+    }
+
+    pub fn connections(&self) -> usize {
+        std::iter::from_fn(|| self.listener.accept().ok()).count()
+    }
+}
+
 pub use terraform::Workspace;
 
 /// Where acceptance tests run, or `None` (the test is skipped, saying why).

@@ -11,6 +11,8 @@ pub struct Workspace {
     pub endpoint: Option<String>,
     /// Extra provider block lines for this test.
     pub provider_extra: String,
+    /// Where the provider (not the test's own SDK checks) sends AWS calls, e.g. a proxy.
+    pub provider_endpoint: Option<String>,
 }
 
 fn plugin_dir() -> PathBuf {
@@ -50,6 +52,7 @@ impl Workspace {
             suffix: unique_suffix(tag),
             endpoint,
             provider_extra: String::new(),
+            provider_endpoint: None,
         }
     }
 
@@ -99,7 +102,7 @@ provider "trdr" {{
             c.env("AWS_ACCESS_KEY_ID", "test")
                 .env("AWS_SECRET_ACCESS_KEY", "test");
         }
-        match &self.endpoint {
+        match self.provider_endpoint.as_ref().or(self.endpoint.as_ref()) {
             Some(url) => c.env("TRDR_ENDPOINT_URL", url),
             None => c.env_remove("TRDR_ENDPOINT_URL"),
         };
@@ -193,6 +196,12 @@ provider "trdr" {{
 
 /// SIGKILL to a whole process group: terraform and the provider it started die together, as in a
 /// crash.
+pub fn signal_group(child: &Child, signal: i32) {
+    unsafe {
+        libc::kill(-(child.id() as i32), signal);
+    }
+}
+
 pub fn kill_group(child: &mut Child) {
     let pgid = child.id() as i32;
     unsafe {

@@ -1,0 +1,516 @@
+//! `trdr_global_database` scenarios.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_rds::types::GlobalCluster;
+
+use crate::support::proxy::LatencyProxy;
+use crate::support::terraform::{kill_group, signal_group};
+use crate::support::{CallCounter, Workspace};
+use crate::workspace;
+
+const DB: &str = "trdr_global_database.trading";
+
+struct Shape<'a> {
+    writer: Option<&'a str>,
+    min: f64,
+    max: f64,
+    primary_count: u32,
+    secondary_count: u32,
+    engine: &'a str,
+}
+
+impl Default for Shape<'_> {
+    fn default() -> Self {
+        Shape {
+            writer: None,
+            min: 0.5,
+            max: 16.0,
+            primary_count: 2,
+            secondary_count: 1,
+            engine: "15.10",
+        }
+    }
+}
+
+fn config(s: &Shape) -> String {
+    let writer = s
+        .writer
+        .map(|w| format!("  writer_region      = \"{w}\"\n"))
+        .unwrap_or_default();
+    format!(
+        r#"
+resource "trdr_global_database" "trading" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  engine_version     = "{engine}"
+  database_name      = "trading"
+  master_username    = "dbadmin"
+{writer}
+  serverless_v2 {{
+    min_capacity = {min}
+    max_capacity = {max}
+  }}
+
+  primary {{
+    region         = "us-east-1"
+    instance_count = {pc}
+  }}
+
+  secondary {{
+    region         = "us-east-2"
+    instance_count = {sc}
+  }}
+}}
+"#,
+        engine = s.engine,
+        min = s.min,
+        max = s.max,
+        pc = s.primary_count,
+        sc = s.secondary_count
+    )
+}
+
+fn global_id(ws: &Workspace) -> String {
+    format!("trdr-global-{}", ws.suffix)
+}
+
+fn cluster_id(ws: &Workspace, region: &str) -> String {
+    format!("trdr-{region}-{}", ws.suffix)
+}
+
+async fn global(ws: &Workspace) -> Option<GlobalCluster> {
+    let rds = ws.aws().rds("us-east-1").await;
+    rds.describe_global_clusters()
+        .global_cluster_identifier(global_id(ws))
+        .send()
+        .await
+        .ok()?
+        .global_clusters?
+        .pop()
+}
+
+fn writer_of(g: &GlobalCluster) -> Option<String> {
+    g.global_cluster_members()
+        .iter()
+        .find(|m| m.is_writer() == Some(true))
+        .and_then(|m| m.db_cluster_arn())
+        .and_then(|a| a.split(':').nth(3))
+        .map(str::to_string)
+}
+
+/// Checks through the SDK: two members, the writer, instances and scaling per region.
+async fn assert_shape(ws: &Workspace, s: &Shape<'_>) {
+    let g = global(ws).await.expect("global cluster exists");
+    assert_eq!(g.global_cluster_members().len(), 2, "two members: {g:?}");
+    assert_eq!(
+        writer_of(&g).as_deref(),
+        Some(s.writer.unwrap_or("us-east-1")),
+        "writer region"
+    );
+    for (region, count) in [
+        ("us-east-1", s.primary_count),
+        ("us-east-2", s.secondary_count),
+    ] {
+        let rds = ws.aws().rds(region).await;
+        let id = cluster_id(ws, region);
+        let c = rds
+            .describe_db_clusters()
+            .db_cluster_identifier(&id)
+            .send()
+            .await
+            .unwrap()
+            .db_clusters
+            .unwrap()
+            .pop()
+            .unwrap();
+        let scaling = c.serverless_v2_scaling_configuration().unwrap();
+        assert_eq!(
+            (scaling.min_capacity(), scaling.max_capacity()),
+            (Some(s.min), Some(s.max)),
+            "{id} scaling"
+        );
+        assert_eq!(c.engine_version(), Some(s.engine), "{id} engine");
+        assert_eq!(c.deletion_protection(), Some(false));
+        let tags: Vec<_> = c
+            .tag_list()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+            .collect();
+        assert!(
+            tags.contains(&("ManagedBy", "trdr")) && tags.contains(&("Region", region)),
+            "{id} tags {tags:?}"
+        );
+        let instances = rds
+            .describe_db_instances()
+            .filters(
+                aws_sdk_rds::types::Filter::builder()
+                    .name("db-cluster-id")
+                    .values(&id)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let instances = instances.db_instances();
+        assert_eq!(instances.len() as u32, count, "{id} instance count");
+        assert!(instances
+            .iter()
+            .all(|i| i.db_instance_class() == Some("db.serverless")));
+    }
+    // Credentials only on the cluster created first; RDS keeps the password.
+    let first = ws.aws().rds("us-east-1").await;
+    let c = first
+        .describe_db_clusters()
+        .db_cluster_identifier(cluster_id(ws, "us-east-1"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        c.db_clusters()[0].master_user_secret().is_some(),
+        "RDS-managed master secret"
+    );
+}
+
+async fn assert_nothing_left(ws: &Workspace) {
+    assert!(global(ws).await.is_none(), "global cluster left behind");
+    for region in ["us-east-1", "us-east-2"] {
+        let rds = ws.aws().rds(region).await;
+        let clusters = rds.describe_db_clusters().send().await.unwrap();
+        let left: Vec<_> = clusters
+            .db_clusters()
+            .iter()
+            .filter_map(|c| c.db_cluster_identifier())
+            .filter(|i| i.contains(&ws.suffix))
+            .collect();
+        assert!(left.is_empty(), "clusters left in {region}: {left:?}");
+        let instances = rds.describe_db_instances().send().await.unwrap();
+        let left: Vec<_> = instances
+            .db_instances()
+            .iter()
+            .filter_map(|i| i.db_instance_identifier())
+            .filter(|i| i.contains(&ws.suffix))
+            .collect();
+        assert!(left.is_empty(), "instances left in {region}: {left:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ordered_create_switchover_scaling_import_and_destroy() {
+    let ws = workspace!("gdb");
+    let mut shape = Shape::default();
+    ws.write(&config(&shape));
+    ws.apply();
+    assert_shape(&ws, &shape).await;
+    ws.assert_plan_empty();
+
+    let state = std::fs::read_to_string(ws.path().join("terraform.tfstate")).unwrap();
+    assert!(
+        !state.to_lowercase().contains("password"),
+        "no password in state"
+    );
+    let v = ws.resource(DB);
+    assert!(v["master_user_secret_arn"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:secretsmanager:"));
+    assert_eq!(v["current_writer_region"], "us-east-1");
+    assert_eq!(
+        v["primary"]["cluster_identifier"],
+        cluster_id(&ws, "us-east-1")
+    );
+    assert_eq!(
+        v["serverless_v2"][0]["min_capacity"], 0.5,
+        "fractional capacity survives end to end"
+    );
+
+    // Switchover as a plan, and back.
+    for writer in ["us-east-2", "us-east-1"] {
+        shape.writer = Some(writer);
+        ws.write(&config(&shape));
+        let (code, plan) = ws.plan();
+        assert_eq!(code, 2);
+        assert!(
+            plan.contains("1 to change, 0 to destroy") && !plan.contains("must be replaced"),
+            "{plan}"
+        );
+        ws.apply();
+        assert_shape(&ws, &shape).await;
+        ws.assert_plan_empty();
+    }
+
+    // Capacity and instance counts change in place: up, then the secondary back down.
+    shape.min = 1.0;
+    shape.max = 32.5;
+    shape.primary_count = 3;
+    shape.secondary_count = 2;
+    ws.write(&config(&shape));
+    let (_, plan) = ws.plan();
+    assert!(plan.contains("1 to change, 0 to destroy"), "{plan}");
+    ws.apply();
+    assert_shape(&ws, &shape).await;
+    ws.assert_plan_empty();
+    shape.secondary_count = 1;
+    ws.write(&config(&shape));
+    ws.apply();
+    assert_shape(&ws, &shape).await;
+
+    // Minor engine upgrade in place.
+    shape.engine = "15.12";
+    ws.write(&config(&shape));
+    let (_, plan) = ws.plan();
+    assert!(plan.contains("1 to change, 0 to destroy"), "{plan}");
+    ws.apply();
+    assert_shape(&ws, &shape).await;
+    ws.assert_plan_empty();
+
+    // Import by global cluster identifier discovers both members.
+    ws.state_rm(&[DB]);
+    ws.import(DB, &global_id(&ws));
+    ws.assert_plan_empty();
+
+    ws.destroy();
+    assert_nothing_left(&ws).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failover_outside_terraform_is_drift_not_replacement_and_destroy_resumes() {
+    let mut ws = workspace!("gfo");
+    ws.write(&config(&Shape::default()));
+    ws.apply();
+
+    let rds = ws.aws().rds("us-east-2").await;
+    rds.failover_global_cluster()
+        .global_cluster_identifier(global_id(&ws))
+        .target_db_cluster_identifier(format!(
+            "arn:aws:rds:us-east-2:000000000000:cluster:{}",
+            cluster_id(&ws, "us-east-2")
+        ))
+        .allow_data_loss(true)
+        .send()
+        .await
+        .unwrap();
+    crate::support::eventually(30, "failover finished", || async {
+        global(&ws).await.filter(|g| {
+            g.failover_state().is_none() && writer_of(g).as_deref() == Some("us-east-2")
+        })
+    })
+    .await;
+
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2, "{plan}");
+    assert!(
+        plan.contains("~ writer_region") && plan.contains("\"us-east-2\" -> \"us-east-1\""),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("1 to change, 0 to destroy") && !plan.contains("must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Warning: Applying moves the writer from us-east-2 to us-east-1"),
+        "{plan}"
+    );
+    ws.run(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    let v = ws.resource(DB);
+    assert_eq!(
+        v["current_writer_region"], "us-east-2",
+        "a refresh records the failover"
+    );
+    assert_eq!(v["writer_region"], "us-east-2");
+    assert_eq!(ws.plan().0, 2, "the configuration still asks for us-east-1");
+
+    // Accept the failover.
+    let accepted = Shape {
+        writer: Some("us-east-2"),
+        ..Shape::default()
+    };
+    ws.write(&config(&accepted));
+    ws.assert_plan_empty();
+
+    // Interrupted destroy: stop terraform once the non-writer member is going, then finish.
+    let upstream = ws.endpoint.clone();
+    let Some(upstream) = upstream else {
+        ws.destroy();
+        return assert_nothing_left(&ws).await;
+    };
+    let proxy = LatencyProxy::start(&upstream, Duration::from_millis(40)).await;
+    ws.provider_endpoint = Some(proxy.url.clone());
+    let reader = cluster_id(&ws, "us-east-1");
+    let mut interrupted = false;
+    for _attempt in 0..3 {
+        let mut child = ws.spawn(&["destroy", "-auto-approve", "-input=false"]);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
+            let rds = ws.aws().rds("us-east-1").await;
+            let instances = rds
+                .describe_db_instances()
+                .filters(
+                    aws_sdk_rds::types::Filter::builder()
+                        .name("db-cluster-id")
+                        .values(&reader)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            if instances.db_instances().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        signal_group(&child, libc::SIGSTOP);
+        // Mid-destroy only if the global cluster (deleted last) is still there.
+        interrupted = global(&ws).await.is_some();
+        kill_group(&mut child);
+        if interrupted {
+            break;
+        }
+        ws.apply();
+    }
+    assert!(
+        interrupted,
+        "could not stop terraform in the middle of the destroy"
+    );
+    drop(proxy);
+    ws.provider_endpoint = None;
+    ws.destroy();
+    assert_nothing_left(&ws).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unsupported_engine_version_fails_at_plan() {
+    let ws = workspace!("gver");
+    ws.write(&config(&Shape {
+        engine: "15.4",
+        ..Shape::default()
+    }));
+    let (code, out) = ws.plan();
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("engine_version") && out.contains("15.4"),
+        "{out}"
+    );
+    assert!(global(&ws).await.is_none());
+}
+
+#[test]
+fn bad_input_fails_at_plan_naming_the_attribute_with_no_aws_call() {
+    let mut ws = workspace!("gbad");
+    let counter = CallCounter::new();
+    ws.provider_extra = format!("  endpoint_url = \"{}\"\n", counter.url());
+    let base = config(&Shape::default());
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "identical regions",
+            base.replace(
+                "region         = \"us-east-2\"",
+                "region         = \"us-east-1\"",
+            ),
+            "secondary.region",
+        ),
+        (
+            "writer not a member region",
+            config(&Shape {
+                writer: Some("us-west-2"),
+                ..Shape::default()
+            }),
+            "writer_region",
+        ),
+        (
+            "engine version without global support",
+            config(&Shape {
+                engine: "9.6",
+                ..Shape::default()
+            }),
+            "engine_version",
+        ),
+        (
+            "malformed engine version",
+            config(&Shape {
+                engine: "fifteen",
+                ..Shape::default()
+            }),
+            "engine_version",
+        ),
+        (
+            "min above max",
+            config(&Shape {
+                min: 8.0,
+                max: 4.0,
+                ..Shape::default()
+            }),
+            "serverless_v2[0].min_capacity",
+        ),
+        (
+            "capacity not a multiple of 0.5",
+            config(&Shape {
+                min: 0.75,
+                ..Shape::default()
+            }),
+            "serverless_v2[0].min_capacity",
+        ),
+        (
+            "capacity above 256",
+            config(&Shape {
+                max: 300.0,
+                ..Shape::default()
+            }),
+            "serverless_v2[0].max_capacity",
+        ),
+        (
+            "no instances",
+            config(&Shape {
+                primary_count: 0,
+                ..Shape::default()
+            }),
+            "primary.instance_count",
+        ),
+        (
+            "too many instances",
+            config(&Shape {
+                secondary_count: 17,
+                ..Shape::default()
+            }),
+            "secondary.instance_count",
+        ),
+        (
+            "illegal master user",
+            base.replace("\"dbadmin\"", "\"1admin\""),
+            "master_username",
+        ),
+        (
+            "reserved master user",
+            base.replace("\"dbadmin\"", "\"rdsadmin\""),
+            "master_username",
+        ),
+        (
+            "illegal name",
+            base.replace(
+                "name               = \"trdr\"",
+                "name               = \"Trading_DB\"",
+            ),
+            "name",
+        ),
+        (
+            "illegal database name",
+            base.replace("\"trading\"", "\"trading-db\""),
+            "database_name",
+        ),
+    ];
+    for (what, body, attr) in cases {
+        ws.write(&body);
+        let (code, out) = ws.plan();
+        assert_eq!(code, 1, "{what}: plan must fail:\n{out}");
+        assert!(
+            out.contains(attr),
+            "{what}: the error must name {attr}:\n{out}"
+        );
+        assert!(!out.contains("panic"), "{what}: {out}");
+    }
+    assert_eq!(
+        counter.connections(),
+        0,
+        "bad input must fail before any AWS call"
+    );
+}
