@@ -224,6 +224,26 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
         "fractional capacity survives end to end"
     );
 
+    // A no-change refresh costs a fixed number of AWS calls: DescribeGlobalClusters, then
+    // DescribeDBClusters and DescribeDBInstances in each region.
+    if let Some(upstream) = ws.endpoint.clone() {
+        let counting = LatencyProxy::start(&upstream, Duration::ZERO).await;
+        let mut probe = Workspace::new("gcount", ws.endpoint.clone());
+        probe.provider_endpoint = Some(counting.url.clone());
+        std::fs::copy(ws.path().join("main.tf"), probe.path().join("main.tf")).unwrap();
+        std::fs::copy(
+            ws.path().join("terraform.tfstate"),
+            probe.path().join("terraform.tfstate"),
+        )
+        .unwrap();
+        probe.assert_plan_empty();
+        eprintln!(
+            "AWS calls per no-change refresh of one trdr_global_database: {}",
+            counting.requests()
+        );
+        assert_eq!(counting.requests(), 5, "refresh calls");
+    }
+
     // Switchover as a plan, and back.
     for writer in ["us-east-2", "us-east-1"] {
         shape.writer = Some(writer);
@@ -374,6 +394,79 @@ async fn failover_outside_terraform_is_drift_not_replacement_and_destroy_resumes
     );
     drop(proxy);
     ws.provider_endpoint = None;
+    ws.destroy();
+    assert_nothing_left(&ws).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_create_continues_and_members_deleted_out_of_band_are_restored() {
+    let mut ws = workspace!("gkill");
+    let shape = Shape::default();
+    ws.write(&config(&shape));
+    if let Some(upstream) = ws.endpoint.clone() {
+        let proxy = LatencyProxy::start(&upstream, Duration::from_millis(40)).await;
+        ws.provider_endpoint = Some(proxy.url.clone());
+        let writer = cluster_id(&ws, "us-east-1");
+        let secondary = cluster_id(&ws, "us-east-2");
+        let mut interrupted = false;
+        for _attempt in 0..3 {
+            let mut child = ws.spawn(&["apply", "-auto-approve", "-input=false"]);
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
+                let rds = ws.aws().rds("us-east-1").await;
+                if rds
+                    .describe_db_clusters()
+                    .db_cluster_identifier(&writer)
+                    .send()
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            signal_group(&child, libc::SIGSTOP);
+            let rds2 = ws.aws().rds("us-east-2").await;
+            interrupted = rds2
+                .describe_db_clusters()
+                .db_cluster_identifier(&secondary)
+                .send()
+                .await
+                .is_err();
+            kill_group(&mut child);
+            if interrupted {
+                break;
+            }
+            ws.destroy();
+        }
+        assert!(
+            interrupted,
+            "could not stop terraform between the two regions' clusters"
+        );
+        ws.provider_endpoint = None;
+    }
+    ws.apply();
+    assert_shape(&ws, &shape).await;
+    ws.assert_plan_empty();
+
+    // An instance deleted out of band shows as a change, and apply restores it.
+    let rds = ws.aws().rds("us-east-2").await;
+    rds.delete_db_instance()
+        .db_instance_identifier(format!("{}-1", cluster_id(&ws, "us-east-2")))
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .unwrap();
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2, "{plan}");
+    assert!(
+        plan.contains("instance_count") && plan.contains("0 to destroy"),
+        "{plan}"
+    );
+    ws.apply();
+    assert_shape(&ws, &shape).await;
+    ws.assert_plan_empty();
+
     ws.destroy();
     assert_nothing_left(&ws).await;
 }

@@ -3,6 +3,8 @@
 //! in a blink.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -10,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 pub struct LatencyProxy {
     pub url: String,
+    requests: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -26,12 +29,23 @@ impl LatencyProxy {
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(pipe(client, target, delay));
+                tokio::spawn(pipe(client, target, delay, counter.clone()));
             }
         });
-        LatencyProxy { url, task }
+        LatencyProxy {
+            url,
+            requests,
+            task,
+        }
+    }
+
+    /// HTTP requests forwarded so far (AWS calls, retries included).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
     }
 }
 
@@ -41,7 +55,12 @@ impl Drop for LatencyProxy {
     }
 }
 
-async fn pipe(client: TcpStream, target: SocketAddr, delay: Duration) {
+/// Counts request lines (`... HTTP/1.1\r\n`) as they pass.
+fn count_requests(chunk: &[u8]) -> usize {
+    chunk.windows(11).filter(|w| w == b" HTTP/1.1\r\n").count()
+}
+
+async fn pipe(client: TcpStream, target: SocketAddr, delay: Duration, requests: Arc<AtomicUsize>) {
     let Ok(server) = TcpStream::connect(target).await else {
         return;
     };
@@ -53,6 +72,7 @@ async fn pipe(client: TcpStream, target: SocketAddr, delay: Duration) {
             if n == 0 {
                 break;
             }
+            requests.fetch_add(count_requests(&buf[..n]), Ordering::SeqCst);
             tokio::time::sleep(delay).await;
             if sw.write_all(&buf[..n]).await.is_err() {
                 break;
