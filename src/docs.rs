@@ -120,15 +120,16 @@ pub fn schema_markdown(block: &Block, anchor: &str) -> String {
     out
 }
 
-/// A resource page: description, example, schema, import.
-pub fn resource_page(
+/// A resource or data source page: description, example, schema, import.
+pub fn page(
+    kind: &str,
     type_name: &str,
     block: &Block,
     example: &str,
     import: Option<&str>,
 ) -> String {
     let mut out = format!(
-        "---\npage_title: \"{type_name} Resource - trdr\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n\n# {type_name} (Resource)\n\n{}\n\n## Example Usage\n\n```terraform\n{}```\n\n## Schema\n\n",
+        "---\npage_title: \"{type_name} {kind} - trdr\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n\n# {type_name} ({kind})\n\n{}\n\n## Example Usage\n\n```terraform\n{}```\n\n## Schema\n\n",
         block.description.replace('\n', "\n  "),
         block.description,
         example

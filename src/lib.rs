@@ -9,9 +9,10 @@
 //! - Shared machinery of every composite resource: [`waiter`] (backoff polling bounded by
 //!   [`timeouts`]), [`steps`] (ordered, parallel, resumable steps across regions), [`naming`],
 //!   [`tags`].
-//! - [`resources`]: one module per composite resource.
+//! - [`resources`]: one module per composite resource; [`data_sources`]: the data sources.
 
 pub mod aws;
+pub mod data_sources;
 pub mod docs;
 pub mod framework;
 pub mod naming;
@@ -31,9 +32,21 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/trdr-dev/trdr";
 /// Every resource type, sharing one provider context.
 pub fn resources(ctx: &Arc<provider::ProviderContext>) -> Vec<Arc<dyn framework::ResourceType>> {
     vec![
+        Arc::new(resources::failover_orchestrator::FailoverOrchestrator::new(
+            ctx.clone(),
+        )),
         Arc::new(resources::global_database::GlobalDatabase::new(ctx.clone())),
         Arc::new(resources::regional_stack::RegionalStack::new(ctx.clone())),
     ]
+}
+
+/// Every data source, sharing the provider context.
+pub fn data_sources(
+    ctx: &Arc<provider::ProviderContext>,
+) -> Vec<Arc<dyn framework::DataSourceType>> {
+    vec![Arc::new(
+        data_sources::failover_readiness::FailoverReadiness::new(ctx.clone()),
+    )]
 }
 
 /// Serves the provider over plugin protocol 6 until Terraform shuts it down.
@@ -42,6 +55,6 @@ pub async fn serve() -> anyhow::Result<()> {
     // pick one by itself; the plugin's mTLS with Terraform uses ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let ctx = Arc::new(provider::ProviderContext::default());
-    let p = protocol::tf6::Tf6Provider::new(ctx.clone(), resources(&ctx));
+    let p = protocol::tf6::Tf6Provider::new(ctx.clone(), resources(&ctx), data_sources(&ctx));
     tf_provider::serve("trdr", p).await
 }

@@ -29,13 +29,20 @@ fn rendered() -> Vec<(String, String)> {
                 .join("import.sh"),
         )
         .ok();
-        let page = trdr::docs::resource_page(
+        let page = trdr::docs::page(
+            "Resource",
             &full,
             &r.schema().block,
             &read(&format!("{dir}/resource.tf")),
             import.as_deref(),
         );
         pages.push((format!("docs/resources/{}.md", r.name()), page));
+    }
+    for d in trdr::data_sources(&ctx) {
+        let full = format!("trdr_{}", d.name());
+        let example = read(&format!("examples/data-sources/{full}/data-source.tf"));
+        let page = trdr::docs::page("Data Source", &full, &d.schema().block, &example, None);
+        pages.push((format!("docs/data-sources/{}.md", d.name()), page));
     }
     pages
 }

@@ -5,4 +5,6 @@ pub mod clients;
 pub mod dynamodb;
 pub mod errors;
 pub mod rds;
+pub mod route53;
 pub mod s3;
+pub mod sfn;

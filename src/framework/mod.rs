@@ -9,6 +9,6 @@ pub mod validate;
 pub mod value;
 
 pub use diag::{Diagnostics, Path};
-pub use resource::{PlanOutcome, ResourceType};
+pub use resource::{DataSourceType, PlanOutcome, ResourceType};
 pub use schema::{Attribute, Block, Schema, Type};
 pub use value::Value;

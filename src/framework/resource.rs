@@ -54,3 +54,17 @@ pub trait ResourceType: Send + Sync + 'static {
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value>;
 }
+
+/// The contract of a data source: validate the configuration, then read.
+#[async_trait]
+pub trait DataSourceType: Send + Sync + 'static {
+    /// The type name without the provider prefix, e.g. `failover_readiness`.
+    fn name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+
+    /// The configuration with every computed attribute filled in.
+    async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
+}

@@ -10,22 +10,33 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::FutureExt;
 use tf_provider::schema as tfs;
-use tf_provider::{AttributePath, AttributePathStep, DynamicResource};
+use tf_provider::{AttributePath, AttributePathStep, DynamicDataSource, DynamicResource};
 
 use crate::framework::diag::{Severity, Step};
 use crate::framework::schema::{Mode, Nesting};
-use crate::framework::{plan, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value};
+use crate::framework::{
+    plan, DataSourceType, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value,
+};
 use crate::provider::config::{self, ProviderConfig};
 use crate::provider::{Configured, ProviderContext};
 
 pub struct Tf6Provider {
     ctx: Arc<ProviderContext>,
     resources: Vec<Arc<dyn ResourceType>>,
+    data_sources: Vec<Arc<dyn DataSourceType>>,
 }
 
 impl Tf6Provider {
-    pub fn new(ctx: Arc<ProviderContext>, resources: Vec<Arc<dyn ResourceType>>) -> Self {
-        Tf6Provider { ctx, resources }
+    pub fn new(
+        ctx: Arc<ProviderContext>,
+        resources: Vec<Arc<dyn ResourceType>>,
+        data_sources: Vec<Arc<dyn DataSourceType>>,
+    ) -> Self {
+        Tf6Provider {
+            ctx,
+            resources,
+            data_sources,
+        }
     }
 }
 
@@ -227,6 +238,70 @@ impl tf_provider::Provider for Tf6Provider {
                 })
                 .collect(),
         )
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut tf_provider::Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        Some(
+            self.data_sources
+                .iter()
+                .map(|d| {
+                    let adapter = Tf6DataSource {
+                        schema: d.schema(),
+                        inner: d.clone(),
+                    };
+                    (
+                        d.name().to_string(),
+                        Box::new(adapter) as Box<dyn DynamicDataSource>,
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+struct Tf6DataSource {
+    inner: Arc<dyn DataSourceType>,
+    schema: Schema,
+}
+
+#[async_trait]
+impl tf_provider::DataSource for Tf6DataSource {
+    type State<'a> = Value;
+    type ProviderMetaState<'a> = Value;
+
+    fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
+        Some(to_tf_schema(&self.schema))
+    }
+
+    async fn validate<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+    ) -> Option<()> {
+        guarded(diags, "validation", async {
+            let mut d = Diagnostics::default();
+            self.inner.validate(&config, &mut d);
+            (Some(()), d)
+        })
+        .await
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+        _meta: Value,
+    ) -> Option<Value> {
+        let read = guarded(diags, "read", async {
+            let mut d = Diagnostics::default();
+            let out = self.inner.read(&config, &mut d).await;
+            (out, d)
+        })
+        .await?;
+        Some(plan::conform(&self.schema.block, &read))
     }
 }
 

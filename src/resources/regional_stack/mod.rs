@@ -483,3 +483,12 @@ impl RegionalStack {
         }
     }
 }
+
+/// The live state of stack `id` (with its `drift` list), as an import would see it; `None` when
+/// it does not exist. For readiness checks.
+pub async fn inspect(
+    cfg: &crate::provider::Configured,
+    id: &StackId,
+) -> Result<Option<Value>, crate::aws::errors::AwsError> {
+    observe::discover(cfg, id).await
+}

@@ -1,0 +1,144 @@
+//! Thin Step Functions operations for the failover runbooks.
+
+use aws_sdk_sfn::types::{StateMachineType, Tag, ValidateStateMachineDefinitionSeverity};
+use aws_sdk_sfn::Client;
+
+use super::errors::{AwsError, AwsResultExt, OptionalExt};
+use crate::tags::Tags;
+
+/// The ARN of the state machine named `name`, if it exists.
+pub async fn find(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .list_state_machines()
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .aws("ListStateMachines")?;
+        if let Some(sm) = out.state_machines().iter().find(|s| s.name() == name) {
+            return Ok(Some(sm.state_machine_arn().to_string()));
+        }
+        match out.next_token() {
+            Some(t) => token = Some(t.to_string()),
+            None => return Ok(None),
+        }
+    }
+}
+
+pub struct Deployed {
+    pub definition: String,
+    pub role_arn: String,
+}
+
+pub async fn describe(c: &Client, arn: &str) -> Result<Option<Deployed>, AwsError> {
+    Ok(c.describe_state_machine()
+        .state_machine_arn(arn)
+        .send()
+        .await
+        .aws("DescribeStateMachine")
+        .found()?
+        .map(|o| Deployed {
+            definition: o.definition().to_string(),
+            role_arn: o.role_arn().to_string(),
+        }))
+}
+
+/// `ValidateStateMachineDefinition`'s errors (warnings are logged).
+pub async fn validate(c: &Client, definition: &str) -> Result<Vec<String>, AwsError> {
+    let out = c
+        .validate_state_machine_definition()
+        .definition(definition)
+        .r#type(StateMachineType::Standard)
+        .send()
+        .await
+        .aws("ValidateStateMachineDefinition")?;
+    let mut errors = Vec::new();
+    for d in out.diagnostics() {
+        let text = format!(
+            "{} {}: {}",
+            d.code(),
+            d.location().unwrap_or_default(),
+            d.message()
+        );
+        if d.severity() == &ValidateStateMachineDefinitionSeverity::Error {
+            errors.push(text);
+        } else {
+            tracing::warn!(diagnostic = %text, "state machine definition warning");
+        }
+    }
+    Ok(errors)
+}
+
+fn to_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub async fn create(
+    c: &Client,
+    name: &str,
+    definition: &str,
+    role_arn: &str,
+    tags: &Tags,
+) -> Result<String, AwsError> {
+    let out = c
+        .create_state_machine()
+        .name(name)
+        .definition(definition)
+        .role_arn(role_arn)
+        .r#type(StateMachineType::Standard)
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .aws("CreateStateMachine")?;
+    Ok(out.state_machine_arn().to_string())
+}
+
+pub async fn update(
+    c: &Client,
+    arn: &str,
+    definition: &str,
+    role_arn: &str,
+    tags: &Tags,
+) -> Result<(), AwsError> {
+    c.update_state_machine()
+        .state_machine_arn(arn)
+        .definition(definition)
+        .role_arn(role_arn)
+        .send()
+        .await
+        .aws("UpdateStateMachine")?;
+    c.tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .aws("TagResource")?;
+    Ok(())
+}
+
+pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
+    let out = c
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .aws("ListTagsForResource")?;
+    Ok(out
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect())
+}
+
+pub async fn delete(c: &Client, arn: &str) -> Result<(), AwsError> {
+    c.delete_state_machine()
+        .state_machine_arn(arn)
+        .send()
+        .await
+        .aws("DeleteStateMachine")
+        .found()?;
+    Ok(())
+}

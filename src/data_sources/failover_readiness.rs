@@ -1,0 +1,412 @@
+//! `trdr_failover_readiness`: can the topology fail over right now? Each check is `pass`, `warn`
+//! or `fail` with a detail; `ready` means no check failed.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::aws::errors::AwsError;
+use crate::aws::rds;
+use crate::framework::validate::string_matches;
+use crate::framework::{Attribute, Block, DataSourceType, Diagnostics, Path, Schema, Type, Value};
+use crate::provider::{Configured, ProviderContext};
+use crate::resources::failover_orchestrator;
+use crate::resources::regional_stack::{self, StackId};
+
+pub struct FailoverReadiness {
+    ctx: Arc<ProviderContext>,
+}
+
+impl FailoverReadiness {
+    pub fn new(ctx: Arc<ProviderContext>) -> Self {
+        FailoverReadiness { ctx }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Checks(Vec<(String, Status, String)>);
+
+impl Checks {
+    fn add(&mut self, name: &str, status: Status, detail: impl Into<String>) {
+        self.0.push((name.to_string(), status, detail.into()));
+    }
+
+    fn ready(&self) -> bool {
+        self.0.iter().all(|(_, s, _)| *s != Status::Fail)
+    }
+
+    fn to_value(&self) -> Value {
+        Value::List(
+            self.0
+                .iter()
+                .map(|(n, s, d)| {
+                    let mut v = Value::object();
+                    v.set("name", n.clone());
+                    v.set("status", s.as_str());
+                    v.set("detail", d.clone());
+                    v
+                })
+                .collect(),
+        )
+    }
+}
+
+fn schema() -> Schema {
+    let check = Type::Object(vec![
+        ("name".into(), Type::String),
+        ("status".into(), Type::String),
+        ("detail".into(), Type::String),
+    ]);
+    Schema {
+        version: 0,
+        block: Block::new("Whether the DR topology can fail over now: member synchronisation, engine versions, secondary instances, table replicas and point-in-time recovery, S3 replication, health checks, the runbooks in both regions and their RTO budget. Each check is `pass`, `warn` or `fail`.")
+            .attr(Attribute::computed("id", Type::String, "The global database id."))
+            .attr(Attribute::required("global_database_id", Type::String, "Id of the `trdr_global_database`."))
+            .attr(Attribute::optional("orchestrator_id", Type::String, "Id of the `trdr_failover_orchestrator`; enables the health check, runbook and RTO checks."))
+            .attr(Attribute::optional("regional_stack_ids", Type::list_of_strings(), "Ids of `trdr_regional_stack`s whose replicas, point-in-time recovery and replication to check."))
+            .attr(Attribute::computed("ready", Type::Bool, "True when no check failed."))
+            .attr(Attribute::computed("writer_region", Type::String, "Region of the database's writer."))
+            .attr(Attribute::computed("checks", Type::List(Box::new(check)), "Each check: `name`, `status` (`pass`, `warn` or `fail`) and `detail`.")),
+    }
+}
+
+async fn database_checks(
+    cfg: &Configured,
+    id: &str,
+    checks: &mut Checks,
+) -> Result<Option<String>, AwsError> {
+    let primary = &cfg.config.primary_region;
+    let Some(g) = rds::global(&cfg.region(primary).rds, id).await? else {
+        checks.add(
+            "global database exists",
+            Status::Fail,
+            format!("no global cluster {id} in {primary}"),
+        );
+        return Ok(None);
+    };
+    let writer = rds::writer_region(&g);
+    let members = g.global_cluster_members();
+    let readers: Vec<_> = members
+        .iter()
+        .filter(|m| m.is_writer() != Some(true))
+        .collect();
+    if readers.is_empty() {
+        checks.add(
+            "members synchronised",
+            Status::Fail,
+            "the global database has no secondary member to fail over to",
+        );
+    } else {
+        let lagging: Vec<String> = readers
+            .iter()
+            .filter(|m| m.synchronization_status().map(|s| s.as_str()) != Some("connected"))
+            .map(|m| {
+                format!(
+                    "{} is {:?}",
+                    m.db_cluster_arn().unwrap_or_default(),
+                    m.synchronization_status().map(|s| s.as_str())
+                )
+            })
+            .collect();
+        if lagging.is_empty() {
+            checks.add(
+                "members synchronised",
+                Status::Pass,
+                format!("{} secondary member(s) connected", readers.len()),
+            );
+        } else {
+            checks.add("members synchronised", Status::Fail, lagging.join("; "));
+        }
+    }
+    let mut versions = Vec::new();
+    for m in members {
+        let Some(arn) = m.db_cluster_arn() else {
+            continue;
+        };
+        let (Some(region), Some(cluster)) = (rds::arn_region(arn), rds::arn_resource_id(arn))
+        else {
+            continue;
+        };
+        let c = &cfg.region(region).rds;
+        let Some(cl) = rds::cluster(c, cluster).await? else {
+            continue;
+        };
+        versions.push(format!("{region} {}", cl.engine_version().unwrap_or("?")));
+        if m.is_writer() != Some(true) {
+            let count = rds::instances(c, cluster).await?.len();
+            let status = if count > 0 {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            let detail = if count > 0 {
+                format!("{cluster} has {count} instance(s)")
+            } else {
+                format!("{cluster} has no instances; promoted, it could not serve")
+            };
+            checks.add(
+                &format!("secondary has instances ({region})"),
+                status,
+                detail,
+            );
+        }
+    }
+    let distinct: std::collections::BTreeSet<&str> = versions
+        .iter()
+        .filter_map(|v| v.split(' ').nth(1))
+        .collect();
+    let status = if distinct.len() <= 1 {
+        Status::Pass
+    } else {
+        Status::Warn
+    };
+    checks.add("engine versions equal", status, versions.join(", "));
+    Ok(writer)
+}
+
+async fn stack_checks(
+    cfg: &Configured,
+    ids: &[StackId],
+    checks: &mut Checks,
+) -> Result<(), AwsError> {
+    if ids.is_empty() {
+        checks.add(
+            "replicas ACTIVE with PITR",
+            Status::Warn,
+            "no regional_stack_ids given",
+        );
+        return Ok(());
+    }
+    for id in ids {
+        let Some(state) = regional_stack::inspect(cfg, id).await? else {
+            checks.add(&format!("stack {id}"), Status::Fail, "does not exist");
+            continue;
+        };
+        let drift: Vec<String> = state
+            .get("drift")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_string))
+            .collect();
+        let pitr: Vec<&String> = drift
+            .iter()
+            .filter(|d| d.contains("point-in-time") || d.contains("session table"))
+            .collect();
+        let secondary = !state.get("replica_of").is_null();
+        let replica = state
+            .get("replica_status")
+            .as_str()
+            .unwrap_or("none")
+            .to_string();
+        let (status, detail) = match (secondary, replica.as_str(), pitr.is_empty()) {
+            (true, "ACTIVE", true) => (
+                Status::Pass,
+                format!("replica in {} ACTIVE, PITR on", id.region),
+            ),
+            (true, other, _) if other != "ACTIVE" => {
+                (Status::Fail, format!("replica in {} is {other}", id.region))
+            }
+            (_, _, false) => (
+                Status::Fail,
+                pitr.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            (false, _, true) => (
+                Status::Pass,
+                format!("table in {} ACTIVE, PITR on", id.region),
+            ),
+            _ => (Status::Fail, "unexpected".to_string()),
+        };
+        checks.add(&format!("replicas ACTIVE with PITR ({id})"), status, detail);
+        if secondary {
+            let broken: Vec<&String> = drift
+                .iter()
+                .filter(|d| d.contains("replication") || d.contains("bucket"))
+                .collect();
+            if broken.is_empty() {
+                checks.add(
+                    &format!("replication configured ({id})"),
+                    Status::Pass,
+                    "every bucket replicates to and from its twin",
+                );
+            } else {
+                checks.add(
+                    &format!("replication configured ({id})"),
+                    Status::Fail,
+                    broken
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn orchestrator_checks(
+    cfg: &Configured,
+    id: Option<&str>,
+    checks: &mut Checks,
+) -> Result<(), AwsError> {
+    let Some(id) = id else {
+        for name in [
+            "health checks present",
+            "runbook deployed in both regions",
+            "RTO budget within target",
+        ] {
+            checks.add(name, Status::Warn, "no orchestrator_id given");
+        }
+        return Ok(());
+    };
+    let d = failover_orchestrator::inspect(cfg, id).await?;
+    let missing = |v: &[(String, bool)]| {
+        v.iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(r, _)| r.clone())
+            .collect::<Vec<_>>()
+    };
+    let hc = missing(&d.health_checks);
+    checks.add(
+        "health checks present",
+        if hc.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        if hc.is_empty() {
+            "one per endpoint".to_string()
+        } else {
+            format!("missing for {}", hc.join(", "))
+        },
+    );
+    let rb = missing(&d.runbooks);
+    checks.add(
+        "runbook deployed in both regions",
+        if rb.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        if rb.is_empty() {
+            "state machines found in both regions".to_string()
+        } else {
+            format!("missing in {}", rb.join(", "))
+        },
+    );
+    match d.budget {
+        Some((b, t)) if b <= t => checks.add(
+            "RTO budget within target",
+            Status::Pass,
+            format!("worst case {b} s ≤ target {t} s"),
+        ),
+        Some((b, t)) => checks.add(
+            "RTO budget within target",
+            Status::Fail,
+            format!("worst case {b} s > target {t} s"),
+        ),
+        None => checks.add(
+            "RTO budget within target",
+            Status::Fail,
+            "no runbook deployed",
+        ),
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl DataSourceType for FailoverReadiness {
+    fn name(&self) -> &'static str {
+        "failover_readiness"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        string_matches(
+            diags,
+            &Path::attr("global_database_id"),
+            config.get("global_database_id"),
+            "a global cluster identifier (use trdr_global_database.<name>.id)",
+            |s| s.contains("-global-"),
+        );
+        string_matches(
+            diags,
+            &Path::attr("orchestrator_id"),
+            config.get("orchestrator_id"),
+            "an orchestrator id name:environment_suffix",
+            |s| s.split(':').count() == 2,
+        );
+        for (i, id) in config
+            .get("regional_stack_ids")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            string_matches(
+                diags,
+                &Path::attr("regional_stack_ids").index(i),
+                id,
+                "a regional stack id name:environment_suffix:region",
+                |s| StackId::parse(s).is_some(),
+            );
+        }
+    }
+
+    async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let cfg = self.ctx.require(diags)?;
+        let id = config.get("global_database_id").as_str()?.to_string();
+        let stacks: Vec<StackId> = config
+            .get("regional_stack_ids")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| s.as_str().and_then(StackId::parse))
+            .collect();
+        let mut checks = Checks::default();
+        let result = async {
+            let writer = database_checks(&cfg, &id, &mut checks).await?;
+            stack_checks(&cfg, &stacks, &mut checks).await?;
+            orchestrator_checks(&cfg, config.get("orchestrator_id").as_str(), &mut checks).await?;
+            Ok::<_, AwsError>(writer)
+        }
+        .await;
+        let writer = match result {
+            Ok(w) => w,
+            Err(e) => {
+                e.report(diags, None, "check failover readiness");
+                return None;
+            }
+        };
+        let mut v = config.clone();
+        v.set("id", id);
+        v.set("ready", checks.ready());
+        v.set("writer_region", Value::from(writer));
+        v.set("checks", checks.to_value());
+        Some(v)
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per data source.
+
+pub mod failover_readiness;

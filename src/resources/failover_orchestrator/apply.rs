@@ -1,0 +1,417 @@
+//! Create, update and delete: health checks first (both regions in parallel), then the record
+//! pair (one atomic batch, `PRIMARY` on the database's current writer) and the runbook in each
+//! region, then superseded health checks are retired.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_sdk_route53::types::ChangeAction;
+use futures::FutureExt;
+
+use super::runbook::{self, PRIMARY_SET_ID, SECONDARY_SET_ID};
+use super::Orchestrator;
+use crate::aws::errors::AwsError;
+use crate::aws::route53::{self, FailoverRecord, HealthCheckSpec};
+use crate::aws::{rds, sfn};
+use crate::framework::{Diagnostics, Path};
+use crate::provider::Configured;
+use crate::steps::{self, Failure, Step};
+use crate::tags::{self, Tags};
+
+/// What the database looks like now.
+pub struct Resolved {
+    pub member_arns: BTreeMap<String, String>,
+    pub writer: Option<String>,
+}
+
+pub async fn resolve(cfg: &Configured, o: &Orchestrator) -> Result<Option<Resolved>, AwsError> {
+    let Some(g) = rds::global(&cfg.region(&o.primary.region).rds, &o.global_id).await? else {
+        return Ok(None);
+    };
+    let member_arns = o
+        .regions()
+        .iter()
+        .filter_map(|e| rds::member_in(&g, &e.region).map(|a| (e.region.clone(), a)))
+        .collect();
+    Ok(Some(Resolved {
+        member_arns,
+        writer: rds::writer_region(&g),
+    }))
+}
+
+pub fn tags_for(cfg: &Configured, o: &Orchestrator, region: &str) -> Tags {
+    let mut t = tags::standard(&cfg.config.default_tags, &o.naming.suffix, region);
+    t.insert("TrdrOrchestrator".into(), o.id());
+    t.insert("TrdrRtoTarget".into(), o.rto_target.to_string());
+    let tn = o.tuning;
+    t.insert(
+        "TrdrRunbook".into(),
+        format!(
+            "{},{},{},{}",
+            tn.poll_interval_seconds, tn.max_polls, tn.task_timeout_seconds, tn.task_retries
+        ),
+    );
+    if !o.stack_ids.is_empty() {
+        t.insert(
+            "TrdrStacks".into(),
+            o.stack_ids
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    t
+}
+
+/// The record pair as it should be with `writer` writing.
+pub fn desired_records(
+    o: &Orchestrator,
+    writer: &str,
+    hcs: &BTreeMap<String, String>,
+) -> Vec<FailoverRecord> {
+    let (w, other) = (o.endpoint(writer), o.other(writer));
+    vec![
+        FailoverRecord {
+            set_identifier: PRIMARY_SET_ID.into(),
+            primary: true,
+            target: w.fqdn.clone(),
+            health_check_id: hcs.get(&w.region).cloned(),
+            ttl: o.ttl as i64,
+        },
+        FailoverRecord {
+            set_identifier: SECONDARY_SET_ID.into(),
+            primary: false,
+            target: other.fqdn.clone(),
+            health_check_id: hcs.get(&other.region).cloned(),
+            ttl: o.ttl as i64,
+        },
+    ]
+}
+
+fn sorted(mut r: Vec<FailoverRecord>) -> Vec<FailoverRecord> {
+    r.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
+    r
+}
+
+/// Our health check for `region` with the configured interval: `(id, superseded ids)`.
+async fn ensure_health_check(
+    cfg: &Configured,
+    o: &Orchestrator,
+    region: &str,
+) -> Result<(String, Vec<String>), Failure> {
+    let c = &cfg.region(&o.primary.region).route53;
+    let e = o.endpoint(region);
+    let prefix = o.health_check_prefix(region);
+    let existing = route53::health_checks_with_prefix(c, &prefix).await?;
+    let (keep, old): (Vec<_>, Vec<_>) = existing.into_iter().partition(|h| {
+        h.health_check_config().and_then(|c| c.request_interval()) == Some(o.interval)
+    });
+    let tags = tags_for(cfg, o, region);
+    let id = match keep.first() {
+        Some(h) => {
+            let conf = h.health_check_config();
+            let same = conf.and_then(|c| c.fully_qualified_domain_name()) == Some(e.fqdn.as_str())
+                && conf.and_then(|c| c.resource_path()) == Some(e.health_path.as_str())
+                && conf.and_then(|c| c.failure_threshold()) == Some(o.threshold);
+            if !same {
+                route53::update_health_check(c, h.id(), &e.fqdn, &e.health_path, o.threshold)
+                    .await?;
+            }
+            h.id().to_string()
+        }
+        None => {
+            let reference = format!("{prefix}{:08x}", rand::random::<u32>());
+            let spec = HealthCheckSpec {
+                caller_reference: &reference,
+                fqdn: &e.fqdn,
+                path: &e.health_path,
+                interval: o.interval,
+                threshold: o.threshold,
+            };
+            route53::create_health_check(c, &spec, &tags).await?
+        }
+    };
+    let superseded = old
+        .iter()
+        .map(|h| h.id().to_string())
+        .chain(keep.iter().skip(1).map(|h| h.id().to_string()))
+        .collect();
+    Ok((id, superseded))
+}
+
+async fn ensure_records(
+    cfg: &Configured,
+    o: &Orchestrator,
+    writer: &str,
+    hcs: &BTreeMap<String, String>,
+) -> Result<(), Failure> {
+    let c = &cfg.region(&o.primary.region).route53;
+    let zone = o.zone_id.trim_start_matches("/hostedzone/");
+    let desired = desired_records(o, writer, hcs);
+    let current =
+        route53::failover_records(c, zone, &o.record_name, &[PRIMARY_SET_ID, SECONDARY_SET_ID])
+            .await
+            .map_err(|e| Failure::from(e).about(Path::attr("dns").then("zone_id")))?;
+    if sorted(current) != sorted(desired.clone()) {
+        route53::change(
+            c,
+            zone,
+            &o.record_name,
+            ChangeAction::Upsert,
+            &desired,
+            &format!("trdr {}: PRIMARY on {writer}", o.id()),
+        )
+        .await
+        .map_err(|e| Failure::from(e).about(Path::attr("dns")))?;
+    }
+    Ok(())
+}
+
+/// The definition for `region` as it should be deployed now.
+pub fn rendered(
+    o: &Orchestrator,
+    region: &str,
+    resolved: &Resolved,
+    hcs: &BTreeMap<String, String>,
+) -> serde_json::Value {
+    let other = &o.other(region).region;
+    let arn = resolved
+        .member_arns
+        .get(region)
+        .cloned()
+        .unwrap_or_default();
+    let spec = o.spec(
+        region,
+        &arn,
+        hcs.get(region).map(String::as_str).unwrap_or_default(),
+        hcs.get(other).map(String::as_str).unwrap_or_default(),
+    );
+    runbook::definition(&spec)
+}
+
+async fn ensure_runbook(
+    cfg: &Configured,
+    o: &Orchestrator,
+    region: &str,
+    resolved: &Resolved,
+    hcs: &BTreeMap<String, String>,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).sfn;
+    let definition = rendered(o, region, resolved, hcs);
+    let problems = runbook::structural_problems(&definition);
+    if !problems.is_empty() {
+        return Err(Failure {
+            path: None,
+            detail: format!(
+                "provider bug: the generated runbook is malformed: {}",
+                problems.join("; ")
+            ),
+        });
+    }
+    let text = definition.to_string();
+    let errors = sfn::validate(c, &text).await?;
+    if !errors.is_empty() {
+        return Err(Failure {
+            path: None,
+            detail: format!(
+                "ValidateStateMachineDefinition rejected the runbook for {region}: {}",
+                errors.join("; ")
+            ),
+        });
+    }
+    let name = o.naming.state_machine(region);
+    let tags = tags_for(cfg, o, region);
+    let on_role = |e: AwsError| Failure::from(e).about(Path::attr("execution_role_arn"));
+    match sfn::find(c, &name).await? {
+        None => {
+            sfn::create(c, &name, &text, &o.role_arn, &tags)
+                .await
+                .map_err(on_role)?;
+        }
+        Some(arn) => {
+            let deployed = sfn::describe(c, &arn).await?;
+            let same = deployed.as_ref().is_some_and(|d| {
+                serde_json::from_str::<serde_json::Value>(&d.definition)
+                    .ok()
+                    .as_ref()
+                    == Some(&definition)
+                    && d.role_arn == o.role_arn
+            });
+            if !same || !tags::contains_all(&sfn::tags(c, &arn).await?, &tags) {
+                sfn::update(c, &arn, &text, &o.role_arn, &tags)
+                    .await
+                    .map_err(on_role)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn converge(
+    cfg: &Configured,
+    o: &Orchestrator,
+    _timeout: Duration,
+    diags: &mut Diagnostics,
+) {
+    let resolved = match resolve(cfg, o).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return diags.attr_error(
+                &Path::attr("global_database_id"),
+                format!(
+                    "global database {:?} does not exist in {}.",
+                    o.global_id, o.primary.region
+                ),
+            );
+        }
+        Err(e) => return e.report(diags, None, "read the global database"),
+    };
+    for e in o.regions() {
+        if !resolved.member_arns.contains_key(&e.region) {
+            return diags.attr_error(&Path::attr("global_database_id"), format!("global database {:?} has no member cluster in {}; the runbook there would have nothing to promote.", o.global_id, e.region));
+        }
+    }
+    let writer = resolved
+        .writer
+        .clone()
+        .unwrap_or_else(|| o.primary.region.clone());
+    let hcs: Mutex<BTreeMap<String, String>> = Mutex::default();
+    let superseded: Mutex<Vec<String>> = Mutex::default();
+    let (p, s) = (o.primary.region.as_str(), o.secondary.region.as_str());
+    let (hp, hs) = (format!("health check {p}"), format!("health check {s}"));
+    let snapshot = || hcs.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut list: Vec<Step<'_, Failure>> = Vec::new();
+    for (id, region) in [(&hp, p), (&hs, s)] {
+        let (hcs, superseded) = (&hcs, &superseded);
+        list.push(Step::new(id.clone(), &[], move || {
+            async move {
+                let (hc, old) = ensure_health_check(cfg, o, region).await?;
+                hcs.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(region.to_string(), hc);
+                superseded
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(old);
+                Ok(())
+            }
+            .boxed()
+        }));
+    }
+    list.push(Step::new("failover records", &[&hp, &hs], || {
+        async { ensure_records(cfg, o, &writer, &snapshot()).await }.boxed()
+    }));
+    for region in [p, s] {
+        let (resolved, snapshot) = (&resolved, &snapshot);
+        list.push(Step::new(
+            format!("runbook {region}"),
+            &[&hp, &hs],
+            move || {
+                async move { ensure_runbook(cfg, o, region, resolved, &snapshot()).await }.boxed()
+            },
+        ));
+    }
+    list.push(Step::new(
+        "retire superseded health checks",
+        &[
+            "failover records",
+            &format!("runbook {p}"),
+            &format!("runbook {s}"),
+        ],
+        || {
+            async {
+                let c = &cfg.region(p).route53;
+                let retired = superseded.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                for id in retired {
+                    route53::delete_health_check(c, &id).await?;
+                }
+                Ok(())
+            }
+            .boxed()
+        },
+    ));
+    steps::run_reporting(
+        list,
+        format!("Failed to apply failover orchestrator {}", o.id()),
+        diags,
+    )
+    .await;
+}
+
+pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics) {
+    let (p, s) = (o.primary.region.as_str(), o.secondary.region.as_str());
+    let mut list: Vec<Step<'_, Failure>> = Vec::new();
+    for region in [p, s] {
+        list.push(Step::new(
+            format!("delete runbook {region}"),
+            &[],
+            move || {
+                async move {
+                    let c = &cfg.region(region).sfn;
+                    if let Some(arn) = sfn::find(c, &o.naming.state_machine(region)).await? {
+                        sfn::delete(c, &arn).await?;
+                    }
+                    Ok(())
+                }
+                .boxed()
+            },
+        ));
+    }
+    list.push(Step::new("delete failover records", &[], || {
+        async {
+            let c = &cfg.region(p).route53;
+            let zone = o.zone_id.trim_start_matches("/hostedzone/");
+            let current = route53::failover_records(
+                c,
+                zone,
+                &o.record_name,
+                &[PRIMARY_SET_ID, SECONDARY_SET_ID],
+            )
+            .await
+            .or_else(|e| {
+                if e.is(crate::aws::errors::ErrorKind::NotFound) {
+                    Ok(Vec::new())
+                } else {
+                    Err(e)
+                }
+            })?;
+            route53::change(
+                c,
+                zone,
+                &o.record_name,
+                ChangeAction::Delete,
+                &current,
+                &format!("trdr {}: destroy", o.id()),
+            )
+            .await?;
+            Ok(())
+        }
+        .boxed()
+    }));
+    list.push(Step::new(
+        "delete health checks",
+        &["delete failover records"],
+        || {
+            async {
+                let c = &cfg.region(p).route53;
+                for region in [p, s] {
+                    for h in route53::health_checks_with_prefix(c, &o.health_check_prefix(region))
+                        .await?
+                    {
+                        route53::delete_health_check(c, h.id()).await?;
+                    }
+                }
+                Ok(())
+            }
+            .boxed()
+        },
+    ));
+    steps::run_reporting(
+        list,
+        format!("Failed to destroy failover orchestrator {}", o.id()),
+        diags,
+    )
+    .await;
+}
