@@ -5,5 +5,6 @@
 mod support;
 
 mod global_database;
+mod orchestrator;
 mod plugin;
 mod regional_stack;

@@ -239,13 +239,24 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
         }
         v.set(key, e);
     }
-    let mut hc = Value::object();
-    hc.set("request_interval", interval as i64);
-    hc.set("failure_threshold", threshold as i64);
-    v.set("health_check", Value::List(vec![hc]));
+    // Optional blocks only when they say something the defaults do not, as a user would write it.
+    if (interval, threshold) != (30, 3) {
+        let mut hc = Value::object();
+        hc.set("request_interval", interval as i64);
+        hc.set("failure_threshold", threshold as i64);
+        v.set("health_check", Value::List(vec![hc]));
+    }
     if let Some(rb) = tags.get("TrdrRunbook") {
-        let n: Vec<f64> = rb.split(',').filter_map(|x| x.parse().ok()).collect();
-        if n.len() == 4 {
+        let n: Vec<u32> = rb.split(',').filter_map(|x| x.parse().ok()).collect();
+        let d = super::runbook::Tuning::default();
+        if n.len() == 4
+            && n != [
+                d.poll_interval_seconds,
+                d.max_polls,
+                d.task_timeout_seconds,
+                d.task_retries,
+            ]
+        {
             let mut b = Value::object();
             for (k, x) in [
                 "poll_interval_seconds",
@@ -256,7 +267,7 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
             .iter()
             .zip(n)
             {
-                b.set(k, x);
+                b.set(k, x as i64);
             }
             v.set("runbook", Value::List(vec![b]));
         }

@@ -41,6 +41,22 @@ impl Aws {
         aws_sdk_rds::Client::new(&self.conf(region).await)
     }
 
+    pub async fn route53(&self) -> aws_sdk_route53::Client {
+        aws_sdk_route53::Client::new(&self.conf("us-east-1").await)
+    }
+
+    pub async fn sfn(&self, region: &str) -> aws_sdk_sfn::Client {
+        aws_sdk_sfn::Client::new(&self.conf(region).await)
+    }
+
+    pub async fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.conf(region).await)
+    }
+
+    pub async fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.conf(region).await)
+    }
+
     pub async fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.conf(region).await)
     }

@@ -1,0 +1,757 @@
+//! `trdr_failover_orchestrator` and `trdr_failover_readiness` scenarios: the full topology, and
+//! the generated runbooks really executing in the sandbox.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use crate::support::{eventually, Aws, CallCounter, Workspace};
+use crate::workspace;
+
+const ORCH: &str = "trdr_failover_orchestrator.trading";
+const PRIMARY_FQDN: &str = "abc123.execute-api.us-east-1.amazonaws.com";
+const SECONDARY_FQDN: &str = "def456.execute-api.us-east-2.amazonaws.com";
+
+/// What the test creates through the SDK before the apply: a hosted zone, and an alerts topic in
+/// each region with a queue subscribed to it.
+struct Fixtures {
+    zone_id: String,
+    topic_name: String,
+    queues: Vec<(String, String)>,
+}
+
+async fn fixtures(ws: &Workspace) -> Fixtures {
+    let aws = ws.aws();
+    let r53 = aws.route53().await;
+    let zone = r53
+        .create_hosted_zone()
+        .name(format!("{}.example.com", ws.suffix))
+        .caller_reference(format!("acc-{}", ws.suffix))
+        .send()
+        .await
+        .unwrap();
+    let zone_id = zone
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
+    let topic_name = format!("trdr-alerts-{}", ws.suffix);
+    let mut queues = Vec::new();
+    for region in ["us-east-1", "us-east-2"] {
+        let sns = aws.sns(region).await;
+        let topic = sns
+            .create_topic()
+            .name(&topic_name)
+            .send()
+            .await
+            .unwrap()
+            .topic_arn()
+            .unwrap()
+            .to_string();
+        let sqs = aws.sqs(region).await;
+        let url = sqs
+            .create_queue()
+            .queue_name(format!("alerts-{}", ws.suffix))
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string();
+        let attrs = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap();
+        let arn =
+            attrs.attributes().unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(arn)
+            .send()
+            .await
+            .unwrap();
+        queues.push((region.to_string(), url));
+    }
+    Fixtures {
+        zone_id,
+        topic_name,
+        queues,
+    }
+}
+
+fn topology(f: &Fixtures, rto_target: u32) -> String {
+    format!(
+        r#"
+resource "trdr_regional_stack" "primary" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  region             = "us-east-1"
+}}
+
+resource "trdr_regional_stack" "secondary" {{
+  name                 = "trdr"
+  environment_suffix   = "SUFFIX"
+  region               = "us-east-2"
+  replica_of           = trdr_regional_stack.primary.id
+  replication_role_arn = "arn:aws:iam::000000000000:role/trdr-s3-replication"
+}}
+
+resource "trdr_global_database" "trading" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  engine_version     = "15.10"
+  master_username    = "dbadmin"
+
+  primary {{
+    instance_count = 1
+  }}
+  secondary {{
+    instance_count = 1
+  }}
+}}
+
+resource "trdr_failover_orchestrator" "trading" {{
+  name                   = "trdr"
+  environment_suffix     = "SUFFIX"
+  global_database_id     = trdr_global_database.trading.id
+  execution_role_arn     = "arn:aws:iam::000000000000:role/trdr-failover"
+  notification_topic_arn = "arn:aws:sns:us-east-1:000000000000:{topic}"
+  regional_stack_ids     = [trdr_regional_stack.primary.id, trdr_regional_stack.secondary.id]
+  rto_target_seconds     = {rto_target}
+
+  dns {{
+    zone_id     = "{zone}"
+    record_name = "api.SUFFIX.example.com"
+  }}
+
+  primary_endpoint {{
+    fqdn        = "{PRIMARY_FQDN}"
+    health_path = "/prod/health"
+  }}
+
+  secondary_endpoint {{
+    fqdn        = "{SECONDARY_FQDN}"
+    health_path = "/prod/health"
+  }}
+
+  health_check {{
+    request_interval  = 10
+    failure_threshold = 3
+  }}
+}}
+
+data "trdr_failover_readiness" "trading" {{
+  global_database_id = trdr_global_database.trading.id
+  orchestrator_id    = trdr_failover_orchestrator.trading.id
+  regional_stack_ids = [trdr_regional_stack.primary.id, trdr_regional_stack.secondary.id]
+}}
+
+output "ready" {{
+  value = data.trdr_failover_readiness.trading.ready
+}}
+
+output "checks" {{
+  value = data.trdr_failover_readiness.trading.checks
+}}
+"#,
+        topic = f.topic_name,
+        zone = f.zone_id
+    )
+}
+
+fn output(ws: &Workspace, name: &str) -> Json {
+    let out = ws.run(&["output", "-json", name]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn failing_checks(ws: &Workspace) -> Vec<String> {
+    output(ws, "checks")
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn writer(ws: &Workspace) -> String {
+    let g = ws
+        .aws()
+        .rds("us-east-1")
+        .await
+        .describe_global_clusters()
+        .global_cluster_identifier(format!("trdr-global-{}", ws.suffix))
+        .send()
+        .await
+        .unwrap();
+    g.global_clusters()[0]
+        .global_cluster_members()
+        .iter()
+        .find(|m| m.is_writer() == Some(true))
+        .and_then(|m| m.db_cluster_arn())
+        .and_then(|a| a.split(':').nth(3))
+        .unwrap()
+        .to_string()
+}
+
+/// (PRIMARY target, SECONDARY target) of the record pair.
+async fn dns(ws: &Workspace, f: &Fixtures) -> (String, String) {
+    let out = ws
+        .aws()
+        .route53()
+        .await
+        .list_resource_record_sets()
+        .hosted_zone_id(&f.zone_id)
+        .send()
+        .await
+        .unwrap();
+    let target = |failover: &str| {
+        out.resource_record_sets()
+            .iter()
+            .find(|r| {
+                r.failover().map(|x| x.as_str()) == Some(failover) && r.name().starts_with("api.")
+            })
+            .map(|r| r.resource_records()[0].value().to_string())
+            .unwrap_or_default()
+    };
+    (target("PRIMARY"), target("SECONDARY"))
+}
+
+struct Run {
+    status: String,
+    output: Json,
+    error: Option<String>,
+    cause: Option<String>,
+    seconds: f64,
+}
+
+/// Starts the runbook of `region` and waits for it to finish.
+async fn run_runbook(ws: &Workspace, region: &str, input: &str) -> Run {
+    let sfn = ws.aws().sfn(region).await;
+    let arn = ws.resource(ORCH)["state_machine_arns"][region]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let start = Instant::now();
+    let exec = sfn
+        .start_execution()
+        .state_machine_arn(&arn)
+        .input(input)
+        .send()
+        .await
+        .unwrap();
+    let arn = exec.execution_arn().to_string();
+    let d = eventually(60, "runbook finished", || {
+        let sfn = &sfn;
+        let arn = &arn;
+        async move {
+            let d = sfn
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .ok()?;
+            (d.status().as_str() != "RUNNING").then_some(d)
+        }
+    })
+    .await;
+    let seconds = d
+        .stop_date()
+        .zip(Some(d.start_date()))
+        .map(|(e, s)| e.as_secs_f64() - s.as_secs_f64())
+        .unwrap_or(start.elapsed().as_secs_f64());
+    Run {
+        status: d.status().as_str().to_string(),
+        output: d
+            .output()
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default(),
+        error: d.error().map(str::to_string),
+        cause: d.cause().map(str::to_string),
+        seconds,
+    }
+}
+
+/// Notices the runbooks published, read off the queues subscribed to the alert topics.
+async fn notices(aws: &Aws, f: &Fixtures, region: &str) -> Vec<Json> {
+    let (_, url) = f.queues.iter().find(|(r, _)| r == region).unwrap();
+    let sqs = aws.sqs(region).await;
+    let mut all = Vec::new();
+    for _ in 0..5 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        if out.messages().is_empty() {
+            break;
+        }
+        for m in out.messages() {
+            let body: Json = serde_json::from_str(m.body().unwrap_or("{}")).unwrap_or_default();
+            let msg = body["Message"]
+                .as_str()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or(body);
+            all.push(msg);
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    all
+}
+
+fn events(n: &[Json]) -> Vec<String> {
+    n.iter()
+        .filter_map(|m| m["event"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
+    let ws = workspace!("orch");
+    let aws = ws.aws();
+    let f = fixtures(&ws).await;
+    ws.write(&topology(&f, 60));
+    ws.apply();
+
+    // Two health checks, the record pair on the writer, a validated runbook in each region.
+    let o = ws.resource(ORCH);
+    let hcs = aws
+        .route53()
+        .await
+        .list_health_checks()
+        .send()
+        .await
+        .unwrap();
+    let ours: Vec<_> = hcs
+        .health_checks()
+        .iter()
+        .filter(|h| {
+            h.caller_reference()
+                .starts_with(&format!("trdr:trdr:{}:", ws.suffix))
+        })
+        .collect();
+    assert_eq!(ours.len(), 2, "one health check per endpoint");
+    for h in &ours {
+        let c = h.health_check_config().unwrap();
+        assert_eq!(
+            (
+                c.request_interval(),
+                c.failure_threshold(),
+                c.resource_path()
+            ),
+            (Some(10), Some(3), Some("/prod/health"))
+        );
+        assert_eq!(c.r#type().as_str(), "HTTPS");
+    }
+    assert_eq!(
+        dns(&ws, &f).await,
+        (PRIMARY_FQDN.to_string(), SECONDARY_FQDN.to_string())
+    );
+    assert_eq!(o["active_region"], "us-east-1");
+    assert_eq!(o["rto_budget_seconds"], 56.0);
+    for region in ["us-east-1", "us-east-2"] {
+        let sfn = aws.sfn(region).await;
+        let arn = o["state_machine_arns"][region].as_str().unwrap();
+        assert!(
+            arn.contains(&format!("trdr-failover-{region}-{}", ws.suffix)),
+            "{arn}"
+        );
+        let def = sfn
+            .describe_state_machine()
+            .state_machine_arn(arn)
+            .send()
+            .await
+            .unwrap()
+            .definition()
+            .to_string();
+        let v = sfn
+            .validate_state_machine_definition()
+            .definition(&def)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(v.result().as_str(), "OK", "{:?}", v.diagnostics());
+    }
+    ws.assert_plan_empty();
+    assert_eq!(
+        output(&ws, "ready"),
+        Json::Bool(true),
+        "readiness: {}",
+        output(&ws, "checks")
+    );
+
+    // Import round-trip.
+    ws.state_rm(&[ORCH]);
+    ws.import(ORCH, &format!("trdr:{}", ws.suffix));
+    ws.assert_plan_empty();
+
+    // Failover from the secondary region's runbook.
+    let run = run_runbook(&ws, "us-east-2", r#"{"mode":"failover"}"#).await;
+    eprintln!(
+        "failover runbook: {} in {:.2} s, steps {}",
+        run.status, run.seconds, run.output["steps"]
+    );
+    assert_eq!(run.status, "SUCCEEDED", "{:?} {:?}", run.error, run.cause);
+    assert_eq!(run.output["outcome"], "promoted");
+    assert_eq!(run.output["mode"], "failover");
+    let steps: Vec<&str> = run.output["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["step"].as_str())
+        .collect();
+    for s in [
+        "ReadWriter",
+        "Failover",
+        "PollPromotion",
+        "MoveDns",
+        "ValidateWriter",
+    ] {
+        assert!(steps.contains(&s), "step {s} in {steps:?}");
+    }
+    assert!(
+        run.output["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["ms"].is_number()),
+        "each step has a duration"
+    );
+    assert_eq!(writer(&ws).await, "us-east-2");
+    assert_eq!(
+        dns(&ws, &f).await,
+        (SECONDARY_FQDN.to_string(), PRIMARY_FQDN.to_string())
+    );
+    let n = notices(&aws, &f, "us-east-2").await;
+    assert_eq!(
+        events(&n),
+        vec!["started", "succeeded"],
+        "notices in the surviving region"
+    );
+
+    // The plan afterwards: the database's writer drift, nothing destroyed or replaced, and DNS
+    // that follows the writer is not orchestrator drift.
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2, "{plan}");
+    assert!(
+        plan.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("trdr_failover_orchestrator.trading will be"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Warning: Applying moves the writer from us-east-2 to us-east-1"),
+        "{plan}"
+    );
+
+    // Fail back with the primary region's runbook.
+    let back = run_runbook(&ws, "us-east-1", r#"{"mode":"switchover"}"#).await;
+    eprintln!(
+        "switchover runbook: {} in {:.2} s",
+        back.status, back.seconds
+    );
+    assert_eq!(
+        back.status, "SUCCEEDED",
+        "{:?} {:?}",
+        back.error, back.cause
+    );
+    assert_eq!(writer(&ws).await, "us-east-1");
+    assert_eq!(
+        dns(&ws, &f).await,
+        (PRIMARY_FQDN.to_string(), SECONDARY_FQDN.to_string())
+    );
+    ws.assert_plan_empty();
+    assert_eq!(
+        events(&notices(&aws, &f, "us-east-1").await),
+        vec!["started", "succeeded"]
+    );
+
+    // A drill changes nothing and reports; the region that already writes succeeds at once.
+    let drill = run_runbook(&ws, "us-east-2", r#"{"mode":"drill"}"#).await;
+    assert_eq!(drill.status, "SUCCEEDED");
+    assert_eq!(drill.output["outcome"], "drill-ready", "{}", drill.output);
+    let checks = drill.output["checks"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["name"] == "members synchronised" && c["status"] == "pass"),
+        "{checks:?}"
+    );
+    assert!(
+        checks.iter().any(|c| c["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("table trdr-sessions-")
+            && c["status"] == "pass"),
+        "{checks:?}"
+    );
+    assert_eq!(writer(&ws).await, "us-east-1");
+    assert_eq!(dns(&ws, &f).await.0, PRIMARY_FQDN);
+    let idle = run_runbook(&ws, "us-east-1", r#"{"mode":"failover"}"#).await;
+    assert_eq!(idle.status, "SUCCEEDED");
+    assert_eq!(idle.output["outcome"], "already-writer");
+    assert!(
+        !idle.output["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["step"] == "Failover"),
+        "no promotion"
+    );
+    let _ = notices(&aws, &f, "us-east-1").await;
+    let _ = notices(&aws, &f, "us-east-2").await;
+
+    // Bad input is refused with the failure notice.
+    let bad = run_runbook(&ws, "us-east-2", r#"{"mode":"panic"}"#).await;
+    assert_eq!(
+        (bad.status.as_str(), bad.error.as_deref()),
+        ("FAILED", Some("InvalidInput"))
+    );
+    assert_eq!(
+        events(&notices(&aws, &f, "us-east-2").await),
+        vec!["failed"]
+    );
+
+    // Readiness fails for a secondary without instances and without its table replica.
+    let rds2 = aws.rds("us-east-2").await;
+    let secondary_cluster = format!("trdr-us-east-2-{}", ws.suffix);
+    rds2.delete_db_instance()
+        .db_instance_identifier(format!("{secondary_cluster}-1"))
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_dynamodb::types::{DeleteReplicationGroupMemberAction, ReplicationGroupUpdate};
+    aws.dynamodb("us-east-1")
+        .await
+        .update_table()
+        .table_name(format!("trdr-sessions-{}", ws.suffix))
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .delete(
+                    DeleteReplicationGroupMemberAction::builder()
+                        .region_name("us-east-2")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ws.run(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    assert_eq!(output(&ws, "ready"), Json::Bool(false));
+    let failing = failing_checks(&ws);
+    assert!(
+        failing
+            .iter()
+            .any(|c| c == "secondary has instances (us-east-2)"),
+        "{failing:?}"
+    );
+    assert!(
+        failing
+            .iter()
+            .any(|c| c.starts_with("replicas ACTIVE with PITR") && c.contains("us-east-2")),
+        "{failing:?}"
+    );
+
+    // A failure path: the target cluster removed out of band → failed execution + notice.
+    let global = format!("trdr-global-{}", ws.suffix);
+    let arn = format!("arn:aws:rds:us-east-2:000000000000:cluster:{secondary_cluster}");
+    rds2.remove_from_global_cluster()
+        .global_cluster_identifier(&global)
+        .db_cluster_identifier(&arn)
+        .send()
+        .await
+        .unwrap();
+    rds2.delete_db_cluster()
+        .db_cluster_identifier(&secondary_cluster)
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .unwrap();
+    let failed = run_runbook(&ws, "us-east-2", r#"{"mode":"failover"}"#).await;
+    assert_eq!(failed.status, "FAILED", "{}", failed.output);
+    assert!(
+        failed
+            .cause
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Failover"),
+        "{:?}",
+        failed.cause
+    );
+    let n = notices(&aws, &f, "us-east-2").await;
+    assert_eq!(events(&n), vec!["started", "failed"]);
+    assert!(
+        n[1]["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Failover"),
+        "{n:?}"
+    );
+    assert_eq!(writer(&ws).await, "us-east-1", "nothing moved");
+
+    ws.destroy();
+    let left_sm = aws
+        .sfn("us-east-2")
+        .await
+        .list_state_machines()
+        .send()
+        .await
+        .unwrap();
+    assert!(!left_sm
+        .state_machines()
+        .iter()
+        .any(|s| s.name().contains(&ws.suffix)));
+    let hcs = aws
+        .route53()
+        .await
+        .list_health_checks()
+        .send()
+        .await
+        .unwrap();
+    assert!(!hcs
+        .health_checks()
+        .iter()
+        .any(|h| h.caller_reference().contains(&ws.suffix)));
+    assert_eq!(
+        dns(&ws, &f).await,
+        (String::new(), String::new()),
+        "records removed"
+    );
+    aws.assert_nothing_left(&ws.suffix).await;
+    let _ = Duration::ZERO;
+}
+
+#[test]
+fn rto_target_below_the_budget_and_bad_input_fail_at_plan_without_aws_calls() {
+    let mut ws = workspace!("obad");
+    let counter = CallCounter::new();
+    ws.provider_extra = format!("  endpoint_url = \"{}\"\n", counter.url());
+    let base = |extra: &str| {
+        format!(
+            r#"
+resource "trdr_failover_orchestrator" "trading" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  global_database_id = "trdr-global-SUFFIX"
+  execution_role_arn = "arn:aws:iam::000000000000:role/trdr-failover"
+  dns {{
+    zone_id     = "Z0123456789ABCDEFGHIJ"
+    record_name = "api.example.com"
+  }}
+  primary_endpoint {{
+    fqdn = "{PRIMARY_FQDN}"
+  }}
+  secondary_endpoint {{
+    fqdn = "{SECONDARY_FQDN}"
+  }}
+  {extra}
+}}"#
+        )
+    };
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "RTO target below the budget",
+            base("rto_target_seconds = 10"),
+            &["rto_target_seconds", "max_polls", "task_timeout_seconds"],
+        ),
+        (
+            "interval not 10 or 30",
+            base("health_check {\n    request_interval = 15\n  }"),
+            &["health_check[0].request_interval"],
+        ),
+        (
+            "threshold out of range",
+            base("health_check {\n    failure_threshold = 11\n  }"),
+            &["health_check[0].failure_threshold"],
+        ),
+        (
+            "runbook bound out of range",
+            base("runbook {\n    max_polls = 0\n  }"),
+            &["runbook[0].max_polls"],
+        ),
+        (
+            "bad role",
+            base("").replace(
+                "arn:aws:iam::000000000000:role/trdr-failover",
+                "trdr-failover",
+            ),
+            &["execution_role_arn"],
+        ),
+        (
+            "bad topic",
+            base("notification_topic_arn = \"arn:aws:sqs:us-east-1:0:q\""),
+            &["notification_topic_arn"],
+        ),
+        (
+            "bad zone",
+            base("").replace("Z0123456789ABCDEFGHIJ", "not a zone!"),
+            &["dns.zone_id"],
+        ),
+        (
+            "same endpoint twice",
+            base("").replace(SECONDARY_FQDN, PRIMARY_FQDN),
+            &["secondary_endpoint.fqdn"],
+        ),
+        (
+            "bad stack id",
+            base("regional_stack_ids = [\"trdr-dev\"]"),
+            &["regional_stack_ids[0]"],
+        ),
+        (
+            "bad global id",
+            base("").replace("\"trdr-global-SUFFIX\"", "\"trdr\""),
+            &["global_database_id"],
+        ),
+    ];
+    for (what, body, attrs) in cases {
+        ws.write(&body);
+        let (code, out) = ws.plan();
+        assert_eq!(code, 1, "{what}: plan must fail:\n{out}");
+        for attr in attrs {
+            assert!(
+                out.contains(attr),
+                "{what}: the error must name {attr}:\n{out}"
+            );
+        }
+    }
+    ws.write(
+        r#"
+data "trdr_failover_readiness" "x" {
+  global_database_id = "trdr"
+  regional_stack_ids = ["nope"]
+}"#,
+    );
+    let (code, out) = ws.plan();
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("global_database_id") && out.contains("regional_stack_ids[0]"),
+        "{out}"
+    );
+    assert_eq!(
+        counter.connections(),
+        0,
+        "bad input must fail before any AWS call"
+    );
+}
