@@ -5,6 +5,9 @@
 #   scripts/sandbox.sh bootstrap        install MiniStack into .venv (idempotent)
 #   scripts/sandbox.sh run CMD [ARG..]  start a sandbox, run CMD with TRDR_ENDPOINT_URL set, stop it
 #   scripts/sandbox.sh serve            start one in the foreground for manual use; Ctrl-C stops it
+#   scripts/sandbox.sh start            start one in the background; its endpoint and pid go to
+#                                       target/sandbox/current.env
+#   scripts/sandbox.sh stop             stop the one `start` started
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,8 +68,28 @@ stop() {
   PID=""
 }
 
+CURRENT="$ROOT/target/sandbox/current.env"
+
 case "${1:-}" in
   bootstrap) bootstrap ;;
+  start)
+    start
+    trap - EXIT INT TERM
+    printf 'export TRDR_ENDPOINT_URL=%s\nSANDBOX_PID=%s\nSANDBOX_DATA=%s\n' "$TRDR_ENDPOINT_URL" "$PID" "$DATA" > "$CURRENT"
+    ;;
+  stop)
+    [ -f "$CURRENT" ] || { echo "sandbox: none started with 'start'" >&2; exit 0; }
+    # shellcheck disable=SC1090
+    . "$CURRENT"
+    PID=$SANDBOX_PID DATA=$SANDBOX_DATA
+    if kill -0 "$PID" 2>/dev/null; then
+      kill -TERM -- "-$PID" 2>/dev/null || kill -TERM "$PID" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL -- "-$PID" 2>/dev/null || true
+      echo "sandbox: stopped" >&2
+    fi
+    rm -rf "$DATA" "$CURRENT"
+    ;;
   run)
     shift
     [ $# -gt 0 ] || die "usage: scripts/sandbox.sh run CMD [ARG...]"
@@ -88,5 +111,5 @@ Ctrl-C stops the sandbox.
 MSG
     wait "$PID"
     ;;
-  *) die "usage: scripts/sandbox.sh bootstrap | run CMD [ARG...] | serve" ;;
+  *) die "usage: scripts/sandbox.sh bootstrap | run CMD [ARG...] | serve | start | stop" ;;
 esac

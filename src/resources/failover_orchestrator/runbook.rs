@@ -295,11 +295,19 @@ pub fn definition(s: &RunbookSpec) -> Json {
                 "Arguments": {"HealthCheckId": ep.health_check_id},
                 "TimeoutSeconds": t.task_timeout_seconds,
                 "Retry": retry(t),
-                "Assign": {"checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'pass'}}])", ep.region))},
+                "Assign": {
+                    "checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'pass'}}])", ep.region)),
+                    "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
+                    "mark": jx("$millis()")
+                },
                 // Not being able to look is a warning for a drill, not a failure.
                 "Catch": [{
                     "ErrorEquals": ["States.ALL"],
-                    "Assign": {"checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'warn', 'detail': $states.errorOutput.Error}}])", ep.region))},
+                    "Assign": {
+                        "checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'warn', 'detail': $states.errorOutput.Error}}])", ep.region)),
+                        "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
+                        "mark": jx("$millis()")
+                    },
                     "Next": next
                 }],
                 "Next": next

@@ -1,0 +1,89 @@
+# The trdr part of the two-region DR platform: data tier in both regions, the global database,
+# the failover runbooks and the readiness report. examples/sandbox/ applies it against the local
+# sandbox (and the test suite runs that); examples/two-region-dr/ wires it to real AWS resources.
+terraform {
+  required_providers {
+    trdr = {
+      source = "trdr-dev/trdr"
+    }
+  }
+}
+
+resource "trdr_regional_stack" "primary" {
+  name               = var.name
+  environment_suffix = var.environment_suffix
+  region             = var.primary_region
+}
+
+resource "trdr_regional_stack" "secondary" {
+  name                 = var.name
+  environment_suffix   = var.environment_suffix
+  region               = var.secondary_region
+  replica_of           = trdr_regional_stack.primary.id
+  replication_role_arn = var.replication_role_arn
+}
+
+resource "trdr_global_database" "trading" {
+  name               = var.name
+  environment_suffix = var.environment_suffix
+  engine_version     = var.engine_version
+  database_name      = var.name
+  master_username    = "dbadmin"
+
+  serverless_v2 {
+    min_capacity = 0.5
+    max_capacity = 16
+  }
+
+  primary {
+    region                 = var.primary_region
+    db_subnet_group_name   = var.database.primary_subnet_group
+    vpc_security_group_ids = var.database.primary_security_groups
+    instance_count         = 2
+  }
+
+  secondary {
+    region                 = var.secondary_region
+    db_subnet_group_name   = var.database.secondary_subnet_group
+    vpc_security_group_ids = var.database.secondary_security_groups
+    instance_count         = 1
+  }
+}
+
+resource "trdr_failover_orchestrator" "trading" {
+  name                   = var.name
+  environment_suffix     = var.environment_suffix
+  global_database_id     = trdr_global_database.trading.id
+  execution_role_arn     = var.failover_role_arn
+  notification_topic_arn = var.alerts_topic_arn
+  regional_stack_ids     = [trdr_regional_stack.primary.id, trdr_regional_stack.secondary.id]
+
+  dns {
+    zone_id     = var.zone_id
+    record_name = var.record_name
+    ttl         = 60
+  }
+
+  primary_endpoint {
+    fqdn        = var.primary_endpoint
+    health_path = var.health_path
+  }
+
+  secondary_endpoint {
+    fqdn        = var.secondary_endpoint
+    health_path = var.health_path
+  }
+
+  health_check {
+    request_interval  = 10
+    failure_threshold = 3
+  }
+
+  rto_target_seconds = 60
+}
+
+data "trdr_failover_readiness" "trading" {
+  global_database_id = trdr_global_database.trading.id
+  orchestrator_id    = trdr_failover_orchestrator.trading.id
+  regional_stack_ids = [trdr_regional_stack.primary.id, trdr_regional_stack.secondary.id]
+}

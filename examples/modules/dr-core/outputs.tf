@@ -1,0 +1,38 @@
+output "state_machine_arns" {
+  value = trdr_failover_orchestrator.trading.state_machine_arns
+}
+
+output "rto_budget_seconds" {
+  value = trdr_failover_orchestrator.trading.rto_budget_seconds
+}
+
+output "global_database_id" {
+  value = trdr_global_database.trading.id
+}
+
+output "writer_region" {
+  value = trdr_global_database.trading.current_writer_region
+}
+
+output "ready" {
+  value = data.trdr_failover_readiness.trading.ready
+}
+
+output "checks" {
+  value = data.trdr_failover_readiness.trading.checks
+}
+
+output "bucket_names" {
+  value = merge(
+    { for k, v in trdr_regional_stack.primary.bucket_names : "${var.primary_region}/${k}" => v },
+    { for k, v in trdr_regional_stack.secondary.bucket_names : "${var.secondary_region}/${k}" => v },
+  )
+}
+
+output "table_name" {
+  value = trdr_regional_stack.primary.table_name
+}
+
+output "master_user_secret_arn" {
+  value = trdr_global_database.trading.master_user_secret_arn
+}

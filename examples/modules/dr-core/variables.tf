@@ -1,0 +1,73 @@
+variable "name" {
+  description = "Purpose of the platform, e.g. trading."
+  type        = string
+  default     = "trading"
+}
+
+variable "environment_suffix" {
+  description = "Environment, e.g. dev or pr-123; part of every physical name."
+  type        = string
+}
+
+variable "primary_region" {
+  type    = string
+  default = "us-east-1"
+}
+
+variable "secondary_region" {
+  type    = string
+  default = "us-east-2"
+}
+
+variable "engine_version" {
+  type    = string
+  default = "15.10"
+}
+
+variable "database" {
+  description = "Per-region database networking: subnet group and security groups (null in the sandbox)."
+  type = object({
+    primary_subnet_group      = optional(string)
+    primary_security_groups   = optional(list(string))
+    secondary_subnet_group    = optional(string)
+    secondary_security_groups = optional(list(string))
+  })
+  default = {}
+}
+
+variable "replication_role_arn" {
+  description = "Role S3 assumes to replicate the buckets."
+  type        = string
+}
+
+variable "failover_role_arn" {
+  description = "Role the failover runbooks run as."
+  type        = string
+}
+
+variable "alerts_topic_arn" {
+  description = "Alerts topic; a topic of the same name must exist in both regions."
+  type        = string
+}
+
+variable "zone_id" {
+  type = string
+}
+
+variable "record_name" {
+  type = string
+}
+
+variable "primary_endpoint" {
+  description = "Application endpoint host name in the primary region."
+  type        = string
+}
+
+variable "secondary_endpoint" {
+  type = string
+}
+
+variable "health_path" {
+  type    = string
+  default = "/health"
+}

@@ -1,0 +1,199 @@
+"""The demo's steps, after scripts/demo.sh has built the provider and started the sandbox.
+
+Applies examples/sandbox, runs a drill, a failover through the secondary region's generated
+runbook and a failback through the primary's, and prints a summary with each runbook's per-step
+timeline against the 60 s target. Exits non-zero if anything did not do what it should.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import botocore.session
+
+ENDPOINT = os.environ["TRDR_ENDPOINT_URL"]
+assert ENDPOINT.startswith("http://127.0.0.1:"), "the demo only talks to the local sandbox"
+TARGET_SECONDS = 60.0
+SUFFIX = "demo"
+TOPIC = "trading-alerts-demo"
+PRIMARY, SECONDARY = "us-east-1", "us-east-2"
+SESSION = botocore.session.get_session()
+
+
+def client(service, region=PRIMARY):
+    return SESSION.create_client(service, region_name=region, endpoint_url=ENDPOINT,
+                                 aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def say(msg):
+    print(f"    {msg}", flush=True)
+
+
+def terraform(workdir, *args, capture=False):
+    cmd = ["terraform", f"-chdir={workdir}", *args]
+    if capture:
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"terraform {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+        return out.stdout
+    # Stream terraform's own progress lines, indented, so no minute is silent.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in proc.stdout:
+        line = line.rstrip()
+        if any(k in line for k in ("Creating", "Creation complete", "Modifying", "Modifications complete",
+                                    "Destroying", "Destruction complete", "Reading", "Read complete",
+                                    "Apply complete", "Destroy complete", "Error", "Warning:", "Terraform has been")):
+            say(line.strip())
+    if proc.wait() != 0:
+        sys.exit(f"terraform {' '.join(args)} failed")
+
+
+def fixtures():
+    r53 = client("route53")
+    zones = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == "trading.example.com."]
+    zone = zones[0]["Id"] if zones else r53.create_hosted_zone(Name="trading.example.com", CallerReference=f"demo-{time.time()}")["HostedZone"]["Id"]
+    queues = {}
+    for region in (PRIMARY, SECONDARY):
+        sns, sqs = client("sns", region), client("sqs", region)
+        topic = sns.create_topic(Name=TOPIC)["TopicArn"]
+        url = sqs.create_queue(QueueName="demo-alerts")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        queues[region] = url
+    return zone.split("/")[-1], queues
+
+
+def writer_region():
+    g = client("rds").describe_global_clusters(GlobalClusterIdentifier=f"trading-global-{SUFFIX}")["GlobalClusters"][0]
+    return next(m["DBClusterArn"].split(":")[3] for m in g["GlobalClusterMembers"] if m["IsWriter"])
+
+
+def primary_target(zone):
+    sets = client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    return next((r["ResourceRecords"][0]["Value"] for r in sets if r.get("Failover") == "PRIMARY"), "-")
+
+
+def notices(queues, region):
+    sqs = client("sqs", region)
+    events = []
+    for _ in range(3):
+        msgs = sqs.receive_message(QueueUrl=queues[region], MaxNumberOfMessages=10).get("Messages", [])
+        if not msgs:
+            break
+        for m in msgs:
+            body = json.loads(m["Body"])
+            events.append(json.loads(body.get("Message", "{}")).get("event", "?"))
+            sqs.delete_message(QueueUrl=queues[region], ReceiptHandle=m["ReceiptHandle"])
+    return events
+
+
+def run_runbook(arns, region, mode):
+    sfn = client("stepfunctions", region)
+    started = time.time()
+    ex = sfn.start_execution(stateMachineArn=arns[region], input=json.dumps({"mode": mode}))["executionArn"]
+    while True:
+        d = sfn.describe_execution(executionArn=ex)
+        if d["status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    seconds = (d["stopDate"] - d["startDate"]).total_seconds() if d.get("stopDate") else time.time() - started
+    out = json.loads(d.get("output") or "{}")
+    if d["status"] != "SUCCEEDED":
+        sys.exit(f"runbook {mode} in {region} {d['status']}: {d.get('error')} {d.get('cause')}")
+    return {"region": region, "mode": mode, "seconds": seconds, "output": out}
+
+
+def bar(value, full, width=40):
+    cells = value / full * width
+    whole = int(cells)
+    part = " ▏▎▍▌▋▊▉"[int((cells - whole) * 8)]
+    return ("█" * whole + (part if whole < width else "")).ljust(width)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--keep", default="0")
+    a = p.parse_args()
+    wd = a.workdir
+    t0 = time.time()
+
+    print("\n==> Creating the hosted zone and the alert topics (what a platform already has)", flush=True)
+    zone, queues = fixtures()
+    say(f"zone {zone}, topic {TOPIC} in {PRIMARY} and {SECONDARY}")
+
+    print("\n==> terraform init and apply (examples/sandbox)", flush=True)
+    terraform(wd, "init", "-input=false", "-no-color")
+    t_apply = time.time()
+    terraform(wd, "apply", "-auto-approve", "-input=false", "-no-color", f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}")
+    apply_seconds = time.time() - t_apply
+    dr = json.loads(terraform(wd, "output", "-json", "dr", capture=True))
+    arns = dr["state_machine_arns"]
+    plan = subprocess.run(["terraform", f"-chdir={wd}", "plan", "-detailed-exitcode", "-input=false", "-no-color",
+                           f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}"], capture_output=True, text=True)
+    if plan.returncode != 0:
+        sys.exit(f"the plan after apply is not empty:\n{plan.stdout}")
+    say("a second plan is empty")
+
+    before = (writer_region(), primary_target(zone))
+    print("\n==> Runbooks: a drill in us-east-2, a failover to us-east-2, a failback to us-east-1", flush=True)
+    runs = []
+    runs.append(run_runbook(arns, SECONDARY, "drill"))
+    say(f"drill: {runs[-1]['output'].get('outcome')}")
+    notices(queues, SECONDARY)
+    runs.append(run_runbook(arns, SECONDARY, "failover"))
+    after_failover = (writer_region(), primary_target(zone))
+    failover_events = notices(queues, SECONDARY)
+    runs[-1]["notices"] = failover_events
+    say(f"failover: writer {before[0]} → {after_failover[0]}, notices {failover_events}")
+    if failover_events != ["started", "succeeded"]:
+        sys.exit(f"expected start and success notices, got {failover_events}")
+    if after_failover[0] != SECONDARY or not after_failover[1].startswith("def456"):
+        sys.exit("the failover did not move the writer and DNS to us-east-2")
+    runs.append(run_runbook(arns, PRIMARY, "switchover"))
+    after_failback = (writer_region(), primary_target(zone))
+    runs[-1]["notices"] = notices(queues, PRIMARY)
+    say(f"failback: writer {after_failover[0]} → {after_failback[0]}")
+    if after_failback[0] != PRIMARY:
+        sys.exit("the failback did not move the writer back to us-east-1")
+
+    terraform(wd, "apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color", f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}")
+    dr = json.loads(terraform(wd, "output", "-json", "dr", capture=True))
+
+    print("\n" + "=" * 78)
+    print(" trdr demo — two-region DR on the local sandbox")
+    print("=" * 78)
+    print(f" apply (4 resources + readiness): {apply_seconds:5.1f} s   runbook worst case (budget): {dr['rto_budget_seconds']:.0f} s of {TARGET_SECONDS:.0f} s")
+    print(f"\n {'':12}{'writer region':16}{'DNS PRIMARY →'}")
+    for label, (w, d) in (("before", before), ("failover", after_failover), ("failback", after_failback)):
+        print(f" {label:12}{w:16}{d}")
+    checks = dr["checks"]
+    passed = sum(1 for c in checks if c["status"] == "pass")
+    print(f"\n readiness: {'READY' if dr['ready'] else 'NOT READY'} ({passed}/{len(checks)} pass)")
+    for c in checks:
+        mark = {"pass": "✓", "warn": "!", "fail": "✗"}[c["status"]]
+        print(f"   {mark} {c['name']:<48} {c['detail'][:40]}")
+    print(f"\n runbook executions against the {TARGET_SECONDS:.0f} s target (one █ = {TARGET_SECONDS / 40:.1f} s)")
+    for r in runs:
+        o = r["output"]
+        print(f"   {r['mode']:<10} in {r['region']}  {r['seconds']:6.2f} s |{bar(r['seconds'], TARGET_SECONDS)}| {o.get('outcome', '')}")
+        steps = o.get("steps", [])
+        total_ms = max(r["seconds"] * 1000, 1)
+        for s in steps:
+            print(f"      {s['step']:<16}{s.get('ms', 0):6d} ms |{bar(s.get('ms', 0), total_ms, 30)}|")
+        rest = total_ms - sum(s.get("ms", 0) for s in steps)
+        print(f"      {'(between steps)':<16}{rest:6.0f} ms |{bar(rest, total_ms, 30)}|")
+        if r.get("notices"):
+            print(f"      notices: {', '.join(r['notices'])}")
+    print(f"\n demo finished in {time.time() - t0:.1f} s")
+    print("=" * 78, flush=True)
+
+    if a.keep != "1":
+        print("\n==> Destroying everything (KEEP=1 keeps it)", flush=True)
+        terraform(wd, "destroy", "-auto-approve", "-input=false", "-no-color", f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}")
+
+
+if __name__ == "__main__":
+    main()
