@@ -44,6 +44,13 @@ fn rendered() -> Vec<(String, String)> {
         let page = trdr::docs::page("Data Source", &full, &d.schema().block, &example, None);
         pages.push((format!("docs/data-sources/{}.md", d.name()), page));
     }
+    let guides = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/guides");
+    let mut names: Vec<_> = std::fs::read_dir(&guides).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    names.sort();
+    for name in names {
+        let name = name.to_string_lossy().into_owned();
+        pages.push((format!("docs/guides/{name}"), read(&format!("templates/guides/{name}"))));
+    }
     pages
 }
 

@@ -36,3 +36,7 @@ output "table_name" {
 output "master_user_secret_arn" {
   value = trdr_global_database.trading.master_user_secret_arn
 }
+
+output "health_check_ids" {
+  value = trdr_failover_orchestrator.trading.health_check_ids
+}

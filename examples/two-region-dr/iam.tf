@@ -1,0 +1,143 @@
+data "aws_caller_identity" "current" {
+  provider = aws.primary
+}
+
+data "aws_partition" "current" {
+  provider = aws.primary
+}
+
+locals {
+  account = data.aws_caller_identity.current.account_id
+  arn     = "arn:${data.aws_partition.current.partition}"
+}
+
+# S3 replication: read from either region's buckets, replicate into their twins.
+resource "aws_iam_role" "s3_replication" {
+  provider = aws.primary
+  name     = "${local.name}-s3-replication-${var.environment_suffix}"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "s3.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy" "s3_replication" {
+  provider = aws.primary
+  role     = aws_iam_role.s3_replication.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["s3:GetReplicationConfiguration", "s3:ListBucket"]
+        Resource = [for b in flatten(values(module.dr.bucket_names)) : "${local.arn}:s3:::${b}"]
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
+        Resource = [for b in flatten(values(module.dr.bucket_names)) : "${local.arn}:s3:::${b}/*"]
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
+        Resource = [for b in flatten(values(module.dr.bucket_names)) : "${local.arn}:s3:::${b}/*"]
+      },
+    ]
+  })
+}
+
+# The failover runbook: exactly the actions the generated state machines call.
+resource "aws_iam_role" "failover" {
+  provider = aws.primary
+  name     = "${local.name}-failover-${var.environment_suffix}"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "states.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy" "failover" {
+  provider = aws.primary
+  role     = aws_iam_role.failover.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["rds:DescribeGlobalClusters", "rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"]
+        Resource = ["${local.arn}:rds::${local.account}:global-cluster:${local.name}-global-${var.environment_suffix}", "${local.arn}:rds:*:${local.account}:cluster:${local.name}-*-${var.environment_suffix}"]
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["route53:ChangeResourceRecordSets"]
+        Resource = "${local.arn}:route53:::hostedzone/${var.zone_id}"
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["route53:GetHealthCheck"]
+        Resource = "*"
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["dynamodb:DescribeTable"]
+        Resource = "${local.arn}:dynamodb:*:${local.account}:table/${local.name}-sessions-${var.environment_suffix}"
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["sns:Publish"]
+        Resource = [aws_sns_topic.alerts_primary.arn, aws_sns_topic.alerts_secondary.arn]
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role" "lambda" {
+  provider = aws.primary
+  name     = "${local.name}-lambda-${var.environment_suffix}"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "lambda_vpc" {
+  provider   = aws.primary
+  role       = aws_iam_role.lambda.name
+  policy_arn = "${local.arn}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  provider = aws.primary
+  role     = aws_iam_role.lambda.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource = [aws_sqs_queue.trades_primary.arn, aws_sqs_queue.trades_secondary.arn] },
+      { Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource = "${local.arn}:dynamodb:*:${local.account}:table/${local.name}-sessions-${var.environment_suffix}" },
+      { Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = module.dr.master_user_secret_arn },
+      { Effect = "Allow", Action = ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters", "states:DescribeStateMachine"], Resource = "*" },
+      { Effect = "Allow", Action = ["cloudwatch:PutMetricData"], Resource = "*" },
+    ]
+  })
+}
+
+resource "aws_iam_role" "events" {
+  provider = aws.primary
+  name     = "${local.name}-events-${var.environment_suffix}"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "events.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy" "events" {
+  provider = aws.primary
+  role     = aws_iam_role.events.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["events:PutEvents"], Resource = [aws_cloudwatch_event_bus.trading_secondary.arn, data.aws_cloudwatch_event_bus.default_secondary.arn] },
+      { Effect = "Allow", Action = ["states:StartExecution"], Resource = values(module.dr.state_machine_arns) },
+    ]
+  })
+}

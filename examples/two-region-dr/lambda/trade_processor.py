@@ -1,0 +1,18 @@
+"""Processes trade messages from the region's queue into the session table."""
+import json
+import os
+
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["SESSION_TABLE"])
+
+
+def handler(event, _context):
+    for record in event.get("Records", []):
+        trade = json.loads(record["body"])
+        TABLE.update_item(
+            Key={"sessionId": trade["sessionId"]},
+            UpdateExpression="SET lastTrade = :t",
+            ExpressionAttributeValues={":t": trade},
+        )
+    return {"processed": len(event.get("Records", []))}
