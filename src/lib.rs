@@ -9,6 +9,7 @@
 //! - Shared machinery of every composite resource: [`waiter`] (backoff polling bounded by
 //!   [`timeouts`]), [`steps`] (ordered, parallel, resumable steps across regions), [`naming`],
 //!   [`tags`].
+//! - [`testing`]: the fault-injecting proxy used by benchmarks and fault tests.
 //! - [`resources`]: one module per composite resource; [`data_sources`]: the data sources.
 
 pub mod aws;
@@ -21,6 +22,7 @@ pub mod provider;
 pub mod resources;
 pub mod steps;
 pub mod tags;
+pub mod testing;
 pub mod timeouts;
 pub mod waiter;
 

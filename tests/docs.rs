@@ -45,11 +45,18 @@ fn rendered() -> Vec<(String, String)> {
         pages.push((format!("docs/data-sources/{}.md", d.name()), page));
     }
     let guides = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/guides");
-    let mut names: Vec<_> = std::fs::read_dir(&guides).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&guides)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
     names.sort();
     for name in names {
         let name = name.to_string_lossy().into_owned();
-        pages.push((format!("docs/guides/{name}"), read(&format!("templates/guides/{name}"))));
+        pages.push((
+            format!("docs/guides/{name}"),
+            read(&format!("templates/guides/{name}")),
+        ));
     }
     pages
 }

@@ -4,10 +4,10 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_rds::types::GlobalCluster;
 
-use crate::support::proxy::LatencyProxy;
 use crate::support::terraform::{kill_group, signal_group};
 use crate::support::{CallCounter, Workspace};
 use crate::workspace;
+use trdr::testing::proxy::{Faults, Proxy};
 
 const DB: &str = "trdr_global_database.trading";
 
@@ -227,9 +227,9 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
     // A no-change refresh costs a fixed number of AWS calls: DescribeGlobalClusters, then
     // DescribeDBClusters and DescribeDBInstances in each region.
     if let Some(upstream) = ws.endpoint.clone() {
-        let counting = LatencyProxy::start(&upstream, Duration::ZERO).await;
+        let counting = Proxy::start(&upstream, Faults::default()).await.unwrap();
         let mut probe = Workspace::new("gcount", ws.endpoint.clone());
-        probe.provider_endpoint = Some(counting.url.clone());
+        probe.provider_endpoint = Some(counting.url());
         std::fs::copy(ws.path().join("main.tf"), probe.path().join("main.tf")).unwrap();
         std::fs::copy(
             ws.path().join("terraform.tfstate"),
@@ -239,9 +239,9 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
         probe.assert_plan_empty();
         eprintln!(
             "AWS calls per no-change refresh of one trdr_global_database: {}",
-            counting.requests()
+            counting.stats().total()
         );
-        assert_eq!(counting.requests(), 5, "refresh calls");
+        assert_eq!(counting.stats().total(), 5, "refresh calls");
     }
 
     // Switchover as a plan, and back.
@@ -354,8 +354,16 @@ async fn failover_outside_terraform_is_drift_not_replacement_and_destroy_resumes
         ws.destroy();
         return assert_nothing_left(&ws).await;
     };
-    let proxy = LatencyProxy::start(&upstream, Duration::from_millis(40)).await;
-    ws.provider_endpoint = Some(proxy.url.clone());
+    let proxy = Proxy::start(
+        &upstream,
+        Faults {
+            latency: Duration::from_millis(40),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    ws.provider_endpoint = Some(proxy.url());
     let reader = cluster_id(&ws, "us-east-1");
     let mut interrupted = false;
     for _attempt in 0..3 {
@@ -404,8 +412,16 @@ async fn killed_create_continues_and_members_deleted_out_of_band_are_restored() 
     let shape = Shape::default();
     ws.write(&config(&shape));
     if let Some(upstream) = ws.endpoint.clone() {
-        let proxy = LatencyProxy::start(&upstream, Duration::from_millis(40)).await;
-        ws.provider_endpoint = Some(proxy.url.clone());
+        let proxy = Proxy::start(
+            &upstream,
+            Faults {
+                latency: Duration::from_millis(40),
+                ..Faults::default()
+            },
+        )
+        .await
+        .unwrap();
+        ws.provider_endpoint = Some(proxy.url());
         let writer = cluster_id(&ws, "us-east-1");
         let secondary = cluster_id(&ws, "us-east-2");
         let mut interrupted = false;

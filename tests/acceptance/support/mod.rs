@@ -1,9 +1,12 @@
-//! The harness: one workspace per test with a unique `environment_suffix`, a CLI config with
-//! `dev_overrides` pointing at the freshly built provider, and SDK clients for checking AWS.
+//! The harness, shared by the acceptance and fault suites (so not every helper is used by both):
+//! one workspace per test with a unique `environment_suffix`, a CLI config with `dev_overrides`
+//! pointing at the freshly built provider, and SDK clients for checking AWS.
+
+#![allow(dead_code, unused_imports)]
 
 pub mod aws;
-pub mod proxy;
 pub mod terraform;
+pub mod topology;
 
 pub use aws::Aws;
 

@@ -1,0 +1,203 @@
+//! The crash matrix: terraform and the provider killed together (SIGKILL to the process group) at
+//! evenly spaced moments of a full apply and of a full destroy. Each time the next run must
+//! converge with no duplicate and no orphan.
+
+use std::time::{Duration, Instant};
+
+use trdr::testing::proxy::{Faults, Proxy};
+
+use crate::support::terraform::kill_group;
+use crate::support::topology::{fixtures, topology};
+use crate::support::Workspace;
+use crate::workspace;
+
+/// Counts of everything the topology owns, to find duplicates and orphans.
+async fn inventory(ws: &Workspace) -> Vec<(String, usize)> {
+    let aws = ws.aws();
+    let s = &ws.suffix;
+    let mut inv = vec![
+        ("buckets".to_string(), aws.buckets_with(s).await.len()),
+        ("tables".to_string(), aws.tables_with(s).await.len()),
+    ];
+    for region in ["us-east-1", "us-east-2"] {
+        let rds = aws.rds(region).await;
+        let clusters = rds.describe_db_clusters().send().await.unwrap();
+        inv.push((
+            format!("clusters {region}"),
+            clusters
+                .db_clusters()
+                .iter()
+                .filter(|c| {
+                    c.db_cluster_identifier()
+                        .unwrap_or_default()
+                        .contains(s.as_str())
+                })
+                .count(),
+        ));
+        let instances = rds.describe_db_instances().send().await.unwrap();
+        inv.push((
+            format!("instances {region}"),
+            instances
+                .db_instances()
+                .iter()
+                .filter(|i| {
+                    i.db_instance_identifier()
+                        .unwrap_or_default()
+                        .contains(s.as_str())
+                })
+                .count(),
+        ));
+        let sms = aws
+            .sfn(region)
+            .await
+            .list_state_machines()
+            .send()
+            .await
+            .unwrap();
+        inv.push((
+            format!("runbooks {region}"),
+            sms.state_machines()
+                .iter()
+                .filter(|m| m.name().contains(s.as_str()))
+                .count(),
+        ));
+    }
+    let globals = aws
+        .rds("us-east-1")
+        .await
+        .describe_global_clusters()
+        .send()
+        .await
+        .unwrap();
+    inv.push((
+        "global clusters".into(),
+        globals
+            .global_clusters()
+            .iter()
+            .filter(|g| {
+                g.global_cluster_identifier()
+                    .unwrap_or_default()
+                    .contains(s.as_str())
+            })
+            .count(),
+    ));
+    let hcs = aws
+        .route53()
+        .await
+        .list_health_checks()
+        .send()
+        .await
+        .unwrap();
+    inv.push((
+        "health checks".into(),
+        hcs.health_checks()
+            .iter()
+            .filter(|h| h.caller_reference().contains(s.as_str()))
+            .count(),
+    ));
+    inv
+}
+
+fn expected_full() -> Vec<(String, usize)> {
+    let mut v = vec![("buckets".to_string(), 4), ("tables".to_string(), 2)];
+    for region in ["us-east-1", "us-east-2"] {
+        v.push((format!("clusters {region}"), 1));
+        v.push((format!("instances {region}"), 1));
+        v.push((format!("runbooks {region}"), 1));
+    }
+    v.push(("global clusters".into(), 1));
+    v.push(("health checks".into(), 2));
+    v
+}
+
+fn moments(total: Duration) -> Vec<Duration> {
+    let picks: Vec<u32> = if crate::full() {
+        (1..=10).collect()
+    } else {
+        vec![3, 8]
+    };
+    picks.into_iter().map(|i| total * i / 11).collect()
+}
+
+/// Runs `args` and kills it after `after`; true when it was still running then.
+async fn kill_after(ws: &Workspace, args: &[&str], after: Duration) -> bool {
+    let mut child = ws.spawn(args);
+    let deadline = Instant::now() + after;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let running = child.try_wait().unwrap().is_none();
+    kill_group(&mut child);
+    running
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_apply_and_destroy_at_many_moments_converge() {
+    let mut ws = workspace!("crashm");
+    let Some(upstream) = ws.endpoint.clone() else {
+        return;
+    };
+    let f = fixtures(&ws).await;
+    // Latency stretches the run so the moments fall inside real work.
+    let proxy = Proxy::start(
+        &upstream,
+        Faults {
+            latency: Duration::from_millis(30),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    ws.provider_endpoint = Some(proxy.url());
+    ws.write(&topology(&f, 60));
+
+    let t = Instant::now();
+    ws.apply();
+    let apply_time = t.elapsed();
+    let t = Instant::now();
+    ws.destroy();
+    let destroy_time = t.elapsed();
+    eprintln!(
+        "crash matrix: full apply {:.1} s, full destroy {:.1} s",
+        apply_time.as_secs_f64(),
+        destroy_time.as_secs_f64()
+    );
+
+    let apply = ["apply", "-auto-approve", "-input=false"];
+    let destroy = ["destroy", "-auto-approve", "-input=false"];
+    let mut killed = 0;
+    for at in moments(apply_time) {
+        killed += kill_after(&ws, &apply, at).await as usize;
+        ws.apply();
+        ws.assert_plan_empty();
+        assert_eq!(
+            inventory(&ws).await,
+            expected_full(),
+            "after a kill at {at:?} of the apply: no duplicate, nothing missing"
+        );
+        ws.destroy();
+        ws.aws().assert_nothing_left(&ws.suffix).await;
+    }
+    for at in moments(destroy_time) {
+        ws.apply();
+        killed += kill_after(&ws, &destroy, at).await as usize;
+        ws.destroy();
+        let left: Vec<_> = inventory(&ws)
+            .await
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert!(
+            left.is_empty(),
+            "after a kill at {at:?} of the destroy, orphans: {left:?}"
+        );
+    }
+    eprintln!("crash matrix: {killed} runs killed mid-way, all converged");
+    assert!(
+        killed >= moments(apply_time).len(),
+        "most kills must land mid-run: {killed}"
+    );
+}

@@ -1,0 +1,86 @@
+//! The whole lifecycle through 20% throttling, 5% other 5xx, 2% dropped connections and 30 ms of
+//! latency per call.
+
+use std::time::{Duration, Instant};
+
+use trdr::testing::proxy::{Faults, Proxy};
+
+use crate::support::topology::{fixtures, topology};
+use crate::workspace;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_topology_apply_failover_and_destroy_survive_a_flaky_aws() {
+    let mut ws = workspace!("flaky");
+    let Some(upstream) = ws.endpoint.clone() else {
+        return;
+    };
+    let f = fixtures(&ws).await;
+    let faults = Faults {
+        latency: Duration::from_millis(30),
+        throttle: 0.20,
+        server_error: 0.05,
+        drop: 0.02,
+    };
+    let proxy = Proxy::start(&upstream, faults).await.unwrap();
+    ws.provider_endpoint = Some(proxy.url());
+    ws.write(&topology(&f, 60));
+
+    let t = Instant::now();
+    ws.apply();
+    let apply = t.elapsed();
+    ws.assert_plan_empty();
+    let out = ws.run(&["output", "-json", "ready"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "true",
+        "readiness under faults"
+    );
+
+    // The runbook's own calls happen inside the sandbox; start it and check it moved the writer.
+    let sfn = ws.aws().sfn("us-east-2").await;
+    let arn = ws.resource("trdr_failover_orchestrator.trading")["state_machine_arns"]["us-east-2"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let exec = sfn
+        .start_execution()
+        .state_machine_arn(&arn)
+        .input(r#"{"mode":"failover"}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = crate::support::eventually(60, "runbook", || {
+        let (sfn, e) = (&sfn, exec.execution_arn().to_string());
+        async move {
+            let d = sfn
+                .describe_execution()
+                .execution_arn(e)
+                .send()
+                .await
+                .ok()?;
+            (d.status().as_str() != "RUNNING").then(|| d.status().as_str().to_string())
+        }
+    })
+    .await;
+    assert_eq!(status, "SUCCEEDED");
+
+    let t = Instant::now();
+    ws.destroy();
+    let destroy = t.elapsed();
+    ws.aws().assert_nothing_left(&ws.suffix).await;
+
+    let stats = proxy.stats();
+    eprintln!(
+        "flaky AWS: {} calls, {} throttled, {} 5xx, {} dropped; apply {:.1} s, destroy {:.1} s",
+        stats.total(),
+        stats.throttled,
+        stats.server_errors,
+        stats.dropped,
+        apply.as_secs_f64(),
+        destroy.as_secs_f64()
+    );
+    assert!(
+        stats.throttled > 10 && stats.server_errors > 0 && stats.dropped > 0,
+        "faults were injected: {stats:?}"
+    );
+}
