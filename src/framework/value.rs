@@ -209,9 +209,30 @@ mod wire {
         }
     }
 
-    struct ValueVisitor;
+    /// Deeper than any schema nests; refusing more keeps a hostile payload from exhausting the
+    /// stack.
+    pub const MAX_DEPTH: u32 = 64;
 
-    impl<'de> Visitor<'de> for ValueVisitor {
+    /// Decodes one value `depth` levels down.
+    #[derive(Clone, Copy)]
+    struct Seed {
+        depth: u32,
+    }
+
+    impl<'de> de::DeserializeSeed<'de> for Seed {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            if self.depth > MAX_DEPTH {
+                return Err(de::Error::custom(format!(
+                    "value nested deeper than {MAX_DEPTH} levels"
+                )));
+            }
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed {
         type Value = Value;
 
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -224,7 +245,7 @@ mod wire {
             Ok(Value::Null)
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-            Value::deserialize(d)
+            de::DeserializeSeed::deserialize(self, d)
         }
         fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
             Ok(Value::Bool(b))
@@ -253,15 +274,22 @@ mod wire {
             Ok(Value::Unknown)
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let inner = Seed {
+                depth: self.depth + 1,
+            };
             let mut items = Vec::new();
-            while let Some(v) = seq.next_element()? {
+            while let Some(v) = seq.next_element_seed(inner)? {
                 items.push(v);
             }
             Ok(Value::List(items))
         }
         fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+            let inner = Seed {
+                depth: self.depth + 1,
+            };
             let mut map = BTreeMap::new();
-            while let Some((k, v)) = access.next_entry::<String, Value>()? {
+            while let Some(k) = access.next_key::<String>()? {
+                let v = access.next_value_seed(inner)?;
                 map.insert(k, v);
             }
             Ok(Value::Map(map))
@@ -270,7 +298,7 @@ mod wire {
 
     impl<'de> Deserialize<'de> for Value {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-            d.deserialize_any(ValueVisitor)
+            de::DeserializeSeed::deserialize(Seed { depth: 0 }, d)
         }
     }
 }
@@ -312,6 +340,18 @@ mod tests {
             serde_json::from_str(r#"{"a":[1,2.5,"x",true,null],"b":{"c":"d"}}"#).unwrap();
         assert_eq!(v.get("a").as_list().unwrap()[1].as_f64(), Some(2.5));
         assert_eq!(v.get("b").get("c").as_str(), Some("d"));
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused() {
+        let mut deep = vec![0x91u8; 200];
+        deep.push(0xc0);
+        assert!(rmp_serde::from_slice::<Value>(&deep).is_err());
+        let ok = [0x91u8, 0x91, 0xc0];
+        assert_eq!(
+            rmp_serde::from_slice::<Value>(&ok).unwrap(),
+            Value::List(vec![Value::List(vec![Value::Null])])
+        );
     }
 
     #[test]
