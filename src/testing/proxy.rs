@@ -33,11 +33,27 @@ pub struct Stats {
     pub server_errors: u64,
     pub dropped: u64,
     pub forwarded: u64,
+    /// Every call as `[start_ms, end_ms]` since the proxy started (latency included), for
+    /// critical-path analysis.
+    pub timeline: Vec<(f64, f64)>,
 }
 
 impl Stats {
     pub fn total(&self) -> u64 {
         self.calls.values().sum()
+    }
+
+    /// The longest chain of calls in which each starts after the previous one ended: the calls
+    /// that were, as executed, strictly sequential.
+    pub fn longest_sequential_chain(&self) -> usize {
+        let mut calls = self.timeline.clone();
+        calls.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut best: Vec<usize> = Vec::with_capacity(calls.len());
+        for (i, (start, _)) in calls.iter().enumerate() {
+            let prev = (0..i).filter(|&j| calls[j].1 <= *start).map(|j| best[j]).max().unwrap_or(0);
+            best.push(prev + 1);
+        }
+        best.into_iter().max().unwrap_or(0)
     }
 
     /// Calls per service.
@@ -52,6 +68,7 @@ impl Stats {
 }
 
 struct Shared {
+    started: std::time::Instant,
     upstream: SocketAddr,
     faults: Mutex<Faults>,
     stats: Mutex<Stats>,
@@ -86,6 +103,7 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            started: std::time::Instant::now(),
             upstream: target,
             faults: Mutex::new(faults),
             stats: Mutex::new(Stats::default()),
@@ -351,6 +369,7 @@ async fn serve(mut client: TcpStream, s: Arc<Shared>) {
             Ok(Some(r)) => r,
             _ => return,
         };
+        let begun = s.started.elapsed().as_secs_f64() * 1000.0;
         let (service, action) = classify(&req);
         let faults = *s.faults.lock().unwrap_or_else(|p| p.into_inner());
         let fate = {
@@ -388,6 +407,8 @@ async fn serve(mut client: TcpStream, s: Arc<Shared>) {
                 Err(_) => return,
             },
         };
+        let ended = s.started.elapsed().as_secs_f64() * 1000.0;
+        s.stats.lock().unwrap_or_else(|p| p.into_inner()).timeline.push((begun, ended));
         if client.write_all(&reply).await.is_err() {
             return;
         }
@@ -453,6 +474,12 @@ mod tests {
             classify(&s3),
             ("s3".into(), "GET /bucket ?versioning".into())
         );
+    }
+
+    #[test]
+    fn the_sequential_chain_ignores_overlapping_calls() {
+        let s = Stats { timeline: vec![(0.0, 10.0), (5.0, 15.0), (10.0, 20.0), (20.0, 30.0), (12.0, 13.0)], ..Stats::default() };
+        assert_eq!(s.longest_sequential_chain(), 3);
     }
 
     #[tokio::test]
