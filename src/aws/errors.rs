@@ -193,6 +193,31 @@ impl AwsError {
     }
 }
 
+/// The end of every import: the rebuilt state, or a diagnostic that says the object does not
+/// exist (`missing`) or why AWS could not be read.
+pub fn imported<T>(
+    result: Result<Option<T>, AwsError>,
+    diags: &mut Diagnostics,
+    what: &str,
+    missing: String,
+) -> Option<T> {
+    match result {
+        Ok(Some(v)) => Some(v),
+        Ok(None) => {
+            diags.error(
+                None,
+                format!("Cannot import {what}: it does not exist"),
+                missing,
+            );
+            None
+        }
+        Err(e) => {
+            e.report(diags, None, &format!("import {what}"));
+            None
+        }
+    }
+}
+
 /// `.aws("Operation")?` on an SDK call's result.
 pub trait AwsResultExt<T> {
     fn aws(self, operation: &'static str) -> Result<T, AwsError>;

@@ -50,7 +50,11 @@ impl Stats {
         calls.sort_by(|a, b| a.1.total_cmp(&b.1));
         let mut best: Vec<usize> = Vec::with_capacity(calls.len());
         for (i, (start, _)) in calls.iter().enumerate() {
-            let prev = (0..i).filter(|&j| calls[j].1 <= *start).map(|j| best[j]).max().unwrap_or(0);
+            let prev = (0..i)
+                .filter(|&j| calls[j].1 <= *start)
+                .map(|j| best[j])
+                .max()
+                .unwrap_or(0);
             best.push(prev + 1);
         }
         best.into_iter().max().unwrap_or(0)
@@ -408,7 +412,11 @@ async fn serve(mut client: TcpStream, s: Arc<Shared>) {
             },
         };
         let ended = s.started.elapsed().as_secs_f64() * 1000.0;
-        s.stats.lock().unwrap_or_else(|p| p.into_inner()).timeline.push((begun, ended));
+        s.stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .timeline
+            .push((begun, ended));
         if client.write_all(&reply).await.is_err() {
             return;
         }
@@ -478,7 +486,16 @@ mod tests {
 
     #[test]
     fn the_sequential_chain_ignores_overlapping_calls() {
-        let s = Stats { timeline: vec![(0.0, 10.0), (5.0, 15.0), (10.0, 20.0), (20.0, 30.0), (12.0, 13.0)], ..Stats::default() };
+        let s = Stats {
+            timeline: vec![
+                (0.0, 10.0),
+                (5.0, 15.0),
+                (10.0, 20.0),
+                (20.0, 30.0),
+                (12.0, 13.0),
+            ],
+            ..Stats::default()
+        };
         assert_eq!(s.longest_sequential_chain(), 3);
     }
 

@@ -559,17 +559,14 @@ impl ResourceType for FailoverOrchestrator {
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         let cfg = self.ctx.require(diags)?;
-        match observe::discover(&cfg, id).await {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => {
-                diags.error(None, "Cannot import an orchestrator that does not exist", format!("No runbook state machines for {id:?} (name:environment_suffix) were found."));
-                None
-            }
-            Err(e) => {
-                e.report(diags, None, &format!("import failover orchestrator {id}"));
-                None
-            }
-        }
+        let missing =
+            format!("No runbook state machines for {id:?} (name:environment_suffix) were found.");
+        crate::aws::errors::imported(
+            observe::discover(&cfg, id).await,
+            diags,
+            &format!("failover orchestrator {id}"),
+            missing,
+        )
     }
 }
 

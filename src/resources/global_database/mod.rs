@@ -599,17 +599,15 @@ impl ResourceType for GlobalDatabase {
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         let cfg = self.ctx.require(diags)?;
-        match observe::discover(&cfg, id).await {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => {
-                diags.error(None, "Cannot import a global database that does not exist", format!("No global cluster {id:?} with members named like NAME-REGION-SUFFIX was found."));
-                None
-            }
-            Err(e) => {
-                e.report(diags, None, &format!("import global database {id}"));
-                None
-            }
-        }
+        let missing = format!(
+            "No global cluster {id:?} with members named like NAME-REGION-SUFFIX was found."
+        );
+        crate::aws::errors::imported(
+            observe::discover(&cfg, id).await,
+            diags,
+            &format!("global database {id}"),
+            missing,
+        )
     }
 }
 

@@ -428,24 +428,16 @@ impl ResourceType for RegionalStack {
             return None;
         };
         let cfg = self.ctx.require(diags)?;
-        match observe::discover(&cfg, &stack_id).await {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => {
-                diags.error(
-                    None,
-                    "Cannot import a stack that does not exist",
-                    format!(
-                        "No session table or buckets of stack {stack_id} were found in {}.",
-                        stack_id.region
-                    ),
-                );
-                None
-            }
-            Err(e) => {
-                e.report(diags, None, &format!("import regional stack {stack_id}"));
-                None
-            }
-        }
+        let missing = format!(
+            "No session table or buckets of stack {stack_id} were found in {}.",
+            stack_id.region
+        );
+        crate::aws::errors::imported(
+            observe::discover(&cfg, &stack_id).await,
+            diags,
+            &format!("regional stack {stack_id}"),
+            missing,
+        )
     }
 }
 
