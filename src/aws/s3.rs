@@ -370,7 +370,7 @@ pub async fn put_rule(
 
 /// Removes rule `id` from `bucket` (the whole configuration when it was the last rule).
 pub async fn remove_rule(c: &Client, bucket: &str, id: &str) -> Result<(), AwsError> {
-    let Some(cfg) = replication(c, bucket).await.found_bucket()? else {
+    let Some(cfg) = replication(c, bucket).await? else {
         return Ok(());
     };
     let rest: Vec<ReplicationRule> = cfg
@@ -468,18 +468,4 @@ pub async fn delete(c: &Client, bucket: &str, force: bool) -> Result<(), AwsErro
         .aws("DeleteBucket")
         .found()?;
     Ok(())
-}
-
-trait FoundBucket<T> {
-    fn found_bucket(self) -> Result<Option<T>, AwsError>;
-}
-
-/// A bucket that is gone has no replication to remove either.
-impl<T> FoundBucket<T> for Result<Option<T>, AwsError> {
-    fn found_bucket(self) -> Result<Option<T>, AwsError> {
-        match self {
-            Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
-            other => other,
-        }
-    }
 }

@@ -63,12 +63,6 @@ pub fn unique_strings(diags: &mut Diagnostics, path: &Path, v: &Value) {
     }
 }
 
-pub fn not_empty_list(diags: &mut Diagnostics, path: &Path, v: &Value) {
-    if v.as_list().is_some_and(|l| l.is_empty()) {
-        diags.attr_error(path, "must list at least one element.");
-    }
-}
-
 /// An AWS region name such as `us-east-1` or `ap-southeast-2` (`us-gov-west-1` included).
 pub fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();

@@ -15,8 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::framework::validate::{
-    is_iam_role_arn, is_region, not_empty_list, number_in_range, string_matches, unique_strings,
-    whole_number,
+    is_iam_role_arn, is_region, number_in_range, string_matches, unique_strings, whole_number,
 };
 use crate::framework::{
     Attribute, Block, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value,
@@ -310,13 +309,6 @@ impl ResourceType for RegionalStack {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check(config, diags);
-        if !config.get("buckets").is_unknown() {
-            not_empty_list(
-                &mut Diagnostics::default(),
-                &Path::attr("buckets"),
-                config.get("buckets"),
-            );
-        }
     }
 
     async fn plan(

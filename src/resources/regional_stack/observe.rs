@@ -109,12 +109,11 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
             drift.push(format!("bucket {name}: public access is not fully blocked"));
         }
         match f.noncurrent_days {
-            Some(d) => {
-                noncurrent_days = noncurrent_days
-                    .or(Some(d))
-                    .filter(|_| d == stack.noncurrent_days)
-                    .or(Some(d))
+            // Report a bucket that departs from the configuration, so the plan shows the change.
+            Some(d) if noncurrent_days.is_none() || d != stack.noncurrent_days => {
+                noncurrent_days = Some(d)
             }
+            Some(_) => {}
             None => drift.push(format!(
                 "bucket {name}: lifecycle rule {} is missing",
                 s3::LIFECYCLE_RULE_ID
