@@ -4,8 +4,8 @@ terraform {
   required_version = ">= 1.5"
   required_providers {
     aws = {
-      source                = "hashicorp/aws"
-      version               = ">= 5.60"
+      source  = "hashicorp/aws"
+      version = ">= 5.60"
     }
     trdr = {
       source = "trdr-dev/trdr"
