@@ -107,10 +107,44 @@ where
     }
 }
 
+/// Polls until `probe` finds nothing. `probe` returns what it still sees (`Some(observed state)`)
+/// or `None` once the object is gone.
+pub async fn wait_until_gone<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut probe: F,
+) -> Result<(), WaitError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<String>, AwsError>>,
+{
+    wait_for(what, timeout, Backoff::default(), || {
+        let look = probe();
+        async move {
+            Ok(match look.await? {
+                None => Poll::Ready(()),
+                Some(seen) => Poll::Pending(seen),
+            })
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_until_the_object_is_gone() {
+        let gone_at = Instant::now() + Duration::from_secs(10);
+        wait_until_gone("cluster deleted", Duration::from_secs(60), || async {
+            Ok((Instant::now() < gone_at).then(|| "deleting".to_string()))
+        })
+        .await
+        .unwrap();
+        assert!(Instant::now() >= gone_at);
+    }
 
     #[test]
     fn delay_grows_then_caps() {

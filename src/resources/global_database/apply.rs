@@ -438,20 +438,14 @@ async fn detach(cfg: &Configured, db: &Db, region: &str, timeout: Duration) -> R
         rds::remove_from_global(c, &gid, &arn)
     })
     .await?;
-    waiter::wait_for(
+    waiter::wait_until_gone(
         &format!("{region} detached from {gid}"),
         timeout,
-        Backoff::default(),
         || async {
-            Ok(
-                match rds::global(c, &gid)
-                    .await?
-                    .and_then(|g| rds::member_in(&g, region))
-                {
-                    None => Poll::Ready(()),
-                    Some(_) => Poll::Pending("still a member".into()),
-                },
-            )
+            Ok(rds::global(c, &gid)
+                .await?
+                .and_then(|g| rds::member_in(&g, region))
+                .map(|_| "still a member".to_string()))
         },
     )
     .await?;
@@ -470,17 +464,11 @@ async fn delete_cluster(
         rds::delete_cluster(c, &id)
     })
     .await?;
-    waiter::wait_for(
-        &format!("cluster {id} deleted"),
-        timeout,
-        Backoff::default(),
-        || async {
-            Ok(match rds::cluster(c, &id).await? {
-                None => Poll::Ready(()),
-                Some(cl) => Poll::Pending(format!("{:?}", cl.status())),
-            })
-        },
-    )
+    waiter::wait_until_gone(&format!("cluster {id} deleted"), timeout, || async {
+        Ok(rds::cluster(c, &id)
+            .await?
+            .map(|cl| format!("{:?}", cl.status())))
+    })
     .await?;
     Ok(())
 }
@@ -532,15 +520,13 @@ pub async fn destroy(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut D
                     rds::delete_global(c, &gid)
                 })
                 .await?;
-                waiter::wait_for(
+                waiter::wait_until_gone(
                     &format!("global cluster {gid} deleted"),
                     timeout,
-                    Backoff::default(),
                     || async {
-                        Ok(match rds::global(c, &gid).await? {
-                            None => Poll::Ready(()),
-                            Some(g) => Poll::Pending(format!("{:?}", g.status())),
-                        })
+                        Ok(rds::global(c, &gid)
+                            .await?
+                            .map(|g| format!("{:?}", g.status())))
                     },
                 )
                 .await?;

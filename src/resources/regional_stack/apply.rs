@@ -288,11 +288,8 @@ pub async fn destroy(cfg: &Configured, stack: &Stack, timeout: Duration, diags: 
                         }
                     }
                     dynamodb::delete(&c, &table).await?;
-                    waiter::wait_for(&format!("table {table} deleted"), timeout, Backoff::default(), || async {
-                        Ok(match dynamodb::describe(&c, &table).await? {
-                            None => Poll::Ready(()),
-                            Some(t) => Poll::Pending(format!("{:?}", t.table_status())),
-                        })
+                    waiter::wait_until_gone(&format!("table {table} deleted"), timeout, || async {
+                        Ok(dynamodb::describe(&c, &table).await?.map(|t| format!("{:?}", t.table_status())))
                     })
                     .await?;
                     Ok(())
