@@ -174,7 +174,7 @@ def main():
     print(f"\n readiness: {'READY' if dr['ready'] else 'NOT READY'} ({passed}/{len(checks)} pass)")
     for c in checks:
         mark = {"pass": "✓", "warn": "!", "fail": "✗"}[c["status"]]
-        print(f"   {mark} {c['name']:<48} {c['detail'][:40]}")
+        print(f"   {mark} {c['name']:<52} {c['detail']}")
     print(f"\n runbook executions against the {TARGET_SECONDS:.0f} s target (one █ = {TARGET_SECONDS / 40:.1f} s)")
     for r in runs:
         o = r["output"]
