@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod crashes;
 mod flaky_aws;
+mod protocol;
 mod secrets;
 
 /// All moments of the crash matrix, or a reduced set for CI.

@@ -1,0 +1,13 @@
+//! Generates a plugin-protocol-6 *client* from tests/proto/tfplugin6.proto, for the test that
+//! sends random payloads to every RPC of the running plugin (tests/faults/protocol.rs). The
+//! provider itself does not use it.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=tests/proto/tfplugin6.proto");
+    tonic_build::configure()
+        .build_server(false)
+        .build_client(true)
+        .protoc_arg("--experimental_allow_proto3_optional")
+        .compile_protos(&["tests/proto/tfplugin6.proto"], &["tests/proto"])?;
+    Ok(())
+}
