@@ -6,7 +6,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::framework::{Diagnostics, Path};
+use crate::framework::{Diagnostics, Path, Value};
 
 /// What callers branch on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,6 +214,24 @@ pub fn imported<T>(
         Err(e) => {
             e.report(diags, None, &format!("import {what}"));
             None
+        }
+    }
+}
+
+/// The end of every create and update: the state read back from AWS. When the read-back fails,
+/// the planned state (its unknowns null) is kept, so Terraform records what was made and the
+/// next refresh fills in the rest, instead of forgetting a resource that exists.
+pub fn read_back(
+    result: Result<Option<Value>, AwsError>,
+    diags: &mut Diagnostics,
+    what: &str,
+    planned: &Value,
+) -> Option<Value> {
+    match result {
+        Ok(v) => v,
+        Err(e) => {
+            e.report(diags, None, &format!("read back {what}"));
+            Some(planned.unknowns_to_null())
         }
     }
 }

@@ -41,6 +41,21 @@ impl Value {
         }
     }
 
+    /// The same value with every unknown replaced by null: what an apply may record when it could
+    /// not read back what it made.
+    pub fn unknowns_to_null(&self) -> Value {
+        match self {
+            Value::Unknown => Value::Null,
+            Value::List(items) => Value::List(items.iter().map(Value::unknowns_to_null).collect()),
+            Value::Map(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.unknowns_to_null()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
     /// The attribute `name` of an object; null for anything else or a missing attribute.
     pub fn get(&self, name: &str) -> &Value {
         static NULL: Value = Value::Null;
@@ -340,6 +355,17 @@ mod tests {
             serde_json::from_str(r#"{"a":[1,2.5,"x",true,null],"b":{"c":"d"}}"#).unwrap();
         assert_eq!(v.get("a").as_list().unwrap()[1].as_f64(), Some(2.5));
         assert_eq!(v.get("b").get("c").as_str(), Some("d"));
+    }
+
+    #[test]
+    fn unknowns_become_null_at_any_depth() {
+        let mut v = Value::object();
+        v.set("arn", Value::Unknown);
+        v.set("list", Value::List(vec![Value::Unknown, Value::from("x")]));
+        let known = v.unknowns_to_null();
+        assert!(known.is_wholly_known());
+        assert!(known.get("arn").is_null());
+        assert_eq!(known.get("list").as_list().unwrap()[1].as_str(), Some("x"));
     }
 
     #[test]

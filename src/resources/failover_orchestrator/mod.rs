@@ -578,37 +578,29 @@ impl FailoverOrchestrator {
         planned: &Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        match observe::observe(cfg, o, planned).await {
-            Ok(Some(v)) => {
-                let drift = v
-                    .get("drift")
-                    .as_list()
-                    .map(|d| {
-                        d.iter()
-                            .filter_map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    })
-                    .unwrap_or_default();
-                if !diags.has_errors() && !drift.is_empty() {
-                    diags.error(
-                        None,
-                        format!("Orchestrator {} did not converge", o.id()),
-                        drift,
-                    );
-                }
-                Some(v)
-            }
-            Ok(None) => None,
-            Err(e) => {
-                e.report(
-                    diags,
+        let seen = observe::observe(cfg, o, planned).await;
+        if let Ok(Some(v)) = &seen {
+            let drift: Vec<&str> = v
+                .get("drift")
+                .as_list()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            if !diags.has_errors() && !drift.is_empty() {
+                diags.error(
                     None,
-                    &format!("read back failover orchestrator {}", o.id()),
+                    format!("Orchestrator {} did not converge", o.id()),
+                    drift.join("\n"),
                 );
-                None
             }
         }
+        crate::aws::errors::read_back(
+            seen,
+            diags,
+            &format!("failover orchestrator {}", o.id()),
+            planned,
+        )
     }
 }
 

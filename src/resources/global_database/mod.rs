@@ -620,27 +620,22 @@ impl GlobalDatabase {
         planned: &Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        match observe::observe(cfg, db, planned).await {
-            Ok(Some(v)) => {
-                let writer = v.get("current_writer_region").as_str().unwrap_or_default();
-                if !diags.has_errors() && writer != db.writer_region {
-                    diags.error(
-                        Some(Path::attr("writer_region")),
-                        format!("The writer is in {writer:?}, not {:?}", db.writer_region),
-                        "The switchover finished without moving the writer. Run the apply again; it continues the switchover.",
-                    );
-                }
-                Some(v)
-            }
-            Ok(None) => None,
-            Err(e) => {
-                e.report(
-                    diags,
-                    None,
-                    &format!("read back global database {}", db.global_id()),
+        let seen = observe::observe(cfg, db, planned).await;
+        if let Ok(Some(v)) = &seen {
+            let writer = v.get("current_writer_region").as_str().unwrap_or_default();
+            if !diags.has_errors() && writer != db.writer_region {
+                diags.error(
+                    Some(Path::attr("writer_region")),
+                    format!("The writer is in {writer:?}, not {:?}", db.writer_region),
+                    "The switchover finished without moving the writer. Run the apply again; it continues the switchover.",
                 );
-                None
             }
         }
+        crate::aws::errors::read_back(
+            seen,
+            diags,
+            &format!("global database {}", db.global_id()),
+            planned,
+        )
     }
 }

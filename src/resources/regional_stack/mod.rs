@@ -443,28 +443,24 @@ impl RegionalStack {
         planned: &Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        match observe::observe(cfg, stack).await {
-            Ok(Some(seen)) => {
-                let applied_ok = !diags.has_errors();
-                if applied_ok && !seen.drift.is_empty() {
+        let seen = observe::observe(cfg, stack).await.map(|seen| {
+            seen.map(|seen| {
+                if !diags.has_errors() && !seen.drift.is_empty() {
                     diags.error(
                         None,
                         format!("Regional stack {} did not converge", stack.id),
                         seen.drift.join("\n"),
                     );
                 }
-                Some(seen.into_state(planned, stack))
-            }
-            Ok(None) => None,
-            Err(e) => {
-                e.report(
-                    diags,
-                    None,
-                    &format!("read back regional stack {}", stack.id),
-                );
-                diags.has_errors().then(|| planned.clone())
-            }
-        }
+                seen.into_state(planned, stack)
+            })
+        });
+        crate::aws::errors::read_back(
+            seen,
+            diags,
+            &format!("regional stack {}", stack.id),
+            planned,
+        )
     }
 }
 
