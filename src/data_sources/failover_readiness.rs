@@ -346,12 +346,10 @@ impl DataSourceType for FailoverReadiness {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        string_matches(
+        crate::resources::global_database::check_id(
             diags,
             &Path::attr("global_database_id"),
             config.get("global_database_id"),
-            "a global cluster identifier (use trdr_global_database.<name>.id)",
-            |s| s.contains("-global-"),
         );
         string_matches(
             diags,
@@ -360,21 +358,11 @@ impl DataSourceType for FailoverReadiness {
             "an orchestrator id name:environment_suffix",
             |s| s.split(':').count() == 2,
         );
-        for (i, id) in config
-            .get("regional_stack_ids")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            string_matches(
-                diags,
-                &Path::attr("regional_stack_ids").index(i),
-                id,
-                "a regional stack id name:environment_suffix:region",
-                |s| StackId::parse(s).is_some(),
-            );
-        }
+        regional_stack::check_ids(
+            diags,
+            &Path::attr("regional_stack_ids"),
+            config.get("regional_stack_ids"),
+        );
     }
 
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -280,12 +280,10 @@ fn check(config: &Value, diags: &mut Diagnostics) {
         config.get("environment_suffix"),
         naming::MAX_SUFFIX_LEN,
     );
-    string_matches(
+    crate::resources::global_database::check_id(
         diags,
         &Path::attr("global_database_id"),
         config.get("global_database_id"),
-        "a global cluster identifier (use trdr_global_database.<name>.id)",
-        |s| s.contains("-global-"),
     );
     string_matches(
         diags,
@@ -301,21 +299,11 @@ fn check(config: &Value, diags: &mut Diagnostics) {
         "an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
         |s| is_arn(s) && s.split(':').nth(2) == Some("sns"),
     );
-    for (i, id) in config
-        .get("regional_stack_ids")
-        .as_list()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        string_matches(
-            diags,
-            &Path::attr("regional_stack_ids").index(i),
-            id,
-            "a regional stack id name:environment_suffix:region",
-            |s| StackId::parse(s).is_some(),
-        );
-    }
+    crate::resources::regional_stack::check_ids(
+        diags,
+        &Path::attr("regional_stack_ids"),
+        config.get("regional_stack_ids"),
+    );
     let dns = config.get("dns");
     string_matches(
         diags,

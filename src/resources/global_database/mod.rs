@@ -184,6 +184,17 @@ pub fn schema() -> Schema {
     }
 }
 
+/// Validates a reference to a global database (`NAME-global-SUFFIX`, its `id`).
+pub fn check_id(diags: &mut Diagnostics, path: &Path, id: &Value) {
+    string_matches(
+        diags,
+        path,
+        id,
+        "a global cluster identifier (use trdr_global_database.<name>.id)",
+        |s| s.contains("-global-"),
+    );
+}
+
 /// `MAJOR.MINOR` with a major version that has Aurora global databases.
 fn engine_version_problem(v: &str) -> Option<String> {
     let mut parts = v.split('.');

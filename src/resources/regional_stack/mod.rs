@@ -62,6 +62,20 @@ impl std::fmt::Display for StackId {
     }
 }
 
+/// Validates a list of stack ids (what `regional_stack_ids` attributes hold), naming each bad
+/// element.
+pub fn check_ids(diags: &mut Diagnostics, path: &Path, ids: &Value) {
+    for (i, id) in ids.as_list().unwrap_or_default().iter().enumerate() {
+        string_matches(
+            diags,
+            &path.index(i),
+            id,
+            "a regional stack id name:environment_suffix:region",
+            |s| StackId::parse(s).is_some(),
+        );
+    }
+}
+
 /// The cross-region side of a secondary.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Replica {
