@@ -49,9 +49,7 @@ pub async fn create(c: &Client, table: &str, key: &str, tags: &Tags) -> Result<(
         tracing::info!(table, "adopting existing table");
         return Ok(());
     }
-    let build = |e: aws_sdk_dynamodb::error::BuildError| {
-        AwsError::synthetic_detail("CreateTable", &e.to_string())
-    };
+    let build = AwsError::building("CreateTable");
     let res = c
         .create_table()
         .table_name(table)
@@ -61,21 +59,21 @@ pub async fn create(c: &Client, table: &str, key: &str, tags: &Tags) -> Result<(
                 .attribute_name(key)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
-                .map_err(build)?,
+                .map_err(&build)?,
         )
         .key_schema(
             KeySchemaElement::builder()
                 .attribute_name(key)
                 .key_type(KeyType::Hash)
                 .build()
-                .map_err(build)?,
+                .map_err(&build)?,
         )
         .stream_specification(
             StreamSpecification::builder()
                 .stream_enabled(true)
                 .stream_view_type(StreamViewType::NewAndOldImages)
                 .build()
-                .map_err(build)?,
+                .map_err(&build)?,
         )
         .set_tags(Some(to_tags(tags)))
         .send()
@@ -158,9 +156,7 @@ pub async fn enable_pitr(c: &Client, table: &str) -> Result<(), AwsError> {
             PointInTimeRecoverySpecification::builder()
                 .point_in_time_recovery_enabled(true)
                 .build()
-                .map_err(|e| {
-                    AwsError::synthetic_detail("UpdateContinuousBackups", &e.to_string())
-                })?,
+                .map_err(AwsError::building("UpdateContinuousBackups"))?,
         )
         .send()
         .await
@@ -187,7 +183,7 @@ pub async fn add_replica(primary: &Client, table: &str, region: &str) -> Result<
                     CreateReplicationGroupMemberAction::builder()
                         .region_name(region)
                         .build()
-                        .map_err(|e| AwsError::synthetic_detail("UpdateTable", &e.to_string()))?,
+                        .map_err(AwsError::building("UpdateTable"))?,
                 )
                 .build(),
         )
@@ -213,7 +209,7 @@ pub async fn remove_replica(primary: &Client, table: &str, region: &str) -> Resu
                     DeleteReplicationGroupMemberAction::builder()
                         .region_name(region)
                         .build()
-                        .map_err(|e| AwsError::synthetic_detail("UpdateTable", &e.to_string()))?,
+                        .map_err(AwsError::building("UpdateTable"))?,
                 )
                 .build(),
         )

@@ -5,6 +5,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::error::operation::BuildError;
 
 use crate::framework::{Diagnostics, Path, Value};
 
@@ -155,12 +156,13 @@ impl AwsError {
         }
     }
 
-    /// A request we could not even build (a provider bug or an impossible input).
-    pub fn synthetic_detail(operation: &'static str, message: &str) -> Self {
-        AwsError {
+    /// For `.map_err`: a request the SDK could not build (a provider bug or an impossible input),
+    /// as an error of `operation`.
+    pub fn building(operation: &'static str) -> impl Fn(BuildError) -> AwsError {
+        move |e| AwsError {
             operation,
             code: "InvalidRequest".into(),
-            message: message.to_string(),
+            message: e.to_string(),
             kind: ErrorKind::InvalidInput,
         }
     }

@@ -9,10 +9,6 @@ use aws_sdk_route53::Client;
 use super::errors::{AwsError, AwsResultExt, OptionalExt};
 use crate::tags::Tags;
 
-fn build_err(op: &'static str) -> impl Fn(aws_sdk_route53::error::BuildError) -> AwsError {
-    move |e| AwsError::synthetic_detail(op, &e.to_string())
-}
-
 /// Health checks whose caller reference starts with `prefix` (ours are `trdr:NAME:SUFFIX:REGION:`).
 pub async fn health_checks_with_prefix(
     c: &Client,
@@ -72,7 +68,7 @@ pub async fn create_health_check(
         .failure_threshold(s.threshold)
         // EnableSNI is left to AWS's default, which is true for HTTPS checks.
         .build()
-        .map_err(build_err("CreateHealthCheck"))?;
+        .map_err(AwsError::building("CreateHealthCheck"))?;
     let out = c
         .create_health_check()
         .caller_reference(s.caller_reference)
@@ -200,10 +196,10 @@ fn record_set(name: &str, r: &FailoverRecord) -> Result<ResourceRecordSet, AwsEr
             ResourceRecord::builder()
                 .value(&r.target)
                 .build()
-                .map_err(build_err("ChangeResourceRecordSets"))?,
+                .map_err(AwsError::building("ChangeResourceRecordSets"))?,
         )
         .build()
-        .map_err(build_err("ChangeResourceRecordSets"))
+        .map_err(AwsError::building("ChangeResourceRecordSets"))
 }
 
 /// Applies every change in one atomic batch.
@@ -225,7 +221,7 @@ pub async fn change(
                 .action(action.clone())
                 .resource_record_set(record_set(name, r)?)
                 .build()
-                .map_err(build_err("ChangeResourceRecordSets"))
+                .map_err(AwsError::building("ChangeResourceRecordSets"))
         })
         .collect::<Result<Vec<_>, _>>()?;
     c.change_resource_record_sets()
@@ -235,7 +231,7 @@ pub async fn change(
                 .comment(comment)
                 .set_changes(Some(changes))
                 .build()
-                .map_err(build_err("ChangeResourceRecordSets"))?,
+                .map_err(AwsError::building("ChangeResourceRecordSets"))?,
         )
         .send()
         .await

@@ -71,7 +71,7 @@ pub async fn configure(
     let sse = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
-        .map_err(|e| AwsError::synthetic_detail("PutBucketEncryption", &e.to_string()))?;
+        .map_err(AwsError::building("PutBucketEncryption"))?;
     c.put_bucket_encryption()
         .bucket(bucket)
         .server_side_encryption_configuration(
@@ -83,7 +83,7 @@ pub async fn configure(
                         .build(),
                 )
                 .build()
-                .map_err(|e| AwsError::synthetic_detail("PutBucketEncryption", &e.to_string()))?,
+                .map_err(AwsError::building("PutBucketEncryption"))?,
         )
         .send()
         .await
@@ -116,18 +116,14 @@ pub async fn configure(
                 .build(),
         )
         .build()
-        .map_err(|e| {
-            AwsError::synthetic_detail("PutBucketLifecycleConfiguration", &e.to_string())
-        })?;
+        .map_err(AwsError::building("PutBucketLifecycleConfiguration"))?;
     c.put_bucket_lifecycle_configuration()
         .bucket(bucket)
         .lifecycle_configuration(
             BucketLifecycleConfiguration::builder()
                 .rules(rule)
                 .build()
-                .map_err(|e| {
-                    AwsError::synthetic_detail("PutBucketLifecycleConfiguration", &e.to_string())
-                })?,
+                .map_err(AwsError::building("PutBucketLifecycleConfiguration"))?,
         )
         .send()
         .await
@@ -142,7 +138,7 @@ pub async fn configure(
             Tagging::builder()
                 .set_tag_set(Some(tag_set))
                 .build()
-                .map_err(|e| AwsError::synthetic_detail("PutBucketTagging", &e.to_string()))?,
+                .map_err(AwsError::building("PutBucketTagging"))?,
         )
         .send()
         .await
@@ -250,9 +246,7 @@ pub fn rule(
     destination_bucket: &str,
     two_way: bool,
 ) -> Result<ReplicationRule, AwsError> {
-    let build_err = |e: aws_sdk_s3::error::BuildError| {
-        AwsError::synthetic_detail("PutBucketReplication", &e.to_string())
-    };
+    let build_err = AwsError::building("PutBucketReplication");
     let destination = Destination::builder()
         .bucket(format!("arn:aws:s3:::{destination_bucket}"))
         .replication_time(
@@ -260,17 +254,17 @@ pub fn rule(
                 .status(ReplicationTimeStatus::Enabled)
                 .time(ReplicationTimeValue::builder().minutes(RTC_MINUTES).build())
                 .build()
-                .map_err(build_err)?,
+                .map_err(&build_err)?,
         )
         .metrics(
             Metrics::builder()
                 .status(MetricsStatus::Enabled)
                 .event_threshold(ReplicationTimeValue::builder().minutes(RTC_MINUTES).build())
                 .build()
-                .map_err(build_err)?,
+                .map_err(&build_err)?,
         )
         .build()
-        .map_err(build_err)?;
+        .map_err(&build_err)?;
     let mut rule = ReplicationRule::builder()
         .id(id)
         .priority(1)
@@ -289,7 +283,7 @@ pub fn rule(
                     ReplicaModifications::builder()
                         .status(ReplicaModificationsStatus::Enabled)
                         .build()
-                        .map_err(build_err)?,
+                        .map_err(&build_err)?,
                 )
                 .build(),
         );
@@ -358,7 +352,7 @@ pub async fn put_rule(
         .role(role_arn)
         .set_rules(Some(rules))
         .build()
-        .map_err(|e| AwsError::synthetic_detail("PutBucketReplication", &e.to_string()))?;
+        .map_err(AwsError::building("PutBucketReplication"))?;
     c.put_bucket_replication()
         .bucket(bucket)
         .replication_configuration(config)
@@ -395,7 +389,7 @@ pub async fn remove_rule(c: &Client, bucket: &str, id: &str) -> Result<(), AwsEr
         .role(cfg.role())
         .set_rules(Some(rest))
         .build()
-        .map_err(|e| AwsError::synthetic_detail("PutBucketReplication", &e.to_string()))?;
+        .map_err(AwsError::building("PutBucketReplication"))?;
     c.put_bucket_replication()
         .bucket(bucket)
         .replication_configuration(config)
@@ -452,7 +446,7 @@ pub async fn delete(c: &Client, bucket: &str, force: bool) -> Result<(), AwsErro
                 .set_objects(Some(ids))
                 .quiet(true)
                 .build()
-                .map_err(|e| AwsError::synthetic_detail("DeleteObjects", &e.to_string()))?;
+                .map_err(AwsError::building("DeleteObjects"))?;
             c.delete_objects()
                 .bucket(bucket)
                 .delete(del)
