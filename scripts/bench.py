@@ -139,6 +139,12 @@ def fixtures():
     zone = r53.create_hosted_zone(Name="bench.example.com", CallerReference=f"bench-{time.time()}")["HostedZone"]["Id"].split("/")[-1]
     for region in ("us-east-1", "us-east-2"):
         client("sns", region).create_topic(Name="bench-alerts")
+    # The runbooks' role must exist and be assumable, as on AWS (the realistic sandbox checks).
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    try:
+        client("iam").create_role(RoleName="f", AssumeRolePolicyDocument=trust)
+    except Exception:  # noqa: BLE001 - already there from an earlier run
+        pass
     return zone, "bench-alerts"
 
 

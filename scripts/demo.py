@@ -54,6 +54,14 @@ def fixtures():
     r53 = client("route53")
     zones = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == "trading.example.com."]
     zone = zones[0]["Id"] if zones else r53.create_hosted_zone(Name="trading.example.com", CallerReference=f"demo-{time.time()}")["HostedZone"]["Id"]
+    # The runbooks' execution role must exist: Step Functions assumes it (the realistic sandbox, as
+    # AWS, refuses a role it cannot assume).
+    iam = client("iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    try:
+        iam.create_role(RoleName=f"trading-failover-{SUFFIX}", AssumeRolePolicyDocument=trust)
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
     queues = {}
     for region in (PRIMARY, SECONDARY):
         sns, sqs = client("sns", region), client("sqs", region)

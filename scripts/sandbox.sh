@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The local AWS sandbox (MiniStack, pinned), installed into the project's own virtualenv and
-# listening on a free loopback port only.
+# The local AWS sandbox: MiniStack (pinned) in the project's own virtualenv, with trdr's realistic
+# layer (tests/sandbox/realistic.py: AWS's rules and timings, time scaled by
+# TRDR_SANDBOX_TIME_SCALE, default 0.01) installed in its process, listening on a free loopback
+# port only.
 #
 #   scripts/sandbox.sh bootstrap        install MiniStack into .venv (idempotent)
 #   scripts/sandbox.sh run CMD [ARG..]  start a sandbox, run CMD with TRDR_ENDPOINT_URL set, stop it
@@ -40,13 +42,13 @@ start() {
   DATA=$(mktemp -d "$ROOT/target/sandbox/data-$PORT.XXXX")
   # Its own session, so stopping it stops everything it started.
   BIND_HOST=127.0.0.1 MINISTACK_HOST=127.0.0.1 GATEWAY_PORT="$PORT" S3_DATA_DIR="$DATA" TMPDIR="$DATA" \
-    LOG_LEVEL=WARNING setsid "$VENV/bin/ministack" >"$LOG" 2>&1 < /dev/null &
+    LOG_LEVEL=WARNING setsid "$VENV/bin/python" "$ROOT/tests/sandbox/launch.py" >"$LOG" 2>&1 < /dev/null &
   PID=$!
   trap stop EXIT INT TERM
   export TRDR_ENDPOINT_URL="http://127.0.0.1:$PORT"
   for _ in $(seq 1 150); do
     if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('$TRDR_ENDPOINT_URL/_ministack/health', timeout=1)" 2>/dev/null; then
-      echo "sandbox: MiniStack $MINISTACK_VERSION ready at $TRDR_ENDPOINT_URL (log: ${LOG#$ROOT/})" >&2
+      echo "sandbox: MiniStack $MINISTACK_VERSION (realistic layer, time scale ${TRDR_SANDBOX_TIME_SCALE:-0.01}) ready at $TRDR_ENDPOINT_URL (log: ${LOG#$ROOT/})" >&2
       return
     fi
     kill -0 "$PID" 2>/dev/null || { cat "$LOG" >&2; die "MiniStack exited during start-up (log above)."; }

@@ -14,6 +14,17 @@ pub struct Naming {
 pub const MAX_NAME_LEN: usize = 32;
 pub const MAX_SUFFIX_LEN: usize = 24;
 
+/// Route 53's limit on a `CallerReference`, and the random tail we append.
+pub const MAX_CALLER_REFERENCE: usize = 64;
+pub const HEALTH_CHECK_TAIL: usize = 8;
+
+/// FNV-1a, 64 bits: a hash that stays the same across releases and platforms.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
 impl Naming {
     pub fn new(name: &str, suffix: &str) -> Self {
         Naming {
@@ -42,6 +53,11 @@ impl Naming {
         format!("{}-global-{}", self.name, self.suffix)
     }
 
+    /// The Secrets Manager secret holding the global database's master credentials.
+    pub fn master_secret(&self) -> String {
+        format!("trdr/{}/master", self.global_cluster())
+    }
+
     pub fn regional_cluster(&self, region: &str) -> String {
         format!("{}-{region}-{}", self.name, self.suffix)
     }
@@ -51,6 +67,20 @@ impl Naming {
     }
 
     /// The replication rule a stack in `region` owns on a bucket.
+    /// The `CallerReference` prefix of our health check for `region`; a random 8-hex tail follows
+    /// (Route 53 refuses a reference it has seen before, even for a deleted check). Route 53
+    /// allows 64 characters in all, so a long name and suffix are replaced by a stable hash.
+    pub fn health_check_prefix(&self, region: &str) -> String {
+        let readable = format!("trdr:{}:{}:{region}:", self.name, self.suffix);
+        if readable.len() + HEALTH_CHECK_TAIL <= MAX_CALLER_REFERENCE {
+            return readable;
+        }
+        format!(
+            "trdr:h{:016x}:{region}:",
+            fnv1a(&format!("{}:{}", self.name, self.suffix))
+        )
+    }
+
     pub fn replication_rule(&self, to_region: &str) -> String {
         format!("trdr-{}-to-{to_region}", self.name)
     }
@@ -185,5 +215,25 @@ mod tests {
         assert!(bucket_name_problem("xn--abc").is_some());
         assert!(table_name_problem("trading-sessions-dev").is_none());
         assert!(table_name_problem("a b").is_some());
+    }
+
+    #[test]
+    fn health_check_references_fit_route53s_64_characters() {
+        let longest = Naming::new(&"n".repeat(MAX_NAME_LEN), &"s".repeat(MAX_SUFFIX_LEN));
+        for region in ["us-east-1", "ap-southeast-2"] {
+            let p = longest.health_check_prefix(region);
+            assert!(p.len() + HEALTH_CHECK_TAIL <= MAX_CALLER_REFERENCE, "{p}");
+            assert_eq!(p, longest.health_check_prefix(region), "stable");
+            assert!(p.ends_with(&format!(":{region}:")), "{p}");
+        }
+        let short = Naming::new("trading", "dev");
+        assert_eq!(
+            short.health_check_prefix("us-east-1"),
+            "trdr:trading:dev:us-east-1:"
+        );
+        assert_ne!(
+            Naming::new(&"n".repeat(32), "a").health_check_prefix("ap-southeast-2"),
+            Naming::new(&"n".repeat(32), "b").health_check_prefix("ap-southeast-2")
+        );
     }
 }

@@ -107,6 +107,36 @@ where
     }
 }
 
+/// Repeats `op` while it fails with an error `transient` accepts (a state AWS documents as passing:
+/// IAM propagation, backups being enabled, an object busy), with backoff, until `timeout`; then
+/// the last error is reported as a timeout naming `what`.
+pub async fn retry_while<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    transient: impl Fn(&AwsError) -> bool,
+    mut op: F,
+) -> Result<T, WaitError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    wait_for(what, timeout, Backoff::default(), || {
+        let attempt = op();
+        let transient = &transient;
+        async move {
+            match attempt.await {
+                Ok(v) => Ok(Poll::Ready(v)),
+                Err(e) if transient(&e) => {
+                    tracing::debug!(what, code = %e.code, "transient error, retrying");
+                    Ok(Poll::Pending(e.to_string()))
+                }
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
 /// Polls until `probe` finds nothing. `probe` returns what it still sees (`Some(observed state)`)
 /// or `None` once the object is gone.
 pub async fn wait_until_gone<F, Fut>(

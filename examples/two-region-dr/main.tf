@@ -10,9 +10,11 @@ module "dr" {
   alerts_topic_arn     = aws_sns_topic.alerts_primary.arn
   zone_id              = var.zone_id
   record_name          = var.record_name
-  primary_endpoint     = "${aws_api_gateway_rest_api.primary.id}.execute-api.${var.primary_region}.amazonaws.com"
-  secondary_endpoint   = "${aws_api_gateway_rest_api.secondary.id}.execute-api.${var.secondary_region}.amazonaws.com"
-  health_path          = "/prod/health"
+  # Each region's custom domain (a certificate for record_name there), not the default
+  # execute-api host names, whose certificates do not match record_name.
+  primary_endpoint   = module.domain_primary.fqdn
+  secondary_endpoint = module.domain_secondary.fqdn
+  health_path        = "/health"
   database = {
     primary_subnet_group      = module.network_primary.db_subnet_group
     primary_security_groups   = [module.network_primary.db_security_group]

@@ -1,7 +1,9 @@
 output "api_endpoints" {
+  description = "What clients call (the failover pair), and each region's own host name."
   value = {
-    (var.primary_region)   = "https://${aws_api_gateway_rest_api.primary.id}.execute-api.${var.primary_region}.amazonaws.com/${module.health_primary.stage_name}/health"
-    (var.secondary_region) = "https://${aws_api_gateway_rest_api.secondary.id}.execute-api.${var.secondary_region}.amazonaws.com/${module.health_secondary.stage_name}/health"
+    api                    = "https://${var.record_name}/health"
+    (var.primary_region)   = "https://${module.domain_primary.fqdn}/health"
+    (var.secondary_region) = "https://${module.domain_secondary.fqdn}/health"
   }
 }
 

@@ -21,6 +21,7 @@ pub struct RegionClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub sfn: aws_sdk_sfn::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl RegionClients {
@@ -39,6 +40,7 @@ impl RegionClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(s3),
             sfn: aws_sdk_sfn::Client::new(&conf),
+            secrets: aws_sdk_secretsmanager::Client::new(&conf),
         }
     }
 }

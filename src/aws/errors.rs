@@ -91,6 +91,8 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "ConcurrentModification",
         "ConflictException",
         "LimitExceededException",
+        // DynamoDB: "Backups are being enabled for the table" right after it became ACTIVE.
+        "ContinuousBackupsUnavailableException",
     ];
     if THROTTLED.contains(&code) || http_status == Some(429) {
         ErrorKind::Throttled

@@ -7,4 +7,5 @@ pub mod errors;
 pub mod rds;
 pub mod route53;
 pub mod s3;
+pub mod secrets;
 pub mod sfn;

@@ -106,8 +106,8 @@ pub struct ClusterSpec<'a> {
     pub id: &'a str,
     pub global_id: &'a str,
     pub engine_version: &'a str,
-    /// Only the first writer gets credentials; a secondary inherits them.
-    pub master_username: Option<&'a str>,
+    /// Only the first writer gets credentials (user name, password); a secondary inherits them.
+    pub credentials: Option<(&'a str, &'a str)>,
     pub database_name: Option<&'a str>,
     pub backup_retention_days: i32,
     pub storage_encrypted: bool,
@@ -147,10 +147,12 @@ pub async fn create_cluster(c: &Client, s: &ClusterSpec<'_>) -> Result<(), AwsEr
         .serverless_v2_scaling_configuration(scaling(s.min_capacity, s.max_capacity))
         .deletion_protection(false)
         .set_tags(Some(to_tags(s.tags)));
-    if let Some(user) = s.master_username {
+    // RDS-managed passwords (ManageMasterUserPassword) are not supported for global database
+    // members; the password comes from trdr's own secret.
+    if let Some((user, password)) = s.credentials {
         req = req
             .master_username(user)
-            .manage_master_user_password(true)
+            .master_user_password(password)
             .set_database_name(s.database_name.map(str::to_string));
     }
     match req.send().await.aws("CreateDBCluster") {
@@ -298,9 +300,17 @@ pub async fn delete_global(c: &Client, id: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Whether RDS knows `version` of Aurora PostgreSQL and it supports global databases; `None`
-/// when RDS does not list it at all.
-pub async fn supports_global(c: &Client, version: &str) -> Result<Option<bool>, AwsError> {
+/// What one Aurora PostgreSQL version supports, as `DescribeDBEngineVersions` reports it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EngineSupport {
+    pub global_databases: bool,
+    /// Serverless v2 capacity limits (`ServerlessV2FeaturesSupport`): min 0 means auto-pause is
+    /// supported; max is 256 on recent versions, 128 on older ones. `None`: no Serverless v2.
+    pub serverless_v2: Option<(f64, f64)>,
+}
+
+/// What RDS says of `version` of Aurora PostgreSQL; `None` when RDS does not list it at all.
+pub async fn engine_support(c: &Client, version: &str) -> Result<Option<EngineSupport>, AwsError> {
     let out = c
         .describe_db_engine_versions()
         .engine(ENGINE)
@@ -312,5 +322,25 @@ pub async fn supports_global(c: &Client, version: &str) -> Result<Option<bool>, 
         .db_engine_versions()
         .iter()
         .find(|v| v.engine_version() == Some(version))
-        .map(|v| v.supports_global_databases() == Some(true)))
+        .map(|v| EngineSupport {
+            global_databases: v.supports_global_databases() == Some(true),
+            serverless_v2: v.serverless_v2_features_support().map(|f| {
+                (
+                    f.min_capacity().unwrap_or(0.5),
+                    f.max_capacity().unwrap_or(128.0),
+                )
+            }),
+        }))
+}
+
+/// Sets a new master password on the writer cluster (the secondary follows through replication).
+pub async fn set_master_password(c: &Client, id: &str, password: &str) -> Result<(), AwsError> {
+    c.modify_db_cluster()
+        .db_cluster_identifier(id)
+        .master_user_password(password)
+        .apply_immediately(true)
+        .send()
+        .await
+        .aws("ModifyDBCluster")?;
+    Ok(())
 }

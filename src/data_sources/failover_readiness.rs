@@ -150,7 +150,12 @@ async fn database_checks(
         };
         versions.push(format!("{region} {}", cl.engine_version().unwrap_or("?")));
         if m.is_writer() != Some(true) {
-            let count = rds::instances(c, cluster).await?.len();
+            // An instance being deleted will not serve after a promotion.
+            let count = rds::instances(c, cluster)
+                .await?
+                .iter()
+                .filter(|i| i.db_instance_status() != Some("deleting"))
+                .count();
             let status = if count > 0 {
                 Status::Pass
             } else {
@@ -319,12 +324,13 @@ async fn orchestrator_checks(
         Some((b, t)) if b <= t => checks.add(
             "RTO budget within target",
             Status::Pass,
-            format!("worst case {b} s ≤ target {t} s"),
+            format!("what trdr controls is at most {b} s ≤ target {t} s; AWS's promotion (minutes) comes on top"),
         ),
+        // Failover still works; the target will be reported as missed.
         Some((b, t)) => checks.add(
             "RTO budget within target",
-            Status::Fail,
-            format!("worst case {b} s > target {t} s"),
+            Status::Warn,
+            format!("what trdr controls may take {b} s (detection + runbook overhead + DNS TTL) > target {t} s, before AWS's promotion (minutes)"),
         ),
         None => checks.add(
             "RTO budget within target",

@@ -89,9 +89,12 @@ impl Value {
         }
     }
 
+    /// A number. Terraform (cty) sends a number that float64 cannot hold exactly, such as 0.3,
+    /// as its decimal string, so a numeric string in a number attribute is a number too.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
+            Value::String(s) => s.parse().ok().filter(|n: &f64| n.is_finite()),
             _ => None,
         }
     }
@@ -337,6 +340,8 @@ mod tests {
         let back: Value = rmp_serde::from_slice(&msgpack(&v)).unwrap();
         assert_eq!(back, v);
         assert_eq!(back.get("min_capacity").as_f64(), Some(0.5));
+        // cty's encoding of 0.3, which float64 cannot hold exactly.
+        assert_eq!(Value::from("0.3").as_f64(), Some(0.3));
         assert!(back.get("id").is_unknown());
         assert!(!back.is_wholly_known());
     }

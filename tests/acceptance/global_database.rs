@@ -18,6 +18,7 @@ struct Shape<'a> {
     primary_count: u32,
     secondary_count: u32,
     engine: &'a str,
+    password_version: u32,
 }
 
 impl Default for Shape<'_> {
@@ -29,6 +30,7 @@ impl Default for Shape<'_> {
             primary_count: 2,
             secondary_count: 1,
             engine: "15.10",
+            password_version: 1,
         }
     }
 }
@@ -46,6 +48,7 @@ resource "trdr_global_database" "trading" {{
   engine_version     = "{engine}"
   database_name      = "trading"
   master_username    = "dbadmin"
+  master_password_version = {pv}
 {writer}
   serverless_v2 {{
     min_capacity = {min}
@@ -67,7 +70,8 @@ resource "trdr_global_database" "trading" {{
         min = s.min,
         max = s.max,
         pc = s.primary_count,
-        sc = s.secondary_count
+        sc = s.secondary_count,
+        pv = s.password_version
     )
 }
 
@@ -158,18 +162,33 @@ async fn assert_shape(ws: &Workspace, s: &Shape<'_>) {
             .iter()
             .all(|i| i.db_instance_class() == Some("db.serverless")));
     }
-    // Credentials only on the cluster created first; RDS keeps the password.
-    let first = ws.aws().rds("us-east-1").await;
-    let c = first
-        .describe_db_clusters()
-        .db_cluster_identifier(cluster_id(ws, "us-east-1"))
+    // The credentials live in trdr's own secret, in both regions; never in state.
+    let password = master_password(ws, "us-east-2").await;
+    assert_eq!(password, master_password(ws, "us-east-1").await);
+    let state = std::fs::read_to_string(ws.path().join("terraform.tfstate")).unwrap();
+    assert!(!state.contains(&password), "the password is not in state");
+}
+
+fn secret_name(ws: &Workspace) -> String {
+    format!("trdr/{}/master", global_id(ws))
+}
+
+/// The master password from trdr's secret in `region` (the replica in the secondary region).
+async fn master_password(ws: &Workspace, region: &str) -> String {
+    let out = ws
+        .aws()
+        .secrets(region)
+        .await
+        .get_secret_value()
+        .secret_id(secret_name(ws))
         .send()
         .await
-        .unwrap();
-    assert!(
-        c.db_clusters()[0].master_user_secret().is_some(),
-        "RDS-managed master secret"
-    );
+        .unwrap_or_else(|e| panic!("secret in {region}: {e:?}"));
+    let v: serde_json::Value = serde_json::from_str(out.secret_string().unwrap()).unwrap();
+    assert_eq!(v["username"], "dbadmin", "{region}");
+    let p = v["password"].as_str().unwrap().to_string();
+    assert!(p.len() >= 16, "a real password");
+    p
 }
 
 async fn assert_nothing_left(ws: &Workspace) {
@@ -204,11 +223,6 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
     assert_shape(&ws, &shape).await;
     ws.assert_plan_empty();
 
-    let state = std::fs::read_to_string(ws.path().join("terraform.tfstate")).unwrap();
-    assert!(
-        !state.to_lowercase().contains("password"),
-        "no password in state"
-    );
     let v = ws.resource(DB);
     assert!(v["master_user_secret_arn"]
         .as_str()
@@ -224,8 +238,8 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
         "fractional capacity survives end to end"
     );
 
-    // A no-change refresh costs a fixed number of AWS calls: DescribeGlobalClusters, then
-    // DescribeDBClusters and DescribeDBInstances in each region.
+    // A no-change refresh costs a fixed number of AWS calls: DescribeGlobalClusters,
+    // DescribeSecret, then DescribeDBClusters and DescribeDBInstances in each region.
     if let Some(upstream) = ws.endpoint.clone() {
         let counting = Proxy::start(&upstream, Faults::default()).await.unwrap();
         let mut probe = Workspace::new("gcount", ws.endpoint.clone());
@@ -241,8 +255,24 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
             "AWS calls per no-change refresh of one trdr_global_database: {}",
             counting.stats().total()
         );
-        assert_eq!(counting.stats().total(), 5, "refresh calls");
+        assert_eq!(counting.stats().total(), 6, "refresh calls");
     }
+
+    // Rotating the master password is an in-place change: a new password in the secret (both
+    // regions), set on the writer; still none in state.
+    let before = master_password(&ws, "us-east-1").await;
+    shape.password_version = 2;
+    ws.write(&config(&shape));
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2);
+    assert!(
+        plan.contains("1 to change, 0 to destroy") && !plan.contains(&before),
+        "{plan}"
+    );
+    ws.apply();
+    assert_ne!(master_password(&ws, "us-east-1").await, before, "rotated");
+    assert_shape(&ws, &shape).await;
+    ws.assert_plan_empty();
 
     // Switchover as a plan, and back.
     for writer in ["us-east-2", "us-east-1"] {
@@ -291,6 +321,17 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
 
     ws.destroy();
     assert_nothing_left(&ws).await;
+    for region in ["us-east-1", "us-east-2"] {
+        let left = ws
+            .aws()
+            .secrets(region)
+            .await
+            .describe_secret()
+            .secret_id(secret_name(&ws))
+            .send()
+            .await;
+        assert!(left.is_err(), "secret left in {region}: {left:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -430,12 +471,13 @@ async fn killed_create_continues_and_members_deleted_out_of_band_are_restored() 
             let start = Instant::now();
             while start.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
                 let rds = ws.aws().rds("us-east-1").await;
+                // Created by this apply, not the previous attempt's cluster still being deleted.
                 if rds
                     .describe_db_clusters()
                     .db_cluster_identifier(&writer)
                     .send()
                     .await
-                    .is_ok()
+                    .is_ok_and(|o| o.db_clusters()[0].status() != Some("deleting"))
                 {
                     break;
                 }
@@ -448,7 +490,7 @@ async fn killed_create_continues_and_members_deleted_out_of_band_are_restored() 
                 .db_cluster_identifier(&secondary)
                 .send()
                 .await
-                .is_err();
+                .map_or(true, |o| o.db_clusters()[0].status() == Some("deleting"));
             kill_group(&mut child);
             if interrupted {
                 break;
@@ -500,6 +542,53 @@ async fn unsupported_engine_version_fails_at_plan() {
         out.contains("engine_version") && out.contains("15.4"),
         "{out}"
     );
+    // What a version supports comes from DescribeDBEngineVersions (ServerlessV2FeaturesSupport):
+    // Serverless v2 at all, 0 ACU (auto-pause), 256 ACU.
+    let cases: Vec<(Shape, &str, &str)> = vec![
+        (
+            Shape {
+                engine: "12.9",
+                ..Shape::default()
+            },
+            "engine_version",
+            "Serverless v2",
+        ),
+        (
+            Shape {
+                engine: "13.9",
+                min: 0.0,
+                ..Shape::default()
+            },
+            "serverless_v2[0].min_capacity",
+            "automatic pause",
+        ),
+        (
+            Shape {
+                max: 256.0,
+                ..Shape::default()
+            },
+            "serverless_v2[0].max_capacity",
+            "256 ACU needs",
+        ),
+    ];
+    for (shape, attr, says) in cases {
+        ws.write(&config(&shape));
+        let (code, out) = ws.plan();
+        assert_eq!(
+            code, 1,
+            "{} {}-{}: {out}",
+            shape.engine, shape.min, shape.max
+        );
+        assert!(out.contains(attr) && out.contains(says), "{out}");
+    }
+    ws.write(&config(&Shape {
+        engine: "16.8",
+        min: 0.0,
+        max: 256.0,
+        ..Shape::default()
+    }));
+    let (code, out) = ws.plan();
+    assert_eq!(code, 2, "16.8 allows 0 to 256 ACU: {out}");
     assert!(global(&ws).await.is_none());
 }
 
@@ -558,6 +647,22 @@ fn bad_input_fails_at_plan_naming_the_attribute_with_no_aws_call() {
                 ..Shape::default()
             }),
             "serverless_v2[0].min_capacity",
+        ),
+        (
+            "capacity in steps other than 0.5",
+            config(&Shape {
+                min: 0.3,
+                ..Shape::default()
+            }),
+            "serverless_v2[0].min_capacity",
+        ),
+        (
+            "password version not a whole number",
+            base.replace(
+                "master_password_version = 1",
+                "master_password_version = 1.5",
+            ),
+            "master_password_version",
         ),
         (
             "capacity above 256",

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
+use crate::support::sandbox::Sandbox;
 use crate::support::topology::{fixtures, topology, Fixtures, PRIMARY_FQDN, SECONDARY_FQDN};
 use crate::support::{eventually, Aws, CallCounter, Workspace};
 use crate::workspace;
@@ -98,7 +99,7 @@ async fn run_runbook(ws: &Workspace, region: &str, input: &str) -> Run {
         .await
         .unwrap();
     let arn = exec.execution_arn().to_string();
-    let d = eventually(60, "runbook finished", || {
+    let d = eventually(120, "runbook finished", || {
         let sfn = &sfn;
         let arn = &arn;
         async move {
@@ -174,8 +175,15 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
     let ws = workspace!("orch");
     let aws = ws.aws();
     let f = fixtures(&ws).await;
+    let sandbox = Sandbox::at(ws.endpoint.as_deref());
     ws.write(&topology(&f, 60));
-    ws.apply();
+    let applied = ws.apply();
+    // 60 s is below what trdr controls (detection 30 s + overhead + TTL 60 s): a warning, not
+    // a refusal to deploy the runbooks.
+    assert!(
+        applied.contains("RTO target below what trdr controls"),
+        "{applied}"
+    );
 
     // Two health checks, the record pair on the writer, a validated runbook in each region.
     let o = ws.resource(ORCH);
@@ -212,7 +220,9 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         (PRIMARY_FQDN.to_string(), SECONDARY_FQDN.to_string())
     );
     assert_eq!(o["active_region"], "us-east-1");
-    assert_eq!(o["rto_budget_seconds"], 56.0);
+    // Detection 10 s × 3 + the runbook's overhead (45 s) + DNS TTL 60 s.
+    assert_eq!(o["rto_budget_seconds"], 135.0);
+    let hc_of = |region: &str| o["health_check_ids"][region].as_str().unwrap().to_string();
     for region in ["us-east-1", "us-east-2"] {
         let sfn = aws.sfn(region).await;
         let arn = o["state_machine_arns"][region].as_str().unwrap();
@@ -249,15 +259,66 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
     ws.import(ORCH, &format!("trdr:{}", ws.suffix));
     ws.assert_plan_empty();
 
-    // Failover from the secondary region's runbook.
+    // A new execution role, made moments ago: IAM has not propagated it yet, Step Functions
+    // refuses it for a while, and the apply waits that out. The target drops to 1 s, so the runs
+    // below report it as missed.
+    let new_role = aws
+        .step_functions_role(&format!("trdr-failover2-{}", ws.suffix))
+        .await;
+    let before = sandbox.as_ref().map(|s| s.refusals("iam_propagation"));
+    if let Some(s) = &sandbox {
+        s.iam_propagation(&new_role, 3.0);
+    }
+    ws.write(&topology(&f, 1).replace(&f.role_arn, &new_role));
+    ws.apply();
+    if let (Some(s), Some(before)) = (&sandbox, before) {
+        assert!(
+            s.refusals("iam_propagation") > before,
+            "the new role was refused at first"
+        );
+    }
+    for region in ["us-east-1", "us-east-2"] {
+        let arn = ws.resource(ORCH)["state_machine_arns"][region]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let d = aws
+            .sfn(region)
+            .await
+            .describe_state_machine()
+            .state_machine_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(d.role_arn(), new_role, "{region}");
+    }
+
+    // Failover from the secondary region's runbook, through a promotion that takes (scaled)
+    // minutes, and with the promotion call answered only after the runbook's task timeout: the
+    // call was accepted, so the runbook must poll, not retry or fail.
+    if let Some(s) = &sandbox {
+        s.promotion_answer_delay(&format!("trdr-global-{}", ws.suffix), 3.0);
+    }
     let run = run_runbook(&ws, "us-east-2", r#"{"mode":"failover"}"#).await;
     eprintln!(
         "failover runbook: {} in {:.2} s, steps {}",
         run.status, run.seconds, run.output["steps"]
     );
     assert_eq!(run.status, "SUCCEEDED", "{:?} {:?}", run.error, run.cause);
-    assert_eq!(run.output["outcome"], "promoted");
+    assert_eq!(run.output["outcome"], "promoted", "{}", run.output);
     assert_eq!(run.output["mode"], "failover");
+    assert_eq!(run.output["dns"], "changed");
+    if sandbox.is_some() {
+        assert!(
+            run.output["polls"].as_u64().unwrap() >= 2,
+            "the runbook waited for the promotion: {}",
+            run.output
+        );
+    }
+    let recovery = run.output["recovery_seconds"].as_f64().unwrap();
+    assert!(recovery > 0.0, "{}", run.output);
+    assert_eq!(run.output["rto_target_seconds"], 1.0);
+    assert_eq!(run.output["rto_exceeded"], true, "{}", run.output);
     let steps: Vec<&str> = run.output["steps"]
         .as_array()
         .unwrap()
@@ -289,9 +350,10 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
     let n = notices(&aws, &f, "us-east-2").await;
     assert_eq!(
         events(&n),
-        vec!["started", "succeeded"],
+        vec!["started", "succeeded", "rto-exceeded"],
         "notices in the surviving region"
     );
+    assert_eq!(n[2]["recovery_seconds"], run.output["recovery_seconds"]);
 
     // The plan afterwards: the database's writer drift, nothing destroyed or replaced, and DNS
     // that follows the writer is not orchestrator drift.
@@ -310,7 +372,12 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         "{plan}"
     );
 
-    // Fail back with the primary region's runbook.
+    // Fail back with the primary region's runbook while Route 53's control plane is down (a
+    // us-east-1 impairment): the writer still moves, DNS is reported pending, nothing else fails,
+    // and Route 53's data plane answers with the healthy endpoint meanwhile.
+    if let Some(s) = &sandbox {
+        s.route53_control_plane(&f.zone_id, false);
+    }
     let back = run_runbook(&ws, "us-east-1", r#"{"mode":"switchover"}"#).await;
     eprintln!(
         "switchover runbook: {} in {:.2} s",
@@ -322,15 +389,39 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         back.error, back.cause
     );
     assert_eq!(writer(&ws).await, "us-east-1");
+    let n = notices(&aws, &f, "us-east-1").await;
+    assert_eq!(events(&n), vec!["started", "succeeded", "rto-exceeded"]);
+    if let Some(s) = &sandbox {
+        assert_eq!(
+            back.output["outcome"], "promoted-dns-pending",
+            "{}",
+            back.output
+        );
+        assert_eq!(back.output["dns"], "pending");
+        assert_eq!(n[1]["dns"], "pending", "{n:?}");
+        assert_eq!(
+            dns(&ws, &f).await.0,
+            SECONDARY_FQDN,
+            "the records could not move"
+        );
+        // us-east-2's endpoint fails: the health-checked pair answers with us-east-1's.
+        s.set_health(&hc_of("us-east-2"), false);
+        let name = format!("api.{}.example.com", ws.suffix);
+        assert_eq!(s.resolve(&f.zone_id, &name).as_deref(), Some(PRIMARY_FQDN));
+        s.set_health(&hc_of("us-east-2"), true);
+        assert_eq!(
+            s.resolve(&f.zone_id, &name).as_deref(),
+            Some(SECONDARY_FQDN)
+        );
+        // Control plane back: the next apply points PRIMARY at the writer again.
+        s.route53_control_plane(&f.zone_id, true);
+        ws.apply();
+    }
     assert_eq!(
         dns(&ws, &f).await,
         (PRIMARY_FQDN.to_string(), SECONDARY_FQDN.to_string())
     );
     ws.assert_plan_empty();
-    assert_eq!(
-        events(&notices(&aws, &f, "us-east-1").await),
-        vec!["started", "succeeded"]
-    );
 
     // A drill changes nothing and reports; the region that already writes succeeds at once.
     let drill = run_runbook(&ws, "us-east-2", r#"{"mode":"drill"}"#).await;
@@ -353,6 +444,28 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
     );
     assert_eq!(writer(&ws).await, "us-east-1");
     assert_eq!(dns(&ws, &f).await.0, PRIMARY_FQDN);
+    // The drill asks Route 53 what its checkers observe: an unhealthy own endpoint fails it.
+    if let Some(s) = &sandbox {
+        assert!(
+            checks
+                .iter()
+                .any(|c| c["name"] == "health check us-east-2" && c["status"] == "pass"),
+            "{checks:?}"
+        );
+        s.set_health(&hc_of("us-east-2"), false);
+        let sick = run_runbook(&ws, "us-east-2", r#"{"mode":"drill"}"#).await;
+        assert_eq!(sick.output["outcome"], "drill-not-ready", "{}", sick.output);
+        assert!(
+            sick.output["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"] == "health check us-east-2" && c["status"] == "fail"),
+            "{}",
+            sick.output
+        );
+        s.set_health(&hc_of("us-east-2"), true);
+    }
     let idle = run_runbook(&ws, "us-east-1", r#"{"mode":"failover"}"#).await;
     assert_eq!(idle.status, "SUCCEEDED");
     assert_eq!(idle.output["outcome"], "already-writer");
@@ -491,7 +604,7 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
 }
 
 #[test]
-fn rto_target_below_the_budget_and_bad_input_fail_at_plan_without_aws_calls() {
+fn bad_input_fails_at_plan_and_a_low_rto_target_warns_without_aws_calls() {
     let mut ws = workspace!("obad");
     let counter = CallCounter::new();
     ws.provider_extra = format!("  endpoint_url = \"{}\"\n", counter.url());
@@ -519,11 +632,6 @@ resource "trdr_failover_orchestrator" "trading" {{
     };
     let cases: Vec<(&str, String, &[&str])> = vec![
         (
-            "RTO target below the budget",
-            base("rto_target_seconds = 10"),
-            &["rto_target_seconds", "max_polls", "task_timeout_seconds"],
-        ),
-        (
             "interval not 10 or 30",
             base("health_check {\n    request_interval = 15\n  }"),
             &["health_check[0].request_interval"],
@@ -535,8 +643,8 @@ resource "trdr_failover_orchestrator" "trading" {{
         ),
         (
             "runbook bound out of range",
-            base("runbook {\n    max_polls = 0\n  }"),
-            &["runbook[0].max_polls"],
+            base("runbook {\n    promotion_timeout_seconds = 10\n  }"),
+            &["runbook[0].promotion_timeout_seconds"],
         ),
         (
             "bad role",
@@ -582,6 +690,19 @@ resource "trdr_failover_orchestrator" "trading" {{
                 "{what}: the error must name {attr}:\n{out}"
             );
         }
+    }
+    // A target below what trdr controls is a warning that explains the parts, not an error.
+    ws.write(&base("rto_target_seconds = 10"));
+    let (code, out) = ws.plan();
+    assert_ne!(code, 1, "{out}");
+    for part in [
+        "rto_target_seconds",
+        "detection",
+        "runbook overhead",
+        "DNS TTL",
+        "AWS's own promotion",
+    ] {
+        assert!(out.contains(part), "the warning names {part}:\n{out}");
     }
     ws.write(
         r#"

@@ -11,13 +11,14 @@ use futures::FutureExt;
 
 use super::runbook::{self, PRIMARY_SET_ID, SECONDARY_SET_ID};
 use super::Orchestrator;
-use crate::aws::errors::AwsError;
+use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::route53::{self, FailoverRecord, HealthCheckSpec};
 use crate::aws::{rds, sfn};
 use crate::framework::{Diagnostics, Path};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
 use crate::tags::{self, Tags};
+use crate::waiter::{self, WaitError};
 
 /// What the database looks like now.
 pub struct Resolved {
@@ -44,13 +45,11 @@ pub fn tags_for(cfg: &Configured, o: &Orchestrator, region: &str) -> Tags {
     let mut t = tags::standard(&cfg.config.default_tags, &o.naming.suffix, region);
     t.insert("TrdrOrchestrator".into(), o.id());
     t.insert("TrdrRtoTarget".into(), o.rto_target.to_string());
-    let tn = o.tuning;
+    t.insert("TrdrRunbook".into(), runbook_tag(&o.tuning));
+    let b = o.budget();
     t.insert(
-        "TrdrRunbook".into(),
-        format!(
-            "{},{},{},{}",
-            tn.poll_interval_seconds, tn.max_polls, tn.task_timeout_seconds, tn.task_retries
-        ),
+        "TrdrRto".into(),
+        format!("detection={} ttl={}", b.detection, b.ttl),
     );
     if !o.stack_ids.is_empty() {
         t.insert(
@@ -66,6 +65,18 @@ pub fn tags_for(cfg: &Configured, o: &Orchestrator, region: &str) -> Tags {
 }
 
 /// The record pair as it should be with `writer` writing.
+/// The runbook's bounds as a tag value. Step Functions tag values allow letters, digits, white
+/// space and `_ . : / = + - @` only (no commas).
+pub fn runbook_tag(t: &runbook::Tuning) -> String {
+    format!(
+        "interval={} promotion={} task={} retries={}",
+        t.poll_interval_seconds,
+        t.promotion_timeout_seconds,
+        t.task_timeout_seconds,
+        t.task_retries
+    )
+}
+
 pub fn desired_records(
     o: &Orchestrator,
     writer: &str,
@@ -191,12 +202,17 @@ pub fn rendered(
     runbook::definition(&spec)
 }
 
+/// How long a new role may take to become assumable (IAM is eventually consistent; the
+/// `hashicorp/aws` provider waits as long).
+const IAM_PROPAGATION: Duration = Duration::from_secs(120);
+
 async fn ensure_runbook(
     cfg: &Configured,
     o: &Orchestrator,
     region: &str,
     resolved: &Resolved,
     hcs: &BTreeMap<String, String>,
+    timeout: Duration,
 ) -> Result<(), Failure> {
     let c = &cfg.region(region).sfn;
     let definition = rendered(o, region, resolved, hcs);
@@ -223,12 +239,19 @@ async fn ensure_runbook(
     }
     let name = o.naming.state_machine(region);
     let tags = tags_for(cfg, o, region);
-    let on_role = |e: AwsError| Failure::from(e).about(Path::attr("execution_role_arn"));
+    let on_role = |e: WaitError| Failure::from(e).about(Path::attr("execution_role_arn"));
+    // IAM is eventually consistent: a role made moments ago (often in the same apply) cannot be
+    // assumed yet, and Step Functions answers AccessDeniedException until it can.
+    let propagating = |e: &AwsError| e.is(ErrorKind::AccessDenied);
+    let role_wait = timeout.min(IAM_PROPAGATION);
+    let role_what = format!("Step Functions to assume {} (IAM propagation)", o.role_arn);
     match sfn::find(c, &name).await? {
         None => {
-            sfn::create(c, &name, &text, &o.role_arn, &tags)
-                .await
-                .map_err(on_role)?;
+            waiter::retry_while(&role_what, role_wait, propagating, || {
+                sfn::create(c, &name, &text, &o.role_arn, &tags)
+            })
+            .await
+            .map_err(on_role)?;
         }
         Some(arn) => {
             let deployed = sfn::describe(c, &arn).await?;
@@ -240,9 +263,11 @@ async fn ensure_runbook(
                     && d.role_arn == o.role_arn
             });
             if !same || !tags::contains_all(&sfn::tags(c, &arn).await?, &tags) {
-                sfn::update(c, &arn, &text, &o.role_arn, &tags)
-                    .await
-                    .map_err(on_role)?;
+                waiter::retry_while(&role_what, role_wait, propagating, || {
+                    sfn::update(c, &arn, &text, &o.role_arn, &tags)
+                })
+                .await
+                .map_err(on_role)?;
             }
         }
     }
@@ -252,7 +277,7 @@ async fn ensure_runbook(
 pub async fn converge(
     cfg: &Configured,
     o: &Orchestrator,
-    _timeout: Duration,
+    timeout: Duration,
     diags: &mut Diagnostics,
 ) {
     let resolved = match resolve(cfg, o).await {
@@ -309,7 +334,8 @@ pub async fn converge(
             format!("runbook {region}"),
             &[&hp, &hs],
             move || {
-                async move { ensure_runbook(cfg, o, region, resolved, &snapshot()).await }.boxed()
+                async move { ensure_runbook(cfg, o, region, resolved, &snapshot(), timeout).await }
+                    .boxed()
             },
         ));
     }
@@ -414,4 +440,33 @@ pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics
         diags,
     )
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `v` is a legal Step Functions tag value.
+    fn sfn_tag_value_ok(v: &str) -> bool {
+        v.len() <= 256
+            && v.chars()
+                .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+    }
+
+    /// Issue 9, item 5: a comma in a tag value makes CreateStateMachine fail on AWS.
+    #[test]
+    fn runbook_tags_use_only_characters_step_functions_allows() {
+        let t = runbook_tag(&runbook::Tuning::default());
+        assert!(sfn_tag_value_ok(&t), "{t}");
+        assert!(!sfn_tag_value_ok("2,4,2,1"));
+        let f = super::super::tag_fields(&t);
+        assert_eq!(f["promotion"], 900.0);
+        for v in [
+            "trading:dev",
+            "detection=30 ttl=60",
+            "trdr:pair:us-east-1 trdr:pair:us-east-2",
+        ] {
+            assert!(sfn_tag_value_ok(v), "{v}");
+        }
+    }
 }

@@ -11,6 +11,7 @@ mod apply;
 mod observe;
 pub mod runbook;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -112,14 +113,17 @@ impl Orchestrator {
                     rb.get("poll_interval_seconds"),
                     d.poll_interval_seconds as f64,
                 ) as u32,
-                max_polls: num(rb.get("max_polls"), d.max_polls as f64) as u32,
+                promotion_timeout_seconds: num(
+                    rb.get("promotion_timeout_seconds"),
+                    d.promotion_timeout_seconds as f64,
+                ) as u32,
                 task_timeout_seconds: num(
                     rb.get("task_timeout_seconds"),
                     d.task_timeout_seconds as f64,
                 ) as u32,
                 task_retries: num(rb.get("task_retries"), d.task_retries as f64) as u32,
             },
-            rto_target: num(v.get("rto_target_seconds"), 60.0),
+            rto_target: num(v.get("rto_target_seconds"), 300.0),
         })
     }
 
@@ -145,7 +149,7 @@ impl Orchestrator {
 
     /// Caller-reference prefix of our health check for `region`.
     pub fn health_check_prefix(&self, region: &str) -> String {
-        format!("trdr:{}:{}:{region}:", self.naming.name, self.naming.suffix)
+        self.naming.health_check_prefix(region)
     }
 
     /// The topic of the same name in `region`: each runbook notifies in its own region, so it
@@ -200,11 +204,17 @@ impl Orchestrator {
             topic_arn: self.topic_in(region),
             tables: self.tables(),
             tuning: self.tuning,
+            rto_target_seconds: self.rto_target,
         }
     }
 
-    /// Worst case over both regions' runbooks; the ARNs and ids do not change it.
-    pub fn budget(&self) -> f64 {
+    /// Seconds until Route 53 declares a failed endpoint unhealthy.
+    pub fn detection_seconds(&self) -> f64 {
+        (self.interval * self.threshold) as f64
+    }
+
+    /// The runbook's own worst case over both regions; the ARNs and ids do not change it.
+    pub fn overhead(&self) -> f64 {
         self.regions()
             .iter()
             .map(|e| {
@@ -214,9 +224,40 @@ impl Orchestrator {
                     "hc",
                     "hc",
                 ));
-                runbook::rto_budget_seconds(&d, self.tuning.max_polls)
+                runbook::overhead_seconds(&d)
             })
             .fold(0.0, f64::max)
+    }
+
+    /// The worst case of what trdr controls: detection, the runbook's overhead, the DNS TTL.
+    pub fn budget(&self) -> Budget {
+        Budget {
+            detection: self.detection_seconds(),
+            overhead: self.overhead(),
+            ttl: self.ttl as f64,
+        }
+    }
+}
+
+/// The parts of the recovery time that trdr controls. AWS's promotion comes on top: AWS documents
+/// it as taking minutes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    pub detection: f64,
+    pub overhead: f64,
+    pub ttl: f64,
+}
+
+impl Budget {
+    pub fn total(&self) -> f64 {
+        self.detection + self.overhead + self.ttl
+    }
+
+    pub fn explain(&self) -> String {
+        format!(
+            "{} s = detection {} s (health_check request_interval × failure_threshold) + runbook overhead ≤ {} s + DNS TTL {} s, before AWS's own promotion time (documented as minutes; see the failover guide)",
+            self.total(), self.detection, self.overhead, self.ttl
+        )
     }
 }
 
@@ -243,11 +284,11 @@ pub fn schema() -> Schema {
             .attr(Attribute::required("execution_role_arn", Type::String, "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheck, dynamodb:DescribeTable and sns:Publish."))
             .attr(Attribute::optional("notification_topic_arn", Type::String, "SNS topic for start, success and failure notices. Each region's runbook publishes to the topic of this name in its own region, so create it in both regions."))
             .attr(Attribute::optional("regional_stack_ids", Type::list_of_strings(), "Ids of the `trdr_regional_stack`s whose session tables a drill checks."))
-            .attr(Attribute::with_default("rto_target_seconds", Type::Number, 60i64, "Recovery-time objective. A runbook whose worst case (`rto_budget_seconds`) exceeds it is a plan error."))
+            .attr(Attribute::with_default("rto_target_seconds", Type::Number, 300i64, "Recovery-time objective in seconds (default 300). Every run reports its measured recovery time against it and publishes an `rto-exceeded` notice when it was missed; a missed target never aborts a promotion. A plan warns when what trdr controls (`rto_budget_seconds`) already exceeds it."))
             .attr(Attribute::computed("state_machine_arns", Type::map_of_strings(), "Runbook state machine ARN by region.").stable())
             .attr(Attribute::computed("health_check_ids", Type::map_of_strings(), "Route 53 health check id by region.").stable())
             .attr(Attribute::computed("active_region", Type::String, "Region the `PRIMARY` record points at now. It follows the database's writer after a runbook run; that is not drift."))
-            .attr(Attribute::computed("rto_budget_seconds", Type::Number, "Worst-case duration of the generated runbook: the longest path through it with every Task timing out on every attempt, every retry pause at its cap, and the promotion poll running to its bound."))
+            .attr(Attribute::computed("rto_budget_seconds", Type::Number, "The worst case of what trdr controls: detection (`request_interval` × `failure_threshold`), the runbook's own overhead (every Task timing out on every attempt, every retry pause at its cap, one poll interval after the promotion finished) and the DNS TTL. AWS's promotion itself comes on top; AWS documents it as taking minutes."))
             .attr(Attribute::computed("drift", Type::list_of_strings(), "Out-of-band changes found by the last refresh (a state machine deleted or edited, a record or health check changed). A plan that empties this list repairs them."))
             .block(single("dns", Block::new("The failover record pair.")
                 .attr(Attribute::required("zone_id", Type::String, "Route 53 hosted zone id.").replace())
@@ -258,9 +299,9 @@ pub fn schema() -> Schema {
             .optional_block("health_check", Block::new("How Route 53 probes each endpoint.")
                 .attr(Attribute::with_default("request_interval", Type::Number, 30i64, "Seconds between probes: 10 or 30 (default 30). A change replaces the health checks."))
                 .attr(Attribute::with_default("failure_threshold", Type::Number, 3i64, "Consecutive failures before an endpoint is unhealthy, 1 to 10 (default 3).")))
-            .optional_block("runbook", Block::new("Bounds of the generated runbook; they determine `rto_budget_seconds`.")
-                .attr(Attribute::with_default("poll_interval_seconds", Type::Number, Tuning::default().poll_interval_seconds as i64, "Wait between polls of the promotion (1 to 10, default 2)."))
-                .attr(Attribute::with_default("max_polls", Type::Number, Tuning::default().max_polls as i64, "Polls before the runbook gives up on the promotion (1 to 60, default 4)."))
+            .optional_block("runbook", Block::new("Bounds of the generated runbook; with the health check and DNS TTL they determine `rto_budget_seconds`.")
+                .attr(Attribute::with_default("poll_interval_seconds", Type::Number, Tuning::default().poll_interval_seconds as i64, "Wait between polls of the promotion (1 to 30, default 5): the runbook notices a finished promotion at most this late."))
+                .attr(Attribute::with_default("promotion_timeout_seconds", Type::Number, Tuning::default().promotion_timeout_seconds as i64, "How long the runbook waits for AWS to finish the promotion before reporting `PromotionTimedOut` (60 to 3600, default 900: AWS documents promotion as taking minutes). The execution timeout is derived from it."))
                 .attr(Attribute::with_default("task_timeout_seconds", Type::Number, Tuning::default().task_timeout_seconds as i64, "Timeout of each AWS call (1 to 30, default 2)."))
                 .attr(Attribute::with_default("task_retries", Type::Number, Tuning::default().task_retries as i64, "Retries of each AWS call, with backoff and jitter (1 to 5, default 1).")))
             .optional_block("timeouts", timeouts::block(DEFAULT_TIMEOUTS)),
@@ -377,8 +418,8 @@ fn check(config: &Value, diags: &mut Diagnostics) {
     let rb = config.get("runbook").first_block();
     let rp = Path::attr("runbook").index(0);
     for (attr, min, max) in [
-        ("poll_interval_seconds", 1.0, 10.0),
-        ("max_polls", 1.0, 60.0),
+        ("poll_interval_seconds", 1.0, 30.0),
+        ("promotion_timeout_seconds", 60.0, 3600.0),
         ("task_timeout_seconds", 1.0, 30.0),
         ("task_retries", 1.0, 5.0),
     ] {
@@ -454,13 +495,16 @@ impl ResourceType for FailoverOrchestrator {
             planned.set("rto_budget_seconds", Value::Unknown);
         } else {
             let budget = o.budget();
-            planned.set("rto_budget_seconds", budget);
-            if budget > o.rto_target {
-                diags.attr_error(
-                    &Path::attr("rto_target_seconds"),
+            planned.set("rto_budget_seconds", budget.total());
+            // A warning, not an error: refusing to deploy a runbook because a target is out of
+            // reach would leave the topology with none.
+            if budget.total() > o.rto_target {
+                diags.warning(
+                    Some(Path::attr("rto_target_seconds")),
+                    "RTO target below what trdr controls",
                     format!(
-                        "the generated runbook's worst case is {budget} s, above rto_target_seconds = {}. Each AWS call may take task_timeout_seconds ({} s) on each of 1 + task_retries ({}) attempts, and the promotion is polled up to max_polls ({}) times every poll_interval_seconds ({} s). Lower those in the runbook block, or raise rto_target_seconds.",
-                        o.rto_target, o.tuning.task_timeout_seconds, o.tuning.task_retries, o.tuning.max_polls, o.tuning.poll_interval_seconds
+                        "What trdr controls can take up to {}, above rto_target_seconds = {}. Runs will report the target as missed. Lower health_check, dns.ttl or the runbook block's task_timeout_seconds / task_retries / poll_interval_seconds, or raise rto_target_seconds.",
+                        budget.explain(), o.rto_target
                     ),
                 );
             }
@@ -592,6 +636,15 @@ impl FailoverOrchestrator {
     }
 }
 
+/// `key=value` pairs separated by spaces, as our tags carry them (Step Functions tag values allow
+/// letters, digits, white space and `_ . : / = + - @` only).
+pub fn tag_fields(tag: &str) -> BTreeMap<String, f64> {
+    tag.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+        .collect()
+}
+
 /// What is deployed of orchestrator `name:environment_suffix`, for readiness checks.
 pub struct Deployment {
     /// Region → whether our health check exists.
@@ -621,8 +674,7 @@ pub async fn inspect(
     };
     for region in &regions {
         let hcs =
-            route53::health_checks_with_prefix(r53, &format!("trdr:{name}:{suffix}:{region}:"))
-                .await?;
+            route53::health_checks_with_prefix(r53, &naming.health_check_prefix(region)).await?;
         d.health_checks.push((region.clone(), !hcs.is_empty()));
         let c = &cfg.region(region).sfn;
         let arn = sfn::find(c, &naming.state_machine(region)).await?;
@@ -632,16 +684,15 @@ pub async fn inspect(
             let target = tags
                 .get("TrdrRtoTarget")
                 .and_then(|t| t.parse::<f64>().ok())
-                .unwrap_or(60.0);
-            let max_polls = tags
-                .get("TrdrRunbook")
-                .and_then(|t| t.split(',').nth(1))
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(Tuning::default().max_polls);
+                .unwrap_or(300.0);
+            let fixed = tags
+                .get("TrdrRto")
+                .map(|t| tag_fields(t).values().sum::<f64>())
+                .unwrap_or(0.0);
             if let Some(deployed) = sfn::describe(c, &arn).await? {
                 let def: serde_json::Value =
                     serde_json::from_str(&deployed.definition).unwrap_or_default();
-                let b = runbook::rto_budget_seconds(&def, max_polls);
+                let b = fixed + runbook::overhead_seconds(&def);
                 d.budget = Some(
                     d.budget
                         .map_or((b, target), |(x, t): (f64, f64)| (x.max(b), t)),

@@ -110,7 +110,7 @@ pub async fn observe(
         if let Some(d) = sfn::describe(c, &arn).await? {
             let deployed: serde_json::Value =
                 serde_json::from_str(&d.definition).unwrap_or_default();
-            let b = runbook::rto_budget_seconds(&deployed, o.tuning.max_polls);
+            let b = o.detection_seconds() + runbook::overhead_seconds(&deployed) + o.ttl as f64;
             budget = Some(budget.map_or(b, |x: f64| x.max(b)));
             if !resolved.member_arns.is_empty()
                 && deployed != rendered(o, &e.region, &resolved, &hcs)
@@ -212,8 +212,7 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
         ("primary_endpoint", &cfg.config.primary_region),
         ("secondary_endpoint", &cfg.config.secondary_region),
     ] {
-        let hc =
-            route53::health_checks_with_prefix(r53, &format!("trdr:{name}:{suffix}:{r}:")).await?;
+        let hc = route53::health_checks_with_prefix(r53, &naming.health_check_prefix(r)).await?;
         let conf = hc.first().and_then(|h| h.health_check_config().cloned());
         let mut e = Value::object();
         let fallback = if r == region {
@@ -247,27 +246,28 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
         v.set("health_check", Value::List(vec![hc]));
     }
     if let Some(rb) = tags.get("TrdrRunbook") {
-        let n: Vec<u32> = rb.split(',').filter_map(|x| x.parse().ok()).collect();
+        let f = super::tag_fields(rb);
         let d = super::runbook::Tuning::default();
-        if n.len() == 4
-            && n != [
-                d.poll_interval_seconds,
-                d.max_polls,
-                d.task_timeout_seconds,
-                d.task_retries,
-            ]
-        {
-            let mut b = Value::object();
-            for (k, x) in [
-                "poll_interval_seconds",
-                "max_polls",
-                "task_timeout_seconds",
-                "task_retries",
-            ]
+        let fields = [
+            ("poll_interval_seconds", "interval", d.poll_interval_seconds),
+            (
+                "promotion_timeout_seconds",
+                "promotion",
+                d.promotion_timeout_seconds,
+            ),
+            ("task_timeout_seconds", "task", d.task_timeout_seconds),
+            ("task_retries", "retries", d.task_retries),
+        ];
+        let values: Vec<(&str, u32, u32)> = fields
             .iter()
-            .zip(n)
-            {
-                b.set(k, x as i64);
+            .filter_map(|(attr, key, default)| {
+                Some((*attr, f.get(*key).copied()? as u32, *default))
+            })
+            .collect();
+        if values.len() == fields.len() && values.iter().any(|(_, x, d)| x != d) {
+            let mut b = Value::object();
+            for (attr, x, _) in values {
+                b.set(attr, x as i64);
             }
             v.set("runbook", Value::List(vec![b]));
         }
@@ -275,6 +275,6 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
     let Some(o) = Orchestrator::from_value(&v, &cfg.config) else {
         return Ok(None);
     };
-    v.set("rto_budget_seconds", o.budget());
+    v.set("rto_budget_seconds", o.budget().total());
     observe(cfg, &o, &v).await
 }

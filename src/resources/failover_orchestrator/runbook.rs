@@ -3,14 +3,22 @@
 //! while the other region is down.
 //!
 //! Input `{"mode": "failover" | "switchover" | "drill"}`:
-//! already the writer → succeed at once; `drill` → readiness report, no change; `switchover` →
-//! `SwitchoverGlobalCluster`, `failover` → `FailoverGlobalCluster` with `AllowDataLoss`; then a
-//! bounded poll of `DescribeGlobalClusters` (short waits, no long sleep); then the `PRIMARY`
-//! record moved to this region in one batch with `SECONDARY`; then validation. Every Task has
-//! Retry (backoff + jitter) and Catch; start, success and failure are published when a topic is
-//! set. The output lists how long each step took.
+//! already the writer → succeed at once; `drill` → readiness report (members, tables, the health
+//! checks' observed status), no change; `switchover` → `SwitchoverGlobalCluster`, `failover` →
+//! `FailoverGlobalCluster` with `AllowDataLoss`. The promotion call is never retried blindly: only
+//! throttling (the call was refused) is retried; a timeout or `InvalidGlobalClusterStateFault`
+//! after a call that may have been accepted means "possibly promoting" and the runbook polls.
+//! It then polls `DescribeGlobalClusters` every `poll_interval_seconds` until the promotion is
+//! done, for at most `promotion_timeout_seconds` (AWS documents promotion as taking minutes).
+//! DNS is best effort: the `PRIMARY` record moves to this region in one batch with `SECONDARY`,
+//! and a failed change (Route 53's control plane lives in us-east-1) is reported as pending while
+//! the health-checked pair moves traffic on Route 53's data plane. Validation checks the writer.
+//! Every Task has Retry (backoff + jitter) and Catch; start, success, failure and a missed
+//! `rto_target_seconds` are published when a topic is set. The output lists how long each step
+//! took and the measured recovery time against the target; a missed target never aborts a run.
 //!
-//! [`rto_budget_seconds`] computes the worst case from the definition itself, and
+//! [`overhead_seconds`] is the runbook's own worst case without the promotion itself,
+//! [`worst_case_seconds`] the whole bounded run (it sets the execution timeout), and
 //! [`structural_problems`] checks what the sandbox's validator does not.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,7 +29,8 @@ use serde_json::{json, Value as Json};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tuning {
     pub poll_interval_seconds: u32,
-    pub max_polls: u32,
+    /// How long to wait for AWS to finish a promotion before reporting `PromotionTimedOut`.
+    pub promotion_timeout_seconds: u32,
     pub task_timeout_seconds: u32,
     pub task_retries: u32,
 }
@@ -29,11 +38,20 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
-            poll_interval_seconds: 2,
-            max_polls: 4,
+            poll_interval_seconds: 5,
+            promotion_timeout_seconds: 900,
             task_timeout_seconds: 2,
             task_retries: 1,
         }
+    }
+}
+
+impl Tuning {
+    /// Polls that fit in the promotion timeout.
+    pub fn max_polls(&self) -> u32 {
+        self.promotion_timeout_seconds
+            .div_ceil(self.poll_interval_seconds.max(1))
+            .max(1)
     }
 }
 
@@ -41,6 +59,13 @@ impl Default for Tuning {
 const RETRY_INTERVAL: u32 = 1;
 const RETRY_BACKOFF: f64 = 2.0;
 const RETRY_MAX_DELAY: u32 = 2;
+/// Margin of the execution timeout over the definition's worst case.
+const EXECUTION_MARGIN_SECONDS: f64 = 60.0;
+
+/// Step Functions' names for the RDS errors the promotion call branches on
+/// (`ServiceName.ExceptionName`, with the `Exception` suffix Step Functions always uses).
+const RDS_THROTTLED: &str = "Rds.ThrottlingException";
+const RDS_BUSY: &str = "Rds.InvalidGlobalClusterStateException";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Endpoint {
@@ -66,6 +91,8 @@ pub struct RunbookSpec {
     /// Session tables to check in this region during a drill.
     pub tables: Vec<String>,
     pub tuning: Tuning,
+    /// Each run's measured recovery time is reported against it.
+    pub rto_target_seconds: f64,
 }
 
 pub const PRIMARY_SET_ID: &str = "trdr-primary";
@@ -75,15 +102,20 @@ pub const SECONDARY_SET_ID: &str = "trdr-secondary";
 const POLL_WAIT: &str = "WaitForPromotion";
 const POLL_TASK: &str = "PollPromotion";
 
-fn retry(t: &Tuning) -> Json {
+fn retry_on(t: &Tuning, errors: &[&str]) -> Json {
     json!([{
-        "ErrorEquals": ["States.ALL"],
+        "ErrorEquals": errors,
         "MaxAttempts": t.task_retries,
         "IntervalSeconds": RETRY_INTERVAL,
         "BackoffRate": RETRY_BACKOFF,
         "MaxDelaySeconds": RETRY_MAX_DELAY,
         "JitterStrategy": "FULL"
     }])
+}
+
+/// Calls that are safe to repeat (reads, UPSERTs, notices).
+fn retry(t: &Tuning) -> Json {
+    retry_on(t, &["States.ALL"])
 }
 
 /// A JSONata expression.
@@ -102,6 +134,20 @@ fn timed(step: &str) -> BTreeMap<String, Json> {
         ),
         ("mark".to_string(), jx("$millis()")),
     ])
+}
+
+/// The Catch that records a failure and moves to `next`.
+fn catch_failure(name: &str, errors: &[&str], next: &str) -> Json {
+    json!({
+        "ErrorEquals": errors,
+        "Assign": {
+            "error": jx("$states.errorOutput.Error"),
+            "cause": jx(&format!("'{name}: ' & ($exists($states.errorOutput.Cause) ? $states.errorOutput.Cause : $states.errorOutput.Error)")),
+            "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark, 'failed': true}}])")),
+            "mark": jx("$millis()")
+        },
+        "Next": next
+    })
 }
 
 struct Builder<'a> {
@@ -130,16 +176,7 @@ impl Builder<'_> {
                 "TimeoutSeconds": self.t.task_timeout_seconds,
                 "Retry": retry(self.t),
                 "Assign": assign,
-                "Catch": [{
-                    "ErrorEquals": ["States.ALL"],
-                    "Assign": {
-                        "error": jx("$states.errorOutput.Error"),
-                        "cause": jx(&format!("'{name}: ' & ($exists($states.errorOutput.Cause) ? $states.errorOutput.Cause : $states.errorOutput.Error)")),
-                        "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark, 'failed': true}}])")),
-                        "mark": jx("$millis()")
-                    },
-                    "Next": on_error
-                }],
+                "Catch": [catch_failure(name, &["States.ALL"], on_error)],
                 "Next": next
             }),
         );
@@ -156,7 +193,7 @@ impl Builder<'_> {
             None => self.state(name, json!({"Type": "Pass", "Next": next})),
             Some(topic) => {
                 let message = format!(
-                    "$string({{'event': '{event}', 'runbook': $states.context.StateMachine.Name, 'execution': $states.context.Execution.Name, 'mode': $mode, 'error': $error, 'cause': $cause, 'steps': $steps}})"
+                    "$string({{'event': '{event}', 'runbook': $states.context.StateMachine.Name, 'execution': $states.context.Execution.Name, 'mode': $mode, 'outcome': $outcome, 'dns': $dns, 'recovery_seconds': $recovery_seconds, 'rto_target_seconds': $rto_target, 'rto_exceeded': $rto_exceeded, 'error': $error, 'cause': $cause, 'steps': $steps}})"
                 );
                 self.task(
                     name,
@@ -169,6 +206,68 @@ impl Builder<'_> {
             }
         }
     }
+
+    /// The drill's look at one endpoint's health check: `GetHealthCheckStatus` (what Route 53's
+    /// checkers observe; `GetHealthCheck` only returns configuration). Route 53 considers an
+    /// endpoint healthy when more than 18% of its checkers report it healthy. An unhealthy own
+    /// endpoint fails the drill; an unhealthy other endpoint is a warning (that is when failover
+    /// is needed); not being able to look is a warning.
+    fn drill_health(&mut self, name: &str, ep: &Endpoint, own: bool, next: &str) {
+        let t = self.t;
+        let unhealthy = if own { "fail" } else { "warn" };
+        let check = format!(
+            "($obs := $states.result.HealthCheckObservations; $ok := $count($obs[$contains(StatusReport.Status, 'Success')]); $n := $count($obs); $append($checks, [{{'name': 'health check {region}', 'status': ($n > 0 and $ok / $n > 0.18) ? 'pass' : '{unhealthy}', 'detail': $string($ok) & ' of ' & $string($n) & ' checkers report healthy'}}]))",
+            region = ep.region
+        );
+        self.states.insert(
+            name.to_string(),
+            json!({
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus",
+                "Arguments": {"HealthCheckId": ep.health_check_id},
+                "TimeoutSeconds": t.task_timeout_seconds,
+                "Retry": retry(t),
+                "Assign": {
+                    "checks": jx(&check),
+                    "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
+                    "mark": jx("$millis()")
+                },
+                "Catch": [{
+                    "ErrorEquals": ["States.ALL"],
+                    "Assign": {
+                        "checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'warn', 'detail': $states.errorOutput.Error}}])", ep.region)),
+                        "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
+                        "mark": jx("$millis()")
+                    },
+                    "Next": next
+                }],
+                "Next": next
+            }),
+        );
+    }
+
+    /// `SwitchoverGlobalCluster` / `FailoverGlobalCluster`: retried only when throttled (the call
+    /// was refused, nothing started). A timeout or "invalid state" may mean the promotion was
+    /// accepted or is already running, so the runbook polls and decides from what RDS reports.
+    fn promote(&mut self, name: &str, resource: &str, args: Json) {
+        let mut assign = BTreeMap::from([("accepted".to_string(), Json::Bool(true))]);
+        assign.extend(timed(name));
+        let mut unsure = catch_failure(name, &["States.Timeout", RDS_BUSY], POLL_WAIT);
+        unsure["Assign"]["accepted"] = Json::Bool(false);
+        self.states.insert(
+            name.to_string(),
+            json!({
+                "Type": "Task",
+                "Resource": resource,
+                "Arguments": args,
+                "TimeoutSeconds": self.t.task_timeout_seconds,
+                "Retry": retry_on(self.t, &[RDS_THROTTLED]),
+                "Assign": assign,
+                "Catch": [unsure, catch_failure(name, &["States.ALL"], "NotifyFailure")],
+                "Next": POLL_WAIT
+            }),
+        );
+    }
 }
 
 fn describe_global(id: &str) -> Json {
@@ -180,6 +279,7 @@ const WRITER: &str = "($w := $states.result.GlobalClusters[0].GlobalClusterMembe
 
 pub fn definition(s: &RunbookSpec) -> Json {
     let t = &s.tuning;
+    let max_polls = t.max_polls();
     let mut b = Builder {
         t,
         states: serde_json::Map::new(),
@@ -197,13 +297,19 @@ pub fn definition(s: &RunbookSpec) -> Json {
                 "mark": jx("$millis()"),
                 "steps": [],
                 "polls": 0,
+                "accepted": false,
+                "in_progress": false,
                 "error": "",
                 "cause": "",
                 "outcome": "",
                 "writer_before": "",
                 "writer_after": "",
                 "checks": [],
-                "change": {}
+                "dns": "unchanged",
+                "change": {},
+                "recovery_seconds": 0,
+                "rto_target": s.rto_target_seconds,
+                "rto_exceeded": false
             },
             "Next": "CheckInput"
         }),
@@ -229,6 +335,12 @@ pub fn definition(s: &RunbookSpec) -> Json {
                 "members".into(),
                 jx("$states.result.GlobalClusters[0].GlobalClusterMembers"),
             ),
+            (
+                "in_progress".into(),
+                jx(&format!(
+                    "$states.result.GlobalClusters[0].FailoverState.ToDbClusterArn = '{target}'"
+                )),
+            ),
         ]),
         "Route",
         "NotifyFailure",
@@ -238,8 +350,10 @@ pub fn definition(s: &RunbookSpec) -> Json {
         json!({
             "Type": "Choice",
             "Choices": [
-                {"Condition": jx(&format!("$writer_before = '{target}'")), "Next": "AlreadyWriter"},
+                {"Condition": jx(&format!("$writer_before = '{target}' and $not($in_progress)")), "Next": "AlreadyWriter"},
                 {"Condition": jx("$mode = 'drill'"), "Next": "DrillMembers"},
+                // A promotion to this region already under way (an earlier run, or AWS): wait for it.
+                {"Condition": jx("$in_progress"), "Next": POLL_WAIT},
                 {"Condition": jx("$mode = 'switchover'"), "Next": "Switchover"}
             ],
             "Default": "Failover"
@@ -283,40 +397,11 @@ pub fn definition(s: &RunbookSpec) -> Json {
             "DrillFailed",
         );
     }
-    for (name, ep, next) in [
-        ("DrillHealthOwn", &s.own, "DrillHealthOther"),
-        ("DrillHealthOther", &s.other, "DrillReport"),
-    ] {
-        b.states.insert(
-            name.to_string(),
-            json!({
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:route53:getHealthCheck",
-                "Arguments": {"HealthCheckId": ep.health_check_id},
-                "TimeoutSeconds": t.task_timeout_seconds,
-                "Retry": retry(t),
-                "Assign": {
-                    "checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'pass'}}])", ep.region)),
-                    "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
-                    "mark": jx("$millis()")
-                },
-                // Not being able to look is a warning for a drill, not a failure.
-                "Catch": [{
-                    "ErrorEquals": ["States.ALL"],
-                    "Assign": {
-                        "checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'warn', 'detail': $states.errorOutput.Error}}])", ep.region)),
-                        "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
-                        "mark": jx("$millis()")
-                    },
-                    "Next": next
-                }],
-                "Next": next
-            }),
-        );
-    }
+    b.drill_health("DrillHealthOwn", &s.own, true, "DrillHealthOther");
+    b.drill_health("DrillHealthOther", &s.other, false, "DrillReport");
     if !s.tables.is_empty() {
         b.state("DrillFailed", json!({
-        "Type": "Pass",
+            "Type": "Pass",
             "Assign": {"checks": jx("$append($checks, [{'name': 'drill', 'status': 'fail', 'detail': $cause}])"), "error": "", "cause": ""},
             "Next": "DrillHealthOwn"
         }));
@@ -328,27 +413,21 @@ pub fn definition(s: &RunbookSpec) -> Json {
     }));
 
     // Promotion, then a bounded poll with short waits.
-    b.task(
+    b.promote(
         "Switchover",
         "arn:aws:states:::aws-sdk:rds:switchoverGlobalCluster",
         json!({"GlobalClusterIdentifier": s.global_cluster_id, "TargetDbClusterIdentifier": target}),
-        BTreeMap::new(),
-        POLL_TASK,
-        "NotifyFailure",
     );
-    b.task(
+    b.promote(
         "Failover",
         "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster",
         json!({"GlobalClusterIdentifier": s.global_cluster_id, "TargetDbClusterIdentifier": target, "AllowDataLoss": true}),
-        BTreeMap::new(),
-        POLL_TASK,
-        "NotifyFailure",
     );
     b.state(
         POLL_WAIT,
         json!({
             "Type": "Wait",
-            "Comment": format!("bounded poll: at most {} polls", t.max_polls),
+            "Comment": format!("bounded poll: at most {max_polls} polls in promotion_timeout_seconds = {}", t.promotion_timeout_seconds),
             "Seconds": t.poll_interval_seconds,
             "Next": POLL_TASK
         }),
@@ -359,6 +438,12 @@ pub fn definition(s: &RunbookSpec) -> Json {
         (
             "pending".to_string(),
             jx("$exists($states.result.GlobalClusters[0].FailoverState.Status)"),
+        ),
+        (
+            "in_progress".to_string(),
+            jx(&format!(
+                "$states.result.GlobalClusters[0].FailoverState.ToDbClusterArn = '{target}'"
+            )),
         ),
     ]);
     poll_assign.extend(timed("PollPromotion"));
@@ -372,7 +457,7 @@ pub fn definition(s: &RunbookSpec) -> Json {
             "Retry": retry(t),
             "Assign": poll_assign,
             // A poll that failed is still a poll: the bound holds either way.
-            "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"polls": jx("$polls + 1"), "pending": true}, "Next": "PromotionDone"}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"polls": jx("$polls + 1"), "pending": true, "in_progress": true}, "Next": "PromotionDone"}],
             "Next": "PromotionDone"
         }),
     );
@@ -380,33 +465,61 @@ pub fn definition(s: &RunbookSpec) -> Json {
         "Type": "Choice",
         "Choices": [
             {"Condition": jx(&format!("$not($pending) and $writer_after = '{target}'")), "Next": "MoveDns"},
-            {"Condition": jx(&format!("$polls >= {}", t.max_polls)), "Next": "PromotionTimedOut"}
+            {"Condition": jx(&format!("$polls >= {max_polls}")), "Next": "PromotionTimedOut"},
+            // Neither promoting towards us nor done, after a call we could not confirm and a few
+            // looks: the promotion never started.
+            {"Condition": jx("$not($accepted) and $not($in_progress) and $polls >= 3"), "Next": "PromotionNotStarted"}
         ],
         "Default": POLL_WAIT
     }));
     b.state("PromotionTimedOut", json!({
         "Type": "Pass",
-        "Assign": {"error": "PromotionTimedOut", "cause": jx(&format!("'the writer was still ' & $writer_after & ' after {} polls'", t.max_polls))},
+        "Assign": {"error": "PromotionTimedOut", "cause": jx(&format!("'the writer was still ' & $writer_after & ' after {} s ({max_polls} polls); the promotion may still complete: check DescribeGlobalClusters'", t.promotion_timeout_seconds))},
+        "Next": "NotifyFailure"
+    }));
+    b.state("PromotionNotStarted", json!({
+        "Type": "Pass",
+        "Assign": {"error": "PromotionNotStarted", "cause": jx("'the promotion call did not confirm and RDS shows no promotion towards this region; the writer is ' & $writer_after & '. ' & $cause")},
         "Next": "NotifyFailure"
     }));
 
-    // DNS: PRIMARY on this region, SECONDARY on the other, in one atomic batch.
+    // DNS, best effort: PRIMARY on this region, SECONDARY on the other, in one atomic batch.
     let record = |set_id: &str, failover: &str, ep: &Endpoint| {
         json!({"Action": "UPSERT", "ResourceRecordSet": {
             "Name": s.record_name, "Type": "CNAME", "SetIdentifier": set_id, "Failover": failover,
             "Ttl": s.ttl, "HealthCheckId": ep.health_check_id, "ResourceRecords": [{"Value": ep.fqdn}]
         }})
     };
-    b.task(
-        "MoveDns",
-        "arn:aws:states:::aws-sdk:route53:changeResourceRecordSets",
-        json!({"HostedZoneId": s.zone_id, "ChangeBatch": {
-            "Comment": format!("trdr: PRIMARY to {}", s.own.region),
-            "Changes": [record(PRIMARY_SET_ID, "PRIMARY", &s.own), record(SECONDARY_SET_ID, "SECONDARY", &s.other)]
-        }}),
-        BTreeMap::from([("change".into(), jx("$states.result.ChangeInfo"))]),
-        "ValidateWriter",
-        "NotifyFailure",
+    let mut dns_assign = BTreeMap::from([
+        ("change".to_string(), jx("$states.result.ChangeInfo")),
+        ("dns".to_string(), Json::String("changed".into())),
+    ]);
+    dns_assign.extend(timed("MoveDns"));
+    b.states.insert(
+        "MoveDns".into(),
+        json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:route53:changeResourceRecordSets",
+            "Arguments": {"HostedZoneId": s.zone_id, "ChangeBatch": {
+                "Comment": format!("trdr: PRIMARY to {}", s.own.region),
+                "Changes": [record(PRIMARY_SET_ID, "PRIMARY", &s.own), record(SECONDARY_SET_ID, "SECONDARY", &s.other)]
+            }},
+            "TimeoutSeconds": t.task_timeout_seconds,
+            "Retry": retry(t),
+            "Assign": dns_assign,
+            // The database is already promoted: a DNS failure is reported, not fatal.
+            "Catch": [{
+                "ErrorEquals": ["States.ALL"],
+                "Assign": {
+                    "dns": "pending",
+                    "change": jx("{'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause}"),
+                    "steps": jx("$append($steps, [{'step': 'MoveDns', 'ms': $millis() - $mark, 'failed': true}])"),
+                    "mark": jx("$millis()")
+                },
+                "Next": "ValidateWriter"
+            }],
+            "Next": "ValidateWriter"
+        }),
     );
     b.task(
         "ValidateWriter",
@@ -416,31 +529,51 @@ pub fn definition(s: &RunbookSpec) -> Json {
         "Validated",
         "NotifyFailure",
     );
-    b.state("Validated", json!({
-        "Type": "Choice",
-        "Choices": [{
-            "Condition": jx(&format!("$writer_after = '{target}' and $change.Status in ['PENDING', 'INSYNC']")),
-            "Next": "Promoted"
-        }],
-        "Default": "ValidationFailed"
-    }));
+    b.state(
+        "Validated",
+        json!({
+            "Type": "Choice",
+            "Choices": [{
+                "Condition": jx(&format!("$writer_after = '{target}'")),
+                "Next": "Promoted"
+            }],
+            "Default": "ValidationFailed"
+        }),
+    );
     b.state(
         "Promoted",
-        json!({"Type": "Pass", "Assign": {"outcome": "promoted"}, "Next": "NotifySuccess"}),
+        json!({
+            "Type": "Pass",
+            "Assign": {
+                "outcome": jx("$dns = 'pending' ? 'promoted-dns-pending' : 'promoted'"),
+                "recovery_seconds": jx("($millis() - $start) / 1000"),
+                "rto_exceeded": jx("($millis() - $start) / 1000 > $rto_target")
+            },
+            "Next": "NotifySuccess"
+        }),
     );
     b.state("ValidationFailed", json!({
         "Type": "Pass",
-        "Assign": {"error": "ValidationFailed", "cause": jx("'writer is ' & $writer_after & ', DNS change ' & $string($change)")},
+        "Assign": {"error": "ValidationFailed", "cause": jx("'writer is ' & $writer_after & ' after the promotion reported done'")},
         "Next": "NotifyFailure"
     }));
 
-    b.notify("NotifySuccess", topic, "succeeded", "Report");
+    b.notify("NotifySuccess", topic, "succeeded", "RtoMissed");
+    b.state(
+        "RtoMissed",
+        json!({
+            "Type": "Choice",
+            "Choices": [{"Condition": jx("$rto_exceeded"), "Next": "NotifyRtoExceeded"}],
+            "Default": "Report"
+        }),
+    );
+    b.notify("NotifyRtoExceeded", topic, "rto-exceeded", "Report");
     b.notify("NotifyFailure", topic, "failed", "Failed");
     b.state("Report", json!({
         "Type": "Pass",
         "Next": "Succeeded",
         "Output": jx(&format!(
-            "{{'mode': $mode, 'region': '{}', 'outcome': $outcome, 'writer_before': $writer_before, 'writer_after': $writer_after, 'polls': $polls, 'steps': $steps, 'total_ms': $millis() - $start, 'checks': $checks, 'dns_change': $change}}",
+            "{{'mode': $mode, 'region': '{}', 'outcome': $outcome, 'writer_before': $writer_before, 'writer_after': $writer_after, 'polls': $polls, 'steps': $steps, 'total_ms': $millis() - $start, 'recovery_seconds': $recovery_seconds, 'rto_target_seconds': $rto_target, 'rto_exceeded': $rto_exceeded, 'checks': $checks, 'dns': $dns, 'dns_change': $change}}",
             s.own.region
         ))
     }));
@@ -450,13 +583,16 @@ pub fn definition(s: &RunbookSpec) -> Json {
         json!({"Type": "Fail", "Error": jx("$error"), "Cause": jx("$cause")}),
     );
 
-    json!({
+    let mut d = json!({
         "Comment": format!("trdr failover runbook for {}: makes {} the writer", s.name, s.own.region),
         "QueryLanguage": "JSONata",
         "StartAt": "Start",
-        "TimeoutSeconds": 600,
         "States": b.states
-    })
+    });
+    // The execution may take as long as the definition's own worst case, and no longer.
+    let worst = worst_case_seconds(&d, max_polls);
+    d["TimeoutSeconds"] = json!((worst + EXECUTION_MARGIN_SECONDS).ceil() as u64);
+    d
 }
 
 fn edges(state: &Json) -> Vec<&str> {
@@ -518,9 +654,16 @@ fn worst_seconds(state: &Json) -> f64 {
     }
 }
 
-/// Worst-case duration of the runbook in seconds: the longest path through the definition, with
-/// the poll loop taken `max_polls` times.
-pub fn rto_budget_seconds(definition: &Json, max_polls: u32) -> f64 {
+/// The runbook's own worst case in seconds, without the promotion AWS performs: the longest path
+/// with one poll, so the wait until the runbook notices a finished promotion (one interval) is
+/// counted, the promotion's own duration is not.
+pub fn overhead_seconds(definition: &Json) -> f64 {
+    worst_case_seconds(definition, 1)
+}
+
+/// Worst-case duration of a whole run in seconds: the longest path through the definition, with
+/// the poll loop taken `max_polls` times (the promotion timeout).
+pub fn worst_case_seconds(definition: &Json, max_polls: u32) -> f64 {
     let states = definition.get("States").and_then(Json::as_object);
     let Some(states) = states else {
         return f64::INFINITY;
@@ -649,6 +792,7 @@ mod tests {
             topic_arn: topic.then(|| "arn:aws:sns:us-east-2:000000000000:alerts".into()),
             tables: (0..tables).map(|i| format!("t{i}")).collect(),
             tuning: Tuning::default(),
+            rto_target_seconds: 60.0,
         }
     }
 
@@ -668,12 +812,12 @@ mod tests {
     fn the_checker_finds_what_the_sandbox_validator_misses() {
         let mut d = definition(&spec(true, 1));
         let states = d["States"].as_object_mut().unwrap();
-        states["MoveDns"]["Next"] = json!("Nowhere");
+        states["ValidateWriter"]["Next"] = json!("Nowhere");
         states["Failover"].as_object_mut().unwrap().remove("Retry");
         states.insert("Orphan".into(), json!({"Type": "Pass", "End": true}));
         let problems = structural_problems(&d).join("\n");
         assert!(
-            problems.contains("MoveDns goes to \"Nowhere\""),
+            problems.contains("ValidateWriter goes to \"Nowhere\""),
             "{problems}"
         );
         assert!(
@@ -700,23 +844,105 @@ mod tests {
         }
     }
 
+    /// Issue 9, item 1: a promotion takes minutes on AWS; the runbook must wait that long.
     #[test]
-    fn budget_counts_timeouts_retries_and_the_poll_bound() {
+    fn the_runbook_waits_for_a_promotion_of_minutes_polling_at_short_intervals() {
+        let t = Tuning::default();
+        assert!(t.promotion_timeout_seconds >= 600, "{t:?}");
+        assert!(t.poll_interval_seconds <= 5, "{t:?}");
+        let d = definition(&spec(true, 0));
+        let polls = t.max_polls();
+        assert_eq!(polls, 180);
+        let cond = d["States"]["PromotionDone"]["Choices"][1]["Condition"]
+            .as_str()
+            .unwrap();
+        assert!(cond.contains(&format!("$polls >= {polls}")), "{cond}");
+        let waited = polls as f64 * t.poll_interval_seconds as f64;
+        assert!(waited >= 15.0 * 60.0, "waits {waited} s for a promotion");
+    }
+
+    /// Issue 9, item 2: the promotion call is never retried blindly; a timeout or "invalid
+    /// state" after it leads to polling, not to failure.
+    #[test]
+    fn the_promotion_call_is_retried_only_when_throttled_and_polls_when_unsure() {
+        let d = definition(&spec(true, 0));
+        for name in ["Failover", "Switchover"] {
+            let st = &d["States"][name];
+            assert_eq!(
+                st["Retry"][0]["ErrorEquals"],
+                json!([RDS_THROTTLED]),
+                "{name}"
+            );
+            let unsure = &st["Catch"][0];
+            assert_eq!(unsure["Next"], POLL_WAIT, "{name}");
+            let errors = unsure["ErrorEquals"].as_array().unwrap();
+            assert!(errors.contains(&json!("States.Timeout")), "{name}");
+            assert!(errors.contains(&json!(RDS_BUSY)), "{name}");
+            assert_eq!(st["Catch"][1]["ErrorEquals"], json!(["States.ALL"]));
+        }
+    }
+
+    /// Issue 9, item 3: a failed DNS change is reported as pending; the run goes on to validate.
+    #[test]
+    fn a_failed_dns_change_is_pending_not_a_failed_run() {
+        let d = definition(&spec(true, 0));
+        let c = &d["States"]["MoveDns"]["Catch"][0];
+        assert_eq!(c["Next"], "ValidateWriter");
+        assert_eq!(c["Assign"]["dns"], "pending");
+        let validated = d["States"]["Validated"]["Choices"][0]["Condition"]
+            .as_str()
+            .unwrap();
+        assert!(!validated.contains("change"), "{validated}");
+    }
+
+    /// Issue 9, item 9: the execution timeout follows the definition, never a fixed 600 s.
+    #[test]
+    fn the_execution_timeout_covers_the_worst_case() {
+        for promotion in [60, 900, 3600] {
+            let t = Tuning {
+                promotion_timeout_seconds: promotion,
+                ..Tuning::default()
+            };
+            let d = definition(&RunbookSpec {
+                tuning: t,
+                ..spec(true, 1)
+            });
+            let worst = worst_case_seconds(&d, t.max_polls());
+            let timeout = d["TimeoutSeconds"].as_f64().unwrap();
+            assert!(timeout >= worst, "{timeout} < {worst}");
+            assert!(timeout <= worst + EXECUTION_MARGIN_SECONDS + 1.0);
+            assert!(worst >= promotion as f64, "{worst} < {promotion}");
+        }
+    }
+
+    /// Issue 9, item 10: the drill asks Route 53 what its checkers observe.
+    #[test]
+    fn the_drill_reads_health_check_status_not_configuration() {
+        let d = definition(&spec(true, 0));
+        for name in ["DrillHealthOwn", "DrillHealthOther"] {
+            let st = &d["States"][name];
+            assert_eq!(
+                st["Resource"],
+                "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus"
+            );
+            let check = st["Assign"]["checks"].as_str().unwrap();
+            assert!(check.contains("HealthCheckObservations"), "{check}");
+        }
+        assert!(!d.to_string().contains("getHealthCheck\""));
+    }
+
+    #[test]
+    fn overhead_counts_timeouts_retries_and_one_poll_but_not_the_promotion() {
         let t = Tuning::default();
         let d = definition(&spec(true, 0));
         // Per task: 2 s timeout, one retry after at most 1 s → 5 s. Failover path with a topic:
-        // NotifyStart, ReadWriter, Failover, 4 polls with 3 × 2 s waits between them, MoveDns,
-        // ValidateWriter, NotifySuccess.
-        let budget = rto_budget_seconds(&d, t.max_polls);
-        assert_eq!(budget, 5.0 * 7.0 + 3.0 * (2.0 + 5.0));
-        assert!(budget <= 60.0, "defaults fit the 60 s target: {budget}");
-        let without_topic = rto_budget_seconds(&definition(&spec(false, 0)), t.max_polls);
-        assert_eq!(without_topic, budget - 10.0);
-        let more = Tuning { max_polls: 10, ..t };
-        let d2 = definition(&RunbookSpec {
-            tuning: more,
-            ..spec(true, 0)
-        });
-        assert_eq!(rto_budget_seconds(&d2, 10), budget + 6.0 * 7.0);
+        // NotifyStart, ReadWriter, Failover, one wait (5 s) and poll, MoveDns, ValidateWriter,
+        // NotifySuccess, NotifyRtoExceeded.
+        let overhead = overhead_seconds(&d);
+        assert_eq!(overhead, 5.0 * 8.0 + 5.0);
+        let without_topic = overhead_seconds(&definition(&spec(false, 0)));
+        assert_eq!(without_topic, overhead - 15.0);
+        let worst = worst_case_seconds(&d, t.max_polls());
+        assert_eq!(worst, overhead + (5.0 + 5.0) * (t.max_polls() - 1) as f64);
     }
 }

@@ -11,6 +11,7 @@ use futures::FutureExt;
 use super::Db;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::rds::{self, ClusterChange, ClusterSpec, GlobalSpec};
+use crate::aws::secrets;
 use crate::framework::{Diagnostics, Path};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
@@ -19,6 +20,79 @@ use crate::waiter::{self, Backoff, Poll};
 
 fn tags_for(cfg: &Configured, db: &Db, region: &str) -> Tags {
     tags::standard(&cfg.config.default_tags, &db.naming.suffix, region)
+}
+
+/// The secret lives in the primary region; Secrets Manager replicates it to the secondary.
+fn secrets_client(cfg: &Configured, db: &Db) -> aws_sdk_secretsmanager::Client {
+    cfg.region(&db.primary.region).secrets.clone()
+}
+
+fn secret_tags(cfg: &Configured, db: &Db) -> Tags {
+    let mut t = tags_for(cfg, db, &db.primary.region);
+    t.insert("TrdrGlobalDatabase".into(), db.global_id());
+    t.insert(
+        secrets::VERSION_TAG.into(),
+        db.master_password_version.to_string(),
+    );
+    t
+}
+
+/// trdr's secret with a generated password, replicated to the secondary region. An existing one
+/// (an interrupted create) is kept, so the password RDS got stays the password in the secret.
+async fn ensure_secret(cfg: &Configured, db: &Db) -> Result<(), Failure> {
+    let c = secrets_client(cfg, db);
+    let name = db.secret_name();
+    let info = match secrets::describe(&c, &name).await? {
+        Some(i) if i.deleted => {
+            return Err(Failure::at(
+                Path::attr("master_username"),
+                format!("secret {name} is scheduled for deletion; restore it (aws secretsmanager restore-secret --secret-id {name}) or delete it for good before applying"),
+            ))
+        }
+        Some(i) => i,
+        None => {
+            secrets::create(&c, &name, &db.master_username, &secret_tags(cfg, db)).await?;
+            secrets::describe(&c, &name).await?.ok_or_else(|| Failure {
+                path: None,
+                detail: format!("secret {name} is not visible after CreateSecret"),
+            })?
+        }
+    };
+    if !info.replica_regions.contains(&db.secondary.region) {
+        secrets::replicate(&c, &name, &db.secondary.region).await?;
+    }
+    Ok(())
+}
+
+/// A raised `master_password_version`: a new password into the secret, then onto the writer.
+/// The version tag moves last, so an interrupted rotation is repeated by the next apply.
+async fn rotate_password(
+    cfg: &Configured,
+    db: &Db,
+    writer: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = secrets_client(cfg, db);
+    let name = db.secret_name();
+    let Some(info) = secrets::describe(&c, &name).await? else {
+        return Ok(());
+    };
+    let want = db.master_password_version.to_string();
+    if info.tags.get(secrets::VERSION_TAG) == Some(&want) {
+        return Ok(());
+    }
+    tracing::info!(global_cluster = %db.global_id(), version = %want, "rotating the master password");
+    let password = secrets::rotate(&c, &name, &db.master_username).await?;
+    let rc = &cfg.region(writer).rds;
+    let id = db.cluster_id(writer);
+    when_settled(&format!("set the master password on {id}"), timeout, || {
+        rds::set_master_password(rc, &id, &password)
+    })
+    .await
+    .map_err(|f| f.about(Path::attr("master_password_version")))?;
+    wait_cluster(cfg, writer, &id, None, timeout).await?;
+    secrets::tag(&c, &info.arn, &secret_tags(cfg, db)).await?;
+    Ok(())
 }
 
 fn major(version: &str) -> &str {
@@ -85,13 +159,32 @@ async fn ensure_cluster(
     let c = &cfg.region(region).rds;
     let m = db.member(region);
     let id = db.cluster_id(region);
+    // A cluster of this name still being deleted (an earlier destroy) cannot be adopted, and RDS
+    // refuses to create its namesake until it is gone.
+    waiter::wait_until_gone(
+        &format!("earlier cluster {id} deleted"),
+        timeout,
+        || async {
+            Ok(rds::cluster(c, &id)
+                .await?
+                .filter(|cl| cl.status() == Some("deleting"))
+                .map(|_| "deleting".to_string()))
+        },
+    )
+    .await?;
     match rds::cluster(c, &id).await? {
         None => {
+            let password = match first_writer {
+                true => Some(secrets::password(&secrets_client(cfg, db), &db.secret_name()).await?),
+                false => None,
+            };
             let spec = ClusterSpec {
                 id: &id,
                 global_id: &db.global_id(),
                 engine_version: &db.engine_version,
-                master_username: first_writer.then_some(db.master_username.as_str()),
+                credentials: password
+                    .as_deref()
+                    .map(|p| (db.master_username.as_str(), p)),
                 database_name: db.database_name.as_deref(),
                 backup_retention_days: db.backup_retention_days,
                 storage_encrypted: db.storage_encrypted,
@@ -153,6 +246,23 @@ async fn ensure_instances(
     let wanted: Vec<String> = (1..=db.member(region).instance_count)
         .map(|n| db.instance_id(region, n))
         .collect();
+    // Instances of these names still being deleted cannot be adopted; RDS refuses their
+    // namesakes until they are gone.
+    waiter::wait_until_gone(
+        &format!("earlier instances of {cluster} deleted"),
+        timeout,
+        || async {
+            let deleting: Vec<String> = rds::instances(c, &cluster)
+                .await?
+                .iter()
+                .filter(|i| i.db_instance_status() == Some("deleting"))
+                .filter_map(|i| i.db_instance_identifier().map(str::to_string))
+                .filter(|i| wanted.contains(i))
+                .collect();
+            Ok((!deleting.is_empty()).then(|| format!("{deleting:?} deleting")))
+        },
+    )
+    .await?;
     let existing = rds::instances(c, &cluster).await?;
     let tags = tags_for(cfg, db, region);
     for id in &wanted {
@@ -329,6 +439,7 @@ pub async fn converge(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut 
     let (w, r) = (writer.as_str(), reader.as_str());
 
     let global_tags = tags_for(cfg, db, &db.primary.region);
+    let sc = format!("master secret {}", db.secret_name());
     let (wc, rc, gc, ic, up) = (
         format!("cluster {}", db.cluster_id(w)),
         format!("cluster {}", db.cluster_id(r)),
@@ -357,8 +468,12 @@ pub async fn converge(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut 
             }
             .boxed()
         }),
-        Step::new(wc.clone(), &[&gc], move || {
+        Step::new(sc.clone(), &[], move || ensure_secret(cfg, db).boxed()),
+        Step::new(wc.clone(), &[&gc, &sc], move || {
             ensure_cluster(cfg, db, w, first, timeout).boxed()
+        }),
+        Step::new("master password", &[&ic], move || {
+            rotate_password(cfg, db, w, timeout).boxed()
         }),
         Step::new(ic.clone(), &[&wc], move || {
             async move {
@@ -378,7 +493,7 @@ pub async fn converge(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut 
         }),
         Step::new(
             format!("writer {}", db.writer_region),
-            &["engine version"],
+            &["engine version", "master password"],
             move || switchover(cfg, db, timeout).boxed(),
         ),
     ];
@@ -534,6 +649,17 @@ pub async fn destroy(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut D
             }
             .boxed()
         }),
+        Step::new(
+            format!("delete master secret {}", db.secret_name()),
+            &[&format!("delete global cluster {gid}")],
+            move || {
+                async move {
+                    secrets::delete(&secrets_client(cfg, db), &db.secret_name()).await?;
+                    Ok(())
+                }
+                .boxed()
+            },
+        ),
     ];
     steps::run_reporting(
         list,

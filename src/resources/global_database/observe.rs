@@ -5,7 +5,7 @@ use aws_sdk_rds::types::DbCluster;
 
 use super::{Db, DEFAULT_MAX_ACU, DEFAULT_MIN_ACU};
 use crate::aws::errors::AwsError;
-use crate::aws::rds;
+use crate::aws::{rds, secrets};
 use crate::framework::Value;
 use crate::naming::Naming;
 use crate::provider::Configured;
@@ -43,6 +43,19 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
                 .map(str::to_string),
         ),
     );
+    let secret =
+        secrets::describe(&cfg.region(&db.primary.region).secrets, &db.secret_name()).await?;
+    v.set(
+        "master_user_secret_arn",
+        Value::from(secret.as_ref().map(|s| s.arn.clone())),
+    );
+    if let Some(version) = secret
+        .as_ref()
+        .and_then(|s| s.tags.get(secrets::VERSION_TAG))
+        .and_then(|t| t.parse::<i64>().ok())
+    {
+        v.set("master_password_version", version);
+    }
     let current = global.as_ref().and_then(rds::writer_region);
     v.set("current_writer_region", Value::from(current.clone()));
     if let Some(w) = &current {
@@ -97,9 +110,6 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
                         .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
                         .collect();
                     block.set("vpc_security_group_ids", Value::string_list(groups));
-                }
-                if let Some(secret) = c.master_user_secret().and_then(|s| s.secret_arn()) {
-                    v.set("master_user_secret_arn", secret.to_string());
                 }
                 // Settings the whole database shares are read from the writer.
                 if current.as_deref() == Some(m.region.as_str()) {

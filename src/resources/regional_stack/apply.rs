@@ -108,7 +108,7 @@ pub async fn converge(
                             ),
                         ));
                     }
-                    ensure_table_settings(c, &t, tags).await
+                    ensure_table_settings(c, &t, tags, timeout).await
                 }
                 .boxed()
             }));
@@ -143,7 +143,7 @@ pub async fn converge(
                     })
                     .await?;
                     let mine = dynamodb::wait_active(c, &table, timeout).await?;
-                    ensure_table_settings(c, &mine, tags).await
+                    ensure_table_settings(c, &mine, tags, timeout).await
                 }
                 .boxed()
             }));
@@ -186,15 +186,24 @@ pub async fn converge(
     .await;
 }
 
-/// PITR on, stream on, tags; on a table that is ACTIVE.
+/// PITR on, stream on, tags; on a table that is ACTIVE. Right after a table or replica becomes
+/// ACTIVE, DynamoDB may still answer `ContinuousBackupsUnavailableException` ("backups are being
+/// enabled"): that passes, so it is waited out.
 async fn ensure_table_settings(
     c: &aws_sdk_dynamodb::Client,
     t: &aws_sdk_dynamodb::types::TableDescription,
     tags: &Tags,
+    timeout: Duration,
 ) -> Result<(), Failure> {
     let name = t.table_name().unwrap_or_default();
     if !dynamodb::pitr_enabled(c, name).await? {
-        dynamodb::enable_pitr(c, name).await?;
+        waiter::retry_while(
+            &format!("point-in-time recovery on {name}"),
+            timeout,
+            |e| e.is(ErrorKind::Conflict),
+            || dynamodb::enable_pitr(c, name),
+        )
+        .await?;
     }
     if let Some(arn) = t.table_arn() {
         if !tags::contains_all(&dynamodb::tags(c, arn).await?, tags) {

@@ -57,6 +57,40 @@ impl Aws {
         aws_sdk_sqs::Client::new(&self.conf(region).await)
     }
 
+    pub async fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.conf("us-east-1").await)
+    }
+
+    pub async fn secrets(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.conf(region).await)
+    }
+
+    /// A role Step Functions may assume (trust policy for states.amazonaws.com); returns its ARN.
+    /// On the realistic sandbox, as on AWS, a new role is not assumable for a few seconds.
+    pub async fn step_functions_role(&self, name: &str) -> String {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let iam = self.iam().await;
+        match iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+        {
+            Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap(),
+            Err(_) => iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .unwrap()
+                .role()
+                .unwrap()
+                .arn()
+                .to_string(),
+        }
+    }
+
     pub async fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.conf(region).await)
     }

@@ -6,10 +6,12 @@ use super::Workspace;
 pub const PRIMARY_FQDN: &str = "abc123.execute-api.us-east-1.amazonaws.com";
 pub const SECONDARY_FQDN: &str = "def456.execute-api.us-east-2.amazonaws.com";
 
-/// What the test creates through the SDK before the apply: a hosted zone, and an alerts topic in
-/// each region with a queue subscribed to it.
+/// What the test creates through the SDK before the apply: a hosted zone, the runbooks' IAM role,
+/// and an alerts topic in each region with a queue subscribed to it.
 pub struct Fixtures {
     pub zone_id: String,
+    /// The runbooks' execution role, made through IAM like a real account needs it.
+    pub role_arn: String,
     pub topic_name: String,
     pub queues: Vec<(String, String)>,
 }
@@ -71,8 +73,12 @@ pub async fn fixtures(ws: &Workspace) -> Fixtures {
             .unwrap();
         queues.push((region.to_string(), url));
     }
+    let role_arn = aws
+        .step_functions_role(&format!("trdr-failover-{}", ws.suffix))
+        .await;
     Fixtures {
         zone_id,
+        role_arn,
         topic_name,
         queues,
     }
@@ -113,7 +119,7 @@ resource "trdr_failover_orchestrator" "trading" {{
   name                   = "trdr"
   environment_suffix     = "SUFFIX"
   global_database_id     = trdr_global_database.trading.id
-  execution_role_arn     = "arn:aws:iam::000000000000:role/trdr-failover"
+  execution_role_arn     = "{role}"
   notification_topic_arn = "arn:aws:sns:us-east-1:000000000000:{topic}"
   regional_stack_ids     = [trdr_regional_stack.primary.id, trdr_regional_stack.secondary.id]
   rto_target_seconds     = {rto_target}
@@ -154,6 +160,7 @@ output "checks" {{
 }}
 "#,
         topic = f.topic_name,
-        zone = f.zone_id
+        zone = f.zone_id,
+        role = f.role_arn
     )
 }

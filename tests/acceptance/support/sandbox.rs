@@ -1,0 +1,103 @@
+//! The realistic sandbox's control API (`tests/sandbox/realistic.py`): set a health check's
+//! observed health, switch Route 53's control plane off for a zone, resolve a record as Route 53's
+//! data plane would, shorten or lengthen a role's IAM propagation, count the rules that fired.
+//! Only on the sandbox: against a real account (`TF_ACC=1`) these calls are skipped.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use serde_json::Value as Json;
+
+pub struct Sandbox {
+    addr: String,
+}
+
+impl Sandbox {
+    /// The sandbox behind `endpoint`, or `None` on a real account.
+    pub fn at(endpoint: Option<&str>) -> Option<Self> {
+        let url = endpoint?;
+        Some(Sandbox {
+            addr: url
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
+        })
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut s = TcpStream::connect(&self.addr).expect("sandbox reachable");
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let status = raw
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let payload = raw.split("\r\n\r\n").nth(1).unwrap_or("{}");
+        (status, serde_json::from_str(payload).unwrap_or(Json::Null))
+    }
+
+    fn post(&self, path: &str, body: Json) {
+        let (status, answer) = self.call("POST", path, Some(body));
+        assert_eq!(status, 200, "{path}: {answer}");
+    }
+
+    pub fn set_health(&self, health_check_id: &str, healthy: bool) {
+        self.post(
+            "/_trdr/route53/health",
+            serde_json::json!({"health_check_id": health_check_id, "healthy": healthy}),
+        );
+    }
+
+    pub fn route53_control_plane(&self, zone_id: &str, available: bool) {
+        self.post(
+            "/_trdr/route53/control-plane",
+            serde_json::json!({"zone_id": zone_id, "available": available}),
+        );
+    }
+
+    pub fn iam_propagation(&self, role_arn: &str, seconds: f64) {
+        self.post(
+            "/_trdr/iam/propagation",
+            serde_json::json!({"role_arn": role_arn, "seconds": seconds}),
+        );
+    }
+
+    /// Promotion calls on `global_cluster_id` are accepted at once but answered `seconds` late.
+    pub fn promotion_answer_delay(&self, global_cluster_id: &str, seconds: f64) {
+        self.post(
+            "/_trdr/rds/answer-delay",
+            serde_json::json!({"global_cluster_id": global_cluster_id, "seconds": seconds}),
+        );
+    }
+
+    /// What Route 53's resolvers answer for the failover pair `name` in `zone_id`.
+    pub fn resolve(&self, zone_id: &str, name: &str) -> Option<String> {
+        let (status, answer) = self.call(
+            "GET",
+            &format!("/_trdr/route53/resolve?zone_id={zone_id}&name={name}"),
+            None,
+        );
+        (status == 200)
+            .then(|| answer["value"].as_str().map(str::to_string))
+            .flatten()
+    }
+
+    /// How often each rule refused a call so far (e.g. `iam_propagation`).
+    pub fn refusals(&self, rule: &str) -> u64 {
+        let (_, answer) = self.call("GET", "/_trdr/stats", None);
+        answer["refusals"][rule].as_u64().unwrap_or(0)
+    }
+
+    pub fn config(&self) -> Json {
+        self.call("GET", "/_trdr/config", None).1
+    }
+}

@@ -1,0 +1,766 @@
+"""trdr's realistic sandbox: MiniStack with the AWS rules and timings trdr depends on.
+
+MiniStack is lenient where AWS is not: RDS objects are `available` the moment they are created, a
+global failover completes inside the call, and several documented rules are not enforced. This
+layer wraps MiniStack's service handlers *inside its own process* (`app.SERVICE_HANDLERS`), so it
+applies to SDK calls from outside and to the `aws-sdk:*` tasks Step Functions runs inside alike.
+
+What it adds (each rule cites where AWS documents it in docs/guides/acceptance-testing.md):
+- RDS: create / modify / delete pass through `creating` / `modifying` / `upgrading` / `deleting`
+  for a scaled realistic time; a global switchover or failover shows `FailoverState`
+  (`pending`, then `failing-over`) for a scaled promotion time, the writer flag flips only at the
+  end, and a second promotion meanwhile gets `InvalidGlobalClusterStateFault`;
+  `ManageMasterUserPassword` is refused for global database members; `DescribeDBEngineVersions`
+  reports `ServerlessV2FeaturesSupport` per version.
+- Step Functions: tag values limited to AWS's character set; a role that does not exist, or was
+  created less than `IAM_PROPAGATION` seconds ago, cannot be assumed (`AccessDeniedException`).
+- DynamoDB: `UpdateContinuousBackups` right after a table or replica became `ACTIVE` fails with
+  `ContinuousBackupsUnavailableException` for a while.
+- Route 53: `CallerReference` of a health check is at most 64 characters; `GetHealthCheckStatus`
+  answers with checker observations whose health tests set; the control plane can be switched off
+  per hosted zone (its changes fail as during a us-east-1 impairment) while the data plane keeps
+  answering (`/_trdr/route53/resolve`).
+- Secrets Manager: a secret still replicated to other regions cannot be deleted;
+  `RemoveRegionsFromReplication` (missing in MiniStack) removes replicas.
+
+Time: every AWS duration below is a real figure multiplied by TRDR_SANDBOX_TIME_SCALE (default
+0.01); Step Functions `Wait` states and retry pauses are scaled by the same factor
+(MiniStack's SFN_WAIT_SCALE, set by the launcher).
+
+Control API (loopback only, like the sandbox itself), JSON bodies:
+- POST /_trdr/route53/health          {"health_check_id": ID, "healthy": false}
+- POST /_trdr/route53/control-plane   {"zone_id": Z, "available": false}
+- GET  /_trdr/route53/resolve?zone_id=Z&name=N   → {"value": FQDN, "set_identifier": ...}
+- POST /_trdr/iam/propagation         {"role_arn": ARN, "seconds": 5}
+- POST /_trdr/rds/answer-delay        {"global_cluster_id": G, "seconds": 3}: promotion calls are
+                                      accepted at once but answered late (the caller times out)
+- GET  /_trdr/config                  → the scale and the scaled durations
+- GET  /_trdr/stats                   → {"refusals": {rule: count}}: which rules fired
+"""
+
+import asyncio
+import json
+import os
+import re
+import threading
+import time
+from urllib.parse import parse_qs, urlparse
+
+SCALE = float(os.environ.get("TRDR_SANDBOX_TIME_SCALE", "0.01"))
+
+# Real durations in seconds, of the order AWS documents or users observe; scaled by SCALE.
+REAL_SECONDS = {
+    # Aurora: "creating a DB cluster can take several minutes"; an instance likewise.
+    "cluster_create": 300.0,
+    "instance_create": 480.0,
+    "cluster_modify": 60.0,
+    "cluster_upgrade": 600.0,
+    "instance_delete": 300.0,
+    "cluster_delete": 120.0,
+    # Global database switchover / failover: RTO "in the order of minutes".
+    "promotion": 300.0,
+    # DynamoDB: backups are being enabled for a new table or replica for a while after ACTIVE.
+    "pitr_unavailable": 120.0,
+}
+
+# IAM is eventually consistent: a new role cannot be assumed by a service for "a few seconds" (up to
+# about a minute). Not a processing time of the call, so not scaled; tests may set it per role.
+IAM_PROPAGATION = float(os.environ.get("TRDR_SANDBOX_IAM_PROPAGATION", "8"))
+
+
+def scaled(name):
+    return REAL_SECONDS[name] * SCALE
+
+
+_lock = threading.RLock()
+
+
+class Timeline:
+    """One object's transitional state: `status` until `until` (monotonic seconds)."""
+
+    def __init__(self, status, seconds, **extra):
+        self.status = status
+        self.start = time.monotonic()
+        self.until = self.start + seconds
+        self.extra = extra
+
+    def active(self):
+        return time.monotonic() < self.until
+
+    def progress(self):
+        span = self.until - self.start
+        return 1.0 if span <= 0 else (time.monotonic() - self.start) / span
+
+
+# (region, id) → Timeline
+_clusters = {}
+_instances = {}
+# (region, id) → (xml block of the object as it was, Timeline("deleting"), cluster id)
+_ghost_instances = {}
+_ghost_clusters = {}
+# global cluster id → Timeline("promotion", from_arn=..., to_arn=..., data_loss=...)
+_promotions = {}
+# (region, table) → monotonic time it became ACTIVE
+_tables_active = {}
+# role ARN → monotonic creation time; role ARN → propagation seconds
+_roles = {}
+_role_propagation = {}
+# global cluster id → seconds a promotion call's answer is delayed *after* RDS accepted it (a slow
+# or lost response: the caller times out although the promotion runs)
+_answer_delays = {}
+# health check id → healthy; zone ids whose control plane is off
+_health = {}
+_zones_down = set()
+# rule → how often it refused a call (GET /_trdr/stats), so tests can tell a rule fired.
+_refusals = {}
+
+
+def refused(rule, response):
+    with _lock:
+        _refusals[rule] = _refusals.get(rule, 0) + 1
+    return response
+
+
+def _region(headers):
+    m = re.search(r"Credential=[^/]+/\d+/([a-z0-9-]+)/", headers.get("authorization", ""))
+    return m.group(1) if m else os.environ.get("MINISTACK_REGION", "us-east-1")
+
+
+def _form(body):
+    text = body.decode() if isinstance(body, (bytes, bytearray)) else (body or "")
+    return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+def _params(body, query):
+    if body:
+        return _form(body)
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in (query or {}).items()}
+
+
+def _json_body(body):
+    try:
+        return json.loads(body or b"{}")
+    except ValueError:
+        return {}
+
+
+def _text(resp_body):
+    return resp_body.decode() if isinstance(resp_body, (bytes, bytearray)) else (resp_body or "")
+
+
+def _tag(xml, name):
+    m = re.search(rf"<{name}>([^<]*)</{name}>", xml)
+    return m.group(1) if m else None
+
+
+# ---------------------------------------------------------------------------------------------
+# RDS
+# ---------------------------------------------------------------------------------------------
+
+
+def rds_error(code, message, status=400):
+    fault = "Sender" if status < 500 else "Receiver"
+    body = (
+        '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">'
+        f"<Error><Type>{fault}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>trdr-realistic</RequestId></ErrorResponse>"
+    )
+    return status, {"Content-Type": "text/xml"}, body.encode()
+
+
+def _cluster_status(region, cid):
+    t = _clusters.get((region, cid))
+    return t.status if t and t.active() else "available"
+
+
+def _rewrite_blocks(xml, element, id_tag, fn):
+    """Applies `fn(id, block) -> block` to every <element>…</element> block."""
+
+    def one(m):
+        block = m.group(0)
+        ident = _tag(block, id_tag)
+        return fn(ident, block) if ident else block
+
+    return re.sub(rf"<{element}>.*?</{element}>", one, xml, flags=re.S)
+
+
+def _set_status(block, tag, status):
+    return re.sub(rf"<{tag}>[^<]*</{tag}>", f"<{tag}>{status}</{tag}>", block, count=1)
+
+
+# Pieces of global cluster members: the first <IsWriter> after each <DBClusterArn>.
+def _with_writer(block, writer_arn):
+    def member(m):
+        part = m.group(0)
+        arn = _tag(part, "DBClusterArn")
+        flag = "true" if arn == writer_arn else "false"
+        return re.sub(r"<IsWriter>[^<]*</IsWriter>", f"<IsWriter>{flag}</IsWriter>", part)
+
+    return re.sub(r"<GlobalClusterMember>.*?</GlobalClusterMember>", member, block, flags=re.S)
+
+
+def _rewrite_globals(xml, fn):
+    """Applies `fn(id, segment) -> segment` to each global cluster in a response. A global cluster
+    is wrapped in <GlobalClusterMember> in DescribeGlobalClusters (its members too), so a cluster
+    is the text from its <GlobalClusterIdentifier> to the end of its <GlobalClusterMembers>."""
+
+    def one(m):
+        return fn(m.group(1), m.group(0))
+
+    return re.sub(
+        r"<GlobalClusterIdentifier>([^<]*)</GlobalClusterIdentifier>.*?</GlobalClusterMembers>",
+        one, xml, flags=re.S)
+
+
+def _promotion_view(gid, block):
+    p = _promotions.get(gid)
+    if not p or not p.active():
+        return block
+    phase = "pending" if p.progress() < 0.2 else "failing-over"
+    block = _with_writer(block, p.extra["from_arn"])
+    block = re.sub(r"<FailoverState>.*?</FailoverState>", "", block, flags=re.S)
+    state = (
+        f"<FailoverState><Status>{phase}</Status>"
+        f"<FromDbClusterArn>{p.extra['from_arn']}</FromDbClusterArn>"
+        f"<ToDbClusterArn>{p.extra['to_arn']}</ToDbClusterArn>"
+        f"<IsDataLossAllowed>{str(p.extra['data_loss']).lower()}</IsDataLossAllowed>"
+        "</FailoverState>"
+    )
+    block = block.replace("<GlobalClusterMembers>", state + "<GlobalClusterMembers>", 1)
+    status = "failing-over" if p.extra["data_loss"] else "switching-over"
+    return _set_status(block, "Status", status)
+
+
+def _inject(xml, container, blocks):
+    if not blocks:
+        return xml
+    if f"<{container}/>" in xml:
+        return xml.replace(f"<{container}/>", f"<{container}>{''.join(blocks)}</{container}>", 1)
+    if f"</{container}>" in xml:
+        return xml.replace(f"</{container}>", "".join(blocks) + f"</{container}>", 1)
+    return xml
+
+
+def _ghosts(table, region, wanted_id=None, cluster_id=None):
+    out = []
+    for (r, ident), (block, t, cluster) in list(table.items()):
+        if not t.active():
+            del table[(r, ident)]
+            continue
+        if r != region:
+            continue
+        if wanted_id is not None and ident != wanted_id:
+            continue
+        if cluster_id is not None and cluster != cluster_id:
+            continue
+        out.append(block)
+    return out
+
+
+def _describe_ok(action, element, container, blocks):
+    body = (
+        f'<{action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/">'
+        f"<{action}Result><{container}>{''.join(blocks)}</{container}></{action}Result>"
+        "<ResponseMetadata><RequestId>trdr-realistic</RequestId></ResponseMetadata>"
+        f"</{action}Response>"
+    )
+    return 200, {"Content-Type": "text/xml"}, body.encode()
+
+
+def _cluster_filter(p):
+    for i in range(1, 10):
+        if p.get(f"Filters.Filter.{i}.Name") == "db-cluster-id":
+            return p.get(f"Filters.Filter.{i}.Values.Value.1")
+    return None
+
+
+# Serverless v2 limits per Aurora PostgreSQL version (Aurora User Guide, "Aurora Serverless v2
+# capacity"): min 0 ACU (auto-pause) from 13.15 / 14.12 / 15.7 / 16.3; max 256 ACU from
+# 13.20 / 14.17 / 15.12 / 16.8 / 17.4; Serverless v2 at all from 13.6 / 14.3 / 15.2 / 16.1.
+def _serverless_support(version):
+    try:
+        major, minor = (int(x) for x in version.split(".")[:2])
+    except ValueError:
+        return None
+    first = {13: 6, 14: 3, 15: 2, 16: 1, 17: 1}
+    if major not in first or minor < first[major]:
+        return None
+    pause = {13: 15, 14: 12, 15: 7, 16: 3}
+    big = {13: 20, 14: 17, 15: 12, 16: 8, 17: 4}
+    min_acu = 0.0 if major >= 17 or minor >= pause.get(major, 99) else 0.5
+    max_acu = 256.0 if minor >= big.get(major, 99) else 128.0
+    return min_acu, max_acu
+
+
+def _with_serverless_support(xml):
+    def one(m):
+        block = m.group(0)
+        v = _tag(block, "EngineVersion")
+        s = _serverless_support(v or "")
+        if s is None or "<ServerlessV2FeaturesSupport>" in block:
+            return block
+        extra = (
+            f"<ServerlessV2FeaturesSupport><MinCapacity>{s[0]}</MinCapacity>"
+            f"<MaxCapacity>{s[1]}</MaxCapacity></ServerlessV2FeaturesSupport>"
+        )
+        return block.replace("</DBEngineVersion>", extra + "</DBEngineVersion>")
+
+    return re.sub(r"<DBEngineVersion>.*?</DBEngineVersion>", one, xml, flags=re.S)
+
+
+def _member_arns(region, gid, orig_xml):
+    return re.findall(r"<DBClusterArn>([^<]*)</DBClusterArn>", orig_xml)
+
+
+async def rds(orig, method, path, headers, body, query):
+    region = _region(headers)
+    p = _params(body, query)
+    action = p.get("Action", "")
+    with _lock:
+        early = _rds_before(region, action, p)
+    if early:
+        return early
+    status, rh, rb = await orig(method, path, headers, body, query)
+    with _lock:
+        answer = _rds_after(region, action, p, status, rh, _text(rb))
+        delay = _answer_delays.get(p.get("GlobalClusterIdentifier", "")) if status < 300 and action in (
+            "SwitchoverGlobalCluster", "FailoverGlobalCluster") else None
+    if delay:
+        await asyncio.sleep(delay)
+    return answer
+
+
+def _busy_global(gid):
+    pr = _promotions.get(gid)
+    if pr and pr.active():
+        return rds_error(
+            "InvalidGlobalClusterStateFault",
+            f"Global cluster {gid} is in an invalid state for this operation: a "
+            f"{'failover' if pr.extra['data_loss'] else 'switchover'} is in progress.",
+        )
+    return None
+
+
+def _rds_before(region, action, p):
+    if action == "CreateDBCluster":
+        if p.get("GlobalClusterIdentifier") and p.get("ManageMasterUserPassword", "").lower() == "true":
+            return refused("managed_password_in_global", rds_error(
+                "InvalidParameterCombination",
+                "Managing the master user password with AWS Secrets Manager isn't supported "
+                "for DB clusters that are part of an Aurora global database.",
+            ))
+    if action == "CreateDBInstance" and _ghosts(_ghost_instances, region, wanted_id=p.get("DBInstanceIdentifier")):
+        return refused("name_still_deleting", rds_error(
+            "DBInstanceAlreadyExists", f"DB instance {p.get('DBInstanceIdentifier')} already exists (it is being deleted)."))
+    if action == "CreateDBCluster" and _ghosts(_ghost_clusters, region, wanted_id=p.get("DBClusterIdentifier")):
+        return refused("name_still_deleting", rds_error(
+            "DBClusterAlreadyExistsFault", f"DB cluster {p.get('DBClusterIdentifier')} already exists (it is being deleted)."))
+    if action == "ModifyDBCluster":
+        cid = p.get("DBClusterIdentifier", "")
+        st = _cluster_status(region, cid)
+        if st != "available":
+            return refused("cluster_not_available", rds_error(
+                "InvalidDBClusterStateFault",
+                f"DB cluster {cid} is not in an available state (it is {st}).",
+            ))
+    if action in ("SwitchoverGlobalCluster", "FailoverGlobalCluster", "RemoveFromGlobalCluster",
+                  "DeleteGlobalCluster"):
+        busy = _busy_global(p.get("GlobalClusterIdentifier", ""))
+        if busy:
+            return refused("promotion_in_progress", busy)
+    if action in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
+        target = p.get("TargetDbClusterIdentifier", "")
+        tid = target.rsplit(":", 1)[-1]
+        tregion = target.split(":")[3] if target.startswith("arn:") else region
+        st = _cluster_status(tregion, tid)
+        if st != "available":
+            return refused("cluster_not_available", rds_error(
+                "InvalidDBClusterStateFault",
+                f"The target cluster {tid} is not available (it is {st}).",
+            ))
+    return None
+
+
+def _rds_after(region, action, p, status, rh, xml):
+    if status >= 400:
+        if action == "DescribeDBInstances" and p.get("DBInstanceIdentifier"):
+            g = _ghosts(_ghost_instances, region, wanted_id=p["DBInstanceIdentifier"])
+            if g:
+                return _describe_ok(action, "DBInstance", "DBInstances", g)
+        if action == "DescribeDBClusters" and p.get("DBClusterIdentifier"):
+            g = _ghosts(_ghost_clusters, region, wanted_id=p["DBClusterIdentifier"])
+            if g:
+                return _describe_ok(action, "DBCluster", "DBClusters", g)
+        return status, rh, xml.encode()
+
+    if action == "CreateDBCluster":
+        _clusters[(region, p["DBClusterIdentifier"])] = Timeline("creating", scaled("cluster_create"))
+    elif action == "CreateDBInstance":
+        _instances[(region, p["DBInstanceIdentifier"])] = Timeline("creating", scaled("instance_create"))
+    elif action == "ModifyDBCluster":
+        cid = p["DBClusterIdentifier"]
+        if p.get("EngineVersion"):
+            old = _tag(xml, "EngineVersion")
+            _clusters[(region, cid)] = Timeline("upgrading", scaled("cluster_upgrade"), version=p["EngineVersion"], old=old)
+        else:
+            _clusters[(region, cid)] = Timeline("modifying", scaled("cluster_modify"))
+    elif action == "DeleteDBInstance":
+        iid = p["DBInstanceIdentifier"]
+        m = re.search(r"<DBInstance>.*?</DBInstance>", xml, flags=re.S)
+        if m:
+            block = _set_status(m.group(0), "DBInstanceStatus", "deleting")
+            _ghost_instances[(region, iid)] = (
+                block, Timeline("deleting", scaled("instance_delete")), _tag(block, "DBClusterIdentifier"))
+        _instances.pop((region, iid), None)
+    elif action == "DeleteDBCluster":
+        cid = p["DBClusterIdentifier"]
+        m = re.search(r"<DBCluster>.*?</DBCluster>", xml, flags=re.S)
+        if m:
+            block = _set_status(m.group(0), "Status", "deleting")
+            _ghost_clusters[(region, cid)] = (block, Timeline("deleting", scaled("cluster_delete")), cid)
+        _clusters.pop((region, cid), None)
+    elif action in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
+        gid = p["GlobalClusterIdentifier"]
+        from_arn = _tag(xml, "FromDbClusterArn")
+        to_arn = _tag(xml, "ToDbClusterArn")
+        data_loss = action == "FailoverGlobalCluster" and p.get("AllowDataLoss", "").lower() == "true"
+        if from_arn and to_arn and from_arn != to_arn:
+            _promotions[gid] = Timeline("promotion", scaled("promotion"), from_arn=from_arn,
+                                        to_arn=to_arn, data_loss=data_loss)
+            xml = _rewrite_globals(xml, _promotion_view)
+    elif action == "DescribeGlobalClusters":
+        xml = _rewrite_globals(xml, _promotion_view)
+    elif action == "DescribeDBClusters":
+        def cluster(cid, block):
+            t = _clusters.get((region, cid))
+            if t and t.active():
+                block = _set_status(block, "Status", t.status)
+                if t.status == "upgrading" and t.extra.get("old"):
+                    block = re.sub(r"<EngineVersion>[^<]*</EngineVersion>",
+                                   f"<EngineVersion>{t.extra['old']}</EngineVersion>", block, count=1)
+            return block
+        xml = _rewrite_blocks(xml, "DBCluster", "DBClusterIdentifier", cluster)
+        if not p.get("DBClusterIdentifier"):
+            xml = _inject(xml, "DBClusters", _ghosts(_ghost_clusters, region))
+    elif action == "DescribeDBInstances":
+        def instance(iid, block):
+            t = _instances.get((region, iid))
+            return _set_status(block, "DBInstanceStatus", t.status) if t and t.active() else block
+        xml = _rewrite_blocks(xml, "DBInstance", "DBInstanceIdentifier", instance)
+        if not p.get("DBInstanceIdentifier"):
+            xml = _inject(xml, "DBInstances", _ghosts(_ghost_instances, region, cluster_id=_cluster_filter(p)))
+    elif action == "DescribeDBEngineVersions":
+        xml = _with_serverless_support(xml)
+    return status, rh, xml.encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Step Functions and IAM
+# ---------------------------------------------------------------------------------------------
+
+
+def json_error(code, message, status=400):
+    return status, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(
+        {"__type": code, "message": message}).encode()
+
+
+def _tag_char_ok(c):
+    return c.isalpha() or c.isdigit() or c.isspace() or c in "_.:/=+-@"
+
+
+def _bad_tags(tags, key_name="key", value_name="value"):
+    for i, t in enumerate(tags or [], start=1):
+        for field in (key_name, value_name):
+            v = t.get(field) or ""
+            if not all(_tag_char_ok(c) for c in v):
+                return (
+                    f"1 validation error detected: Value '{v}' at 'tags.{i}.member.{field}' failed "
+                    "to satisfy constraint: Member must satisfy regular expression pattern: "
+                    r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"
+                )
+    return None
+
+
+def _role_problem(arn):
+    created = _roles.get(arn)
+    if created is None or time.monotonic() - created < _role_propagation.get(arn, IAM_PROPAGATION):
+        return json_error(
+            "AccessDeniedException",
+            "Neither the global service principal states.amazonaws.com, nor the regional one is "
+            "authorized to assume the provided role.",
+        )
+    return None
+
+
+async def states(orig, method, path, headers, body, query):
+    action = headers.get("x-amz-target", "").split(".")[-1]
+    data = _json_body(body)
+    if action in ("CreateStateMachine", "TagResource"):
+        problem = _bad_tags(data.get("tags"))
+        if problem:
+            return refused("sfn_tag_value", json_error("ValidationException", problem))
+    if action == "CreateStateMachine" or (action == "UpdateStateMachine" and data.get("roleArn")):
+        with _lock:
+            denied = _role_problem(data.get("roleArn", ""))
+        if denied:
+            return refused("iam_propagation", denied)
+    return await orig(method, path, headers, body, query)
+
+
+async def iam(orig, method, path, headers, body, query):
+    p = _params(body, query)
+    status, rh, rb = await orig(method, path, headers, body, query)
+    if status < 300:
+        xml = _text(rb)
+        with _lock:
+            if p.get("Action") == "CreateRole":
+                arn = _tag(xml, "Arn")
+                if arn:
+                    _roles[arn] = time.monotonic()
+            elif p.get("Action") == "DeleteRole":
+                for arn in [a for a in _roles if a.endswith(f":role/{p.get('RoleName')}")]:
+                    _roles.pop(arn, None)
+    return status, rh, rb
+
+
+# ---------------------------------------------------------------------------------------------
+# DynamoDB
+# ---------------------------------------------------------------------------------------------
+
+
+async def dynamodb(orig, method, path, headers, body, query):
+    region = _region(headers)
+    action = headers.get("x-amz-target", "").split(".")[-1]
+    data = _json_body(body)
+    if action == "UpdateContinuousBackups":
+        with _lock:
+            since = _tables_active.get((region, data.get("TableName")))
+        if since is not None and time.monotonic() - since < scaled("pitr_unavailable"):
+            return refused("continuous_backups_unavailable", json_error(
+                "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
+                f"Backups are being enabled for the table: {data.get('TableName')}. Please retry later",
+            ))
+    status, rh, rb = await orig(method, path, headers, body, query)
+    if status < 300:
+        with _lock:
+            if action == "CreateTable":
+                _tables_active[(region, data.get("TableName"))] = time.monotonic()
+            elif action == "UpdateTable":
+                for u in data.get("ReplicaUpdates") or []:
+                    r = (u.get("Create") or {}).get("RegionName")
+                    if r:
+                        _tables_active[(r, data.get("TableName"))] = time.monotonic()
+    return status, rh, rb
+
+
+# ---------------------------------------------------------------------------------------------
+# Route 53
+# ---------------------------------------------------------------------------------------------
+
+R53_NS = "https://route53.amazonaws.com/doc/2013-04-01/"
+CHECKER_REGIONS = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1",
+                   "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"]
+
+
+def r53_error(code, message, status=400):
+    body = (f'<ErrorResponse xmlns="{R53_NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error><RequestId>trdr-realistic</RequestId></ErrorResponse>")
+    return status, {"Content-Type": "text/xml"}, body.encode()
+
+
+def _strip_version(path):
+    return re.sub(r"^/2013-04-01", "", path or "")
+
+
+async def route53(orig, method, path, headers, body, query):
+    p = _strip_version(urlparse(path).path)
+    if method == "POST" and p == "/healthcheck":
+        ref = _tag(_text(body), "CallerReference") or ""
+        if len(ref) > 64:
+            return refused("caller_reference_length", r53_error(
+                "InvalidInput",
+                f"1 validation error detected: Value '{ref}' at 'callerReference' failed to satisfy "
+                "constraint: Member must have length less than or equal to 64",
+            ))
+    m = re.match(r"^/hostedzone/([^/]+)/rrset/?$", p)
+    if method == "POST" and m:
+        with _lock:
+            down = m.group(1) in _zones_down
+        if down:
+            return refused("route53_control_plane", r53_error(
+                "ServiceUnavailable",
+                "Route 53's control plane is unavailable (sandbox: us-east-1 impairment).", 503))
+    m = re.match(r"^/healthcheck/([^/]+)/status$", p)
+    if method == "GET" and m:
+        return await _health_status(orig, m.group(1), headers)
+    return await orig(method, path, headers, body, query)
+
+
+async def _health_status(orig, hc, headers):
+    status, _, _ = await orig("GET", f"/2013-04-01/healthcheck/{hc}", headers, b"", {})
+    if status >= 400:
+        return r53_error("NoSuchHealthCheck", f"A health check with id {hc} does not exist.", 404)
+    with _lock:
+        healthy = _health.get(hc, True)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    report = ("Success: HTTP Status Code 200, OK" if healthy
+              else "Failure: Connection timed out. The endpoint or the internet connection is down.")
+    obs = "".join(
+        f"<HealthCheckObservation><Region>{r}</Region><IPAddress>15.177.{i}.1</IPAddress>"
+        f"<StatusReport><Status>{report}</Status><CheckedTime>{now}</CheckedTime></StatusReport>"
+        "</HealthCheckObservation>"
+        for i, r in enumerate(CHECKER_REGIONS)
+    )
+    body = (f'<?xml version="1.0"?><GetHealthCheckStatusResponse xmlns="{R53_NS}">'
+            f"<HealthCheckObservations>{obs}</HealthCheckObservations></GetHealthCheckStatusResponse>")
+    return 200, {"Content-Type": "text/xml"}, body.encode()
+
+
+async def _resolve(zone, name):
+    """The data plane: the failover pair answered as Route 53's resolvers would."""
+    from ministack import app as app_mod
+
+    handler = app_mod.SERVICE_HANDLERS["route53"]
+    hdrs = {"authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/route53/aws4_request",
+            "host": "route53.amazonaws.com"}
+    status, _, rb = await handler("GET", f"/2013-04-01/hostedzone/{zone}/rrset", hdrs, b"", {})
+    if status >= 400:
+        return None
+    xml = _text(rb)
+    want = name.rstrip(".") + "."
+    records = {}
+    for block in re.findall(r"<ResourceRecordSet>.*?</ResourceRecordSet>", xml, flags=re.S):
+        if (_tag(block, "Name") or "").rstrip(".") + "." != want:
+            continue
+        role = _tag(block, "Failover")
+        if role:
+            records[role] = block
+    with _lock:
+        for role in ("PRIMARY", "SECONDARY"):
+            block = records.get(role)
+            if not block:
+                continue
+            hc = _tag(block, "HealthCheckId")
+            if role == "SECONDARY" or hc is None or _health.get(hc, True):
+                return {"value": _tag(block, "Value"), "set_identifier": _tag(block, "SetIdentifier"),
+                        "failover": role}
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets Manager
+# ---------------------------------------------------------------------------------------------
+
+
+def _remove_replicas(data):
+    """`RemoveRegionsFromReplication`, which MiniStack lacks: drop the replicas and their status."""
+    from ministack.core.responses import get_account_id
+    from ministack.services import secretsmanager as sm
+
+    _, secret = sm._resolve(data.get("SecretId"))
+    if not secret:
+        return json_error("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+    regions = set(data.get("RemoveReplicaRegions") or [])
+    for region in regions:
+        sm._secrets.pop_scoped(get_account_id(), region, secret["Name"], None)
+    secret["ReplicationStatus"] = [
+        st for st in secret.get("ReplicationStatus", []) if st.get("Region") not in regions]
+    return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+        {"ARN": secret["ARN"], "ReplicationStatus": secret["ReplicationStatus"]}).encode()
+
+
+async def secretsmanager(orig, method, path, headers, body, query):
+    action = headers.get("x-amz-target", "").split(".")[-1]
+    if action == "RemoveRegionsFromReplication":
+        with _lock:
+            return _remove_replicas(_json_body(body))
+    if action == "DeleteSecret":
+        data = _json_body(body)
+        d_target = dict(headers, **{"x-amz-target": "secretsmanager.DescribeSecret"})
+        status, _, rb = await orig(method, path, d_target, json.dumps({"SecretId": data.get("SecretId")}).encode(), query)
+        if status < 300 and json.loads(_text(rb) or "{}").get("ReplicationStatus"):
+            return refused("secret_has_replicas", json_error(
+                "InvalidRequestException",
+                "You can't delete secret that has replicas. Remove the replica regions first "
+                "(RemoveRegionsFromReplication).",
+            ))
+    return await orig(method, path, headers, body, query)
+
+
+# ---------------------------------------------------------------------------------------------
+# Installation
+# ---------------------------------------------------------------------------------------------
+
+
+def _control(method, path, query, body):
+    data = _json_body(body)
+    with _lock:
+        if method == "POST" and path == "/_trdr/route53/health":
+            _health[data["health_check_id"]] = bool(data.get("healthy", True))
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/route53/control-plane":
+            (_zones_down.discard if data.get("available", True) else _zones_down.add)(data["zone_id"])
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/rds/answer-delay":
+            _answer_delays[data["global_cluster_id"]] = float(data["seconds"])
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/iam/propagation":
+            _role_propagation[data["role_arn"]] = float(data["seconds"])
+            if data["role_arn"] in _roles:
+                _roles[data["role_arn"]] = time.monotonic()
+            return 200, {"ok": True}
+        if method == "GET" and path == "/_trdr/stats":
+            return 200, {"refusals": dict(_refusals)}
+        if method == "GET" and path == "/_trdr/config":
+            return 200, {"time_scale": SCALE, "iam_propagation_seconds": IAM_PROPAGATION,
+                         "scaled_seconds": {k: scaled(k) for k in REAL_SECONDS}}
+    return 404, {"error": f"no control endpoint {method} {path}"}
+
+
+def install():
+    from ministack import app as app_mod
+    from ministack.services import stepfunctions
+
+    for name, fn in (("rds", rds), ("states", states), ("iam", iam), ("dynamodb", dynamodb),
+                     ("route53", route53), ("secretsmanager", secretsmanager)):
+        orig = app_mod.SERVICE_HANDLERS[name]
+
+        async def handler(method, path, headers, body, query_params, _orig=orig, _fn=fn):
+            return await _fn(_orig, method, path, headers, body, query_params)
+
+        app_mod.SERVICE_HANDLERS[name] = handler
+
+    # Step Functions' aws-sdk:route53 tasks reach these operations too, as on AWS.
+    stepfunctions._ROUTE53_OP_SPECS["GetHealthCheckStatus"] = {
+        "method": "GET", "path": "/2013-04-01/healthcheck/{HealthCheckId}/status",
+        "path_params": {"HealthCheckId": "HealthCheckId"},
+    }
+    stepfunctions._ROUTE53_OP_SPECS["GetChange"] = {
+        "method": "GET", "path": "/2013-04-01/change/{Id}", "path_params": {"Id": "Id"},
+    }
+
+    inner = app_mod.app
+
+    async def outer(scope, receive, send):
+        if scope.get("type") == "http" and scope.get("path", "").startswith("/_trdr/"):
+            body = b""
+            while True:
+                msg = await receive()
+                body += msg.get("body", b"")
+                if not msg.get("more_body"):
+                    break
+            query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+            if scope["path"] == "/_trdr/route53/resolve":
+                answer = await _resolve(query.get("zone_id", ""), query.get("name", ""))
+                status, payload = (200, answer) if answer else (404, {"error": "no answer"})
+            else:
+                status, payload = _control(scope["method"], scope["path"], query, body)
+            raw = json.dumps(payload).encode()
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(raw)).encode())]})
+            await send({"type": "http.response.body", "body": raw})
+            return
+        await inner(scope, receive, send)
+
+    app_mod.app = outer
