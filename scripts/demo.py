@@ -2,7 +2,7 @@
 
 Applies examples/sandbox, runs a drill, a failover through the secondary region's generated
 runbook and a failback through the primary's, and prints a summary with each runbook's per-step
-timeline against the 60 s target. Exits non-zero if anything did not do what it should.
+timeline against the 300 s target. Exits non-zero if anything did not do what it should.
 """
 import argparse
 import json
@@ -15,7 +15,7 @@ import botocore.session
 
 ENDPOINT = os.environ["TRDR_ENDPOINT_URL"]
 assert ENDPOINT.startswith("http://127.0.0.1:"), "the demo only talks to the local sandbox"
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 300.0
 SUFFIX = "demo"
 TOPIC = "trading-alerts-demo"
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
@@ -173,7 +173,7 @@ def main():
     print("\n" + "=" * 78)
     print(" trdr demo — two-region DR on the local sandbox")
     print("=" * 78)
-    print(f" apply (4 resources + readiness): {apply_seconds:5.1f} s   runbook worst case (budget): {dr['rto_budget_seconds']:.0f} s of {TARGET_SECONDS:.0f} s")
+    print(f" apply (4 resources + readiness): {apply_seconds:5.1f} s   what trdr controls (budget): {dr['rto_budget_seconds']:.0f} s of the {TARGET_SECONDS:.0f} s target")
     print(f"\n {'':12}{'writer region':16}{'DNS PRIMARY →'}")
     for label, (w, d) in (("before", before), ("failover", after_failover), ("failback", after_failback)):
         print(f" {label:12}{w:16}{d}")
@@ -187,12 +187,19 @@ def main():
     for r in runs:
         o = r["output"]
         print(f"   {r['mode']:<10} in {r['region']}  {r['seconds']:6.2f} s |{bar(r['seconds'], TARGET_SECONDS)}| {o.get('outcome', '')}")
-        steps = o.get("steps", [])
+        # Repeated steps (the promotion polls) are summed into one line.
+        steps = {}
+        for s in o.get("steps", []):
+            ms, n = steps.get(s["step"], (0, 0))
+            steps[s["step"]] = (ms + s.get("ms", 0), n + 1)
         total_ms = max(r["seconds"] * 1000, 1)
-        for s in steps:
-            print(f"      {s['step']:<16}{s.get('ms', 0):6d} ms |{bar(s.get('ms', 0), total_ms, 30)}|")
-        rest = total_ms - sum(s.get("ms", 0) for s in steps)
-        print(f"      {'(between steps)':<16}{rest:6.0f} ms |{bar(rest, total_ms, 30)}|")
+        for name, (ms, n) in steps.items():
+            label = f"{name} ×{n}" if n > 1 else name
+            print(f"      {label:<20}{ms:6d} ms |{bar(ms, total_ms, 30)}|")
+        rest = total_ms - sum(ms for ms, _ in steps.values())
+        print(f"      {'(waiting for AWS)':<20}{rest:6.0f} ms |{bar(rest, total_ms, 30)}|")
+        if "recovery_seconds" in o and o.get("outcome", "").startswith("promoted"):
+            print(f"      measured recovery {o['recovery_seconds']:.2f} s against the {o['rto_target_seconds']:.0f} s target")
         if r.get("notices"):
             print(f"      notices: {', '.join(r['notices'])}")
     print(f"\n demo finished in {time.time() - t0:.1f} s")

@@ -80,3 +80,36 @@ fn docs_match_the_schema_and_examples() {
         "docs out of date (run `make docs`): {stale:?}"
     );
 }
+
+/// The platform example cannot be applied here (the `hashicorp/aws` provider is not installable
+/// offline), so its DR wiring is checked by reading: clients calling `record_name` need a
+/// certificate for it, which the default `execute-api` host names do not have.
+#[test]
+fn the_platform_example_puts_custom_domains_behind_the_failover_records() {
+    let main = read("examples/two-region-dr/main.tf");
+    for endpoint in ["primary_endpoint", "secondary_endpoint"] {
+        let line = main
+            .lines()
+            .find(|l| l.trim_start().starts_with(endpoint))
+            .unwrap_or_else(|| panic!("{endpoint} is set"));
+        assert!(
+            !line.contains("execute-api") && line.contains("module.domain_"),
+            "{endpoint} must be a regional custom domain: {line}"
+        );
+    }
+    let domain = read("examples/two-region-dr/regional-domain/main.tf");
+    for needed in [
+        "resource \"aws_acm_certificate\"",
+        "domain_name               = var.record_name",
+        "resource \"aws_api_gateway_domain_name\"",
+        "regional_certificate_arn",
+        "types = [\"REGIONAL\"]",
+        "resource \"aws_api_gateway_base_path_mapping\"",
+    ] {
+        assert!(domain.contains(needed), "regional-domain has {needed}");
+    }
+    let api = read("examples/two-region-dr/api.tf");
+    assert!(
+        api.contains("module \"domain_primary\"") && api.contains("module \"domain_secondary\"")
+    );
+}

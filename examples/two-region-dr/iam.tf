@@ -74,7 +74,7 @@ resource "aws_iam_role_policy" "failover" {
       },
       {
         Effect   = "Allow"
-        Action   = ["route53:GetHealthCheck"]
+        Action   = ["route53:GetHealthCheckStatus"]
         Resource = "*"
       },
       {

@@ -122,10 +122,10 @@ fn forty_and_more_invalid_configurations_fail_early_naming_the_attribute() {
         ("db: illegal name", "", db("", "", "").replace("\"trdr\"", "\"Trading_DB\""), "name"),
         ("db: bad timeout", "", db("timeouts {\n    delete = \"1x\"\n  }", "", ""), "timeouts[0].delete"),
         // trdr_failover_orchestrator.
-        ("orchestrator: RTO target below the budget", "", orch("rto_target_seconds = 10", ""), "rto_target_seconds"),
+        ("orchestrator: RTO target of zero", "", orch("rto_target_seconds = 0", ""), "rto_target_seconds"),
         ("orchestrator: interval not 10 or 30", "", orch("health_check {\n    request_interval = 15\n  }", ""), "health_check[0].request_interval"),
         ("orchestrator: threshold out of range", "", orch("health_check {\n    failure_threshold = 0\n  }", ""), "health_check[0].failure_threshold"),
-        ("orchestrator: no polls", "", orch("runbook {\n    max_polls = 0\n  }", ""), "runbook[0].max_polls"),
+        ("orchestrator: promotion timeout too short", "", orch("runbook {\n    promotion_timeout_seconds = 10\n  }", ""), "runbook[0].promotion_timeout_seconds"),
         ("orchestrator: role is not an ARN", "", orch("", "").replace("arn:aws:iam::000000000000:role/failover", "failover"), "execution_role_arn"),
         ("orchestrator: topic is not SNS", "", orch("notification_topic_arn = \"arn:aws:sqs:us-east-1:0:q\"", ""), "notification_topic_arn"),
         ("orchestrator: malformed zone", "", orch("", "").replace("Z0123456789ABCDEFGHIJ", "zone 1"), "dns.zone_id"),

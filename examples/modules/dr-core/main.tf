@@ -79,7 +79,9 @@ resource "trdr_failover_orchestrator" "trading" {
     failure_threshold = 3
   }
 
-  rto_target_seconds = 60
+  # What trdr controls (detection 30 s, runbook overhead, DNS TTL 60 s) plus AWS's promotion,
+  # which AWS documents as taking minutes.
+  rto_target_seconds = 300
 }
 
 data "trdr_failover_readiness" "trading" {

@@ -5,7 +5,7 @@ resource "trdr_global_database" "trading" {
   environment_suffix    = "dev"
   engine_version        = "15.10"
   database_name         = "trading"
-  master_username       = "dbadmin" # the password is generated and kept by RDS in Secrets Manager
+  master_username       = "dbadmin" # trdr generates the password into its own secret, replicated to both regions
   writer_region         = "us-east-1"
   backup_retention_days = 7
   storage_encrypted     = true
