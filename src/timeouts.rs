@@ -1,5 +1,5 @@
-//! The `timeouts` block every composite resource accepts, and the durations it holds ("90m",
-//! "1h30m", "45s").
+//! The `timeouts` block every composite resource accepts, and the durations it holds, in Go's
+//! syntax ("90m", "1h30m", "1.5h", "300ms").
 
 use std::time::Duration;
 
@@ -29,7 +29,9 @@ pub fn block(defaults: [&str; 3]) -> Block {
         .attr(Attribute::optional(
             "create",
             Type::String,
-            &format!("Bound on a create, e.g. \"30m\" (default {c})."),
+            &format!(
+                "Bound on a create in Go duration syntax, e.g. \"30m\" or \"1.5h\" (default {c})."
+            ),
         ))
         .attr(Attribute::optional(
             "update",
@@ -43,28 +45,43 @@ pub fn block(defaults: [&str; 3]) -> Block {
         ))
 }
 
-/// Parses "1h30m", "90m", "45s", "2h".
+/// Parses a duration in Go's syntax (Terraform users write these): a sequence of decimal numbers,
+/// each with an optional fraction and a unit — `ns`, `us` (or `µs`), `ms`, `s`, `m`, `h` — such as
+/// "90m", "1h30m", "1.5h", "300ms". Negative and zero durations are refused: a timeout must allow
+/// some waiting.
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let mut total = 0u64;
-    let mut digits = String::new();
-    let mut any = false;
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(number_len);
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return None;
         }
-        let unit = match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
+        let n: f64 = number.parse().ok()?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(unit_len);
+        let seconds = match unit {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" | "μs" => 1e-6,
+            "ns" => 1e-9,
             _ => return None,
         };
-        let n: u64 = digits.parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        digits.clear();
-        any = true;
+        total += n * seconds;
+        rest = next;
     }
-    (any && digits.is_empty() && total > 0).then(|| Duration::from_secs(total))
+    // More than a century is not a timeout anyone means; it also keeps the arithmetic finite.
+    (total > 0.0 && total < 3.2e9).then(|| Duration::from_secs_f64(total))
 }
 
 pub fn validate(diags: &mut Diagnostics, config: &Value) {
@@ -75,7 +92,7 @@ pub fn validate(diags: &mut Diagnostics, config: &Value) {
                 diags.attr_error(
                     &Path::attr("timeouts").index(0).then(op.key()),
                     format!(
-                        "{s:?} is not a duration; write it like \"30m\", \"1h30m\" or \"45s\"."
+                        "{s:?} is not a duration; write it like \"30m\", \"1h30m\", \"1.5h\" or \"300ms\" (Go duration syntax, greater than zero)."
                     ),
                 );
             }
@@ -103,7 +120,27 @@ mod tests {
         assert_eq!(parse_duration("90m"), Some(Duration::from_secs(5400)));
         assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
         assert_eq!(parse_duration("45s"), Some(Duration::from_secs(45)));
-        for bad in ["", "m", "10", "10x", "-5m", "0s", "99999999999999999999h"] {
+        // Go's syntax, as Terraform users write it.
+        assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("300ms"), Some(Duration::from_millis(300)));
+        assert_eq!(parse_duration("2h45m30s"), Some(Duration::from_secs(9930)));
+        assert_eq!(
+            parse_duration("1m0.5s"),
+            Some(Duration::from_millis(60_500))
+        );
+        assert_eq!(parse_duration("1500us"), Some(Duration::from_micros(1500)));
+        for bad in [
+            "",
+            "m",
+            "10",
+            "10x",
+            "-5m",
+            "0s",
+            "1..5h",
+            ".h",
+            "5 m",
+            "99999999999999999999h",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }

@@ -259,6 +259,45 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
     ws.import(ORCH, &format!("trdr:{}", ws.suffix));
     ws.assert_plan_empty();
 
+    // A runbook and a health check deleted out of band: the plan marks what the repair will
+    // change as unknown, and the apply recreates both without "inconsistent result".
+    let old_arn = o["state_machine_arns"]["us-east-2"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    aws.sfn("us-east-2")
+        .await
+        .delete_state_machine()
+        .state_machine_arn(&old_arn)
+        .send()
+        .await
+        .unwrap();
+    aws.route53()
+        .await
+        .delete_health_check()
+        .health_check_id(hc_of("us-east-1"))
+        .send()
+        .await
+        .unwrap();
+    let repaired = ws.apply();
+    assert!(!repaired.contains("inconsistent result"), "{repaired}");
+    ws.assert_plan_empty();
+    let o = ws.resource(ORCH);
+    assert_ne!(
+        o["health_check_ids"]["us-east-1"],
+        hc_of("us-east-1"),
+        "a new health check"
+    );
+    let hc_of = |region: &str| o["health_check_ids"][region].as_str().unwrap().to_string();
+    assert!(aws
+        .sfn("us-east-2")
+        .await
+        .describe_state_machine()
+        .state_machine_arn(o["state_machine_arns"]["us-east-2"].as_str().unwrap())
+        .send()
+        .await
+        .is_ok());
+
     // A new execution role, made moments ago: IAM has not propagated it yet, Step Functions
     // refuses it for a while, and the apply waits that out. The target drops to 1 s, so the runs
     // below report it as missed.

@@ -528,16 +528,16 @@ impl ResourceType for FailoverOrchestrator {
                 if interval(prior) != interval(planned) {
                     planned.set("health_check_ids", Value::Unknown);
                 }
-                // DNS follows the database's writer: it moves only when a repair re-points it.
+                // DNS follows the database's writer: it moves only when a repair re-points it. A
+                // repair may also recreate a runbook or a health check, whose ARN or id is then new.
                 let repairs = prior.get("drift").as_list().is_some_and(|d| !d.is_empty());
-                planned.set(
-                    "active_region",
-                    if repairs {
-                        Value::Unknown
-                    } else {
-                        prior.get("active_region").clone()
-                    },
-                );
+                if repairs {
+                    planned.set("active_region", Value::Unknown);
+                    planned.set("state_machine_arns", Value::Unknown);
+                    planned.set("health_check_ids", Value::Unknown);
+                } else {
+                    planned.set("active_region", prior.get("active_region").clone());
+                }
             }
         }
     }
