@@ -306,7 +306,7 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         .await;
     let before = sandbox.as_ref().map(|s| s.refusals("iam_propagation"));
     if let Some(s) = &sandbox {
-        s.iam_propagation(&new_role, 3.0);
+        s.iam_propagation(&new_role, 10.0);
     }
     ws.write(&topology(&f, 1).replace(&f.role_arn, &new_role));
     ws.apply();

@@ -545,6 +545,10 @@ pub fn definition(s: &RunbookSpec) -> Json {
         json!({
             "Type": "Pass",
             "Assign": {
+                // An unconfirmed promotion call that turned out accepted is no error (the steps
+                // still show it).
+                "error": "",
+                "cause": "",
                 "outcome": jx("$dns = 'pending' ? 'promoted-dns-pending' : 'promoted'"),
                 "recovery_seconds": jx("($millis() - $start) / 1000"),
                 "rto_exceeded": jx("($millis() - $start) / 1000 > $rto_target")
