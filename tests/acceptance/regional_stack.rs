@@ -208,6 +208,14 @@ async fn pair_replicates_both_ways_imports_updates_and_destroys() {
     ws.write(&pair(30, DEFAULT_BUCKETS));
     ws.apply();
     assert_pair_works(&ws, &aws, &["config", "audit-logs"], 30).await;
+    // DynamoDB refused point-in-time recovery right after the table and its replica became
+    // ACTIVE ("backups are being enabled"), as AWS may; the apply waited it out.
+    if let Some(s) = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref()) {
+        assert!(
+            s.refusals("continuous_backups_unavailable") > 0,
+            "the sandbox refused UpdateContinuousBackups at first"
+        );
+    }
 
     let secondary = ws.resource(SECONDARY);
     assert_eq!(secondary["replica_status"], "ACTIVE");
