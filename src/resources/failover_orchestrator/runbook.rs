@@ -156,6 +156,32 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Every Task's shape: the call (resource, arguments), its timeout, Retry, what it assigns,
+    /// its Catches and `next`.
+    fn task_state(
+        &mut self,
+        name: &str,
+        (resource, args): (&str, Json),
+        assign: Json,
+        retry: Json,
+        catch: Vec<Json>,
+        next: &str,
+    ) {
+        self.states.insert(
+            name.to_string(),
+            json!({
+                "Type": "Task",
+                "Resource": resource,
+                "Arguments": args,
+                "TimeoutSeconds": self.t.task_timeout_seconds,
+                "Retry": retry,
+                "Assign": assign,
+                "Catch": catch,
+                "Next": next
+            }),
+        );
+    }
+
     /// A Task with timeout, Retry and a Catch to `on_error` that records the failure.
     fn task(
         &mut self,
@@ -167,18 +193,14 @@ impl Builder<'_> {
         on_error: &str,
     ) {
         assign.extend(timed(name));
-        self.states.insert(
-            name.to_string(),
-            json!({
-                "Type": "Task",
-                "Resource": resource,
-                "Arguments": args,
-                "TimeoutSeconds": self.t.task_timeout_seconds,
-                "Retry": retry(self.t),
-                "Assign": assign,
-                "Catch": [catch_failure(name, &["States.ALL"], on_error)],
-                "Next": next
-            }),
+        let catch = vec![catch_failure(name, &["States.ALL"], on_error)];
+        self.task_state(
+            name,
+            (resource, args),
+            json!(assign),
+            retry(self.t),
+            catch,
+            next,
         );
     }
 
@@ -219,30 +241,25 @@ impl Builder<'_> {
             "($obs := $states.result.HealthCheckObservations; $ok := $count($obs[$contains(StatusReport.Status, 'Success')]); $n := $count($obs); $append($checks, [{{'name': 'health check {region}', 'status': ($n > 0 and $ok / $n > 0.18) ? 'pass' : '{unhealthy}', 'detail': $string($ok) & ' of ' & $string($n) & ' checkers report healthy'}}]))",
             region = ep.region
         );
-        self.states.insert(
-            name.to_string(),
-            json!({
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus",
-                "Arguments": {"HealthCheckId": ep.health_check_id},
-                "TimeoutSeconds": t.task_timeout_seconds,
-                "Retry": retry(t),
-                "Assign": {
-                    "checks": jx(&check),
-                    "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
-                    "mark": jx("$millis()")
-                },
-                "Catch": [{
-                    "ErrorEquals": ["States.ALL"],
-                    "Assign": {
-                        "checks": jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'warn', 'detail': $states.errorOutput.Error}}])", ep.region)),
-                        "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark}}])")),
-                        "mark": jx("$millis()")
-                    },
-                    "Next": next
-                }],
-                "Next": next
-            }),
+        let mut assign = timed(name);
+        assign.insert("checks".into(), jx(&check));
+        let mut cannot_look = timed(name);
+        cannot_look.insert(
+            "checks".into(),
+            jx(&format!("$append($checks, [{{'name': 'health check {}', 'status': 'warn', 'detail': $states.errorOutput.Error}}])", ep.region)),
+        );
+        let catch =
+            vec![json!({"ErrorEquals": ["States.ALL"], "Assign": cannot_look, "Next": next})];
+        self.task_state(
+            name,
+            (
+                "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus",
+                json!({"HealthCheckId": ep.health_check_id}),
+            ),
+            json!(assign),
+            retry(t),
+            catch,
+            next,
         );
     }
 
@@ -254,18 +271,18 @@ impl Builder<'_> {
         assign.extend(timed(name));
         let mut unsure = catch_failure(name, &["States.Timeout", RDS_BUSY], POLL_WAIT);
         unsure["Assign"]["accepted"] = Json::Bool(false);
-        self.states.insert(
-            name.to_string(),
-            json!({
-                "Type": "Task",
-                "Resource": resource,
-                "Arguments": args,
-                "TimeoutSeconds": self.t.task_timeout_seconds,
-                "Retry": retry_on(self.t, &[RDS_THROTTLED]),
-                "Assign": assign,
-                "Catch": [unsure, catch_failure(name, &["States.ALL"], "NotifyFailure")],
-                "Next": POLL_WAIT
-            }),
+        let catch = vec![
+            unsure,
+            catch_failure(name, &["States.ALL"], "NotifyFailure"),
+        ];
+        let retry = retry_on(self.t, &[RDS_THROTTLED]);
+        self.task_state(
+            name,
+            (resource, args),
+            json!(assign),
+            retry,
+            catch,
+            POLL_WAIT,
         );
     }
 }
@@ -447,19 +464,17 @@ pub fn definition(s: &RunbookSpec) -> Json {
         ),
     ]);
     poll_assign.extend(timed("PollPromotion"));
-    b.states.insert(
-        POLL_TASK.to_string(),
-        json!({
-            "Type": "Task",
-            "Resource": "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
-            "Arguments": describe_global(&s.global_cluster_id),
-            "TimeoutSeconds": t.task_timeout_seconds,
-            "Retry": retry(t),
-            "Assign": poll_assign,
-            // A poll that failed is still a poll: the bound holds either way.
-            "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"polls": jx("$polls + 1"), "pending": true, "in_progress": true}, "Next": "PromotionDone"}],
-            "Next": "PromotionDone"
-        }),
+    b.task_state(
+        POLL_TASK,
+        (
+            "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
+            describe_global(&s.global_cluster_id),
+        ),
+        json!(poll_assign),
+        retry(t),
+        // A poll that failed is still a poll: the bound holds either way.
+        vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"polls": jx("$polls + 1"), "pending": true, "in_progress": true}, "Next": "PromotionDone"})],
+        "PromotionDone",
     );
     b.state("PromotionDone", json!({
         "Type": "Choice",
@@ -495,31 +510,29 @@ pub fn definition(s: &RunbookSpec) -> Json {
         ("dns".to_string(), Json::String("changed".into())),
     ]);
     dns_assign.extend(timed("MoveDns"));
-    b.states.insert(
-        "MoveDns".into(),
-        json!({
-            "Type": "Task",
-            "Resource": "arn:aws:states:::aws-sdk:route53:changeResourceRecordSets",
-            "Arguments": {"HostedZoneId": s.zone_id, "ChangeBatch": {
+    b.task_state(
+        "MoveDns",
+        (
+            "arn:aws:states:::aws-sdk:route53:changeResourceRecordSets",
+            json!({"HostedZoneId": s.zone_id, "ChangeBatch": {
                 "Comment": format!("trdr: PRIMARY to {}", s.own.region),
                 "Changes": [record(PRIMARY_SET_ID, "PRIMARY", &s.own), record(SECONDARY_SET_ID, "SECONDARY", &s.other)]
-            }},
-            "TimeoutSeconds": t.task_timeout_seconds,
-            "Retry": retry(t),
-            "Assign": dns_assign,
-            // The database is already promoted: a DNS failure is reported, not fatal.
-            "Catch": [{
-                "ErrorEquals": ["States.ALL"],
-                "Assign": {
-                    "dns": "pending",
-                    "change": jx("{'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause}"),
-                    "steps": jx("$append($steps, [{'step': 'MoveDns', 'ms': $millis() - $mark, 'failed': true}])"),
-                    "mark": jx("$millis()")
-                },
-                "Next": "ValidateWriter"
-            }],
+            }}),
+        ),
+        json!(dns_assign),
+        retry(t),
+        // The database is already promoted: a DNS failure is reported, not fatal.
+        vec![json!({
+            "ErrorEquals": ["States.ALL"],
+            "Assign": {
+                "dns": "pending",
+                "change": jx("{'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause}"),
+                "steps": jx("$append($steps, [{'step': 'MoveDns', 'ms': $millis() - $mark, 'failed': true}])"),
+                "mark": jx("$millis()")
+            },
             "Next": "ValidateWriter"
-        }),
+        })],
+        "ValidateWriter",
     );
     b.task(
         "ValidateWriter",
