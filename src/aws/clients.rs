@@ -1,6 +1,7 @@
 //! AWS clients, built once per region from the provider configuration and shared by every
 //! resource. One credentials provider (and its cache) serves all regions.
 
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,17 +31,35 @@ impl RegionClients {
             .to_builder()
             .region(Region::new(region.to_string()))
             .build();
+        // Attempts are bounded per call by `max_retries`. The SDK's default retry quota, shared by
+        // every call of a client, drains during a long apply under sustained throttling (many
+        // polls) and then stops retrying calls that would succeed; trdr does not use it.
+        let partition = || {
+            RetryPartition::custom(format!("trdr-{region}"))
+                .token_bucket(TokenBucket::unlimited())
+                .build()
+        };
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&conf)
+                        .retry_partition(partition())
+                        .build(),
+                )
+            };
+        }
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(path_style)
+            .retry_partition(partition())
             .build();
         RegionClients {
             region: region.to_string(),
-            rds: aws_sdk_rds::Client::new(&conf),
-            route53: aws_sdk_route53::Client::new(&conf),
-            dynamodb: aws_sdk_dynamodb::Client::new(&conf),
+            rds: client!(aws_sdk_rds),
+            route53: client!(aws_sdk_route53),
+            dynamodb: client!(aws_sdk_dynamodb),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            sfn: aws_sdk_sfn::Client::new(&conf),
-            secrets: aws_sdk_secretsmanager::Client::new(&conf),
+            sfn: client!(aws_sdk_sfn),
+            secrets: client!(aws_sdk_secretsmanager),
         }
     }
 }
