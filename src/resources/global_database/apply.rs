@@ -100,22 +100,12 @@ fn major(version: &str) -> &str {
 }
 
 /// Retries `op` while RDS says the object is busy (promoting, modifying, deleting), up to `timeout`.
-async fn when_settled<F, Fut>(what: &str, timeout: Duration, mut op: F) -> Result<(), Failure>
+async fn when_settled<F, Fut>(what: &str, timeout: Duration, op: F) -> Result<(), Failure>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), AwsError>>,
 {
-    waiter::wait_for(what, timeout, Backoff::default(), || {
-        let attempt = op();
-        async move {
-            match attempt.await {
-                Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.is(ErrorKind::Conflict) => Ok(Poll::Pending(e.code)),
-                Err(e) => Err(e),
-            }
-        }
-    })
-    .await?;
+    waiter::retry_while(what, timeout, |e| e.is(ErrorKind::Conflict), op).await?;
     Ok(())
 }
 
