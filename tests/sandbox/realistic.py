@@ -257,7 +257,7 @@ def _ghosts(table, region, wanted_id=None, cluster_id=None):
     return out
 
 
-def _describe_ok(action, element, container, blocks):
+def _describe_ok(action, container, blocks):
     body = (
         f'<{action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/">'
         f"<{action}Result><{container}>{''.join(blocks)}</{container}></{action}Result>"
@@ -306,10 +306,6 @@ def _with_serverless_support(xml):
         return block.replace("</DBEngineVersion>", extra + "</DBEngineVersion>")
 
     return re.sub(r"<DBEngineVersion>.*?</DBEngineVersion>", one, xml, flags=re.S)
-
-
-def _member_arns(region, gid, orig_xml):
-    return re.findall(r"<DBClusterArn>([^<]*)</DBClusterArn>", orig_xml)
 
 
 async def rds(orig, method, path, headers, body, query):
@@ -386,11 +382,11 @@ def _rds_after(region, action, p, status, rh, xml):
         if action == "DescribeDBInstances" and p.get("DBInstanceIdentifier"):
             g = _ghosts(_ghost_instances, region, wanted_id=p["DBInstanceIdentifier"])
             if g:
-                return _describe_ok(action, "DBInstance", "DBInstances", g)
+                return _describe_ok(action, "DBInstances", g)
         if action == "DescribeDBClusters" and p.get("DBClusterIdentifier"):
             g = _ghosts(_ghost_clusters, region, wanted_id=p["DBClusterIdentifier"])
             if g:
-                return _describe_ok(action, "DBCluster", "DBClusters", g)
+                return _describe_ok(action, "DBClusters", g)
         return status, rh, xml.encode()
 
     if action == "CreateDBCluster":
