@@ -8,7 +8,7 @@
 //! - [`aws`]: shared per-region clients, error classification, thin per-service operations.
 //! - Shared machinery of every composite resource: [`waiter`] (backoff polling bounded by
 //!   [`timeouts`]), [`steps`] (ordered, parallel, resumable steps across regions), [`naming`],
-//!   [`tags`].
+//!   [`tags`], [`ownership`] (which create owns an object).
 //! - [`testing`]: the fault-injecting proxy used by benchmarks and fault tests.
 //! - [`resources`]: one module per composite resource; [`data_sources`]: the data sources.
 
@@ -17,6 +17,7 @@ pub mod data_sources;
 pub mod docs;
 pub mod framework;
 pub mod naming;
+pub mod ownership;
 pub mod protocol;
 pub mod provider;
 pub mod resources;

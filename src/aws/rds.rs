@@ -37,6 +37,25 @@ pub async fn global(c: &Client, id: &str) -> Result<Option<GlobalCluster>, AwsEr
         .and_then(|o| o.global_clusters.and_then(|mut v| v.pop())))
 }
 
+/// The global cluster's tags, as `DescribeGlobalClusters` lists them.
+pub fn global_tags(g: &GlobalCluster) -> Tags {
+    g.tag_list()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect()
+}
+
+/// Adds or overwrites tags on any RDS resource (`AddTagsToResource`).
+pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+    c.add_tags_to_resource()
+        .resource_name(arn)
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .aws("AddTagsToResource")?;
+    Ok(())
+}
+
 /// The writer member's region.
 pub fn writer_region(g: &GlobalCluster) -> Option<String> {
     g.global_cluster_members()

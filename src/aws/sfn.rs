@@ -110,6 +110,11 @@ pub async fn update(
         .send()
         .await
         .aws("UpdateStateMachine")?;
+    tag(c, arn, tags).await
+}
+
+/// Adds or overwrites tags (`TagResource`).
+pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
     c.tag_resource()
         .resource_arn(arn)
         .set_tags(Some(to_tags(tags)))

@@ -8,3 +8,4 @@ mod global_database;
 mod orchestrator;
 mod plugin;
 mod regional_stack;
+mod semantics;

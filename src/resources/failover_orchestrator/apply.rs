@@ -15,6 +15,7 @@ use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::route53::{self, FailoverRecord, HealthCheckSpec};
 use crate::aws::{rds, sfn};
 use crate::framework::{Diagnostics, Path};
+use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
 use crate::tags::{self, Tags};
@@ -41,11 +42,19 @@ pub async fn resolve(cfg: &Configured, o: &Orchestrator) -> Result<Option<Resolv
     }))
 }
 
+/// Tag with the health check settings an apply set: a refresh reports the check that departs
+/// from them (the one block configures both regions' checks).
+pub const HEALTH_CHECK_TAG: &str = "TrdrHealthCheck";
+
 pub fn tags_for(cfg: &Configured, o: &Orchestrator, region: &str) -> Tags {
     let mut t = tags::standard(&cfg.config.default_tags, &o.naming.suffix, region);
     t.insert("TrdrOrchestrator".into(), o.id());
     t.insert("TrdrRtoTarget".into(), o.rto_target.to_string());
     t.insert("TrdrRunbook".into(), runbook_tag(&o.tuning));
+    t.insert(
+        HEALTH_CHECK_TAG.into(),
+        format!("interval={} threshold={}", o.interval, o.threshold),
+    );
     let b = o.budget();
     t.insert(
         "TrdrRto".into(),
@@ -212,6 +221,7 @@ async fn ensure_runbook(
     region: &str,
     resolved: &Resolved,
     hcs: &BTreeMap<String, String>,
+    marker: Option<&Marker>,
     timeout: Duration,
 ) -> Result<(), Failure> {
     let c = &cfg.region(region).sfn;
@@ -238,7 +248,8 @@ async fn ensure_runbook(
         });
     }
     let name = o.naming.state_machine(region);
-    let tags = tags_for(cfg, o, region);
+    let mut tags = tags_for(cfg, o, region);
+    tags.extend(marker.map(Marker::tags).unwrap_or_default());
     let on_role = |e: WaitError| Failure::from(e).about(Path::attr("execution_role_arn"));
     // IAM is eventually consistent: a role made moments ago (often in the same apply) cannot be
     // assumed yet, and Step Functions answers AccessDeniedException until it can.
@@ -274,9 +285,11 @@ async fn ensure_runbook(
     Ok(())
 }
 
+/// On create, `marker` goes on the anchor, the primary region's runbook (see `crate::ownership`).
 pub async fn converge(
     cfg: &Configured,
     o: &Orchestrator,
+    marker: Option<&Marker>,
     timeout: Duration,
     diags: &mut Diagnostics,
 ) {
@@ -334,8 +347,11 @@ pub async fn converge(
             format!("runbook {region}"),
             &[&hp, &hs],
             move || {
-                async move { ensure_runbook(cfg, o, region, resolved, &snapshot(), timeout).await }
-                    .boxed()
+                let marker = marker.filter(|_| region == p);
+                async move {
+                    ensure_runbook(cfg, o, region, resolved, &snapshot(), marker, timeout).await
+                }
+                .boxed()
             },
         ));
     }
@@ -364,6 +380,29 @@ pub async fn converge(
         diags,
     )
     .await;
+}
+
+/// The anchor as a create finds it: the primary region's runbook and its tags.
+pub async fn anchor(cfg: &Configured, o: &Orchestrator) -> Result<Anchor, AwsError> {
+    let c = &cfg.region(&o.primary.region).sfn;
+    Ok(
+        match sfn::find(c, &o.naming.state_machine(&o.primary.region)).await? {
+            Some(arn) => Anchor::Tagged(sfn::tags(c, &arn).await?),
+            None => Anchor::Absent,
+        },
+    )
+}
+
+/// After an apply that succeeded: the anchor is marked as this state's.
+pub async fn mark_complete(cfg: &Configured, o: &Orchestrator) -> Result<(), AwsError> {
+    let c = &cfg.region(&o.primary.region).sfn;
+    let Some(arn) = sfn::find(c, &o.naming.state_machine(&o.primary.region)).await? else {
+        return Ok(());
+    };
+    if let Some(m) = ownership::to_complete(&sfn::tags(c, &arn).await?) {
+        sfn::tag(c, &arn, &m.tags()).await?;
+    }
+    Ok(())
 }
 
 pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics) {

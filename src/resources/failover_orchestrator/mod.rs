@@ -25,6 +25,7 @@ use crate::framework::{
     Attribute, Block, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value,
 };
 use crate::naming::{self, Naming};
+use crate::ownership;
 use crate::provider::config::ProviderConfig;
 use crate::provider::ProviderContext;
 use crate::resources::regional_stack::StackId;
@@ -546,7 +547,30 @@ impl ResourceType for FailoverOrchestrator {
         let cfg = self.ctx.require(diags)?;
         let o = Orchestrator::from_value(planned, &cfg.config)?;
         let timeout = timeouts::get(planned, Operation::Create, DEFAULT_TIMEOUT);
-        apply::converge(&cfg, &o, timeout, diags).await;
+        let marker = match apply::anchor(&cfg, &o).await {
+            Err(e) => {
+                e.report(
+                    diags,
+                    None,
+                    &format!("read failover orchestrator {}", o.id()),
+                );
+                return None;
+            }
+            Ok(anchor) => match ownership::claim(&anchor) {
+                Ok(m) => m,
+                Err(owner) => {
+                    let what = format!(
+                        "runbook state machine {} in {}",
+                        o.naming.state_machine(&o.primary.region),
+                        o.primary.region
+                    );
+                    let (title, id) = (format!("Failover orchestrator {}", o.id()), o.id());
+                    ownership::refuse(diags, &title, &id, &what, owner, "environment_suffix");
+                    return None;
+                }
+            },
+        };
+        apply::converge(&cfg, &o, Some(&marker), timeout, diags).await;
         self.finish(&cfg, &o, planned, diags).await
     }
 
@@ -575,7 +599,7 @@ impl ResourceType for FailoverOrchestrator {
         let cfg = self.ctx.require(diags)?;
         let o = Orchestrator::from_value(planned, &cfg.config)?;
         let timeout = timeouts::get(planned, Operation::Update, DEFAULT_TIMEOUT);
-        apply::converge(&cfg, &o, timeout, diags).await;
+        apply::converge(&cfg, &o, None, timeout, diags).await;
         self.finish(&cfg, &o, planned, diags).await
     }
 
@@ -627,12 +651,19 @@ impl FailoverOrchestrator {
                 );
             }
         }
-        crate::aws::errors::read_back(
+        let state = crate::aws::errors::read_back(
             seen,
             diags,
             &format!("failover orchestrator {}", o.id()),
             planned,
-        )
+        );
+        // Last, so a crash before it leaves a create the next apply continues.
+        if !diags.has_errors() {
+            if let Err(e) = apply::mark_complete(cfg, o).await {
+                ownership::unmarked_warning(diags, &o.id(), &e);
+            }
+        }
+        state
     }
 }
 

@@ -24,6 +24,12 @@ pub async fn observe(
     });
     let mut drift = Vec::new();
     let mut anything = false;
+    // The configuration as AWS has it: every configurable attribute is read back from the
+    // object that holds it, so plans diff attributes and `ignore_changes` works. `drift` keeps
+    // only what no attribute can show (a missing object, a record or runbook out of line).
+    let mut seen = o.clone();
+    let mut seen_hc: Option<(i32, i32)> = None;
+    let applied = applied_health_check(cfg, o).await?;
 
     let mut hcs = BTreeMap::new();
     for e in o.regions() {
@@ -43,20 +49,34 @@ pub async fn observe(
             Some(h) => {
                 anything = true;
                 hcs.insert(e.region.clone(), h.id().to_string());
-                let c = h.health_check_config();
-                if c.and_then(|c| c.fully_qualified_domain_name()) != Some(e.fqdn.as_str())
-                    || c.and_then(|c| c.resource_path()) != Some(e.health_path.as_str())
-                    || c.and_then(|c| c.failure_threshold()) != Some(o.threshold)
-                    || c.and_then(|c| c.request_interval()) != Some(o.interval)
-                {
-                    drift.push(format!(
-                        "health check {} for {} differs from the configuration",
-                        h.id(),
-                        e.region
-                    ));
+                let Some(c) = h.health_check_config() else {
+                    continue;
+                };
+                let endpoint = if e.region == o.primary.region {
+                    &mut seen.primary
+                } else {
+                    &mut seen.secondary
+                };
+                if let Some(f) = c.fully_qualified_domain_name() {
+                    endpoint.fqdn = f.to_string();
+                }
+                if let Some(p) = c.resource_path() {
+                    endpoint.health_path = p.to_string();
+                }
+                let actual = (
+                    c.request_interval().unwrap_or(o.interval),
+                    c.failure_threshold().unwrap_or(o.threshold),
+                );
+                // One block configures both checks: the first that departs from what the last
+                // apply set is what the state reports (both normally agree).
+                if seen_hc.is_none_or(|s| s == applied && actual != applied) {
+                    seen_hc = Some(actual);
                 }
             }
         }
+    }
+    if let Some((interval, threshold)) = seen_hc {
+        (seen.interval, seen.threshold) = (interval, threshold);
     }
 
     let zone = o.zone_id.trim_start_matches("/hostedzone/");
@@ -73,23 +93,25 @@ pub async fn observe(
         Err(e) => return Err(e),
     };
     anything |= !records.is_empty();
+    if let Some(ttl) = records.iter().find(|r| r.primary).map(|r| r.ttl) {
+        seen.ttl = ttl.max(0) as u32;
+    }
     let primary = records.iter().find(|r| r.primary);
     let active = primary
-        .and_then(|p| o.regions().into_iter().find(|e| e.fqdn == p.target))
+        .and_then(|p| seen.regions().into_iter().find(|e| e.fqdn == p.target))
         .map(|e| e.region.clone());
     match resolved.writer.as_deref() {
         Some(writer) => {
-            let mut want = desired_records(o, writer, &hcs);
+            let mut want = desired_records(&seen, writer, &hcs);
             let mut have = records.clone();
             want.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
             have.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
             if have != want {
                 drift.push(format!(
-                    "failover records of {} do not match: PRIMARY should point at {} (the writer region {writer}) with SECONDARY on {}, TTL {}",
+                    "failover records of {} do not match: PRIMARY should point at {} (the writer region {writer}) with SECONDARY on {}, each with its health check",
                     o.record_name,
-                    o.endpoint(writer).fqdn,
-                    o.other(writer).fqdn,
-                    o.ttl
+                    seen.endpoint(writer).fqdn,
+                    seen.other(writer).fqdn,
                 ));
             }
         }
@@ -110,10 +132,11 @@ pub async fn observe(
         if let Some(d) = sfn::describe(c, &arn).await? {
             let deployed: serde_json::Value =
                 serde_json::from_str(&d.definition).unwrap_or_default();
-            let b = o.detection_seconds() + runbook::overhead_seconds(&deployed) + o.ttl as f64;
+            let b =
+                seen.detection_seconds() + runbook::overhead_seconds(&deployed) + seen.ttl as f64;
             budget = Some(budget.map_or(b, |x: f64| x.max(b)));
             if !resolved.member_arns.is_empty()
-                && deployed != rendered(o, &e.region, &resolved, &hcs)
+                && deployed != rendered(&seen, &e.region, &resolved, &hcs)
             {
                 drift.push(format!(
                     "runbook {name} differs from the generated definition"
@@ -138,8 +161,62 @@ pub async fn observe(
     if let Some(b) = budget {
         v.set("rto_budget_seconds", b);
     }
+    report_configuration(&mut v, o, &seen);
     v.set("drift", Value::string_list(drift));
     Ok(Some(v))
+}
+
+/// The health check settings the last apply set, from the primary runbook's tags; the state's
+/// own when the tag is missing (a runbook deployed before it existed, or none).
+async fn applied_health_check(cfg: &Configured, o: &Orchestrator) -> Result<(i32, i32), AwsError> {
+    let stated = (o.interval, o.threshold);
+    let c = &cfg.region(&o.primary.region).sfn;
+    let Some(arn) = sfn::find(c, &o.naming.state_machine(&o.primary.region)).await? else {
+        return Ok(stated);
+    };
+    let tags = sfn::tags(c, &arn).await?;
+    let f = super::tag_fields(
+        tags.get(super::apply::HEALTH_CHECK_TAG)
+            .map_or("", String::as_str),
+    );
+    Ok(match (f.get("interval"), f.get("threshold")) {
+        (Some(i), Some(t)) => (*i as i32, *t as i32),
+        _ => stated,
+    })
+}
+
+/// Writes what AWS has into the configurable attributes that differ from the state. An optional
+/// block the state lacks is added only when AWS departs from its defaults, as a user would
+/// write it.
+fn report_configuration(v: &mut Value, o: &Orchestrator, seen: &Orchestrator) {
+    if (seen.interval, seen.threshold) != (o.interval, o.threshold) {
+        let mut hc = Value::object();
+        hc.set("request_interval", seen.interval as i64);
+        hc.set("failure_threshold", seen.threshold as i64);
+        let absent = v.get("health_check").as_list().is_none_or(|l| l.is_empty());
+        if !absent || (seen.interval, seen.threshold) != (30, 3) {
+            v.set("health_check", Value::List(vec![hc]));
+        } else {
+            v.set("health_check", Value::List(Vec::new()));
+        }
+    }
+    if seen.ttl != o.ttl {
+        if let Some(dns) = v.get_mut("dns") {
+            dns.set("ttl", seen.ttl as i64);
+        }
+    }
+    for (key, before, after) in [
+        ("primary_endpoint", &o.primary, &seen.primary),
+        ("secondary_endpoint", &o.secondary, &seen.secondary),
+    ] {
+        if before == after {
+            continue;
+        }
+        if let Some(e) = v.get_mut(key) {
+            e.set("fqdn", after.fqdn.clone());
+            e.set("health_path", after.health_path.clone());
+        }
+    }
 }
 
 /// Rebuilds the configuration of orchestrator `name:environment_suffix` from the deployed

@@ -13,6 +13,7 @@ use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::rds::{self, ClusterChange, ClusterSpec, GlobalSpec};
 use crate::aws::secrets;
 use crate::framework::{Diagnostics, Path};
+use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
 use crate::tags::{self, Tags};
@@ -416,7 +417,14 @@ async fn switchover(cfg: &Configured, db: &Db, timeout: Duration) -> Result<(), 
     wait_writer(cfg, db, target, timeout).await
 }
 
-pub async fn converge(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut Diagnostics) {
+/// `marker` goes on the global cluster if this run creates it (see `crate::ownership`).
+pub async fn converge(
+    cfg: &Configured,
+    db: &Db,
+    marker: &Marker,
+    timeout: Duration,
+    diags: &mut Diagnostics,
+) {
     let gid = db.global_id();
     let current = match rds::global(&cfg.region(&db.primary.region).rds, &gid).await {
         Ok(g) => g.and_then(|g| rds::writer_region(&g)),
@@ -428,7 +436,8 @@ pub async fn converge(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut 
     let first = current.is_none();
     let (w, r) = (writer.as_str(), reader.as_str());
 
-    let global_tags = tags_for(cfg, db, &db.primary.region);
+    let mut global_tags = tags_for(cfg, db, &db.primary.region);
+    global_tags.extend(marker.tags());
     let sc = format!("master secret {}", db.secret_name());
     let (wc, rc, gc, ic, up) = (
         format!("cluster {}", db.cluster_id(w)),
@@ -657,4 +666,28 @@ pub async fn destroy(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut D
         diags,
     )
     .await;
+}
+
+/// The global cluster as a create finds it: absent (or being deleted), or with its tags.
+pub async fn anchor(cfg: &Configured, db: &Db) -> Result<Anchor, AwsError> {
+    let c = &cfg.region(&db.primary.region).rds;
+    Ok(match rds::global(c, &db.global_id()).await? {
+        Some(g) if g.status() != Some("deleting") => Anchor::Tagged(rds::global_tags(&g)),
+        _ => Anchor::Absent,
+    })
+}
+
+/// After an apply that succeeded: the global cluster is marked as this state's.
+pub async fn mark_complete(cfg: &Configured, db: &Db) -> Result<(), AwsError> {
+    let c = &cfg.region(&db.primary.region).rds;
+    let Some(g) = rds::global(c, &db.global_id()).await? else {
+        return Ok(());
+    };
+    if let (Some(m), Some(arn)) = (
+        ownership::to_complete(&rds::global_tags(&g)),
+        g.global_cluster_arn(),
+    ) {
+        rds::tag(c, arn, &m.tags()).await?;
+    }
+    Ok(())
 }

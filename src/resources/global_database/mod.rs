@@ -21,6 +21,7 @@ use crate::framework::{
     Attribute, Block, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value,
 };
 use crate::naming::{self, Naming};
+use crate::ownership::{self, Marker};
 use crate::provider::ProviderContext;
 use crate::timeouts::{self, Operation};
 
@@ -605,7 +606,25 @@ impl ResourceType for GlobalDatabase {
             Operation::Create,
             default_timeout(Operation::Create),
         );
-        apply::converge(&cfg, &db, timeout, diags).await;
+        let gid = db.global_id();
+        let marker = match apply::anchor(&cfg, &db).await {
+            Err(e) => {
+                e.report(diags, None, &format!("read global database {gid}"));
+                return None;
+            }
+            Ok(anchor) => match ownership::claim(&anchor) {
+                Ok(m) => m,
+                Err(owner) => {
+                    let (what, object) = (
+                        format!("Global database {gid}"),
+                        format!("global cluster {gid}"),
+                    );
+                    ownership::refuse(diags, &what, &gid, &object, owner, "environment_suffix");
+                    return None;
+                }
+            },
+        };
+        apply::converge(&cfg, &db, &marker, timeout, diags).await;
         self.finish(&cfg, &db, planned, diags).await
     }
 
@@ -638,7 +657,7 @@ impl ResourceType for GlobalDatabase {
             Operation::Update,
             default_timeout(Operation::Update),
         );
-        apply::converge(&cfg, &db, timeout, diags).await;
+        apply::converge(&cfg, &db, &Marker::fresh(), timeout, diags).await;
         self.finish(&cfg, &db, planned, diags).await
     }
 
@@ -684,11 +703,18 @@ impl GlobalDatabase {
                 );
             }
         }
-        crate::aws::errors::read_back(
+        let state = crate::aws::errors::read_back(
             seen,
             diags,
             &format!("global database {}", db.global_id()),
             planned,
-        )
+        );
+        // Last, so a crash before it leaves a create the next apply continues.
+        if !diags.has_errors() {
+            if let Err(e) = apply::mark_complete(cfg, db).await {
+                ownership::unmarked_warning(diags, &db.global_id(), &e);
+            }
+        }
+        state
     }
 }

@@ -11,6 +11,7 @@ use super::Stack;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{dynamodb, s3};
 use crate::framework::{Diagnostics, Path};
+use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
 use crate::tags::{self, Tags};
@@ -56,16 +57,21 @@ fn on_role(e: AwsError) -> Failure {
 }
 
 /// Brings AWS to `stack`; `before` is the prior configuration on update (buckets it had and
-/// `stack` has not are removed).
+/// `stack` has not are removed). On create, `marker` goes on the anchor: the table, or for a
+/// secondary its replica (see `crate::ownership`).
 pub async fn converge(
     cfg: &Configured,
     stack: &Stack,
     before: Option<&Stack>,
+    marker: Option<&Marker>,
     timeout: Duration,
     diags: &mut Diagnostics,
 ) {
     let here = cfg.region(&stack.id.region);
     let want_tags = stack_tags(cfg, stack);
+    let mut anchor_tags = want_tags.clone();
+    anchor_tags.extend(marker.map(Marker::tags).unwrap_or_default());
+    let anchor_tags = &anchor_tags;
     let primary = stack
         .replica
         .as_ref()
@@ -97,7 +103,7 @@ pub async fn converge(
             let key = stack.hash_key.clone();
             list.push(Step::new(format!("table {table}"), &[], move || {
                 async move {
-                    dynamodb::create(c, &table, &key, tags).await?;
+                    dynamodb::create(c, &table, &key, anchor_tags).await?;
                     let t = dynamodb::wait_active(c, &table, timeout).await?;
                     if dynamodb::hash_key(&t) != Some(key.as_str()) {
                         return Err(Failure::at(
@@ -118,7 +124,7 @@ pub async fn converge(
             let (p_db, c, tags, key) = (
                 &primary.dynamodb,
                 &here.dynamodb,
-                &want_tags,
+                anchor_tags,
                 stack.hash_key.clone(),
             );
             let primary_region = r.primary_region.clone();
@@ -249,8 +255,99 @@ fn bucket_removal<'a>(cfg: &'a Configured, stack: &'a Stack, purpose: &str) -> S
     list
 }
 
-/// Deletes the stack: cross-region links first, then the replica or table, then the buckets.
+/// The anchor as a create finds it: the table in the stack's region (a secondary's is its
+/// replica). A replica not yet ACTIVE, or not yet tagged by trdr, is what an interrupted create
+/// leaves: the marker goes on once it is ACTIVE.
+pub async fn anchor(cfg: &Configured, stack: &Stack) -> Result<Anchor, AwsError> {
+    let c = &cfg.region(&stack.id.region).dynamodb;
+    let Some(t) = dynamodb::describe(c, &stack.table()).await? else {
+        return Ok(Anchor::Absent);
+    };
+    let status = t.table_status().map(|s| s.as_str().to_string());
+    if status.as_deref() == Some("DELETING") {
+        return Ok(Anchor::Absent);
+    }
+    let Some(arn) = t.table_arn() else {
+        return Ok(Anchor::Unfinished);
+    };
+    if stack.replica.is_some() && status.as_deref() != Some("ACTIVE") {
+        return Ok(Anchor::Unfinished);
+    }
+    let tags = dynamodb::tags(c, arn).await?;
+    if stack.replica.is_some() && !tags.contains_key("ManagedBy") {
+        return Ok(Anchor::Unfinished);
+    }
+    Ok(Anchor::Tagged(tags))
+}
+
+/// After an apply that succeeded: the anchor is marked as this state's.
+pub async fn mark_complete(cfg: &Configured, stack: &Stack) -> Result<(), AwsError> {
+    let c = &cfg.region(&stack.id.region).dynamodb;
+    let Some(arn) = dynamodb::describe(c, &stack.table())
+        .await?
+        .and_then(|t| t.table_arn().map(str::to_string))
+    else {
+        return Ok(());
+    };
+    if let Some(m) = ownership::to_complete(&dynamodb::tags(c, &arn).await?) {
+        dynamodb::tag(c, &arn, &m.tags()).await?;
+    }
+    Ok(())
+}
+
+/// A primary whose table still has replicas has a live secondary: deleting it would delete the
+/// secondary's replica (and its data) and break its replication behind its back.
+async fn refuse_with_live_secondary(
+    cfg: &Configured,
+    stack: &Stack,
+    diags: &mut Diagnostics,
+) -> Result<bool, AwsError> {
+    let c = &cfg.region(&stack.id.region).dynamodb;
+    let table = stack.table();
+    let Some(t) = dynamodb::describe(c, &table).await? else {
+        return Ok(false);
+    };
+    let regions: Vec<String> = t
+        .replicas()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .filter(|r| *r != stack.id.region)
+        .collect();
+    let Some(region) = regions.first() else {
+        return Ok(false);
+    };
+    let secondary = super::StackId {
+        naming: stack.id.naming.clone(),
+        region: region.clone(),
+    };
+    diags.error(
+        None,
+        format!("Regional stack {} still has a live secondary", stack.id),
+        format!(
+            "Its session table {table} replicates to {} (the replica of the secondary stack {secondary}). Destroying or replacing this primary would delete that replica and its data and break the secondary's replication, so nothing was changed.\n\n             - Replace both: terraform apply -replace=<secondary address> -replace=<primary address> (Terraform destroys the secondary first and creates it again after the primary), or destroy the secondary first.\n             - If no configuration manages that secondary any more, remove the replica yourself: aws dynamodb update-table --region {} --table-name {table} --replica-updates 'Delete={{RegionName={region}}}'.",
+            regions.join(", "),
+            stack.id.region
+        ),
+    );
+    Ok(true)
+}
+
+/// Deletes the stack: cross-region links first, then the replica or table, then the buckets. A
+/// primary with a live secondary is refused before anything is touched.
 pub async fn destroy(cfg: &Configured, stack: &Stack, timeout: Duration, diags: &mut Diagnostics) {
+    if stack.replica.is_none() {
+        match refuse_with_live_secondary(cfg, stack, diags).await {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => {
+                return e.report(
+                    diags,
+                    None,
+                    &format!("read the session table of {}", stack.id),
+                )
+            }
+        }
+    }
     let here = cfg.region(&stack.id.region);
     let table = stack.table();
     let mut list: StepList = Vec::new();
@@ -277,28 +374,13 @@ pub async fn destroy(cfg: &Configured, stack: &Stack, timeout: Duration, diags: 
         }
         None => {
             let c = here.dynamodb.clone();
-            let regions = [
-                cfg.config.primary_region.clone(),
-                cfg.config.secondary_region.clone(),
-            ];
-            let clients: Vec<_> = regions
-                .iter()
-                .filter(|r| **r != region)
-                .map(|r| (r.clone(), cfg.region(r).dynamodb.clone()))
-                .collect();
             list.push(Step::new(format!("delete table {table}"), &[], move || {
                 async move {
-                    // A replica left behind by a secondary destroyed out of band would be orphaned.
-                    for (r, rc) in &clients {
-                        if dynamodb::describe(&c, &table).await?.and_then(|t| dynamodb::replica_status(&t, r)).is_some() {
-                            tracing::warn!(table = %table, region = %r, "removing a replica the secondary left behind");
-                            dynamodb::remove_replica(&c, &table, r).await?;
-                            wait_gone(&c, rc, &table, r, timeout).await?;
-                        }
-                    }
                     dynamodb::delete(&c, &table).await?;
                     waiter::wait_until_gone(&format!("table {table} deleted"), timeout, || async {
-                        Ok(dynamodb::describe(&c, &table).await?.map(|t| format!("{:?}", t.table_status())))
+                        Ok(dynamodb::describe(&c, &table)
+                            .await?
+                            .map(|t| format!("{:?}", t.table_status())))
                     })
                     .await?;
                     Ok(())

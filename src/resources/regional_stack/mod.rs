@@ -21,6 +21,7 @@ use crate::framework::{
     Attribute, Block, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value,
 };
 use crate::naming::{self, Naming};
+use crate::ownership;
 use crate::provider::ProviderContext;
 use crate::timeouts;
 
@@ -389,7 +390,34 @@ impl ResourceType for RegionalStack {
         let cfg = self.ctx.require(diags)?;
         let stack = Stack::from_value(planned)?;
         let timeout = timeouts::get(planned, timeouts::Operation::Create, DEFAULT_TIMEOUT);
-        apply::converge(&cfg, &stack, None, timeout, diags).await;
+        let marker = match apply::anchor(&cfg, &stack).await {
+            Err(e) => {
+                e.report(diags, None, &format!("read regional stack {}", stack.id));
+                return None;
+            }
+            Ok(anchor) => match ownership::claim(&anchor) {
+                Ok(m) => m,
+                Err(owner) => {
+                    let what = match stack.replica {
+                        Some(_) => {
+                            format!("the replica of {} in {}", stack.table(), stack.id.region)
+                        }
+                        None => format!("session table {}", stack.table()),
+                    };
+                    let id = stack.id.to_string();
+                    ownership::refuse(
+                        diags,
+                        &format!("Regional stack {id}"),
+                        &id,
+                        &what,
+                        owner,
+                        "environment_suffix",
+                    );
+                    return None;
+                }
+            },
+        };
+        apply::converge(&cfg, &stack, None, Some(&marker), timeout, diags).await;
         self.finish(&cfg, &stack, planned, diags).await
     }
 
@@ -416,7 +444,7 @@ impl ResourceType for RegionalStack {
         let stack = Stack::from_value(planned)?;
         let before = Stack::from_value(prior);
         let timeout = timeouts::get(planned, timeouts::Operation::Update, DEFAULT_TIMEOUT);
-        apply::converge(&cfg, &stack, before.as_ref(), timeout, diags).await;
+        apply::converge(&cfg, &stack, before.as_ref(), None, timeout, diags).await;
         self.finish(&cfg, &stack, planned, diags).await
     }
 
@@ -459,22 +487,34 @@ impl RegionalStack {
     ) -> Option<Value> {
         let seen = observe::observe(cfg, stack).await.map(|seen| {
             seen.map(|seen| {
-                if !diags.has_errors() && !seen.drift.is_empty() {
+                let missing = seen
+                    .missing_buckets
+                    .iter()
+                    .map(|p| format!("bucket {} is missing", stack.bucket(p)));
+                let problems: Vec<String> = seen.drift.iter().cloned().chain(missing).collect();
+                if !diags.has_errors() && !problems.is_empty() {
                     diags.error(
                         None,
                         format!("Regional stack {} did not converge", stack.id),
-                        seen.drift.join("\n"),
+                        problems.join("\n"),
                     );
                 }
                 seen.into_state(planned, stack)
             })
         });
-        crate::aws::errors::read_back(
+        let state = crate::aws::errors::read_back(
             seen,
             diags,
             &format!("regional stack {}", stack.id),
             planned,
-        )
+        );
+        // Last, so a crash before it leaves a create the next apply continues.
+        if !diags.has_errors() {
+            if let Err(e) = apply::mark_complete(cfg, stack).await {
+                ownership::unmarked_warning(diags, &stack.id.to_string(), &e);
+            }
+        }
+        state
     }
 }
 

@@ -22,27 +22,49 @@ pub struct Seen {
     pub replica_status: Option<String>,
     pub noncurrent_days: Option<i32>,
     pub role_arn: Option<String>,
+    /// Purposes whose bucket does not exist: reported in `buckets`, not in `drift`.
+    pub missing_buckets: Vec<String>,
+    /// The session table's partition key as DynamoDB has it.
+    pub hash_key: Option<String>,
 }
 
 impl Seen {
     /// `base` (planned or prior state) with what AWS reports.
+    /// Every configurable attribute is what AWS has (a deleted bucket leaves `buckets`, a table
+    /// made again with another key changes `session_table`), so plans diff attributes and
+    /// `ignore_changes` works; `drift` keeps what no attribute shows.
     pub fn into_state(self, base: &Value, stack: &Stack) -> Value {
         let mut v = base.clone();
         v.set("id", stack.id.to_string());
         v.set("table_name", stack.table());
+        let buckets: Vec<&String> = stack
+            .buckets
+            .iter()
+            .filter(|p| !self.missing_buckets.contains(p))
+            .collect();
+        if buckets.len() != stack.buckets.len() {
+            v.set(
+                "buckets",
+                Value::string_list(buckets.iter().map(|p| p.as_str())),
+            );
+        }
         v.set(
             "bucket_names",
-            Value::string_map(stack.buckets.iter().map(|p| (p.clone(), stack.bucket(p)))),
+            Value::string_map(buckets.iter().map(|p| (p.to_string(), stack.bucket(p)))),
         );
         v.set(
             "bucket_arns",
             Value::string_map(
-                stack
-                    .buckets
+                buckets
                     .iter()
-                    .map(|p| (p.clone(), format!("arn:aws:s3:::{}", stack.bucket(p)))),
+                    .map(|p| (p.to_string(), format!("arn:aws:s3:::{}", stack.bucket(p)))),
             ),
         );
+        if let Some(key) = self.hash_key.filter(|k| *k != stack.hash_key) {
+            let mut b = Value::object();
+            b.set("hash_key", key);
+            v.set("session_table", Value::List(vec![b]));
+        }
         v.set("table_arn", Value::from(self.table_arn));
         v.set("stream_arn", Value::from(self.stream_arn));
         v.set(
@@ -86,16 +108,17 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
     let mut drift = Vec::new();
     let mut anything = false;
     let mut noncurrent_days = None;
+    let mut missing_buckets = Vec::new();
 
     let facts = try_join_all(stack.buckets.iter().map(|p| {
         let name = stack.bucket(p);
         let c = &here.s3;
-        async move { s3::inspect(c, &name).await.map(|f| (name, f)) }
+        async move { s3::inspect(c, &name).await.map(|f| (p, name, f)) }
     }))
     .await?;
-    for (name, f) in facts {
+    for (purpose, name, f) in facts {
         let Some(f) = f else {
-            drift.push(format!("bucket {name} is missing"));
+            missing_buckets.push(purpose.clone());
             continue;
         };
         anything = true;
@@ -138,6 +161,8 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
         replica_status: None,
         noncurrent_days,
         role_arn: None,
+        missing_buckets,
+        hash_key: None,
     };
     match dynamodb::describe(&here.dynamodb, &table).await? {
         None => drift.push(format!(
@@ -146,6 +171,7 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
         )),
         Some(t) => {
             anything = true;
+            seen.hash_key = dynamodb::hash_key(&t).map(str::to_string);
             seen.table_arn = t.table_arn().map(str::to_string);
             seen.stream_arn = t.latest_stream_arn().map(str::to_string);
             let streaming = t.stream_specification().is_some_and(|s| {
