@@ -104,6 +104,18 @@ pub fn claim(anchor: &Anchor) -> Result<Marker, Owner> {
     }
 }
 
+/// Tells the user a create picked up where an interrupted one stopped (a warning: nothing is
+/// wrong, but it explains an apply that found half its objects in place).
+pub fn note_resumed(diags: &mut Diagnostics, anchor: &Anchor, what: &str) {
+    if *anchor != Anchor::Absent {
+        diags.warning(
+            None,
+            format!("Continuing an interrupted create of {what}"),
+            format!("An earlier create of {what} stopped before it finished (its anchor is marked {TAG} = creating, or is still being made); this apply adopted what it had made and finished it."),
+        );
+    }
+}
+
 /// The marker an apply that succeeded leaves on the anchor, when it is not there yet.
 pub fn to_complete(anchor_tags: &Tags) -> Option<Marker> {
     match Marker::of(anchor_tags) {

@@ -5,6 +5,7 @@
 mod support;
 
 mod global_database;
+mod modules;
 mod orchestrator;
 mod plugin;
 mod regional_stack;

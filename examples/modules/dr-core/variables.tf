@@ -7,6 +7,11 @@ variable "name" {
 variable "environment_suffix" {
   description = "Environment, e.g. dev or pr-123; part of every physical name."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]{1,24}$", var.environment_suffix))
+    error_message = "environment_suffix: 1 to 24 lowercase letters, digits or hyphens (it is part of bucket names)."
+  }
 }
 
 variable "primary_region" {

@@ -290,7 +290,7 @@ pub fn schema() -> Schema {
             .attr(Attribute::computed("health_check_ids", Type::map_of_strings(), "Route 53 health check id by region.").stable())
             .attr(Attribute::computed("active_region", Type::String, "Region the `PRIMARY` record points at now. It follows the database's writer after a runbook run; that is not drift."))
             .attr(Attribute::computed("rto_budget_seconds", Type::Number, "The worst case of what trdr controls: detection (`request_interval` × `failure_threshold`), the runbook's own overhead (every Task timing out on every attempt, every retry pause at its cap, one poll interval after the promotion finished) and the DNS TTL. AWS's promotion itself comes on top; AWS documents it as taking minutes."))
-            .attr(Attribute::computed("drift", Type::list_of_strings(), "Out-of-band changes found by the last refresh (a state machine deleted or edited, a record or health check changed). A plan that empties this list repairs them."))
+            .attr(Attribute::computed("drift", Type::list_of_strings(), "Out-of-band changes no attribute can show, found by the last refresh: a runbook or health check deleted, a runbook edited, a record pointing elsewhere. A plan that empties this list repairs them. Changed settings (health check threshold, endpoints, DNS TTL) show in their own attributes instead, so `ignore_changes` can accept them; the one `health_check` block reports the region whose check departs from what the last apply set."))
             .block(single("dns", Block::new("The failover record pair.")
                 .attr(Attribute::required("zone_id", Type::String, "Route 53 hosted zone id.").replace())
                 .attr(Attribute::required("record_name", Type::String, "Record name, e.g. `api.trading.example.com`.").replace())
@@ -299,7 +299,7 @@ pub fn schema() -> Schema {
             .block(single("secondary_endpoint", endpoint_block("secondary"), false))
             .optional_block("health_check", Block::new("How Route 53 probes each endpoint.")
                 .attr(Attribute::with_default("request_interval", Type::Number, 30i64, "Seconds between probes: 10 or 30 (default 30). A change replaces the health checks."))
-                .attr(Attribute::with_default("failure_threshold", Type::Number, 3i64, "Consecutive failures before an endpoint is unhealthy, 1 to 10 (default 3).")))
+                .attr(Attribute::with_default("failure_threshold", Type::Number, 3i64, "Consecutive failures before an endpoint is unhealthy, 1 to 10 (default 3); changed in place.")))
             .optional_block("runbook", Block::new("Bounds of the generated runbook; with the health check and DNS TTL they determine `rto_budget_seconds`.")
                 .attr(Attribute::with_default("poll_interval_seconds", Type::Number, Tuning::default().poll_interval_seconds as i64, "Wait between polls of the promotion (1 to 30, default 5): the runbook notices a finished promotion at most this late."))
                 .attr(Attribute::with_default("promotion_timeout_seconds", Type::Number, Tuning::default().promotion_timeout_seconds as i64, "How long the runbook waits for AWS to finish the promotion before reporting `PromotionTimedOut` (60 to 3600, default 900: AWS documents promotion as taking minutes). The execution timeout is derived from it."))
@@ -557,7 +557,14 @@ impl ResourceType for FailoverOrchestrator {
                 return None;
             }
             Ok(anchor) => match ownership::claim(&anchor) {
-                Ok(m) => m,
+                Ok(m) => {
+                    ownership::note_resumed(
+                        diags,
+                        &anchor,
+                        &format!("failover orchestrator {}", o.id()),
+                    );
+                    m
+                }
                 Err(owner) => {
                     let what = format!(
                         "runbook state machine {} in {}",

@@ -431,9 +431,13 @@ impl GlobalDatabase {
                         a
                     }
                     Err(e) => {
-                        // Not a verdict on the version: leave it to the apply.
-                        tracing::warn!(error = %e, "could not check the engine version at plan time");
-                        return;
+                        // Not a verdict on the version: leave it to the apply, and say so.
+                        tracing::warn!(error = %e, engine_version = version, "could not check the engine version at plan time");
+                        return diags.warning(
+                            Some(Path::attr("engine_version")),
+                            "Engine version not checked at plan time",
+                            format!("DescribeDBEngineVersions failed ({e}), so whether Aurora PostgreSQL {version} supports global databases and the configured Serverless v2 capacity is checked only when the apply creates the clusters."),
+                        );
                     }
                 }
             }
@@ -613,7 +617,10 @@ impl ResourceType for GlobalDatabase {
                 return None;
             }
             Ok(anchor) => match ownership::claim(&anchor) {
-                Ok(m) => m,
+                Ok(m) => {
+                    ownership::note_resumed(diags, &anchor, &format!("global database {gid}"));
+                    m
+                }
                 Err(owner) => {
                     let (what, object) = (
                         format!("Global database {gid}"),

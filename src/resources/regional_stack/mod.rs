@@ -185,7 +185,7 @@ pub fn schema() -> Schema {
             .attr(Attribute::computed("table_arn", Type::String, "ARN of the session table in this region.").stable())
             .attr(Attribute::computed("stream_arn", Type::String, "ARN of the table's stream (`NEW_AND_OLD_IMAGES`) in this region.").stable())
             .attr(Attribute::computed("replica_status", Type::String, "For a secondary, the status of its table replica as the primary reports it (`ACTIVE` when healthy); null for a primary."))
-            .attr(Attribute::computed("drift", Type::list_of_strings(), "Out-of-band changes found by the last refresh (versioning suspended, point-in-time recovery off, a replication rule removed, ...). A plan that shows this list emptied repairs them."))
+            .attr(Attribute::computed("drift", Type::list_of_strings(), "Out-of-band changes no attribute can show, found by the last refresh (versioning suspended, point-in-time recovery off, a replication rule removed, ...). A plan that shows this list emptied repairs them. A deleted bucket leaves `buckets`, a lifecycle rule changed shows in `noncurrent_version_expiration_days`, a table made again with another key in `session_table`: their own attributes, so `ignore_changes` can accept them."))
             .optional_block(
                 "session_table",
                 Block::new("The session table's key. A secondary's replica has the primary's key.")
@@ -396,7 +396,14 @@ impl ResourceType for RegionalStack {
                 return None;
             }
             Ok(anchor) => match ownership::claim(&anchor) {
-                Ok(m) => m,
+                Ok(m) => {
+                    ownership::note_resumed(
+                        diags,
+                        &anchor,
+                        &format!("regional stack {}", stack.id),
+                    );
+                    m
+                }
                 Err(owner) => {
                     let what = match stack.replica {
                         Some(_) => {
