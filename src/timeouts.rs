@@ -25,7 +25,7 @@ impl Operation {
 /// The schema of the block, with the defaults of the resource that uses it.
 pub fn block(defaults: [&str; 3]) -> Block {
     let [c, u, d] = defaults;
-    Block::new("How long each operation may wait for AWS before it fails.")
+    Block::new("How long each operation may take: one deadline for the whole create, update or delete, shared by every wait inside it. When it runs out the apply fails naming the step it stopped in, and the next apply continues from there.")
         .attr(Attribute::optional(
             "create",
             Type::String,

@@ -10,6 +10,27 @@ use tokio::time::Instant;
 
 use crate::aws::errors::AwsError;
 
+tokio::task_local! {
+    /// When the operation being applied must end (its `timeouts` entry): every wait inside ends
+    /// by it, so waits in a row share one budget instead of each getting the whole of it.
+    static DEADLINE: Instant;
+}
+
+/// Runs `op` (a create, update or delete) with `timeout` as its one deadline.
+pub async fn with_deadline<F: Future>(timeout: Duration, op: F) -> F::Output {
+    DEADLINE.scope(Instant::now() + timeout, op).await
+}
+
+/// The end of a wait that may take `timeout` from `start`, within the operation's deadline, and
+/// whether the operation's deadline is the nearer one.
+fn end_of(start: Instant, timeout: Duration) -> (Instant, bool) {
+    let own = start + timeout;
+    match DEADLINE.try_with(|d| *d) {
+        Ok(op) if op < own => (op, true),
+        _ => (own, false),
+    }
+}
+
 /// What one look at AWS found.
 pub enum Poll<T> {
     Ready(T),
@@ -54,11 +75,13 @@ impl Backoff {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WaitError {
-    #[error("timed out after {waited:?} waiting for {what}; last observed: {last}")]
+    #[error("timed out after {waited:?} waiting for {what}{}; last observed: {last}", if *.budget_spent { " (the operation's timeouts budget ran out: raise it in the resource's timeouts block; the next apply continues from here)" } else { "" })]
     TimedOut {
         what: String,
         last: String,
         waited: Duration,
+        /// The operation's deadline (its `timeouts` entry), not this wait's own bound, ended it.
+        budget_spent: bool,
     },
     #[error(transparent)]
     Aws(#[from] AwsError),
@@ -76,7 +99,7 @@ where
     Fut: Future<Output = Result<Poll<T>, AwsError>>,
 {
     let start = Instant::now();
-    let deadline = start + timeout;
+    let (deadline, budget_spent) = end_of(start, timeout);
     let mut attempt = 0;
     loop {
         match check().await? {
@@ -96,6 +119,7 @@ where
                         what: what.to_string(),
                         last,
                         waited: now - start,
+                        budget_spent,
                     });
                 }
                 let pause = backoff.jittered(attempt).min(deadline - now);
@@ -174,6 +198,30 @@ mod tests {
         .await
         .unwrap();
         assert!(Instant::now() >= gone_at);
+    }
+
+    /// Issue 10: waits in a row share the operation's deadline.
+    #[tokio::test(start_paused = true)]
+    async fn waits_in_a_row_share_one_deadline() {
+        let start = Instant::now();
+        let never = || async { Ok(Some("creating".to_string())) };
+        let res = with_deadline(Duration::from_secs(100), async {
+            let first = wait_until_gone("first", Duration::from_secs(60), never).await;
+            assert!(first.is_err(), "the first wait runs out its own 60 s");
+            wait_until_gone("second", Duration::from_secs(60), never).await
+        })
+        .await;
+        let waited = Instant::now() - start;
+        assert!(
+            waited <= Duration::from_secs(101),
+            "the second wait got only what remained: {waited:?}"
+        );
+        let err = res.unwrap_err();
+        assert!(
+            matches!(err, WaitError::TimedOut { ref what, budget_spent: true, .. } if what == "second"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("timeouts budget ran out"), "{err}");
     }
 
     #[test]

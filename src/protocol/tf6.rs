@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use futures::FutureExt;
 use tf_provider::schema as tfs;
 use tf_provider::{AttributePath, AttributePathStep, DynamicDataSource, DynamicResource};
+use tracing::Instrument;
 
 use crate::framework::diag::{Severity, Step};
 use crate::framework::schema::{Mode, Nesting};
@@ -314,6 +315,16 @@ impl Tf6Resource {
     fn shape(&self, v: Value) -> Value {
         plan::conform(&self.schema.block, &v)
     }
+
+    /// One span per operation, so the logs of resources applied in parallel can be told apart:
+    /// `trdr{resource=global_database op=create id=trading-global-dev}`.
+    fn span(&self, op: &'static str, v: &Value) -> tracing::Span {
+        let id = v.get("id").as_str().map(str::to_string).unwrap_or_else(|| {
+            let part = |k: &str| v.get(k).as_str().unwrap_or("?").to_string();
+            format!("{}:{}", part("name"), part("environment_suffix"))
+        });
+        tracing::info_span!("trdr", resource = self.inner.name(), op, id = %id)
+    }
 }
 
 #[async_trait]
@@ -346,9 +357,10 @@ impl tf_provider::Resource for Tf6Resource {
         private: Value,
         _meta: Value,
     ) -> Option<(Value, Value)> {
+        let span = self.span("read", &state);
         let read = guarded(diags, "read", async {
             let mut d = Diagnostics::default();
-            let out = self.inner.read(&state, &mut d).await;
+            let out = self.inner.read(&state, &mut d).instrument(span).await;
             // A read that failed (as opposed to finding nothing) keeps the prior state.
             let out = match out {
                 None if d.has_errors() => Some(state.clone()),
@@ -378,7 +390,11 @@ impl tf_provider::Resource for Tf6Resource {
                 state: planned.state,
                 requires_replace: planned.requires_replace,
             };
-            self.inner.plan(&mut out, None, &config, &mut d).await;
+            let span = self.span("plan", &out.state);
+            self.inner
+                .plan(&mut out, None, &config, &mut d)
+                .instrument(span)
+                .await;
             (Some((self.shape(out.state), Value::Null)), d)
         })
         .await
@@ -400,8 +416,10 @@ impl tf_provider::Resource for Tf6Resource {
                 state: planned.state,
                 requires_replace: planned.requires_replace,
             };
+            let span = self.span("plan", &prior);
             self.inner
                 .plan(&mut out, Some(&prior), &config, &mut d)
+                .instrument(span)
                 .await;
             let replace = out.requires_replace.into_iter().map(to_tf_path).collect();
             (Some((self.shape(out.state), private, replace)), d)
@@ -429,7 +447,8 @@ impl tf_provider::Resource for Tf6Resource {
     ) -> Option<(Value, Value)> {
         let created = guarded(diags, "create", async {
             let mut d = Diagnostics::default();
-            let out = self.inner.create(&planned, &mut d).await;
+            let span = self.span("create", &planned);
+            let out = self.inner.create(&planned, &mut d).instrument(span).await;
             (out, d)
         })
         .await?;
@@ -447,7 +466,12 @@ impl tf_provider::Resource for Tf6Resource {
     ) -> Option<(Value, Value)> {
         let updated = guarded(diags, "update", async {
             let mut d = Diagnostics::default();
-            let out = self.inner.update(&prior, &planned, &mut d).await;
+            let span = self.span("update", &prior);
+            let out = self
+                .inner
+                .update(&prior, &planned, &mut d)
+                .instrument(span)
+                .await;
             (out, d)
         })
         .await;
@@ -464,7 +488,8 @@ impl tf_provider::Resource for Tf6Resource {
     ) -> Option<()> {
         guarded(diags, "destroy", async {
             let mut d = Diagnostics::default();
-            self.inner.delete(&prior, &mut d).await;
+            let span = self.span("delete", &prior);
+            self.inner.delete(&prior, &mut d).instrument(span).await;
             (Some(()), d)
         })
         .await
@@ -477,7 +502,9 @@ impl tf_provider::Resource for Tf6Resource {
     ) -> Option<(Value, Value)> {
         let imported = guarded(diags, "import", async {
             let mut d = Diagnostics::default();
-            let out = self.inner.import(&id, &mut d).await;
+            let span =
+                tracing::info_span!("trdr", resource = self.inner.name(), op = "import", id = %id);
+            let out = self.inner.import(&id, &mut d).instrument(span).await;
             (out, d)
         })
         .await?;

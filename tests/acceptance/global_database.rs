@@ -728,3 +728,74 @@ fn bad_input_fails_at_plan_naming_the_attribute_with_no_aws_call() {
         "bad input must fail before any AWS call"
     );
 }
+
+/// Issue 10: one deadline per operation. An update that adds instances in both regions (each
+/// waited for in turn) with a budget smaller than the sequence stops mid-way with a timeout that
+/// names the operation's budget and the step; the next apply (with room) converges.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operation_deadline_that_runs_out_mid_sequence_says_where_and_the_next_apply_converges()
+{
+    let ws = workspace!("deadline");
+    let base = Shape {
+        primary_count: 1,
+        ..Shape::default()
+    };
+    ws.write(&config(&base));
+    ws.apply();
+    let more = config(&Shape {
+        primary_count: 3,
+        secondary_count: 3,
+        ..Shape::default()
+    });
+    // Each new instance takes 480 s on AWS (4.8 s in the sandbox); the primary's are waited for
+    // before the secondary's begin, so 6 s cannot cover both regions.
+    ws.write(&more.replace(
+        "  secondary {",
+        "  timeouts {\n    update = \"6s\"\n  }\n\n  secondary {",
+    ));
+    let out = ws.run(&["apply", "-auto-approve", "-input=false"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .split_whitespace()
+    .collect::<Vec<_>>()
+    .join(" ");
+    assert!(
+        !out.status.success(),
+        "the budget was meant to run out:\n{text}"
+    );
+    assert!(
+        text.contains("timeouts budget ran out"),
+        "the diagnostic says the operation's budget ended it:\n{text}"
+    );
+    assert!(
+        text.contains("Failed to apply global database") && text.contains("instances of"),
+        "the diagnostic names the step:\n{text}"
+    );
+    ws.write(&more);
+    ws.apply();
+    ws.assert_plan_empty();
+    let aws = ws.aws();
+    for region in ["us-east-1", "us-east-2"] {
+        let n = aws
+            .rds(region)
+            .await
+            .describe_db_instances()
+            .send()
+            .await
+            .unwrap()
+            .db_instances()
+            .iter()
+            .filter(|i| {
+                i.db_instance_identifier()
+                    .unwrap_or_default()
+                    .contains(ws.suffix.as_str())
+            })
+            .count();
+        assert_eq!(n, 3, "three instances in {region}, no duplicate");
+    }
+    ws.destroy();
+    assert_nothing_left(&ws).await;
+}

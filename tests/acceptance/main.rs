@@ -5,6 +5,7 @@
 mod support;
 
 mod global_database;
+mod harness;
 mod modules;
 mod orchestrator;
 mod plugin;

@@ -347,6 +347,80 @@ async fn out_of_band_settings_are_attributes_that_ignore_changes_and_refresh_onl
     );
     ws.assert_plan_empty();
 
+    // A TTL and an endpoint's host name changed out of band: attribute diffs, repaired in place
+    // with no "inconsistent result" (the runbooks keep their ARNs, PRIMARY its region).
+    let zone = f.zone_id.clone();
+    let sets = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .send()
+        .await
+        .unwrap();
+    let name = format!("api.{}.example.com.", ws.suffix);
+    let changes: Vec<_> = sets
+        .resource_record_sets()
+        .iter()
+        .filter(|r| r.name() == name)
+        .map(|r| {
+            let mut r = r.clone();
+            r.ttl = Some(120);
+            aws_sdk_route53::types::Change::builder()
+                .action(aws_sdk_route53::types::ChangeAction::Upsert)
+                .resource_record_set(r)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(changes.len(), 2, "the failover pair");
+    r53.change_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .change_batch(
+            aws_sdk_route53::types::ChangeBatch::builder()
+                .set_changes(Some(changes))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let hc2 = o["health_check_ids"]["us-east-2"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    r53.update_health_check()
+        .health_check_id(&hc2)
+        .fully_qualified_domain_name("moved.example.net")
+        .send()
+        .await
+        .unwrap();
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2, "{plan}");
+    assert!(
+        plan.contains("ttl         = 120 -> 60") || plan.contains("ttl = 120 -> 60"),
+        "{plan}"
+    );
+    assert!(plan.contains("\"moved.example.net\" ->"), "{plan}");
+    let arns = ws.resource(ORCH)["state_machine_arns"].clone();
+    let applied = ws.apply();
+    assert!(!applied.contains("inconsistent"), "{applied}");
+    ws.assert_plan_empty();
+    let after = ws.resource(ORCH);
+    assert_eq!(after["state_machine_arns"], arns);
+    assert_eq!(after["active_region"], "us-east-1");
+    assert_eq!(after["dns"]["ttl"], 60);
+    let got = r53
+        .get_health_check()
+        .health_check_id(&hc2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.health_check()
+            .and_then(|h| h.health_check_config())
+            .and_then(|c| c.fully_qualified_domain_name()),
+        Some(crate::support::topology::SECONDARY_FQDN)
+    );
+
     // A bucket deleted out of band leaves `buckets`; the apply creates it again.
     let bucket = format!("trdr-audit-logs-us-east-2-{}", ws.suffix);
     let s3 = aws.s3("us-east-2").await;

@@ -134,6 +134,22 @@ async fn kill_after(ws: &Workspace, args: &[&str], after: Duration) -> bool {
     running
 }
 
+/// What the killed run left in the state file, for the failure messages: Terraform rewrites the
+/// local state in place, so a kill during a write can leave it empty.
+fn state_file(ws: &Workspace) -> String {
+    let path = ws.path().join("terraform.tfstate");
+    match std::fs::read_to_string(&path) {
+        Err(e) => format!("state file unreadable: {e}"),
+        Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) => format!(
+                "state file with {} resources",
+                v["resources"].as_array().map_or(0, Vec::len)
+            ),
+            Err(_) => format!("state file of {} bytes, not JSON", text.len()),
+        },
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_apply_and_destroy_at_many_moments_converge() {
     let mut ws = workspace!("crashm");
@@ -171,12 +187,13 @@ async fn killed_apply_and_destroy_at_many_moments_converge() {
     let mut killed = 0;
     for at in moments(apply_time) {
         killed += kill_after(&ws, &apply, at).await as usize;
+        let after_kill = state_file(&ws);
         ws.apply();
         ws.assert_plan_empty();
         assert_eq!(
             inventory(&ws).await,
             expected_full(),
-            "after a kill at {at:?} of the apply: no duplicate, nothing missing"
+            "after a kill at {at:?} of the apply ({after_kill}): no duplicate, nothing missing"
         );
         ws.destroy();
         ws.aws().assert_nothing_left(&ws.suffix).await;
@@ -184,6 +201,7 @@ async fn killed_apply_and_destroy_at_many_moments_converge() {
     for at in moments(destroy_time) {
         ws.apply();
         killed += kill_after(&ws, &destroy, at).await as usize;
+        let after_kill = state_file(&ws);
         ws.destroy();
         let left: Vec<_> = inventory(&ws)
             .await
@@ -192,7 +210,7 @@ async fn killed_apply_and_destroy_at_many_moments_converge() {
             .collect();
         assert!(
             left.is_empty(),
-            "after a kill at {at:?} of the destroy, orphans: {left:?}"
+            "after a kill at {at:?} of the destroy ({after_kill}), orphans: {left:?}"
         );
     }
     eprintln!("crash matrix: {killed} runs killed mid-way, all converged");

@@ -30,6 +30,7 @@ use crate::provider::config::ProviderConfig;
 use crate::provider::ProviderContext;
 use crate::resources::regional_stack::StackId;
 use crate::timeouts::{self, Operation};
+use crate::waiter;
 use runbook::{Endpoint, RunbookSpec, Tuning};
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["20m", "20m", "20m"];
@@ -577,7 +578,11 @@ impl ResourceType for FailoverOrchestrator {
                 }
             },
         };
-        apply::converge(&cfg, &o, Some(&marker), timeout, diags).await;
+        waiter::with_deadline(
+            timeout,
+            apply::converge(&cfg, &o, Some(&marker), timeout, diags),
+        )
+        .await;
         self.finish(&cfg, &o, planned, diags).await
     }
 
@@ -606,7 +611,7 @@ impl ResourceType for FailoverOrchestrator {
         let cfg = self.ctx.require(diags)?;
         let o = Orchestrator::from_value(planned, &cfg.config)?;
         let timeout = timeouts::get(planned, Operation::Update, DEFAULT_TIMEOUT);
-        apply::converge(&cfg, &o, None, timeout, diags).await;
+        waiter::with_deadline(timeout, apply::converge(&cfg, &o, None, timeout, diags)).await;
         self.finish(&cfg, &o, planned, diags).await
     }
 
@@ -617,7 +622,8 @@ impl ResourceType for FailoverOrchestrator {
         let Some(o) = Orchestrator::from_value(prior, &cfg.config) else {
             return;
         };
-        apply::destroy(&cfg, &o, diags).await;
+        let timeout = timeouts::get(prior, Operation::Delete, DEFAULT_TIMEOUT);
+        waiter::with_deadline(timeout, apply::destroy(&cfg, &o, diags)).await;
     }
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {

@@ -96,10 +96,21 @@ pub async fn observe(
     if let Some(ttl) = records.iter().find(|r| r.primary).map(|r| r.ttl) {
         seen.ttl = ttl.max(0) as u32;
     }
+    // The region PRIMARY serves: by its health check, which names the region even when an
+    // endpoint's host name changed out of band; by host name otherwise.
     let primary = records.iter().find(|r| r.primary);
-    let active = primary
-        .and_then(|p| seen.regions().into_iter().find(|e| e.fqdn == p.target))
-        .map(|e| e.region.clone());
+    let active = primary.and_then(|p| {
+        hcs.iter()
+            .find(|(_, id)| p.health_check_id.as_deref() == Some(id.as_str()))
+            .map(|(region, _)| region.clone())
+            .or_else(|| {
+                o.regions()
+                    .into_iter()
+                    .chain(seen.regions())
+                    .find(|e| e.fqdn == p.target)
+                    .map(|e| e.region.clone())
+            })
+    });
     match resolved.writer.as_deref() {
         Some(writer) => {
             let mut want = desired_records(&seen, writer, &hcs);

@@ -24,6 +24,7 @@ use crate::naming::{self, Naming};
 use crate::ownership::{self, Marker};
 use crate::provider::ProviderContext;
 use crate::timeouts::{self, Operation};
+use crate::waiter;
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["90m", "60m", "60m"];
 pub const DEFAULT_MIN_ACU: f64 = 0.5;
@@ -631,7 +632,7 @@ impl ResourceType for GlobalDatabase {
                 }
             },
         };
-        apply::converge(&cfg, &db, &marker, timeout, diags).await;
+        waiter::with_deadline(timeout, apply::converge(&cfg, &db, &marker, timeout, diags)).await;
         self.finish(&cfg, &db, planned, diags).await
     }
 
@@ -664,7 +665,11 @@ impl ResourceType for GlobalDatabase {
             Operation::Update,
             default_timeout(Operation::Update),
         );
-        apply::converge(&cfg, &db, &Marker::fresh(), timeout, diags).await;
+        waiter::with_deadline(
+            timeout,
+            apply::converge(&cfg, &db, &Marker::fresh(), timeout, diags),
+        )
+        .await;
         self.finish(&cfg, &db, planned, diags).await
     }
 
@@ -673,7 +678,7 @@ impl ResourceType for GlobalDatabase {
             return;
         };
         let timeout = timeouts::get(prior, Operation::Delete, default_timeout(Operation::Delete));
-        apply::destroy(&cfg, &db, timeout, diags).await;
+        waiter::with_deadline(timeout, apply::destroy(&cfg, &db, timeout, diags)).await;
     }
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {

@@ -24,6 +24,7 @@ use crate::naming::{self, Naming};
 use crate::ownership;
 use crate::provider::ProviderContext;
 use crate::timeouts;
+use crate::waiter;
 
 pub const DEFAULT_BUCKETS: [&str; 2] = ["config", "audit-logs"];
 pub const DEFAULT_HASH_KEY: &str = "sessionId";
@@ -424,7 +425,11 @@ impl ResourceType for RegionalStack {
                 }
             },
         };
-        apply::converge(&cfg, &stack, None, Some(&marker), timeout, diags).await;
+        waiter::with_deadline(
+            timeout,
+            apply::converge(&cfg, &stack, None, Some(&marker), timeout, diags),
+        )
+        .await;
         self.finish(&cfg, &stack, planned, diags).await
     }
 
@@ -451,7 +456,11 @@ impl ResourceType for RegionalStack {
         let stack = Stack::from_value(planned)?;
         let before = Stack::from_value(prior);
         let timeout = timeouts::get(planned, timeouts::Operation::Update, DEFAULT_TIMEOUT);
-        apply::converge(&cfg, &stack, before.as_ref(), None, timeout, diags).await;
+        waiter::with_deadline(
+            timeout,
+            apply::converge(&cfg, &stack, before.as_ref(), None, timeout, diags),
+        )
+        .await;
         self.finish(&cfg, &stack, planned, diags).await
     }
 
@@ -460,7 +469,7 @@ impl ResourceType for RegionalStack {
             return;
         };
         let timeout = timeouts::get(prior, timeouts::Operation::Delete, DEFAULT_TIMEOUT);
-        apply::destroy(&cfg, &stack, timeout, diags).await;
+        waiter::with_deadline(timeout, apply::destroy(&cfg, &stack, timeout, diags)).await;
     }
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {

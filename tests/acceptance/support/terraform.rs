@@ -194,6 +194,25 @@ provider "trdr" {{
     }
 }
 
+/// A test that fails leaves nothing behind: when a workspace is dropped while its test panics,
+/// whatever its state records is destroyed (under `TF_ACC=1` those are real cloud objects).
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if !std::thread::panicking() || !self.path().join("terraform.tfstate").exists() {
+            return;
+        }
+        let out = self.run(&["destroy", "-auto-approve", "-input=false"]);
+        if !out.status.success() {
+            eprintln!(
+                "cleanup of {} failed; objects with suffix {} may remain:\n{}",
+                self.path().display(),
+                self.suffix,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
 /// SIGKILL to a whole process group: terraform and the provider it started die together, as in a
 /// crash.
 pub fn signal_group(child: &Child, signal: i32) {
