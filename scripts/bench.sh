@@ -5,5 +5,5 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 scripts/prereqs.sh
 scripts/sandbox.sh bootstrap
-cargo build --release --bins
+cargo build --release --bins --workspace
 scripts/sandbox.sh run .venv/bin/python scripts/bench.py

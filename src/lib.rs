@@ -9,8 +9,9 @@
 //! - Shared machinery of every composite resource: [`waiter`] (backoff polling bounded by
 //!   [`timeouts`]), [`steps`] (ordered, parallel, resumable steps across regions), [`naming`],
 //!   [`tags`], [`ownership`] (which create owns an object).
-//! - [`testing`]: the fault-injecting proxy used by benchmarks and fault tests.
-//! - [`resources`]: one module per composite resource; [`data_sources`]: the data sources.
+//! - [`resources`]: one module per composite resource, each a [`resources::composite::Composite`]
+//!   (the lifecycle — claim, converge under one deadline, read back, mark — written once);
+//!   [`data_sources`]: the data sources.
 
 pub mod aws;
 pub mod data_sources;
@@ -23,7 +24,6 @@ pub mod provider;
 pub mod resources;
 pub mod steps;
 pub mod tags;
-pub mod testing;
 pub mod timeouts;
 pub mod waiter;
 

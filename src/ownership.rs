@@ -135,6 +135,53 @@ pub fn unmarked_warning(diags: &mut Diagnostics, what: &str, error: &impl std::f
     );
 }
 
+/// What a create is about, for its diagnostics.
+pub struct Subject<'a> {
+    /// e.g. `global database trading-global-dev`.
+    pub what: &'a str,
+    /// The id `terraform import` takes.
+    pub import_id: &'a str,
+    /// The anchor object, e.g. `global cluster trading-global-dev`.
+    pub anchor: &'a str,
+}
+
+/// A create's claim on its names: the marker to create under, or `None` with the refusal (or
+/// the failed look at the anchor) reported.
+pub fn claim_reporting(
+    diags: &mut Diagnostics,
+    subject: &Subject<'_>,
+    found: Result<Anchor, crate::aws::errors::AwsError>,
+) -> Option<Marker> {
+    let anchor = match found {
+        Ok(a) => a,
+        Err(e) => {
+            e.report(diags, None, &format!("read {}", subject.what));
+            return None;
+        }
+    };
+    match claim(&anchor) {
+        Ok(m) => {
+            note_resumed(diags, &anchor, subject.what);
+            Some(m)
+        }
+        Err(owner) => {
+            let mut title = subject.what.to_string();
+            if let Some(first) = title.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            refuse(
+                diags,
+                &title,
+                subject.import_id,
+                subject.anchor,
+                owner,
+                "environment_suffix",
+            );
+            None
+        }
+    }
+}
+
 /// The "already exists" error: what exists, why trdr will not take it over, and what to do.
 pub fn refuse(
     diags: &mut Diagnostics,

@@ -7,7 +7,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::error::operation::BuildError;
 
-use crate::framework::{Diagnostics, Path, Value};
+use crate::framework::{Diagnostics, Path};
 
 /// What callers branch on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,49 +194,6 @@ impl AwsError {
             )
         };
         diags.error(path, format!("Failed to {doing}"), detail);
-    }
-}
-
-/// The end of every import: the rebuilt state, or a diagnostic that says the object does not
-/// exist (`missing`) or why AWS could not be read.
-pub fn imported<T>(
-    result: Result<Option<T>, AwsError>,
-    diags: &mut Diagnostics,
-    what: &str,
-    missing: String,
-) -> Option<T> {
-    match result {
-        Ok(Some(v)) => Some(v),
-        Ok(None) => {
-            diags.error(
-                None,
-                format!("Cannot import {what}: it does not exist"),
-                missing,
-            );
-            None
-        }
-        Err(e) => {
-            e.report(diags, None, &format!("import {what}"));
-            None
-        }
-    }
-}
-
-/// The end of every create and update: the state read back from AWS. When the read-back fails,
-/// the planned state (its unknowns null) is kept, so Terraform records what was made and the
-/// next refresh fills in the rest, instead of forgetting a resource that exists.
-pub fn read_back(
-    result: Result<Option<Value>, AwsError>,
-    diags: &mut Diagnostics,
-    what: &str,
-    planned: &Value,
-) -> Option<Value> {
-    match result {
-        Ok(v) => v,
-        Err(e) => {
-            e.report(diags, None, &format!("read back {what}"));
-            Some(planned.unknowns_to_null())
-        }
     }
 }
 

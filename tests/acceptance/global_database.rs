@@ -7,7 +7,7 @@ use aws_sdk_rds::types::GlobalCluster;
 use crate::support::terraform::{kill_group, signal_group};
 use crate::support::{CallCounter, Workspace};
 use crate::workspace;
-use trdr::testing::proxy::{Faults, Proxy};
+use trdr_testing::proxy::{Faults, Proxy};
 
 const DB: &str = "trdr_global_database.trading";
 
@@ -779,21 +779,7 @@ async fn an_operation_deadline_that_runs_out_mid_sequence_says_where_and_the_nex
     ws.assert_plan_empty();
     let aws = ws.aws();
     for region in ["us-east-1", "us-east-2"] {
-        let n = aws
-            .rds(region)
-            .await
-            .describe_db_instances()
-            .send()
-            .await
-            .unwrap()
-            .db_instances()
-            .iter()
-            .filter(|i| {
-                i.db_instance_identifier()
-                    .unwrap_or_default()
-                    .contains(ws.suffix.as_str())
-            })
-            .count();
+        let n = aws.instances_with(&ws.suffix, region).await.len();
         assert_eq!(n, 3, "three instances in {region}, no duplicate");
     }
     ws.destroy();

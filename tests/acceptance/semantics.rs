@@ -4,7 +4,7 @@
 //! has into the configurable attributes, so `ignore_changes` and `-refresh-only` work.
 
 use crate::support::topology::{fixtures, topology};
-use crate::support::{Aws, Workspace};
+use crate::support::Workspace;
 use crate::workspace;
 
 const PRIMARY: &str = "trdr_regional_stack.primary";
@@ -34,22 +34,6 @@ fn fails(ws: &Workspace, args: &[&str]) -> String {
     text
 }
 
-/// Instances whose identifier carries the suffix, by region.
-async fn instances(aws: &Aws, suffix: &str, region: &str) -> Vec<String> {
-    aws.rds(region)
-        .await
-        .describe_db_instances()
-        .send()
-        .await
-        .unwrap()
-        .db_instances()
-        .iter()
-        .filter_map(|i| i.db_instance_identifier())
-        .filter(|i| i.contains(suffix))
-        .map(str::to_string)
-        .collect()
-}
-
 /// Everything the topology owns is there, as the first apply made it.
 async fn assert_topology_intact(ws: &Workspace, f_role: &str) {
     let aws = ws.aws();
@@ -66,7 +50,7 @@ async fn assert_topology_intact(ws: &Workspace, f_role: &str) {
     assert_eq!(g.global_cluster_members().len(), 2, "two members: {g:?}");
     for region in ["us-east-1", "us-east-2"] {
         assert_eq!(
-            instances(&aws, s, region).await.len(),
+            aws.instances_with(s, region).await.len(),
             1,
             "one instance in {region}, as the owning configuration says"
         );

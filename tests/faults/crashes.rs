@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use trdr::testing::proxy::{Faults, Proxy};
+use trdr_testing::proxy::{Faults, Proxy};
 
 use crate::support::terraform::kill_group;
 use crate::support::topology::{fixtures, topology};

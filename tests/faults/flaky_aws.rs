@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use trdr::testing::proxy::{Faults, Proxy};
+use trdr_testing::proxy::{Faults, Proxy};
 
 use crate::support::topology::{fixtures, topology};
 use crate::workspace;

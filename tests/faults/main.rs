@@ -1,4 +1,4 @@
-//! The fault suite: the provider against a slow, flaky AWS (the `trdr::testing::proxy` in front of
+//! The fault suite: the provider against a slow, flaky AWS (`trdr_testing::proxy`, a dev-only crate, in front of
 //! the sandbox), crashes at many moments of an apply and a destroy, a matrix of bad input, and
 //! secrets in logs and state. `make test-faults` runs everything (`TRDR_FAULTS_FULL=1`); `make
 //! test` runs a reduced crash matrix.

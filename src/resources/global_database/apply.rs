@@ -417,11 +417,11 @@ async fn switchover(cfg: &Configured, db: &Db, timeout: Duration) -> Result<(), 
     wait_writer(cfg, db, target, timeout).await
 }
 
-/// `marker` goes on the global cluster if this run creates it (see `crate::ownership`).
+/// On create, `marker` goes on the global cluster (see `crate::ownership`).
 pub async fn converge(
     cfg: &Configured,
     db: &Db,
-    marker: &Marker,
+    marker: Option<&Marker>,
     timeout: Duration,
     diags: &mut Diagnostics,
 ) {
@@ -437,7 +437,7 @@ pub async fn converge(
     let (w, r) = (writer.as_str(), reader.as_str());
 
     let mut global_tags = tags_for(cfg, db, &db.primary.region);
-    global_tags.extend(marker.tags());
+    global_tags.extend(marker.map(Marker::tags).unwrap_or_default());
     let sc = format!("master secret {}", db.secret_name());
     let (wc, rc, gc, ic, up) = (
         format!("cluster {}", db.cluster_id(w)),

@@ -14,17 +14,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::aws::errors::AwsError;
 use crate::framework::validate::{
     is_iam_role_arn, is_region, number_in_range, string_matches, unique_strings, whole_number,
 };
-use crate::framework::{
-    Attribute, Block, Diagnostics, Path, PlanOutcome, ResourceType, Schema, Type, Value,
-};
+use crate::framework::{Attribute, Block, Diagnostics, Path, PlanOutcome, Schema, Type, Value};
 use crate::naming::{self, Naming};
-use crate::ownership;
-use crate::provider::ProviderContext;
-use crate::timeouts;
-use crate::waiter;
+use crate::ownership::{Anchor, Marker};
+use crate::provider::{Configured, ProviderContext};
+use crate::resources::composite::Composite;
+use crate::timeouts::{self, Operation};
 
 pub const DEFAULT_BUCKETS: [&str; 2] = ["config", "audit-logs"];
 pub const DEFAULT_HASH_KEY: &str = "sessionId";
@@ -314,9 +313,13 @@ fn check_derived_names(n: &Naming, config: &Value, diags: &mut Diagnostics) {
 }
 
 #[async_trait]
-impl ResourceType for RegionalStack {
-    fn name(&self) -> &'static str {
-        "regional_stack"
+impl Composite for RegionalStack {
+    type Model = Stack;
+    const NAME: &'static str = "regional_stack";
+    const KIND: &'static str = "regional stack";
+
+    fn context(&self) -> &Arc<ProviderContext> {
+        &self.ctx
     }
 
     fn schema(&self) -> Schema {
@@ -387,150 +390,94 @@ impl ResourceType for RegionalStack {
         }
     }
 
-    async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let cfg = self.ctx.require(diags)?;
-        let stack = Stack::from_value(planned)?;
-        let timeout = timeouts::get(planned, timeouts::Operation::Create, DEFAULT_TIMEOUT);
-        let marker = match apply::anchor(&cfg, &stack).await {
-            Err(e) => {
-                e.report(diags, None, &format!("read regional stack {}", stack.id));
-                return None;
-            }
-            Ok(anchor) => match ownership::claim(&anchor) {
-                Ok(m) => {
-                    ownership::note_resumed(
-                        diags,
-                        &anchor,
-                        &format!("regional stack {}", stack.id),
-                    );
-                    m
-                }
-                Err(owner) => {
-                    let what = match stack.replica {
-                        Some(_) => {
-                            format!("the replica of {} in {}", stack.table(), stack.id.region)
-                        }
-                        None => format!("session table {}", stack.table()),
-                    };
-                    let id = stack.id.to_string();
-                    ownership::refuse(
-                        diags,
-                        &format!("Regional stack {id}"),
-                        &id,
-                        &what,
-                        owner,
-                        "environment_suffix",
-                    );
-                    return None;
-                }
-            },
-        };
-        waiter::with_deadline(
-            timeout,
-            apply::converge(&cfg, &stack, None, Some(&marker), timeout, diags),
-        )
-        .await;
-        self.finish(&cfg, &stack, planned, diags).await
+    fn model(_cfg: &Configured, v: &Value) -> Option<Stack> {
+        Stack::from_value(v)
     }
 
-    async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let cfg = self.ctx.require(diags)?;
-        let stack = Stack::from_value(state)?;
-        match observe::observe(&cfg, &stack).await {
-            Ok(Some(seen)) => Some(seen.into_state(state, &stack)),
-            Ok(None) => None,
-            Err(e) => {
-                e.report(diags, None, &format!("read regional stack {}", stack.id));
-                None
-            }
+    fn id(stack: &Stack) -> String {
+        stack.id.to_string()
+    }
+
+    fn default_timeout(_op: Operation) -> Duration {
+        DEFAULT_TIMEOUT
+    }
+
+    fn anchor_name(stack: &Stack) -> String {
+        match stack.replica {
+            Some(_) => format!("the replica of {} in {}", stack.table(), stack.id.region),
+            None => format!("session table {}", stack.table()),
         }
     }
 
-    async fn update(
-        &self,
-        prior: &Value,
-        planned: &Value,
-        diags: &mut Diagnostics,
-    ) -> Option<Value> {
-        let cfg = self.ctx.require(diags)?;
-        let stack = Stack::from_value(planned)?;
-        let before = Stack::from_value(prior);
-        let timeout = timeouts::get(planned, timeouts::Operation::Update, DEFAULT_TIMEOUT);
-        waiter::with_deadline(
-            timeout,
-            apply::converge(&cfg, &stack, before.as_ref(), None, timeout, diags),
-        )
-        .await;
-        self.finish(&cfg, &stack, planned, diags).await
+    async fn anchor(cfg: &Configured, stack: &Stack) -> Result<Anchor, AwsError> {
+        apply::anchor(cfg, stack).await
     }
 
-    async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
-        let (Some(cfg), Some(stack)) = (self.ctx.require(diags), Stack::from_value(prior)) else {
-            return;
-        };
-        let timeout = timeouts::get(prior, timeouts::Operation::Delete, DEFAULT_TIMEOUT);
-        waiter::with_deadline(timeout, apply::destroy(&cfg, &stack, timeout, diags)).await;
+    async fn mark_complete(cfg: &Configured, stack: &Stack) -> Result<(), AwsError> {
+        apply::mark_complete(cfg, stack).await
     }
 
-    async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        let Some(stack_id) = StackId::parse(id) else {
-            diags.error(None, "Invalid import id", format!("{id:?} is not a stack id; use name:environment_suffix:region, e.g. trading:dev:us-east-1."));
-            return None;
-        };
-        let cfg = self.ctx.require(diags)?;
-        let missing = format!(
-            "No session table or buckets of stack {stack_id} were found in {}.",
-            stack_id.region
-        );
-        crate::aws::errors::imported(
-            observe::discover(&cfg, &stack_id).await,
-            diags,
-            &format!("regional stack {stack_id}"),
-            missing,
-        )
-    }
-}
-
-impl RegionalStack {
-    /// The state after an apply: what AWS now shows. Anything still not as planned is an error,
-    /// and the state records what exists so the next apply converges.
-    async fn finish(
-        &self,
-        cfg: &crate::provider::Configured,
+    async fn converge(
+        cfg: &Configured,
         stack: &Stack,
-        planned: &Value,
+        prior: Option<&Stack>,
+        marker: Option<&Marker>,
+        timeout: Duration,
         diags: &mut Diagnostics,
-    ) -> Option<Value> {
-        let seen = observe::observe(cfg, stack).await.map(|seen| {
-            seen.map(|seen| {
-                let missing = seen
-                    .missing_buckets
-                    .iter()
-                    .map(|p| format!("bucket {} is missing", stack.bucket(p)));
-                let problems: Vec<String> = seen.drift.iter().cloned().chain(missing).collect();
-                if !diags.has_errors() && !problems.is_empty() {
-                    diags.error(
-                        None,
-                        format!("Regional stack {} did not converge", stack.id),
-                        problems.join("\n"),
-                    );
-                }
-                seen.into_state(planned, stack)
-            })
-        });
-        let state = crate::aws::errors::read_back(
-            seen,
-            diags,
-            &format!("regional stack {}", stack.id),
-            planned,
-        );
-        // Last, so a crash before it leaves a create the next apply continues.
-        if !diags.has_errors() {
-            if let Err(e) = apply::mark_complete(cfg, stack).await {
-                ownership::unmarked_warning(diags, &stack.id.to_string(), &e);
-            }
-        }
-        state
+    ) {
+        apply::converge(cfg, stack, prior, marker, timeout, diags).await
+    }
+
+    async fn destroy(cfg: &Configured, stack: &Stack, timeout: Duration, diags: &mut Diagnostics) {
+        apply::destroy(cfg, stack, timeout, diags).await
+    }
+
+    async fn observe(
+        cfg: &Configured,
+        stack: &Stack,
+        base: &Value,
+    ) -> Result<Option<Value>, AwsError> {
+        Ok(observe::observe(cfg, stack)
+            .await?
+            .map(|seen| seen.into_state(base, stack)))
+    }
+
+    /// The drift list, and the buckets the state lacks.
+    fn unconverged(stack: &Stack, state: &Value) -> Vec<String> {
+        let present: Vec<&str> = state
+            .get("buckets")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let drift = state
+            .get("drift")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_string));
+        let missing = stack
+            .buckets
+            .iter()
+            .filter(|p| !present.contains(&p.as_str()))
+            .map(|p| format!("bucket {} is missing", stack.bucket(p)));
+        drift.chain(missing).collect()
+    }
+
+    async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsError> {
+        let Some(id) = StackId::parse(id) else {
+            return Ok(None);
+        };
+        observe::discover(cfg, &id).await
+    }
+
+    fn missing(id: &str) -> String {
+        format!("No session table or buckets of stack {id} were found in its region.")
+    }
+
+    fn import_id_problem(id: &str) -> Option<String> {
+        StackId::parse(id).is_none().then(|| format!("{id:?} is not a stack id; use name:environment_suffix:region, e.g. trading:dev:us-east-1."))
     }
 }
 

@@ -133,6 +133,22 @@ impl Aws {
         found
     }
 
+    /// DB instances whose identifier carries `suffix`, in `region`.
+    pub async fn instances_with(&self, suffix: &str, region: &str) -> Vec<String> {
+        self.rds(region)
+            .await
+            .describe_db_instances()
+            .send()
+            .await
+            .unwrap()
+            .db_instances()
+            .iter()
+            .filter_map(|i| i.db_instance_identifier())
+            .filter(|i| i.contains(suffix))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Asserts the sandbox holds nothing of this test any more.
     pub async fn assert_nothing_left(&self, suffix: &str) {
         let buckets = self.buckets_with(suffix).await;

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use trdr::testing::proxy::{Faults, Proxy};
+use trdr_testing::proxy::{Faults, Proxy};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()

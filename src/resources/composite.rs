@@ -1,0 +1,242 @@
+//! The lifecycle every composite resource shares, written once. A create claims its names
+//! ([`crate::ownership`]), converges under one deadline ([`crate::waiter::with_deadline`]), reads
+//! the result back and marks its anchor; an update converges and reads back; a delete tears down
+//! under its deadline; a read observes; an import discovers. Each operation runs in a tracing
+//! span opened by the protocol layer. A resource states only what is its own: its model, its
+//! steps and how it observes AWS.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::aws::errors::AwsError;
+use crate::framework::{Diagnostics, PlanOutcome, ResourceType, Schema, Value};
+use crate::ownership::{self, Anchor, Marker};
+use crate::provider::{Configured, ProviderContext};
+use crate::timeouts::{self, Operation};
+use crate::waiter;
+
+#[async_trait]
+pub trait Composite: Send + Sync + 'static {
+    /// The typed model, from a planned or stored state.
+    type Model: Send + Sync;
+
+    /// The type name without the provider prefix, e.g. `global_database`.
+    const NAME: &'static str;
+    /// How diagnostics name it, e.g. `global database`.
+    const KIND: &'static str;
+
+    fn context(&self) -> &Arc<ProviderContext>;
+
+    fn schema(&self) -> Schema;
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+
+    /// See [`ResourceType::plan`].
+    async fn plan(
+        &self,
+        out: &mut PlanOutcome,
+        prior: Option<&Value>,
+        config: &Value,
+        diags: &mut Diagnostics,
+    );
+
+    fn model(cfg: &Configured, v: &Value) -> Option<Self::Model>;
+
+    /// The id `terraform import` takes, which also names the resource in diagnostics.
+    fn id(m: &Self::Model) -> String;
+
+    fn default_timeout(op: Operation) -> Duration;
+
+    /// The anchor object, for the "already exists" diagnostic.
+    fn anchor_name(m: &Self::Model) -> String;
+
+    /// The anchor as a create finds it.
+    async fn anchor(cfg: &Configured, m: &Self::Model) -> Result<Anchor, AwsError>;
+
+    /// Marks the anchor as this state's after an apply that succeeded.
+    async fn mark_complete(cfg: &Configured, m: &Self::Model) -> Result<(), AwsError>;
+
+    /// Brings AWS to `m`; `prior` on update, `marker` on create (it goes on the anchor).
+    async fn converge(
+        cfg: &Configured,
+        m: &Self::Model,
+        prior: Option<&Self::Model>,
+        marker: Option<&Marker>,
+        timeout: Duration,
+        diags: &mut Diagnostics,
+    );
+
+    async fn destroy(cfg: &Configured, m: &Self::Model, timeout: Duration, diags: &mut Diagnostics);
+
+    /// `base` (planned or stored state) with what AWS has; `None` when nothing exists.
+    async fn observe(
+        cfg: &Configured,
+        m: &Self::Model,
+        base: &Value,
+    ) -> Result<Option<Value>, AwsError>;
+
+    /// After an apply: what the state read back still lacks of `m` (an error when not empty).
+    fn unconverged(m: &Self::Model, state: &Value) -> Vec<String>;
+
+    /// The state of an existing deployment with import id `id`; `None` when there is none.
+    async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsError>;
+
+    /// What an import of a missing `id` says.
+    fn missing(id: &str) -> String;
+
+    /// Why `id` cannot be an import id, when its shape alone says so.
+    fn import_id_problem(_id: &str) -> Option<String> {
+        None
+    }
+}
+
+fn timeout_of<C: Composite>(v: &Value, op: Operation) -> Duration {
+    timeouts::get(v, op, C::default_timeout(op))
+}
+
+/// The state after an apply, read back from AWS; anything still not as planned is an error, and
+/// the state records what exists so the next apply converges. When the read-back fails, the
+/// planned state (its unknowns null) is kept, so Terraform records what was made and the next
+/// refresh fills in the rest, instead of forgetting a resource that exists.
+async fn finish<C: Composite>(
+    cfg: &Configured,
+    m: &C::Model,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let what = format!("{} {}", C::KIND, C::id(m));
+    let state = match C::observe(cfg, m, planned).await {
+        Ok(v) => v,
+        Err(e) => {
+            e.report(diags, None, &format!("read back {what}"));
+            return Some(planned.unknowns_to_null());
+        }
+    };
+    if let Some(v) = &state {
+        let problems = C::unconverged(m, v);
+        if !diags.has_errors() && !problems.is_empty() {
+            diags.error(
+                None,
+                format!("{what} did not converge"),
+                format!(
+                    "{}\n\nRun the apply again; it continues from here.",
+                    problems.join("\n")
+                ),
+            );
+        }
+    }
+    // Last, so a crash before it leaves a create the next apply continues.
+    if !diags.has_errors() {
+        if let Err(e) = C::mark_complete(cfg, m).await {
+            ownership::unmarked_warning(diags, &what, &e);
+        }
+    }
+    state
+}
+
+#[async_trait]
+impl<C: Composite> ResourceType for C {
+    fn name(&self) -> &'static str {
+        C::NAME
+    }
+
+    fn schema(&self) -> Schema {
+        Composite::schema(self)
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        Composite::validate(self, config, diags)
+    }
+
+    async fn plan(
+        &self,
+        planned: &mut PlanOutcome,
+        prior: Option<&Value>,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) {
+        Composite::plan(self, planned, prior, config, diags).await
+    }
+
+    async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let cfg = self.context().require(diags)?;
+        let m = C::model(&cfg, planned)?;
+        let timeout = timeout_of::<C>(planned, Operation::Create);
+        let id = C::id(&m);
+        let (what, anchor) = (format!("{} {id}", C::KIND), C::anchor_name(&m));
+        let subject = ownership::Subject {
+            what: &what,
+            import_id: &id,
+            anchor: &anchor,
+        };
+        let found = C::anchor(&cfg, &m).await;
+        let marker = ownership::claim_reporting(diags, &subject, found)?;
+        let converge = C::converge(&cfg, &m, None, Some(&marker), timeout, diags);
+        waiter::with_deadline(timeout, converge).await;
+        finish::<C>(&cfg, &m, planned, diags).await
+    }
+
+    async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let cfg = self.context().require(diags)?;
+        let m = C::model(&cfg, state)?;
+        match C::observe(&cfg, &m, state).await {
+            Ok(v) => v,
+            Err(e) => {
+                e.report(diags, None, &format!("read {} {}", C::KIND, C::id(&m)));
+                None
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        prior: &Value,
+        planned: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let cfg = self.context().require(diags)?;
+        let m = C::model(&cfg, planned)?;
+        let before = C::model(&cfg, prior);
+        let timeout = timeout_of::<C>(planned, Operation::Update);
+        let converge = C::converge(&cfg, &m, before.as_ref(), None, timeout, diags);
+        waiter::with_deadline(timeout, converge).await;
+        finish::<C>(&cfg, &m, planned, diags).await
+    }
+
+    async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
+        let Some(cfg) = self.context().require(diags) else {
+            return;
+        };
+        let Some(m) = C::model(&cfg, prior) else {
+            return;
+        };
+        let timeout = timeout_of::<C>(prior, Operation::Delete);
+        waiter::with_deadline(timeout, C::destroy(&cfg, &m, timeout, diags)).await;
+    }
+
+    async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        if let Some(problem) = C::import_id_problem(id) {
+            diags.error(None, "Invalid import id", problem);
+            return None;
+        }
+        let cfg = self.context().require(diags)?;
+        let what = format!("{} {id}", C::KIND);
+        match C::discover(&cfg, id).await {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                diags.error(
+                    None,
+                    format!("Cannot import {what}: it does not exist"),
+                    C::missing(id),
+                );
+                None
+            }
+            Err(e) => {
+                e.report(diags, None, &format!("import {what}"));
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Test and measurement tools for trdr, kept out of the provider's library: the fault-injecting
+//! proxy ([`proxy`]) that the acceptance and fault suites and `make bench` put between the
+//! provider and the sandbox, and its command-line front end `trdr-proxy`.
+
+pub mod proxy;
