@@ -1,13 +1,12 @@
 //! `trdr_global_database` scenarios.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_rds::types::GlobalCluster;
 
-use crate::support::terraform::{kill_group, signal_group};
 use crate::support::{CallCounter, Workspace};
 use crate::workspace;
-use trdr_testing::proxy::{Faults, Proxy};
+use trdr_testing::proxy::Faults;
 
 const DB: &str = "trdr_global_database.trading";
 
@@ -240,10 +239,8 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
 
     // A no-change refresh costs a fixed number of AWS calls: DescribeGlobalClusters,
     // DescribeSecret, then DescribeDBClusters and DescribeDBInstances in each region.
-    if let Some(upstream) = ws.endpoint.clone() {
-        let counting = Proxy::start(&upstream, Faults::default()).await.unwrap();
-        let mut probe = Workspace::new("gcount", ws.endpoint.clone());
-        probe.provider_endpoint = Some(counting.url());
+    let mut probe = Workspace::new("gcount", ws.endpoint.clone());
+    if let Some(counting) = probe.through_proxy(Faults::default()).await {
         std::fs::copy(ws.path().join("main.tf"), probe.path().join("main.tf")).unwrap();
         std::fs::copy(
             ws.path().join("terraform.tfstate"),
@@ -390,53 +387,40 @@ async fn failover_outside_terraform_is_drift_not_replacement_and_destroy_resumes
     ws.assert_plan_empty();
 
     // Interrupted destroy: stop terraform once the non-writer member is going, then finish.
-    let upstream = ws.endpoint.clone();
-    let Some(upstream) = upstream else {
+    let Some(proxy) = ws.through_latency(Duration::from_millis(40)).await else {
         ws.destroy();
         return assert_nothing_left(&ws).await;
     };
-    let proxy = Proxy::start(
-        &upstream,
-        Faults {
-            latency: Duration::from_millis(40),
-            ..Faults::default()
-        },
-    )
-    .await
-    .unwrap();
-    ws.provider_endpoint = Some(proxy.url());
-    let reader = cluster_id(&ws, "us-east-1");
-    let mut interrupted = false;
-    for _attempt in 0..3 {
-        let mut child = ws.spawn(&["destroy", "-auto-approve", "-input=false"]);
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
-            let rds = ws.aws().rds("us-east-1").await;
-            let instances = rds
-                .describe_db_instances()
-                .filters(
-                    aws_sdk_rds::types::Filter::builder()
-                        .name("db-cluster-id")
-                        .values(&reader)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-            if instances.db_instances().is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        signal_group(&child, libc::SIGSTOP);
-        // Mid-destroy only if the global cluster (deleted last) is still there.
-        interrupted = global(&ws).await.is_some();
-        kill_group(&mut child);
-        if interrupted {
-            break;
-        }
-        ws.apply();
-    }
+    let (aws, reader) = (ws.aws(), cluster_id(&ws, "us-east-1"));
+    let (aws, reader, w) = (&aws, &reader, &ws);
+    let interrupted = ws
+        .interrupt_mid_way(
+            3,
+            &["destroy", "-auto-approve", "-input=false"],
+            Duration::from_secs(60),
+            move || async move {
+                let instances = aws
+                    .rds("us-east-1")
+                    .await
+                    .describe_db_instances()
+                    .filters(
+                        aws_sdk_rds::types::Filter::builder()
+                            .name("db-cluster-id")
+                            .values(reader)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                instances.db_instances().is_empty()
+            },
+            // Mid-destroy only if the global cluster (deleted last) is still there.
+            move || async move { global(w).await.is_some() },
+            |ws| {
+                ws.apply();
+            },
+        )
+        .await;
     assert!(
         interrupted,
         "could not stop terraform in the middle of the destroy"
@@ -452,55 +436,48 @@ async fn killed_create_continues_and_members_deleted_out_of_band_are_restored() 
     let mut ws = workspace!("gkill");
     let shape = Shape::default();
     ws.write(&config(&shape));
-    if let Some(upstream) = ws.endpoint.clone() {
-        let proxy = Proxy::start(
-            &upstream,
-            Faults {
-                latency: Duration::from_millis(40),
-                ..Faults::default()
-            },
-        )
-        .await
-        .unwrap();
-        ws.provider_endpoint = Some(proxy.url());
-        let writer = cluster_id(&ws, "us-east-1");
-        let secondary = cluster_id(&ws, "us-east-2");
-        let mut interrupted = false;
-        for _attempt in 0..3 {
-            let mut child = ws.spawn(&["apply", "-auto-approve", "-input=false"]);
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
-                let rds = ws.aws().rds("us-east-1").await;
+    if let Some(proxy) = ws.through_latency(Duration::from_millis(40)).await {
+        let (aws, writer, secondary) = (
+            ws.aws(),
+            cluster_id(&ws, "us-east-1"),
+            cluster_id(&ws, "us-east-2"),
+        );
+        let (aws, writer, secondary) = (&aws, &writer, &secondary);
+        let interrupted = ws
+            .interrupt_mid_way(
+                3,
+                &["apply", "-auto-approve", "-input=false"],
+                Duration::from_secs(60),
                 // Created by this apply, not the previous attempt's cluster still being deleted.
-                if rds
-                    .describe_db_clusters()
-                    .db_cluster_identifier(&writer)
-                    .send()
-                    .await
-                    .is_ok_and(|o| o.db_clusters()[0].status() != Some("deleting"))
-                {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            signal_group(&child, libc::SIGSTOP);
-            let rds2 = ws.aws().rds("us-east-2").await;
-            interrupted = rds2
-                .describe_db_clusters()
-                .db_cluster_identifier(&secondary)
-                .send()
-                .await
-                .map_or(true, |o| o.db_clusters()[0].status() == Some("deleting"));
-            kill_group(&mut child);
-            if interrupted {
-                break;
-            }
-            ws.destroy();
-        }
+                move || async move {
+                    aws.rds("us-east-1")
+                        .await
+                        .describe_db_clusters()
+                        .db_cluster_identifier(writer)
+                        .send()
+                        .await
+                        .is_ok_and(|o| o.db_clusters()[0].status() != Some("deleting"))
+                },
+                // Mid-create: the secondary's cluster is not there (or is an old one going).
+                move || async move {
+                    aws.rds("us-east-2")
+                        .await
+                        .describe_db_clusters()
+                        .db_cluster_identifier(secondary)
+                        .send()
+                        .await
+                        .map_or(true, |o| o.db_clusters()[0].status() == Some("deleting"))
+                },
+                |ws| {
+                    ws.destroy();
+                },
+            )
+            .await;
         assert!(
             interrupted,
             "could not stop terraform between the two regions' clusters"
         );
+        drop(proxy);
         ws.provider_endpoint = None;
     }
     ws.apply();

@@ -1,8 +1,7 @@
 //! `trdr_regional_stack` scenarios.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::terraform::kill_group;
 use crate::support::{eventually, Aws, CallCounter, Workspace};
 use crate::workspace;
 
@@ -357,21 +356,16 @@ async fn killed_apply_then_apply_again_converges_without_duplicates() {
     ws.write(&pair(30, DEFAULT_BUCKETS));
 
     // Kill terraform and the provider together once the secondary has begun.
-    let mut child = ws.spawn(&["apply", "-auto-approve", "-input=false"]);
-    let watched = bucket(&ws, "config", "us-east-2");
-    let start = Instant::now();
-    let mut killed_mid_apply = false;
-    while start.elapsed() < Duration::from_secs(120) {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if aws.buckets_with(&ws.suffix).await.contains(&watched) {
-            killed_mid_apply = child.try_wait().unwrap().is_none();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    kill_group(&mut child);
+    let (watched, a) = (bucket(&ws, "config", "us-east-2"), &aws);
+    let (watched, suffix) = (&watched, &ws.suffix);
+    let killed_mid_apply = ws
+        .interrupt(
+            &["apply", "-auto-approve", "-input=false"],
+            Duration::from_secs(120),
+            move || async move { a.buckets_with(suffix).await.contains(watched) },
+            || async { true },
+        )
+        .await;
     assert!(
         killed_mid_apply,
         "the apply finished before it could be killed; the scenario proved nothing"

@@ -4,9 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use trdr_testing::proxy::{Faults, Proxy};
-
-use crate::support::terraform::kill_group;
 use crate::support::topology::{fixtures, topology};
 use crate::support::Workspace;
 use crate::workspace;
@@ -121,17 +118,8 @@ fn moments(total: Duration) -> Vec<Duration> {
 
 /// Runs `args` and kills it after `after`; true when it was still running then.
 async fn kill_after(ws: &Workspace, args: &[&str], after: Duration) -> bool {
-    let mut child = ws.spawn(args);
-    let deadline = Instant::now() + after;
-    while Instant::now() < deadline {
-        if child.try_wait().unwrap().is_some() {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let running = child.try_wait().unwrap().is_none();
-    kill_group(&mut child);
-    running
+    ws.interrupt(args, after, || async { false }, || async { true })
+        .await
 }
 
 /// What the killed run left in the state file, for the failure messages: Terraform rewrites the
@@ -153,21 +141,12 @@ fn state_file(ws: &Workspace) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_apply_and_destroy_at_many_moments_converge() {
     let mut ws = workspace!("crashm");
-    let Some(upstream) = ws.endpoint.clone() else {
+    if ws.endpoint.is_none() {
         return;
-    };
+    }
     let f = fixtures(&ws).await;
     // Latency stretches the run so the moments fall inside real work.
-    let proxy = Proxy::start(
-        &upstream,
-        Faults {
-            latency: Duration::from_millis(30),
-            ..Faults::default()
-        },
-    )
-    .await
-    .unwrap();
-    ws.provider_endpoint = Some(proxy.url());
+    let _proxy = ws.through_latency(Duration::from_millis(30)).await;
     ws.write(&topology(&f, 60));
 
     let t = Instant::now();

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use trdr_testing::proxy::{Faults, Proxy};
+use trdr_testing::proxy::Faults;
 
 use crate::support::topology::{fixtures, topology};
 use crate::workspace;
@@ -11,9 +11,9 @@ use crate::workspace;
 #[tokio::test(flavor = "multi_thread")]
 async fn full_topology_apply_failover_and_destroy_survive_a_flaky_aws() {
     let mut ws = workspace!("flaky");
-    let Some(upstream) = ws.endpoint.clone() else {
+    if ws.endpoint.is_none() {
         return;
-    };
+    }
     let f = fixtures(&ws).await;
     let faults = Faults {
         latency: Duration::from_millis(30),
@@ -21,8 +21,7 @@ async fn full_topology_apply_failover_and_destroy_survive_a_flaky_aws() {
         server_error: 0.05,
         drop: 0.02,
     };
-    let proxy = Proxy::start(&upstream, faults).await.unwrap();
-    ws.provider_endpoint = Some(proxy.url());
+    let proxy = ws.through_proxy(faults).await.expect("a sandbox to proxy");
     ws.write(&topology(&f, 60));
 
     let t = Instant::now();

@@ -501,3 +501,46 @@ pub async fn inspect(
     }
     Ok(d)
 }
+
+#[cfg(test)]
+mod defaults {
+    use super::*;
+
+    #[test]
+    fn the_models_defaults_are_the_schemas() {
+        let provider = ProviderConfig {
+            primary_region: "us-east-1".into(),
+            secondary_region: "us-east-2".into(),
+            profile: None,
+            endpoint_url: None,
+            max_retries: 3,
+            default_tags: Default::default(),
+            assume_role: None,
+        };
+        let mut config = Value::object();
+        config.set("name", "trading");
+        config.set("environment_suffix", "dev");
+        config.set("global_database_id", "trading-global-dev");
+        config.set(
+            "execution_role_arn",
+            "arn:aws:iam::123456789012:role/failover",
+        );
+        let mut dns = Value::object();
+        dns.set("zone_id", "Z0123456789ABCDEFGHIJ");
+        dns.set("record_name", "api.example.com");
+        config.set("dns", dns);
+        for (which, fqdn) in [
+            ("primary_endpoint", "a.example.com"),
+            ("secondary_endpoint", "b.example.com"),
+        ] {
+            let mut e = Value::object();
+            e.set("fqdn", fqdn);
+            config.set(which, e);
+        }
+        config.set("health_check", Value::List(vec![Value::object()]));
+        config.set("runbook", Value::List(vec![Value::object()]));
+        crate::resources::assert_model_defaults_are_the_schemas(&schema(), &config, |v| {
+            Orchestrator::from_value(v, &provider)
+        });
+    }
+}

@@ -434,3 +434,29 @@ impl Composite for GlobalDatabase {
         format!("No global cluster {id:?} with members named like NAME-REGION-SUFFIX was found.")
     }
 }
+
+#[cfg(test)]
+mod defaults {
+    use super::*;
+
+    #[test]
+    fn the_models_defaults_are_the_schemas() {
+        let mut config = Value::object();
+        config.set("name", "trading");
+        config.set("environment_suffix", "dev");
+        config.set("engine_version", "15.10");
+        config.set("master_username", "dbadmin");
+        for (which, region) in [("primary", "us-east-1"), ("secondary", "us-east-2")] {
+            let mut m = Value::object();
+            m.set("region", region);
+            config.set(which, m);
+        }
+        config.set("serverless_v2", Value::List(vec![Value::object()]));
+        crate::resources::assert_model_defaults_are_the_schemas(&schema(), &config, |v| {
+            let mut db = Db::from_value(v)?;
+            // Planned by the resource, not a default: the primary region when unset.
+            db.writer_region = db.primary.region.clone();
+            Some(db)
+        });
+    }
+}

@@ -489,3 +489,27 @@ pub async fn inspect(
 ) -> Result<Option<Value>, crate::aws::errors::AwsError> {
     observe::discover(cfg, id).await
 }
+
+#[cfg(test)]
+mod defaults {
+    use super::*;
+
+    #[test]
+    fn the_models_defaults_are_the_schemas() {
+        for replica_of in [None, Some("trading:dev:us-east-1")] {
+            let mut config = Value::object();
+            config.set("name", "trading");
+            config.set("environment_suffix", "dev");
+            config.set("region", "us-east-2");
+            if let Some(p) = replica_of {
+                config.set("replica_of", p);
+            }
+            config.set("session_table", Value::List(vec![Value::object()]));
+            crate::resources::assert_model_defaults_are_the_schemas(
+                &schema(),
+                &config,
+                Stack::from_value,
+            );
+        }
+    }
+}

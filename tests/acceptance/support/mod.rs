@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod aws;
+pub mod interrupt;
 pub mod sandbox;
 pub mod terraform;
 pub mod topology;
