@@ -115,6 +115,23 @@ pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
         .collect())
 }
 
+/// How long DynamoDB's tags may lag a change: "a few seconds" (API reference, TagResource).
+pub const TAG_LAG: Duration = Duration::from_secs(10);
+
+/// The tags of `arn` once they include every one of `want`, or as they are after [`TAG_LAG`]:
+/// `ListTagsOfResource` is eventually consistent and may answer the previous (or an empty) tag
+/// set for a few seconds after `CreateTable` or `TagResource`.
+pub async fn tags_settled(c: &Client, arn: &str, want: &Tags) -> Result<Tags, AwsError> {
+    let deadline = tokio::time::Instant::now() + TAG_LAG;
+    loop {
+        let now = tags(c, arn).await?;
+        if crate::tags::contains_all(&now, want) || tokio::time::Instant::now() >= deadline {
+            return Ok(now);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 pub async fn wait_active(
     c: &Client,
     table: &str,

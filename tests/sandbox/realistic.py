@@ -15,7 +15,9 @@ What it adds (each rule cites where AWS documents it in docs/guides/acceptance-t
 - Step Functions: tag values limited to AWS's character set; a role that does not exist, or was
   created less than `IAM_PROPAGATION` seconds ago, cannot be assumed (`AccessDeniedException`).
 - DynamoDB: `UpdateContinuousBackups` right after a table or replica became `ACTIVE` fails with
-  `ContinuousBackupsUnavailableException` for a while.
+  `ContinuousBackupsUnavailableException` for a while; for a few seconds after a tag change
+  (`CreateTable` with tags, `TagResource`, `UntagResource`) `ListTagsOfResource` answers the
+  previous tag set (empty for a new table).
 - Route 53: `CallerReference` of a health check is at most 64 characters; `GetHealthCheckStatus`
   answers with checker observations whose health tests set; the control plane can be switched off
   per hosted zone (its changes fail as during a us-east-1 impairment) while the data plane keeps
@@ -67,6 +69,11 @@ REAL_SECONDS = {
 # about a minute). Not a processing time of the call, so not scaled; tests may set it per role.
 IAM_PROPAGATION = float(os.environ.get("TRDR_SANDBOX_IAM_PROPAGATION", "8"))
 
+# DynamoDB tags are eventually consistent: for "a few seconds" after CreateTable (with Tags),
+# TagResource or UntagResource, ListTagsOfResource may return the previous tag set, or an empty
+# one (DynamoDB API reference, TagResource). Not scaled, like IAM propagation.
+DYNAMODB_TAG_LAG = float(os.environ.get("TRDR_SANDBOX_DYNAMODB_TAG_LAG", "2"))
+
 
 def scaled(name):
     return REAL_SECONDS[name] * SCALE
@@ -102,6 +109,8 @@ _ghost_clusters = {}
 _promotions = {}
 # (region, table) → monotonic time it became ACTIVE
 _tables_active = {}
+# table ARN → (monotonic time of its last tag change, the tag list before it)
+_tag_changes = {}
 # role ARN → monotonic creation time; role ARN → propagation seconds
 _roles = {}
 _role_propagation = {}
@@ -536,9 +545,25 @@ async def dynamodb(orig, method, path, headers, body, query):
                 "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
                 f"Backups are being enabled for the table: {data.get('TableName')}. Please retry later",
             ))
+    if action == "ListTagsOfResource":
+        with _lock:
+            change = _tag_changes.get(data.get("ResourceArn"))
+        if change is not None and time.monotonic() - change[0] < DYNAMODB_TAG_LAG:
+            refused("dynamodb_tags_stale", None)
+            return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(
+                {"Tags": change[1]}).encode()
+    before = None
+    if action in ("TagResource", "UntagResource"):
+        before = await _table_tags(orig, method, path, headers, query, data.get("ResourceArn"))
     status, rh, rb = await orig(method, path, headers, body, query)
     if status < 300:
         with _lock:
+            if action in ("TagResource", "UntagResource") and before is not None:
+                _tag_changes[data.get("ResourceArn")] = (time.monotonic(), before)
+            if action == "CreateTable" and data.get("Tags"):
+                arn = (_json_body(rb).get("TableDescription") or {}).get("TableArn")
+                if arn:
+                    _tag_changes[arn] = (time.monotonic(), [])
             if action == "CreateTable":
                 _tables_active[(region, data.get("TableName"))] = time.monotonic()
             elif action == "UpdateTable":
@@ -547,6 +572,14 @@ async def dynamodb(orig, method, path, headers, body, query):
                     if r:
                         _tables_active[(r, data.get("TableName"))] = time.monotonic()
     return status, rh, rb
+
+
+async def _table_tags(orig, method, path, headers, query, arn):
+    """The tags MiniStack holds for `arn` now (what a consistent read would answer)."""
+    h = dict(headers)
+    h["x-amz-target"] = "DynamoDB_20120810.ListTagsOfResource"
+    status, _, rb = await orig(method, path, h, json.dumps({"ResourceArn": arn}).encode(), query)
+    return _json_body(rb).get("Tags", []) if status < 300 else None
 
 
 # ---------------------------------------------------------------------------------------------

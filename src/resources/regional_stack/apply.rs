@@ -273,7 +273,9 @@ pub async fn anchor(cfg: &Configured, stack: &Stack) -> Result<Anchor, AwsError>
     if stack.replica.is_some() && status.as_deref() != Some("ACTIVE") {
         return Ok(Anchor::Unfinished);
     }
-    let tags = dynamodb::tags(c, arn).await?;
+    // Tags lag their change by a few seconds: wait for trdr's to show before judging.
+    let ours = Tags::from([("ManagedBy".to_string(), tags::MANAGED_BY.to_string())]);
+    let tags = dynamodb::tags_settled(c, arn, &ours).await?;
     if stack.replica.is_some() && !tags.contains_key("ManagedBy") {
         return Ok(Anchor::Unfinished);
     }
@@ -289,7 +291,8 @@ pub async fn mark_complete(cfg: &Configured, stack: &Stack) -> Result<(), AwsErr
     else {
         return Ok(());
     };
-    if let Some(m) = ownership::to_complete(&dynamodb::tags(c, &arn).await?) {
+    let ours = Tags::from([("ManagedBy".to_string(), tags::MANAGED_BY.to_string())]);
+    if let Some(m) = ownership::to_complete(&dynamodb::tags_settled(c, &arn, &ours).await?) {
         dynamodb::tag(c, &arn, &m.tags()).await?;
     }
     Ok(())

@@ -191,7 +191,8 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
                 ));
             }
             if let Some(arn) = &seen.table_arn {
-                if !tags::contains_all(&dynamodb::tags(&here.dynamodb, arn).await?, &want_tags) {
+                let seen = dynamodb::tags_settled(&here.dynamodb, arn, &want_tags).await?;
+                if !tags::contains_all(&seen, &want_tags) {
                     drift.push(format!(
                         "session table {table} in {}: tags differ",
                         stack.id.region
