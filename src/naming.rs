@@ -88,6 +88,17 @@ impl Naming {
 
 /// `name`, `environment_suffix` and bucket purposes: lowercase letters, digits and single
 /// hyphens, starting with a letter, so every name derived from them is legal everywhere.
+/// Checks `name` and `environment_suffix`, the two parts every resource's names derive from.
+pub fn check_names(diags: &mut Diagnostics, config: &Value) {
+    check_name_part(diags, &Path::attr("name"), config.get("name"), MAX_NAME_LEN);
+    check_name_part(
+        diags,
+        &Path::attr("environment_suffix"),
+        config.get("environment_suffix"),
+        MAX_SUFFIX_LEN,
+    );
+}
+
 pub fn check_name_part(diags: &mut Diagnostics, path: &Path, v: &Value, max: usize) {
     let Some(s) = v.as_str() else { return };
     let problem = if s.is_empty() {

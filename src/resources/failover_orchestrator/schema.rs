@@ -59,18 +59,7 @@ pub fn schema() -> Schema {
 }
 
 pub(super) fn check(config: &Value, diags: &mut Diagnostics) {
-    naming::check_name_part(
-        diags,
-        &Path::attr("name"),
-        config.get("name"),
-        naming::MAX_NAME_LEN,
-    );
-    naming::check_name_part(
-        diags,
-        &Path::attr("environment_suffix"),
-        config.get("environment_suffix"),
-        naming::MAX_SUFFIX_LEN,
-    );
+    naming::check_names(diags, config);
     crate::resources::global_database::check_id(
         diags,
         &Path::attr("global_database_id"),

@@ -94,18 +94,7 @@ fn identifier_problem(id: &str) -> Option<String> {
 
 /// Checks needing neither AWS nor the provider configuration; unknown values are skipped.
 pub(super) fn check(config: &Value, diags: &mut Diagnostics) {
-    naming::check_name_part(
-        diags,
-        &Path::attr("name"),
-        config.get("name"),
-        naming::MAX_NAME_LEN,
-    );
-    naming::check_name_part(
-        diags,
-        &Path::attr("environment_suffix"),
-        config.get("environment_suffix"),
-        naming::MAX_SUFFIX_LEN,
-    );
+    naming::check_names(diags, config);
     if let Some(v) = config.get("engine_version").as_str() {
         if let Some(p) = engine_version_problem(v) {
             diags.attr_error(&Path::attr("engine_version"), format!("{p}."));

@@ -198,18 +198,7 @@ pub fn schema() -> Schema {
 /// Every check that needs no AWS call. Unknown values are skipped; `plan` runs this again once
 /// references (such as `replica_of`) are known.
 fn check(config: &Value, diags: &mut Diagnostics) {
-    naming::check_name_part(
-        diags,
-        &Path::attr("name"),
-        config.get("name"),
-        naming::MAX_NAME_LEN,
-    );
-    naming::check_name_part(
-        diags,
-        &Path::attr("environment_suffix"),
-        config.get("environment_suffix"),
-        naming::MAX_SUFFIX_LEN,
-    );
+    naming::check_names(diags, config);
     string_matches(
         diags,
         &Path::attr("region"),
