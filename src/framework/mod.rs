@@ -1,6 +1,7 @@
 //! The provider's own plugin framework: values, schemas, diagnostics, the generic planner and the
 //! resource contract. Nothing here knows the wire protocol or AWS.
 
+pub mod attr;
 pub mod diag;
 pub mod plan;
 pub mod resource;
@@ -8,6 +9,7 @@ pub mod schema;
 pub mod validate;
 pub mod value;
 
+pub use attr::{Attr, BlockAttr};
 pub use diag::{Diagnostics, Path};
 pub use resource::{DataSourceType, PlanOutcome, ResourceType};
 pub use schema::{Attribute, Block, Schema, Type};

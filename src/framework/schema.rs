@@ -2,6 +2,7 @@
 //! the reusable behaviours the generic planner applies: defaults, requires-replace and
 //! use-state-for-unknown. Resources declare these once instead of open-coding them.
 
+use super::validate::Check;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +51,8 @@ pub struct Attribute {
     /// A computed value that does not change once known: the plan keeps the prior value instead of
     /// showing "(known after apply)".
     pub use_state_for_unknown: bool,
+    /// Validators the framework runs on the configured value ([`super::validate::schema`]).
+    pub checks: &'static [Check],
 }
 
 impl Attribute {
@@ -63,6 +66,7 @@ impl Attribute {
             default: None,
             requires_replace: false,
             use_state_for_unknown: false,
+            checks: &[],
         }
     }
 
@@ -164,6 +168,11 @@ impl Block {
             block,
             requires_replace: false,
         })
+    }
+
+    /// A nested block declared with [`super::attr::BlockAttr`].
+    pub fn nest(self, key: &super::attr::BlockAttr, block: Block) -> Self {
+        self.block(key.schema(block))
     }
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
