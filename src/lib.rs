@@ -1,8 +1,9 @@
 //! trdr: a Terraform/OpenTofu provider for a two-region AWS disaster-recovery topology.
 //!
 //! Layout:
-//! - [`framework`]: our plugin framework — values, schemas, diagnostics, the generic planner and
-//!   the [`framework::ResourceType`] contract. Knows neither the wire nor AWS.
+//! - [`framework`]: our plugin framework — values, typed attribute declarations
+//!   ([`framework::attr`]: name, default, validators stated once), schemas, diagnostics, the
+//!   generic planner and the [`framework::ResourceType`] contract. Knows neither the wire nor AWS.
 //! - [`protocol`]: plugin protocol 6 through the `tf-provider` crate; the only code that knows it.
 //! - [`provider`]: the `provider "trdr"` block and the context resources read it from.
 //! - [`aws`]: shared per-region clients, error classification, thin per-service operations.

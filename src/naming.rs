@@ -1,7 +1,8 @@
 //! Deterministic physical names. Everything is derived from `name` + `environment_suffix`
 //! (+ region), so a repeated create after a crash finds and adopts what the first one made.
 
-use crate::framework::{Diagnostics, Path, Value};
+use crate::framework::validate::Check;
+use crate::framework::{Attr, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Naming {
@@ -36,8 +37,8 @@ impl Naming {
     /// From a resource's configuration or state, when both parts are known.
     pub fn from_value(v: &Value) -> Option<Self> {
         Some(Self::new(
-            v.get("name").as_str()?,
-            v.get("environment_suffix").as_str()?,
+            NAME.raw(v).as_str()?,
+            ENVIRONMENT_SUFFIX.raw(v).as_str()?,
         ))
     }
 
@@ -86,46 +87,45 @@ impl Naming {
     }
 }
 
-/// `name`, `environment_suffix` and bucket purposes: lowercase letters, digits and single
-/// hyphens, starting with a letter, so every name derived from them is legal everywhere.
-/// Checks `name` and `environment_suffix`, the two parts every resource's names derive from.
-pub fn check_names(diags: &mut Diagnostics, config: &Value) {
-    check_name_part(diags, &Path::attr("name"), config.get("name"), MAX_NAME_LEN);
-    check_name_part(
-        diags,
-        &Path::attr("environment_suffix"),
-        config.get("environment_suffix"),
-        MAX_SUFFIX_LEN,
-    );
-}
+/// `name`, the same declaration in every resource: part of every physical name.
+pub const NAME: Attr<String> = Attr::required(
+    "name",
+    "Purpose of the platform, e.g. `trading`: lowercase letters, digits and hyphens, starting with a letter, at most 32 characters. Part of every physical name.",
+)
+.replace()
+.checks(&[Check::Rule(|v| name_problem(v.as_str()?, MAX_NAME_LEN))]);
 
-pub fn check_name_part(diags: &mut Diagnostics, path: &Path, v: &Value, max: usize) {
-    let Some(s) = v.as_str() else { return };
+/// `environment_suffix`, the same declaration in every resource.
+pub const ENVIRONMENT_SUFFIX: Attr<String> = Attr::required(
+    "environment_suffix",
+    "Environment, e.g. `dev` or `pr-123`: lowercase letters, digits and hyphens, at most 24 characters. Part of every physical name, so environments never collide.",
+)
+.replace()
+.checks(&[Check::Rule(|v| name_problem(v.as_str()?, MAX_SUFFIX_LEN))]);
+
+/// What is wrong with `s` as a part of physical names (`name`, `environment_suffix`, a bucket
+/// purpose): they take lowercase letters, digits and single hyphens, starting with a letter, so
+/// every name derived from them is legal everywhere.
+pub fn name_problem(s: &str, max: usize) -> Option<String> {
     let problem = if s.is_empty() {
-        Some("must not be empty".to_string())
+        "must not be empty".to_string()
     } else if s.len() > max {
-        Some(format!(
-            "is {} characters long; at most {max} are allowed",
-            s.len()
-        ))
+        format!("is {} characters long; at most {max} are allowed", s.len())
     } else if !s
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        Some("may contain only lowercase letters, digits and hyphens".to_string())
+        "may contain only lowercase letters, digits and hyphens".to_string()
     } else if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
-        Some("must start with a lowercase letter".to_string())
+        "must start with a lowercase letter".to_string()
     } else if s.ends_with('-') || s.contains("--") {
-        Some("must not end with a hyphen or contain two hyphens in a row".to_string())
+        "must not end with a hyphen or contain two hyphens in a row".to_string()
     } else {
-        None
+        return None;
     };
-    if let Some(p) = problem {
-        diags.attr_error(
-            path,
-            format!("{s:?} {p}, because it becomes part of AWS resource names."),
-        );
-    }
+    Some(format!(
+        "{s:?} {problem}, because it becomes part of AWS resource names."
+    ))
 }
 
 /// S3's bucket naming rules (general purpose buckets).
@@ -204,18 +204,12 @@ mod tests {
     #[test]
     fn name_parts_are_checked() {
         for bad in ["", "Trading", "1abc", "a_b", "a-", "a--b", &"x".repeat(40)] {
-            let mut d = Diagnostics::default();
-            check_name_part(&mut d, &Path::attr("name"), &Value::from(bad), MAX_NAME_LEN);
-            assert!(d.has_errors(), "{bad:?} accepted");
+            assert!(
+                name_problem(bad, MAX_NAME_LEN).is_some(),
+                "{bad:?} accepted"
+            );
         }
-        let mut d = Diagnostics::default();
-        check_name_part(
-            &mut d,
-            &Path::attr("name"),
-            &Value::from("trading-2"),
-            MAX_NAME_LEN,
-        );
-        assert!(!d.has_errors());
+        assert_eq!(name_problem("trading-2", MAX_NAME_LEN), None);
     }
 
     #[test]

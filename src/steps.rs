@@ -60,7 +60,7 @@ impl From<WaitError> for Failure {
         match e {
             WaitError::Aws(a) => a.into(),
             other => Failure::at(
-                Path::attr("timeouts"),
+                crate::timeouts::TIMEOUTS.path(),
                 format!("{other}. Raise the timeouts block's value, or run again to keep waiting."),
             ),
         }

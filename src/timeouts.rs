@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::framework::{Attribute, Block, Diagnostics, Path, Type, Value};
+use crate::framework::schema::NestedBlock;
+use crate::framework::validate::Check;
+use crate::framework::{Attr, Block, BlockAttr, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
@@ -12,37 +14,30 @@ pub enum Operation {
     Delete,
 }
 
-impl Operation {
-    fn key(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Update => "update",
-            Operation::Delete => "delete",
-        }
-    }
-}
+/// The `timeouts` block and its three attributes, the same in every resource.
+pub const TIMEOUTS: BlockAttr = BlockAttr::optional("timeouts", "");
+const DURATION: &[Check] = &[Check::Rule(|v| {
+    let s = v.as_str()?;
+    parse_duration(s).is_none().then(|| format!(
+        "{s:?} is not a duration; write it like \"30m\", \"1h30m\", \"1.5h\" or \"300ms\" (Go duration syntax, greater than zero)."
+    ))
+})];
+pub const CREATE: Attr<String> = Attr::optional(
+    "create",
+    "Bound on a create in Go duration syntax, e.g. \"30m\" or \"1.5h\".",
+)
+.checks(DURATION);
+pub const UPDATE: Attr<String> = Attr::optional("update", "Bound on an update.").checks(DURATION);
+pub const DELETE: Attr<String> = Attr::optional("delete", "Bound on a delete.").checks(DURATION);
 
-/// The schema of the block, with the defaults of the resource that uses it.
-pub fn block(defaults: [&str; 3]) -> Block {
+/// The block's schema, stating the defaults of the resource that uses it.
+pub fn block(defaults: [&str; 3]) -> NestedBlock {
     let [c, u, d] = defaults;
-    Block::new("How long each operation may take: one deadline for the whole create, update or delete, shared by every wait inside it. When it runs out the apply fails naming the step it stopped in, and the next apply continues from there.")
-        .attr(Attribute::optional(
-            "create",
-            Type::String,
-            &format!(
-                "Bound on a create in Go duration syntax, e.g. \"30m\" or \"1.5h\" (default {c})."
-            ),
-        ))
-        .attr(Attribute::optional(
-            "update",
-            Type::String,
-            &format!("Bound on an update (default {u})."),
-        ))
-        .attr(Attribute::optional(
-            "delete",
-            Type::String,
-            &format!("Bound on a delete (default {d})."),
-        ))
+    let block = Block::new(&format!("How long each operation may take: one deadline for the whole create, update or delete, shared by every wait inside it. When it runs out the apply fails naming the step it stopped in, and the next apply continues from there. Defaults: create {c}, update {u}, delete {d}."))
+        .attr(CREATE.schema())
+        .attr(UPDATE.schema())
+        .attr(DELETE.schema());
+    TIMEOUTS.schema(block)
 }
 
 /// Parses a duration in Go's syntax (Terraform users write these): a sequence of decimal numbers,
@@ -84,29 +79,15 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     (total > 0.0 && total < 3.2e9).then(|| Duration::from_secs_f64(total))
 }
 
-pub fn validate(diags: &mut Diagnostics, config: &Value) {
-    let t = config.get("timeouts").first_block();
-    for op in [Operation::Create, Operation::Update, Operation::Delete] {
-        if let Some(s) = t.get(op.key()).as_str() {
-            if parse_duration(s).is_none() {
-                diags.attr_error(
-                    &Path::attr("timeouts").index(0).then(op.key()),
-                    format!(
-                        "{s:?} is not a duration; write it like \"30m\", \"1h30m\", \"1.5h\" or \"300ms\" (Go duration syntax, greater than zero)."
-                    ),
-                );
-            }
-        }
-    }
-}
-
 /// The bound for `op` from a resource's state, or `default` when unset.
 pub fn get(state: &Value, op: Operation, default: Duration) -> Duration {
-    state
-        .get("timeouts")
-        .first_block()
-        .get(op.key())
-        .as_str()
+    let attr = match op {
+        Operation::Create => CREATE,
+        Operation::Update => UPDATE,
+        Operation::Delete => DELETE,
+    };
+    attr.get(TIMEOUTS.of(state))
+        .as_deref()
         .and_then(parse_duration)
         .unwrap_or(default)
 }

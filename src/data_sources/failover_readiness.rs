@@ -7,11 +7,11 @@ use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
 use crate::aws::rds;
-use crate::framework::validate::string_matches;
-use crate::framework::{Attribute, Block, DataSourceType, Diagnostics, Path, Schema, Type, Value};
+use crate::framework::validate::{self, Check};
+use crate::framework::{Attr, Block, DataSourceType, Diagnostics, Schema, Type, Value};
 use crate::provider::{Configured, ProviderContext};
-use crate::resources::failover_orchestrator;
-use crate::resources::regional_stack::{self, StackId};
+use crate::resources::regional_stack::{self, schema as stack, StackId};
+use crate::resources::{failover_orchestrator, global_database};
 
 pub struct FailoverReadiness {
     ctx: Arc<ProviderContext>,
@@ -57,10 +57,11 @@ impl Checks {
             self.0
                 .iter()
                 .map(|(n, s, d)| {
+                    let [name, status, detail] = CHECK_FIELDS;
                     let mut v = Value::object();
-                    v.set("name", n.clone());
-                    v.set("status", s.as_str());
-                    v.set("detail", d.clone());
+                    v.set(name, n.clone());
+                    v.set(status, s.as_str());
+                    v.set(detail, d.clone());
                     v
                 })
                 .collect(),
@@ -68,22 +69,50 @@ impl Checks {
     }
 }
 
+/// The fields of each element of `checks`.
+const CHECK_FIELDS: [&str; 3] = ["name", "status", "detail"];
+
+const ID: Attr<String> = Attr::computed("id", "The global database id.");
+const GLOBAL_DATABASE_ID: Attr<String> =
+    Attr::required("global_database_id", "Id of the `trdr_global_database`.")
+        .checks(global_database::REFERENCE);
+const ORCHESTRATOR_ID: Attr<String> = Attr::optional(
+    "orchestrator_id",
+    "Id of the `trdr_failover_orchestrator`; enables the health check, runbook and RTO checks.",
+)
+.checks(&[Check::Matches(
+    "an orchestrator id name:environment_suffix",
+    |s| s.split(':').count() == 2,
+)]);
+const REGIONAL_STACK_IDS: Attr<Vec<String>> = Attr::optional("regional_stack_ids", "Ids of `trdr_regional_stack`s whose replicas, point-in-time recovery and replication to check.")
+    .checks(regional_stack::STACK_IDS);
+const READY: Attr<bool> = Attr::computed("ready", "True when no check failed.");
+const WRITER_REGION: Attr<String> =
+    Attr::computed("writer_region", "Region of the database's writer.");
+const CHECKS: Attr<Value> = Attr::computed(
+    "checks",
+    "Each check: `name`, `status` (`pass`, `warn` or `fail`) and `detail`.",
+)
+.of_type(|| {
+    Type::List(Box::new(Type::Object(
+        CHECK_FIELDS
+            .iter()
+            .map(|f| (f.to_string(), Type::String))
+            .collect(),
+    )))
+});
+
 fn schema() -> Schema {
-    let check = Type::Object(vec![
-        ("name".into(), Type::String),
-        ("status".into(), Type::String),
-        ("detail".into(), Type::String),
-    ]);
     Schema {
         version: 0,
         block: Block::new("Whether the DR topology can fail over now: member synchronisation, engine versions, secondary instances, table replicas and point-in-time recovery, S3 replication, health checks, the runbooks in both regions and their RTO budget. Each check is `pass`, `warn` or `fail`.")
-            .attr(Attribute::computed("id", Type::String, "The global database id."))
-            .attr(Attribute::required("global_database_id", Type::String, "Id of the `trdr_global_database`."))
-            .attr(Attribute::optional("orchestrator_id", Type::String, "Id of the `trdr_failover_orchestrator`; enables the health check, runbook and RTO checks."))
-            .attr(Attribute::optional("regional_stack_ids", Type::list_of_strings(), "Ids of `trdr_regional_stack`s whose replicas, point-in-time recovery and replication to check."))
-            .attr(Attribute::computed("ready", Type::Bool, "True when no check failed."))
-            .attr(Attribute::computed("writer_region", Type::String, "Region of the database's writer."))
-            .attr(Attribute::computed("checks", Type::List(Box::new(check)), "Each check: `name`, `status` (`pass`, `warn` or `fail`) and `detail`.")),
+            .attr(ID.schema())
+            .attr(GLOBAL_DATABASE_ID.schema())
+            .attr(ORCHESTRATOR_ID.schema())
+            .attr(REGIONAL_STACK_IDS.schema())
+            .attr(READY.schema())
+            .attr(WRITER_REGION.schema())
+            .attr(CHECKS.schema()),
     }
 }
 
@@ -204,23 +233,15 @@ async fn stack_checks(
             checks.add(&format!("stack {id}"), Status::Fail, "does not exist");
             continue;
         };
-        let drift: Vec<String> = state
-            .get("drift")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|d| d.as_str().map(str::to_string))
-            .collect();
+        let drift = stack::DRIFT.get(&state).unwrap_or_default();
         let pitr: Vec<&String> = drift
             .iter()
             .filter(|d| d.contains("point-in-time") || d.contains("session table"))
             .collect();
-        let secondary = !state.get("replica_of").is_null();
-        let replica = state
-            .get("replica_status")
-            .as_str()
-            .unwrap_or("none")
-            .to_string();
+        let secondary = !stack::REPLICA_OF.raw(&state).is_null();
+        let replica = stack::REPLICA_STATUS
+            .get(&state)
+            .unwrap_or_else(|| "none".into());
         let (status, detail) = match (secondary, replica.as_str(), pitr.is_empty()) {
             (true, "ACTIVE", true) => (
                 Status::Pass,
@@ -351,41 +372,26 @@ impl DataSourceType for FailoverReadiness {
         schema()
     }
 
+    /// Every check is an attribute's own, run from the schema.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        crate::resources::global_database::check_id(
-            diags,
-            &Path::attr("global_database_id"),
-            config.get("global_database_id"),
-        );
-        string_matches(
-            diags,
-            &Path::attr("orchestrator_id"),
-            config.get("orchestrator_id"),
-            "an orchestrator id name:environment_suffix",
-            |s| s.split(':').count() == 2,
-        );
-        regional_stack::check_ids(
-            diags,
-            &Path::attr("regional_stack_ids"),
-            config.get("regional_stack_ids"),
-        );
+        validate::schema(diags, &schema().block, config);
     }
 
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let cfg = self.ctx.require(diags)?;
-        let id = config.get("global_database_id").as_str()?.to_string();
-        let stacks: Vec<StackId> = config
-            .get("regional_stack_ids")
-            .as_list()
+        let id = GLOBAL_DATABASE_ID.get(config)?;
+        let stacks: Vec<StackId> = REGIONAL_STACK_IDS
+            .get(config)
             .unwrap_or_default()
             .iter()
-            .filter_map(|s| s.as_str().and_then(StackId::parse))
+            .filter_map(|s| StackId::parse(s))
             .collect();
         let mut checks = Checks::default();
         let result = async {
             let writer = database_checks(&cfg, &id, &mut checks).await?;
             stack_checks(&cfg, &stacks, &mut checks).await?;
-            orchestrator_checks(&cfg, config.get("orchestrator_id").as_str(), &mut checks).await?;
+            let orchestrator = ORCHESTRATOR_ID.get(config);
+            orchestrator_checks(&cfg, orchestrator.as_deref(), &mut checks).await?;
             Ok::<_, AwsError>(writer)
         }
         .await;
@@ -397,10 +403,34 @@ impl DataSourceType for FailoverReadiness {
             }
         };
         let mut v = config.clone();
-        v.set("id", id);
-        v.set("ready", checks.ready());
-        v.set("writer_region", Value::from(writer));
-        v.set("checks", checks.to_value());
+        ID.put(&mut v, id);
+        READY.put(&mut v, checks.ready());
+        WRITER_REGION.put(&mut v, writer);
+        CHECKS.put(&mut v, checks.to_value());
         Some(v)
+    }
+}
+
+#[cfg(test)]
+mod declarations {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_validator_reports_its_attribute_path() {
+        let valid = crate::resources::config(json!({
+            "global_database_id": "trading-global-dev",
+            "orchestrator_id": "trading:dev",
+            "regional_stack_ids": ["trading:dev:us-east-1"],
+        }));
+        validate::assert_checks_report_their_paths(
+            &schema().block,
+            &valid,
+            &[
+                ("global_database_id", Value::from("trading")),
+                ("orchestrator_id", Value::from("trading")),
+                ("regional_stack_ids[0]", Value::from("trading:dev")),
+            ],
+        );
     }
 }

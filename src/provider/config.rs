@@ -2,15 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::framework::validate::{
-    is_iam_role_arn, is_region, number_in_range, string_matches, whole_number,
-};
-use crate::framework::{Attribute, Block, Diagnostics, Path, Schema, Type, Value};
+use crate::framework::validate::{is_iam_role_arn, is_region, Check};
+use crate::framework::{Attr, Block, BlockAttr, Diagnostics, Schema, Value};
 
 pub const DEFAULT_PRIMARY: &str = "us-east-1";
 pub const DEFAULT_SECONDARY: &str = "us-east-2";
-pub const DEFAULT_MAX_RETRIES: u32 = 8;
-pub const MAX_MAX_RETRIES: u32 = 25;
+pub const DEFAULT_MAX_RETRIES: i64 = 8;
+pub const MAX_MAX_RETRIES: i64 = 25;
 pub const ENDPOINT_ENV: &str = "TRDR_ENDPOINT_URL";
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,89 +46,90 @@ impl std::fmt::Debug for ProviderConfig {
     }
 }
 
+pub const PRIMARY_REGION: Attr<String> = Attr::optional(
+    "primary_region",
+    "Region that normally writes (default `us-east-1`).",
+)
+.otherwise(DEFAULT_PRIMARY)
+.checks(REGION);
+pub const SECONDARY_REGION: Attr<String> = Attr::optional(
+    "secondary_region",
+    "Standby region (default `us-east-2`); must differ from `primary_region`.",
+)
+.otherwise(DEFAULT_SECONDARY)
+.checks(REGION);
+const REGION: &[Check] = &[Check::Matches(
+    "an AWS region name such as us-east-1",
+    is_region,
+)];
+pub const PROFILE: Attr<String> = Attr::optional("profile", "Shared-config profile to take credentials from. Otherwise the standard AWS credential chain is used (environment, profile, SSO, web identity, instance metadata).");
+pub const ENDPOINT_URL: Attr<String> = Attr::optional("endpoint_url", "One endpoint for every AWS service, e.g. the local sandbox `http://127.0.0.1:4566`. Defaults to the `TRDR_ENDPOINT_URL` environment variable; unset means real AWS. S3 then uses path-style addressing.")
+    .checks(&[Check::Matches("an http:// or https:// URL", is_url)]);
+pub const MAX_RETRIES: Attr<i64> = Attr::optional(
+    "max_retries",
+    "Attempts per AWS call, with exponential backoff and jitter (default 8, at most 25).",
+)
+.otherwise(DEFAULT_MAX_RETRIES)
+.checks(&[Check::Whole, Check::Range(1.0, MAX_MAX_RETRIES as f64)]);
+pub const DEFAULT_TAGS: Attr<BTreeMap<String, String>> = Attr::optional("default_tags", "Tags merged into every taggable resource trdr creates. `Environment`, `Region` and `ManagedBy` are always set by trdr and take precedence.");
+pub const ASSUME_ROLE: BlockAttr =
+    BlockAttr::optional("assume_role", "A role to assume in both regions.");
+pub const ROLE_ARN: Attr<String> = Attr::required("role_arn", "ARN of the IAM role to assume.")
+    .checks(&[Check::Matches(
+        "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+        is_iam_role_arn,
+    )]);
+pub const SESSION_NAME: Attr<String> =
+    Attr::optional("session_name", "Session name (default `trdr`).")
+        .otherwise("trdr")
+        .checks(&[Check::Matches(
+            "a session name of 2 to 64 characters from [A-Za-z0-9_+=,.@-]",
+            |s| {
+                (2..=64).contains(&s.len())
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+            },
+        )]);
+pub const EXTERNAL_ID: Attr<String> = Attr::optional(
+    "external_id",
+    "External id the role's trust policy requires.",
+)
+.sensitive();
+
+fn is_url(s: &str) -> bool {
+    (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "http://".len()
+}
+
 pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("Configures the two AWS regions of the disaster-recovery topology and how trdr reaches AWS.")
-            .attr(Attribute::optional("primary_region", Type::String, "Region that normally writes (default `us-east-1`)."))
-            .attr(Attribute::optional("secondary_region", Type::String, "Standby region (default `us-east-2`); must differ from `primary_region`."))
-            .attr(Attribute::optional("profile", Type::String, "Shared-config profile to take credentials from. Otherwise the standard AWS credential chain is used (environment, profile, SSO, web identity, instance metadata)."))
-            .attr(Attribute::optional("endpoint_url", Type::String, "One endpoint for every AWS service, e.g. the local sandbox `http://127.0.0.1:4566`. Defaults to the `TRDR_ENDPOINT_URL` environment variable; unset means real AWS. S3 then uses path-style addressing."))
-            .attr(Attribute::optional("max_retries", Type::Number, "Attempts per AWS call, with exponential backoff and jitter (default 8, at most 25)."))
-            .attr(Attribute::optional("default_tags", Type::map_of_strings(), "Tags merged into every taggable resource trdr creates. `Environment`, `Region` and `ManagedBy` are always set by trdr and take precedence."))
-            .optional_block(
-                "assume_role",
-                Block::new("A role to assume in both regions.")
-                    .attr(Attribute::required("role_arn", Type::String, "ARN of the IAM role to assume."))
-                    .attr(Attribute::optional("session_name", Type::String, "Session name (default `trdr`)."))
-                    .attr(Attribute::optional("external_id", Type::String, "External id the role's trust policy requires.").sensitive()),
-            ),
+            .attr(PRIMARY_REGION.schema())
+            .attr(SECONDARY_REGION.schema())
+            .attr(PROFILE.schema())
+            .attr(ENDPOINT_URL.schema())
+            .attr(MAX_RETRIES.schema())
+            .attr(DEFAULT_TAGS.schema())
+            .nest(&ASSUME_ROLE, Block::default()
+                .attr(ROLE_ARN.schema())
+                .attr(SESSION_NAME.schema())
+                .attr(EXTERNAL_ID.schema())),
     }
 }
 
-/// Checks what can be checked while values may still be unknown.
+/// Checks what can be checked while values may still be unknown: each attribute's own checks, then
+/// the two regions against each other.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    for attr in ["primary_region", "secondary_region"] {
-        string_matches(
-            diags,
-            &Path::attr(attr),
-            config.get(attr),
-            "an AWS region name such as us-east-1",
-            is_region,
-        );
-    }
-    let primary = config
-        .get("primary_region")
-        .as_str()
-        .unwrap_or(DEFAULT_PRIMARY);
-    let secondary = config
-        .get("secondary_region")
-        .as_str()
-        .unwrap_or(DEFAULT_SECONDARY);
+    crate::framework::validate::schema(diags, &schema().block, config);
     let both_known =
-        !config.get("primary_region").is_unknown() && !config.get("secondary_region").is_unknown();
+        !PRIMARY_REGION.raw(config).is_unknown() && !SECONDARY_REGION.raw(config).is_unknown();
+    let (primary, secondary) = (PRIMARY_REGION.get(config), SECONDARY_REGION.get(config));
     if both_known && primary == secondary {
         diags.attr_error(
-            &Path::attr("secondary_region"),
-            format!("secondary_region must differ from primary_region; both are {primary:?}. A DR topology needs two regions."),
+            &SECONDARY_REGION.path(),
+            format!("secondary_region must differ from primary_region; both are {:?}. A DR topology needs two regions.", primary.unwrap_or_default()),
         );
     }
-    let retries = config.get("max_retries");
-    whole_number(diags, &Path::attr("max_retries"), retries);
-    number_in_range(
-        diags,
-        &Path::attr("max_retries"),
-        retries,
-        1.0,
-        MAX_MAX_RETRIES as f64,
-    );
-    string_matches(
-        diags,
-        &Path::attr("endpoint_url"),
-        config.get("endpoint_url"),
-        "an http:// or https:// URL",
-        |s| (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "http://".len(),
-    );
-    let role = config.get("assume_role").first_block();
-    let role_path = Path::attr("assume_role").index(0);
-    string_matches(
-        diags,
-        &role_path.then("role_arn"),
-        role.get("role_arn"),
-        "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-        is_iam_role_arn,
-    );
-    string_matches(
-        diags,
-        &role_path.then("session_name"),
-        role.get("session_name"),
-        "a session name of 2 to 64 characters from [A-Za-z0-9_+=,.@-]",
-        |s| {
-            (2..=64).contains(&s.len())
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-        },
-    );
 }
 
 impl ProviderConfig {
@@ -140,45 +139,30 @@ impl ProviderConfig {
         if diags.has_errors() {
             return None;
         }
-        let s = |k: &str| config.get(k).as_str().map(str::to_string);
-        let role = config.get("assume_role").first_block();
-        let endpoint_url = s("endpoint_url")
+        let role = ASSUME_ROLE.of(config);
+        let endpoint_url = ENDPOINT_URL
+            .get(config)
             .or_else(|| std::env::var(ENDPOINT_ENV).ok().filter(|v| !v.is_empty()));
         if let Some(url) = &endpoint_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            if !is_url(url) {
                 diags.attr_error(
-                    &Path::attr("endpoint_url"),
+                    &ENDPOINT_URL.path(),
                     format!("{ENDPOINT_ENV}={url:?} is not an http:// or https:// URL."),
                 );
                 return None;
             }
         }
         Some(ProviderConfig {
-            primary_region: s("primary_region").unwrap_or_else(|| DEFAULT_PRIMARY.into()),
-            secondary_region: s("secondary_region").unwrap_or_else(|| DEFAULT_SECONDARY.into()),
-            profile: s("profile"),
+            primary_region: PRIMARY_REGION.get(config)?,
+            secondary_region: SECONDARY_REGION.get(config)?,
+            profile: PROFILE.get(config),
             endpoint_url,
-            max_retries: config
-                .get("max_retries")
-                .as_f64()
-                .map_or(DEFAULT_MAX_RETRIES, |n| n as u32),
-            default_tags: config
-                .get("default_tags")
-                .as_map()
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            assume_role: role.get("role_arn").as_str().map(|arn| AssumeRole {
-                role_arn: arn.to_string(),
-                session_name: role
-                    .get("session_name")
-                    .as_str()
-                    .unwrap_or("trdr")
-                    .to_string(),
-                external_id: role.get("external_id").as_str().map(str::to_string),
+            max_retries: MAX_RETRIES.get(config)? as u32,
+            default_tags: DEFAULT_TAGS.get(config).unwrap_or_default(),
+            assume_role: ROLE_ARN.get(role).map(|role_arn| AssumeRole {
+                role_arn,
+                session_name: SESSION_NAME.get(role).unwrap_or_default(),
+                external_id: EXTERNAL_ID.get(role),
             }),
         })
     }
@@ -187,6 +171,27 @@ impl ProviderConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_validator_reports_its_attribute_path() {
+        let valid = crate::resources::config(serde_json::json!({
+            "primary_region": "eu-west-1", "secondary_region": "eu-central-1",
+            "endpoint_url": "http://127.0.0.1:4566", "max_retries": 3,
+            "assume_role": [{"role_arn": "arn:aws:iam::123456789012:role/dr", "session_name": "ci"}],
+        }));
+        crate::framework::validate::assert_checks_report_their_paths(
+            &schema().block,
+            &valid,
+            &[
+                ("primary_region", Value::from("eu")),
+                ("secondary_region", Value::from("EU-WEST-1")),
+                ("endpoint_url", Value::from("127.0.0.1:4566")),
+                ("max_retries", Value::from(26i64)),
+                ("assume_role[0].role_arn", Value::from("dr")),
+                ("assume_role[0].session_name", Value::from("a b")),
+            ],
+        );
+    }
 
     fn cfg(pairs: &[(&str, Value)]) -> Value {
         let mut v = Value::object();

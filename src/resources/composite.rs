@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
+use crate::framework::validate;
 use crate::framework::{Diagnostics, PlanOutcome, ResourceType, Schema, Value};
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
@@ -146,10 +147,14 @@ impl<C: Composite> ResourceType for C {
         Composite::schema(self)
     }
 
+    /// The schema's validators (each at its attribute's path), then the resource's own checks
+    /// across attributes.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate::schema(diags, &Composite::schema(self).block, config);
         Composite::validate(self, config, diags)
     }
 
+    /// Again at plan time, when values unknown at validation are known.
     async fn plan(
         &self,
         planned: &mut PlanOutcome,
@@ -157,6 +162,7 @@ impl<C: Composite> ResourceType for C {
         config: &Value,
         diags: &mut Diagnostics,
     ) {
+        validate::schema(diags, &Composite::schema(self).block, config);
         Composite::plan(self, planned, prior, config, diags).await
     }
 

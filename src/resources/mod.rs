@@ -22,3 +22,30 @@ pub(crate) fn assert_model_defaults_are_the_schemas<M: PartialEq + std::fmt::Deb
         "a default in the model differs from the schema's"
     );
 }
+
+/// A test configuration from JSON (blocks as lists of objects, single blocks as objects).
+#[cfg(test)]
+pub(crate) fn config(json: serde_json::Value) -> crate::framework::Value {
+    serde_json::from_value(json).expect("a configuration")
+}
+
+/// The `timeouts` block of a valid test configuration, and a bad value for each of its
+/// attributes.
+#[cfg(test)]
+pub(crate) fn timeouts_cases() -> (
+    serde_json::Value,
+    Vec<(&'static str, crate::framework::Value)>,
+) {
+    (
+        serde_json::json!([{"create": "30m", "update": "1h30m", "delete": "1.5h"}]),
+        ["create", "update", "delete"]
+            .into_iter()
+            .zip([
+                "timeouts[0].create",
+                "timeouts[0].update",
+                "timeouts[0].delete",
+            ])
+            .map(|(_, path)| (path, crate::framework::Value::from("soon")))
+            .collect(),
+    )
+}

@@ -10,11 +10,12 @@ use aws_sdk_route53::types::ChangeAction;
 use futures::FutureExt;
 
 use super::runbook::{self, PRIMARY_SET_ID, SECONDARY_SET_ID};
+use super::schema::{DNS, EXECUTION_ROLE_ARN, GLOBAL_DATABASE_ID, ZONE_ID};
 use super::Orchestrator;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::route53::{self, FailoverRecord, HealthCheckSpec};
 use crate::aws::{rds, sfn};
-use crate::framework::{Diagnostics, Path};
+use crate::framework::Diagnostics;
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
@@ -173,7 +174,7 @@ async fn ensure_records(
     let current =
         route53::failover_records(c, zone, &o.record_name, &[PRIMARY_SET_ID, SECONDARY_SET_ID])
             .await
-            .map_err(|e| Failure::from(e).about(Path::attr("dns").then("zone_id")))?;
+            .map_err(|e| Failure::from(e).about(ZONE_ID.under(&DNS.path())))?;
     if sorted(current) != sorted(desired.clone()) {
         route53::change(
             c,
@@ -184,7 +185,7 @@ async fn ensure_records(
             &format!("trdr {}: PRIMARY on {writer}", o.id()),
         )
         .await
-        .map_err(|e| Failure::from(e).about(Path::attr("dns")))?;
+        .map_err(|e| Failure::from(e).about(DNS.path()))?;
     }
     Ok(())
 }
@@ -250,7 +251,7 @@ async fn ensure_runbook(
     let name = o.naming.state_machine(region);
     let mut tags = tags_for(cfg, o, region);
     tags.extend(marker.map(Marker::tags).unwrap_or_default());
-    let on_role = |e: WaitError| Failure::from(e).about(Path::attr("execution_role_arn"));
+    let on_role = |e: WaitError| Failure::from(e).about(EXECUTION_ROLE_ARN.path());
     // IAM is eventually consistent: a role made moments ago (often in the same apply) cannot be
     // assumed yet, and Step Functions answers AccessDeniedException until it can.
     let propagating = |e: &AwsError| e.is(ErrorKind::AccessDenied);
@@ -297,7 +298,7 @@ pub async fn converge(
         Ok(Some(r)) => r,
         Ok(None) => {
             return diags.attr_error(
-                &Path::attr("global_database_id"),
+                &GLOBAL_DATABASE_ID.path(),
                 format!(
                     "global database {:?} does not exist in {}.",
                     o.global_id, o.primary.region
@@ -308,7 +309,7 @@ pub async fn converge(
     };
     for e in o.regions() {
         if !resolved.member_arns.contains_key(&e.region) {
-            return diags.attr_error(&Path::attr("global_database_id"), format!("global database {:?} has no member cluster in {}; the runbook there would have nothing to promote.", o.global_id, e.region));
+            return diags.attr_error(&GLOBAL_DATABASE_ID.path(), format!("global database {:?} has no member cluster in {}; the runbook there would have nothing to promote.", o.global_id, e.region));
         }
     }
     let writer = resolved

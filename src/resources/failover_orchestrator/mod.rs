@@ -3,7 +3,7 @@
 //! Step Functions state machine per region.
 //!
 //! - `mod.rs`: typed model and plan (including the RTO budget), the composite lifecycle;
-//! - `schema.rs`: schema and static checks;
+//! - `schema.rs`: each attribute declared once, the schema, the checks across attributes;
 //! - `runbook/`: the generated definition, and (`analysis.rs`) its worst-case budget and
 //!   structural checks;
 //! - `apply.rs`: create / update / delete as ordered steps;
@@ -14,8 +14,8 @@ mod observe;
 pub mod runbook;
 mod schema;
 
-use schema::check;
 pub use schema::schema;
+use schema::*;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
-use crate::framework::{Diagnostics, Path, PlanOutcome, Schema, Value};
+use crate::framework::{Attr, BlockAttr, Diagnostics, PlanOutcome, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::config::ProviderConfig;
@@ -36,7 +36,6 @@ use runbook::{Endpoint, RunbookSpec, Tuning};
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["20m", "20m", "20m"];
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-pub const DEFAULT_HEALTH_PATH: &str = "/health";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EndpointCfg {
@@ -64,69 +63,50 @@ pub struct Orchestrator {
     pub rto_target: f64,
 }
 
-fn num(v: &Value, default: f64) -> f64 {
-    v.as_f64().unwrap_or(default)
+impl Tuning {
+    /// From the `runbook` block's object (null: every default).
+    pub fn from_block(rb: &Value) -> Self {
+        let get = |a: &Attr<i64>| a.get(rb).unwrap_or_default() as u32;
+        Tuning {
+            poll_interval_seconds: get(&POLL_INTERVAL_SECONDS),
+            promotion_timeout_seconds: get(&PROMOTION_TIMEOUT_SECONDS),
+            task_timeout_seconds: get(&TASK_TIMEOUT_SECONDS),
+            task_retries: get(&TASK_RETRIES),
+        }
+    }
 }
 
 impl Orchestrator {
     pub fn from_value(v: &Value, cfg: &ProviderConfig) -> Option<Self> {
-        let dns = v.get("dns");
-        let hc = v.get("health_check").first_block();
-        let rb = v.get("runbook").first_block();
-        let d = Tuning::default();
-        let endpoint = |key: &str, region: &str| -> Option<EndpointCfg> {
-            let e = v.get(key);
+        let (dns, hc) = (DNS.of(v), HEALTH_CHECK.of(v));
+        let endpoint = |block: &BlockAttr, region: &str| -> Option<EndpointCfg> {
+            let e = block.of(v);
             Some(EndpointCfg {
                 region: region.to_string(),
-                fqdn: e.get("fqdn").as_str()?.to_string(),
-                health_path: e
-                    .get("health_path")
-                    .as_str()
-                    .unwrap_or(DEFAULT_HEALTH_PATH)
-                    .to_string(),
+                fqdn: FQDN.get(e)?,
+                health_path: HEALTH_PATH.get(e)?,
             })
         };
         Some(Orchestrator {
             naming: Naming::from_value(v)?,
-            global_id: v.get("global_database_id").as_str()?.to_string(),
-            role_arn: v.get("execution_role_arn").as_str()?.to_string(),
-            topic_arn: v.get("notification_topic_arn").as_str().map(str::to_string),
-            stack_ids: v
-                .get("regional_stack_ids")
-                .as_list()
-                .map(|l| {
-                    l.iter()
-                        .filter_map(|s| s.as_str().and_then(StackId::parse))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            zone_id: dns.get("zone_id").as_str()?.to_string(),
-            record_name: dns
-                .get("record_name")
-                .as_str()?
-                .trim_end_matches('.')
-                .to_string(),
-            ttl: num(dns.get("ttl"), 60.0) as u32,
-            primary: endpoint("primary_endpoint", &cfg.primary_region)?,
-            secondary: endpoint("secondary_endpoint", &cfg.secondary_region)?,
-            interval: num(hc.get("request_interval"), 30.0) as i32,
-            threshold: num(hc.get("failure_threshold"), 3.0) as i32,
-            tuning: Tuning {
-                poll_interval_seconds: num(
-                    rb.get("poll_interval_seconds"),
-                    d.poll_interval_seconds as f64,
-                ) as u32,
-                promotion_timeout_seconds: num(
-                    rb.get("promotion_timeout_seconds"),
-                    d.promotion_timeout_seconds as f64,
-                ) as u32,
-                task_timeout_seconds: num(
-                    rb.get("task_timeout_seconds"),
-                    d.task_timeout_seconds as f64,
-                ) as u32,
-                task_retries: num(rb.get("task_retries"), d.task_retries as f64) as u32,
-            },
-            rto_target: num(v.get("rto_target_seconds"), 300.0),
+            global_id: GLOBAL_DATABASE_ID.get(v)?,
+            role_arn: EXECUTION_ROLE_ARN.get(v)?,
+            topic_arn: NOTIFICATION_TOPIC_ARN.get(v),
+            stack_ids: REGIONAL_STACK_IDS
+                .get(v)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|s| StackId::parse(s))
+                .collect(),
+            zone_id: ZONE_ID.get(dns)?,
+            record_name: RECORD_NAME.get(dns)?.trim_end_matches('.').to_string(),
+            ttl: TTL.get(dns)? as u32,
+            primary: endpoint(&PRIMARY_ENDPOINT, &cfg.primary_region)?,
+            secondary: endpoint(&SECONDARY_ENDPOINT, &cfg.secondary_region)?,
+            interval: REQUEST_INTERVAL.get(hc)? as i32,
+            threshold: FAILURE_THRESHOLD.get(hc)? as i32,
+            tuning: Tuning::from_block(RUNBOOK.of(v)),
+            rto_target: RTO_TARGET_SECONDS.get(v)?,
         })
     }
 
@@ -289,7 +269,7 @@ impl Composite for FailoverOrchestrator {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check(config, diags);
+        schema::check(config, diags);
     }
 
     async fn plan(
@@ -299,26 +279,26 @@ impl Composite for FailoverOrchestrator {
         config: &Value,
         diags: &mut Diagnostics,
     ) {
-        check(config, diags);
+        schema::check(config, diags);
         let Some(cfg) = self.ctx.get() else { return };
         if diags.has_errors() {
             return;
         }
         let planned = &mut out.state;
         let Some(o) = Orchestrator::from_value(planned, &cfg.config) else {
-            planned.set("rto_budget_seconds", Value::Unknown);
+            RTO_BUDGET_SECONDS.put(planned, Value::Unknown);
             return;
         };
-        if !planned.get("regional_stack_ids").is_wholly_known() {
-            planned.set("rto_budget_seconds", Value::Unknown);
+        if !REGIONAL_STACK_IDS.raw(planned).is_wholly_known() {
+            RTO_BUDGET_SECONDS.put(planned, Value::Unknown);
         } else {
             let budget = o.budget();
-            planned.set("rto_budget_seconds", budget.total());
+            RTO_BUDGET_SECONDS.put(planned, budget.total());
             // A warning, not an error: refusing to deploy a runbook because a target is out of
             // reach would leave the topology with none.
             if budget.total() > o.rto_target {
                 diags.warning(
-                    Some(Path::attr("rto_target_seconds")),
+                    Some(RTO_TARGET_SECONDS.path()),
                     "RTO target below what trdr controls",
                     format!(
                         "What trdr controls can take up to {}, above rto_target_seconds = {}. Runs will report the target as missed. Lower health_check, dns.ttl or the runbook block's task_timeout_seconds / task_retries / poll_interval_seconds, or raise rto_target_seconds.",
@@ -327,34 +307,29 @@ impl Composite for FailoverOrchestrator {
                 );
             }
         }
-        planned.set("id", o.id());
-        planned.set("drift", Value::List(Vec::new()));
+        ID.put(planned, o.id());
+        DRIFT.put(planned, Value::List(Vec::new()));
         match prior {
             None => {
-                planned.set("state_machine_arns", Value::Unknown);
-                planned.set("health_check_ids", Value::Unknown);
-                planned.set("active_region", Value::Unknown);
+                STATE_MACHINE_ARNS.put(planned, Value::Unknown);
+                HEALTH_CHECK_IDS.put(planned, Value::Unknown);
+                ACTIVE_REGION.put(planned, Value::Unknown);
             }
             Some(prior) => {
                 // A new interval means new health checks.
-                let interval = |v: &Value| {
-                    v.get("health_check")
-                        .first_block()
-                        .get("request_interval")
-                        .clone()
-                };
+                let interval = |v: &Value| REQUEST_INTERVAL.raw(HEALTH_CHECK.of(v)).clone();
                 if interval(prior) != interval(planned) {
-                    planned.set("health_check_ids", Value::Unknown);
+                    HEALTH_CHECK_IDS.put(planned, Value::Unknown);
                 }
                 // DNS follows the database's writer: it moves only when a repair re-points it. A
                 // repair may also recreate a runbook or a health check, whose ARN or id is then new.
-                let repairs = prior.get("drift").as_list().is_some_and(|d| !d.is_empty());
+                let repairs = !DRIFT.get(prior).unwrap_or_default().is_empty();
                 if repairs {
-                    planned.set("active_region", Value::Unknown);
-                    planned.set("state_machine_arns", Value::Unknown);
-                    planned.set("health_check_ids", Value::Unknown);
+                    ACTIVE_REGION.put(planned, Value::Unknown);
+                    STATE_MACHINE_ARNS.put(planned, Value::Unknown);
+                    HEALTH_CHECK_IDS.put(planned, Value::Unknown);
                 } else {
-                    planned.set("active_region", prior.get("active_region").clone());
+                    ACTIVE_REGION.put(planned, ACTIVE_REGION.raw(prior).clone());
                 }
             }
         }
@@ -417,13 +392,7 @@ impl Composite for FailoverOrchestrator {
     }
 
     fn unconverged(_o: &Orchestrator, state: &Value) -> Vec<String> {
-        state
-            .get("drift")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|d| d.as_str().map(str::to_string))
-            .collect()
+        DRIFT.get(state).unwrap_or_default()
     }
 
     async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsError> {
@@ -503,8 +472,10 @@ pub async fn inspect(
 }
 
 #[cfg(test)]
-mod defaults {
+mod declarations {
     use super::*;
+    use crate::resources::config;
+    use serde_json::json;
 
     #[test]
     fn the_models_defaults_are_the_schemas() {
@@ -517,30 +488,63 @@ mod defaults {
             default_tags: Default::default(),
             assume_role: None,
         };
-        let mut config = Value::object();
-        config.set("name", "trading");
-        config.set("environment_suffix", "dev");
-        config.set("global_database_id", "trading-global-dev");
-        config.set(
-            "execution_role_arn",
-            "arn:aws:iam::123456789012:role/failover",
-        );
-        let mut dns = Value::object();
-        dns.set("zone_id", "Z0123456789ABCDEFGHIJ");
-        dns.set("record_name", "api.example.com");
-        config.set("dns", dns);
-        for (which, fqdn) in [
-            ("primary_endpoint", "a.example.com"),
-            ("secondary_endpoint", "b.example.com"),
-        ] {
-            let mut e = Value::object();
-            e.set("fqdn", fqdn);
-            config.set(which, e);
-        }
-        config.set("health_check", Value::List(vec![Value::object()]));
-        config.set("runbook", Value::List(vec![Value::object()]));
+        let config = config(json!({
+            "name": "trading", "environment_suffix": "dev",
+            "global_database_id": "trading-global-dev",
+            "execution_role_arn": "arn:aws:iam::123456789012:role/failover",
+            "dns": {"zone_id": "Z0123456789ABCDEFGHIJ", "record_name": "api.example.com"},
+            "primary_endpoint": {"fqdn": "a.example.com"},
+            "secondary_endpoint": {"fqdn": "b.example.com"},
+            "health_check": [{}], "runbook": [{}],
+        }));
         crate::resources::assert_model_defaults_are_the_schemas(&schema(), &config, |v| {
             Orchestrator::from_value(v, &provider)
         });
+    }
+
+    #[test]
+    fn every_validator_reports_its_attribute_path() {
+        let (timeouts, mut bad) = crate::resources::timeouts_cases();
+        let valid = config(json!({
+            "name": "trading", "environment_suffix": "dev",
+            "global_database_id": "trading-global-dev",
+            "execution_role_arn": "arn:aws:iam::123456789012:role/failover",
+            "notification_topic_arn": "arn:aws:sns:us-east-1:123456789012:dr",
+            "regional_stack_ids": ["trading:dev:us-east-1", "trading:dev:us-east-2"],
+            "rto_target_seconds": 300,
+            "dns": {"zone_id": "Z0123456789ABCDEFGHIJ", "record_name": "api.example.com", "ttl": 60},
+            "primary_endpoint": {"fqdn": "a.example.com", "health_path": "/health"},
+            "secondary_endpoint": {"fqdn": "b.example.com", "health_path": "/ready"},
+            "health_check": [{"request_interval": 10, "failure_threshold": 3}],
+            "runbook": [{"poll_interval_seconds": 5, "promotion_timeout_seconds": 900,
+                         "task_timeout_seconds": 2, "task_retries": 1}],
+            "timeouts": timeouts,
+        }));
+        bad.extend([
+            ("name", Value::from("")),
+            ("environment_suffix", Value::from("Dev")),
+            ("global_database_id", Value::from("trading-dev")),
+            ("execution_role_arn", Value::from("failover")),
+            (
+                "notification_topic_arn",
+                Value::from("arn:aws:sqs:us-east-1:123456789012:dr"),
+            ),
+            ("regional_stack_ids[1]", Value::from("trading-dev")),
+            ("rto_target_seconds", Value::from(0i64)),
+            ("dns.zone_id", Value::from("zone-1")),
+            ("dns.record_name", Value::from("-api.example.com")),
+            ("dns.ttl", Value::from(1.5)),
+            ("primary_endpoint.fqdn", Value::from("a..example.com")),
+            ("primary_endpoint.health_path", Value::from("health")),
+            ("secondary_endpoint.fqdn", Value::from("b example.com")),
+            ("secondary_endpoint.health_path", Value::from("ready")),
+            ("health_check[0].request_interval", Value::from(20i64)),
+            ("health_check[0].failure_threshold", Value::from(11i64)),
+            ("runbook[0].poll_interval_seconds", Value::from(31i64)),
+            ("runbook[0].promotion_timeout_seconds", Value::from(59i64)),
+            ("runbook[0].task_timeout_seconds", Value::from(0i64)),
+            ("runbook[0].task_retries", Value::from(1.5)),
+        ]);
+        crate::framework::validate::assert_checks_report_their_paths(&schema().block, &valid, &bad);
     }
 }

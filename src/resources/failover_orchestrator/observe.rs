@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 
 use super::apply::{desired_records, rendered, resolve, Resolved};
 use super::runbook::{self, PRIMARY_SET_ID, SECONDARY_SET_ID};
+use super::schema::*;
 use super::Orchestrator;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{route53, sfn};
-use crate::framework::Value;
+use crate::framework::{Attr, Value};
+use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::provider::Configured;
 
 pub async fn observe(
@@ -165,15 +167,15 @@ pub async fn observe(
         return Ok(None);
     }
     let mut v = base.clone();
-    v.set("id", o.id());
-    v.set("health_check_ids", Value::string_map(hcs));
-    v.set("state_machine_arns", Value::string_map(arns));
-    v.set("active_region", Value::from(active));
+    ID.put(&mut v, o.id());
+    HEALTH_CHECK_IDS.put(&mut v, Value::string_map(hcs));
+    STATE_MACHINE_ARNS.put(&mut v, Value::string_map(arns));
+    ACTIVE_REGION.put(&mut v, active);
     if let Some(b) = budget {
-        v.set("rto_budget_seconds", b);
+        RTO_BUDGET_SECONDS.put(&mut v, b);
     }
     report_configuration(&mut v, o, &seen);
-    v.set("drift", Value::string_list(drift));
+    DRIFT.put(&mut v, Value::string_list(drift));
     Ok(Some(v))
 }
 
@@ -201,33 +203,51 @@ async fn applied_health_check(cfg: &Configured, o: &Orchestrator) -> Result<(i32
 /// write it.
 fn report_configuration(v: &mut Value, o: &Orchestrator, seen: &Orchestrator) {
     if (seen.interval, seen.threshold) != (o.interval, o.threshold) {
-        let mut hc = Value::object();
-        hc.set("request_interval", seen.interval as i64);
-        hc.set("failure_threshold", seen.threshold as i64);
-        let absent = v.get("health_check").as_list().is_none_or(|l| l.is_empty());
-        if !absent || (seen.interval, seen.threshold) != (30, 3) {
-            v.set("health_check", Value::List(vec![hc]));
+        let hc = health_check_block(seen.interval, seen.threshold);
+        if HEALTH_CHECK.of(v).is_null() && hc.is_none() {
+            v.set(HEALTH_CHECK.name, Value::List(Vec::new()));
         } else {
-            v.set("health_check", Value::List(Vec::new()));
+            HEALTH_CHECK.put(v, hc.unwrap_or_else(|| health_check_value(seen)));
         }
     }
     if seen.ttl != o.ttl {
-        if let Some(dns) = v.get_mut("dns") {
-            dns.set("ttl", seen.ttl as i64);
+        if let Some(dns) = v.get_mut(DNS.name) {
+            TTL.put(dns, seen.ttl as i64);
         }
     }
-    for (key, before, after) in [
-        ("primary_endpoint", &o.primary, &seen.primary),
-        ("secondary_endpoint", &o.secondary, &seen.secondary),
+    for (block, before, after) in [
+        (&PRIMARY_ENDPOINT, &o.primary, &seen.primary),
+        (&SECONDARY_ENDPOINT, &o.secondary, &seen.secondary),
     ] {
         if before == after {
             continue;
         }
-        if let Some(e) = v.get_mut(key) {
-            e.set("fqdn", after.fqdn.clone());
-            e.set("health_path", after.health_path.clone());
+        if let Some(e) = v.get_mut(block.name) {
+            FQDN.put(e, after.fqdn.clone());
+            HEALTH_PATH.put(e, after.health_path.clone());
         }
     }
+}
+
+fn health_check_value(seen: &Orchestrator) -> Value {
+    let mut hc = Value::object();
+    REQUEST_INTERVAL.put(&mut hc, seen.interval as i64);
+    FAILURE_THRESHOLD.put(&mut hc, seen.threshold as i64);
+    hc
+}
+
+/// The `health_check` block as a user would write it: only when it departs from the defaults.
+fn health_check_block(interval: i32, threshold: i32) -> Option<Value> {
+    let defaults = (
+        REQUEST_INTERVAL.default_value().unwrap_or_default(),
+        FAILURE_THRESHOLD.default_value().unwrap_or_default(),
+    );
+    ((interval as i64, threshold as i64) != defaults).then(|| {
+        let mut hc = Value::object();
+        REQUEST_INTERVAL.put(&mut hc, interval as i64);
+        FAILURE_THRESHOLD.put(&mut hc, threshold as i64);
+        hc
+    })
 }
 
 /// Rebuilds the configuration of orchestrator `name:environment_suffix` from the deployed
@@ -252,53 +272,38 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
     let record = |i: usize, key: &str| changes[i]["ResourceRecordSet"][key].clone();
 
     let mut v = Value::object();
-    v.set("name", name);
-    v.set("environment_suffix", suffix);
-    v.set(
-        "global_database_id",
-        Value::from(
-            st["ReadWriter"]["Arguments"]["GlobalClusterIdentifier"]
-                .as_str()
-                .map(str::to_string),
-        ),
+    NAME.put(&mut v, name);
+    ENVIRONMENT_SUFFIX.put(&mut v, suffix);
+    GLOBAL_DATABASE_ID.put(
+        &mut v,
+        st["ReadWriter"]["Arguments"]["GlobalClusterIdentifier"].as_str(),
     );
-    v.set("execution_role_arn", deployed.role_arn.clone());
-    if let Some(topic) = st["NotifyStart"]["Arguments"]["TopicArn"].as_str() {
-        v.set("notification_topic_arn", topic);
-    }
+    EXECUTION_ROLE_ARN.put(&mut v, deployed.role_arn.clone());
+    NOTIFICATION_TOPIC_ARN.put(&mut v, st["NotifyStart"]["Arguments"]["TopicArn"].as_str());
     if let Some(stacks) = tags.get("TrdrStacks") {
-        v.set(
-            "regional_stack_ids",
+        REGIONAL_STACK_IDS.put(
+            &mut v,
             Value::string_list(stacks.split(' ').map(str::to_string)),
         );
     }
-    if let Some(t) = tags
+    let target = tags
         .get("TrdrRtoTarget")
-        .and_then(|t| t.parse::<f64>().ok())
-    {
-        v.set("rto_target_seconds", t);
-    }
+        .and_then(|t| t.parse::<f64>().ok());
+    RTO_TARGET_SECONDS.put(&mut v, target.or(RTO_TARGET_SECONDS.default_value()));
     let mut dns = Value::object();
-    dns.set(
-        "zone_id",
-        Value::from(
-            st["MoveDns"]["Arguments"]["HostedZoneId"]
-                .as_str()
-                .map(str::to_string),
-        ),
+    ZONE_ID.put(
+        &mut dns,
+        st["MoveDns"]["Arguments"]["HostedZoneId"].as_str(),
     );
-    dns.set(
-        "record_name",
-        Value::from(record(0, "Name").as_str().map(str::to_string)),
-    );
-    dns.set("ttl", record(0, "Ttl").as_f64().unwrap_or(60.0));
-    v.set("dns", dns);
+    RECORD_NAME.put(&mut dns, record(0, "Name").as_str());
+    TTL.put(&mut dns, record(0, "Ttl").as_i64().or(TTL.default_value()));
+    DNS.put(&mut v, dns);
     let r53 = &cfg.region(region).route53;
-    let mut interval = 30;
-    let mut threshold = 3;
-    for (key, r) in [
-        ("primary_endpoint", &cfg.config.primary_region),
-        ("secondary_endpoint", &cfg.config.secondary_region),
+    let mut interval = REQUEST_INTERVAL.default_value().unwrap_or_default() as i32;
+    let mut threshold = FAILURE_THRESHOLD.default_value().unwrap_or_default() as i32;
+    for (block, r) in [
+        (&PRIMARY_ENDPOINT, &cfg.config.primary_region),
+        (&SECONDARY_ENDPOINT, &cfg.config.secondary_region),
     ] {
         let hc = route53::health_checks_with_prefix(r53, &naming.health_check_prefix(r)).await?;
         let conf = hc.first().and_then(|h| h.health_check_config().cloned());
@@ -312,57 +317,48 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
             .as_ref()
             .and_then(|c| c.fully_qualified_domain_name().map(str::to_string))
             .or_else(|| fallback[0]["Value"].as_str().map(str::to_string));
-        e.set("fqdn", Value::from(fqdn));
-        e.set(
-            "health_path",
-            Value::from(
-                conf.as_ref()
-                    .and_then(|c| c.resource_path().map(str::to_string)),
-            ),
+        FQDN.put(&mut e, fqdn);
+        HEALTH_PATH.put(
+            &mut e,
+            conf.as_ref()
+                .and_then(|c| c.resource_path())
+                .map(str::to_string)
+                .or(HEALTH_PATH.default_value()),
         );
         if let Some(c) = &conf {
-            interval = c.request_interval().unwrap_or(30);
-            threshold = c.failure_threshold().unwrap_or(3);
+            interval = c.request_interval().unwrap_or(interval);
+            threshold = c.failure_threshold().unwrap_or(threshold);
         }
-        v.set(key, e);
+        block.put(&mut v, e);
     }
     // Optional blocks only when they say something the defaults do not, as a user would write it.
-    if (interval, threshold) != (30, 3) {
-        let mut hc = Value::object();
-        hc.set("request_interval", interval as i64);
-        hc.set("failure_threshold", threshold as i64);
-        v.set("health_check", Value::List(vec![hc]));
+    if let Some(hc) = health_check_block(interval, threshold) {
+        HEALTH_CHECK.put(&mut v, hc);
     }
     if let Some(rb) = tags.get("TrdrRunbook") {
         let f = super::tag_fields(rb);
-        let d = super::runbook::Tuning::default();
         let fields = [
-            ("poll_interval_seconds", "interval", d.poll_interval_seconds),
-            (
-                "promotion_timeout_seconds",
-                "promotion",
-                d.promotion_timeout_seconds,
-            ),
-            ("task_timeout_seconds", "task", d.task_timeout_seconds),
-            ("task_retries", "retries", d.task_retries),
+            (&POLL_INTERVAL_SECONDS, "interval"),
+            (&PROMOTION_TIMEOUT_SECONDS, "promotion"),
+            (&TASK_TIMEOUT_SECONDS, "task"),
+            (&TASK_RETRIES, "retries"),
         ];
-        let values: Vec<(&str, u32, u32)> = fields
+        let values: Vec<(&Attr<i64>, i64)> = fields
             .iter()
-            .filter_map(|(attr, key, default)| {
-                Some((*attr, f.get(*key).copied()? as u32, *default))
-            })
+            .filter_map(|(attr, key)| Some((*attr, f.get(*key).copied()? as i64)))
             .collect();
-        if values.len() == fields.len() && values.iter().any(|(_, x, d)| x != d) {
+        if values.len() == fields.len() && values.iter().any(|(a, x)| a.default_value() != Some(*x))
+        {
             let mut b = Value::object();
-            for (attr, x, _) in values {
-                b.set(attr, x as i64);
+            for (attr, x) in values {
+                attr.put(&mut b, x);
             }
-            v.set("runbook", Value::List(vec![b]));
+            RUNBOOK.put(&mut v, b);
         }
     }
     let Some(o) = Orchestrator::from_value(&v, &cfg.config) else {
         return Ok(None);
     };
-    v.set("rto_budget_seconds", o.budget().total());
+    RTO_BUDGET_SECONDS.put(&mut v, o.budget().total());
     observe(cfg, &o, &v).await
 }

@@ -1,178 +1,175 @@
-//! The orchestrator's schema and the checks that need neither AWS nor the provider's
-//! configuration (unknown values are skipped).
+//! The orchestrator's attributes, each declared once (name, type, default, plan behaviour,
+//! validators, documentation), the schema assembled from them, and the checks across attributes.
 
-use super::runbook::Tuning;
-use super::{DEFAULT_HEALTH_PATH, DEFAULT_TIMEOUTS};
-use crate::framework::schema::{NestedBlock, Nesting};
-use crate::framework::validate::{
-    is_arn, is_iam_role_arn, number_in_range, string_matches, whole_number,
-};
-use crate::framework::{Attribute, Block, Diagnostics, Path, Schema, Type, Value};
-use crate::naming;
+use super::DEFAULT_TIMEOUTS;
+use crate::framework::attr::{Attr, BlockAttr};
+use crate::framework::validate::{is_arn, is_iam_role_arn, Check};
+use crate::framework::{Block, Diagnostics, Schema, Type, Value};
+use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
+use crate::resources::{global_database, regional_stack};
 use crate::timeouts;
 
-fn endpoint_block(which: &str) -> Block {
-    Block::new(&format!("The application endpoint in the {which} region (the provider's {which}_region)."))
-        .attr(Attribute::required("fqdn", Type::String, "Host name of the endpoint, e.g. `abc123.execute-api.us-east-1.amazonaws.com`; the health check probes it over HTTPS and the failover record points at it."))
-        .attr(Attribute::with_default("health_path", Type::String, DEFAULT_HEALTH_PATH, "Path the health check requests (default `/health`)."))
-}
+pub const ID: Attr<String> = Attr::computed(
+    "id",
+    "`name:environment_suffix`, e.g. `trading:dev`; known at plan time. Use it to import.",
+)
+.stable();
+pub const GLOBAL_DATABASE_ID: Attr<String> = Attr::required(
+    "global_database_id",
+    "Id of the `trdr_global_database` whose writer the runbook moves.",
+)
+.replace()
+.checks(global_database::REFERENCE);
+pub const EXECUTION_ROLE_ARN: Attr<String> = Attr::required("execution_role_arn", "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheckStatus, dynamodb:DescribeTable and sns:Publish.")
+    .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
+pub const NOTIFICATION_TOPIC_ARN: Attr<String> = Attr::optional("notification_topic_arn", "SNS topic for start, success and failure notices. Each region's runbook publishes to the topic of this name in its own region, so create it in both regions.")
+    .checks(&[Check::Matches("an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", |s| is_arn(s) && s.split(':').nth(2) == Some("sns"))]);
+pub const REGIONAL_STACK_IDS: Attr<Vec<String>> = Attr::optional(
+    "regional_stack_ids",
+    "Ids of the `trdr_regional_stack`s whose session tables a drill checks.",
+)
+.checks(regional_stack::STACK_IDS);
+pub const RTO_TARGET_SECONDS: Attr<f64> = Attr::optional("rto_target_seconds", "Recovery-time objective in seconds (default 300). Every run reports its measured recovery time against it and publishes an `rto-exceeded` notice when it was missed; a missed target never aborts a promotion. A plan warns when what trdr controls (`rto_budget_seconds`) already exceeds it.")
+    .default(300.0)
+    .checks(&[Check::Range(1.0, 3600.0)]);
+pub const STATE_MACHINE_ARNS: Attr<Value> =
+    Attr::computed("state_machine_arns", "Runbook state machine ARN by region.")
+        .stable()
+        .of_type(Type::map_of_strings);
+pub const HEALTH_CHECK_IDS: Attr<Value> =
+    Attr::computed("health_check_ids", "Route 53 health check id by region.")
+        .stable()
+        .of_type(Type::map_of_strings);
+pub const ACTIVE_REGION: Attr<String> = Attr::computed("active_region", "Region the `PRIMARY` record points at now. It follows the database's writer after a runbook run; that is not drift.");
+pub const RTO_BUDGET_SECONDS: Attr<f64> = Attr::computed("rto_budget_seconds", "The worst case of what trdr controls: detection (`request_interval` × `failure_threshold`), the runbook's own overhead (every Task timing out on every attempt, every retry pause at its cap, one poll interval after the promotion finished) and the DNS TTL. AWS's promotion itself comes on top; AWS documents it as taking minutes.");
+pub const DRIFT: Attr<Vec<String>> = Attr::computed("drift", "Out-of-band changes no attribute can show, found by the last refresh: a runbook or health check deleted, a runbook edited, a record pointing elsewhere. A plan that empties this list repairs them. Changed settings (health check threshold, endpoints, DNS TTL) show in their own attributes instead, so `ignore_changes` can accept them; the one `health_check` block reports the region whose check departs from what the last apply set.");
 
-pub fn schema() -> Schema {
-    let single = |name: &'static str, block: Block, replace: bool| NestedBlock {
-        name,
-        nesting: Nesting::Single,
-        block,
-        requires_replace: replace,
-    };
-    Schema {
-        version: 0,
-        block: Block::new("The failover runbook and the DNS it steers: an HTTPS health check per endpoint, the `PRIMARY`/`SECONDARY` failover record pair (on the database's writer region and the other), and a Step Functions state machine in each region that makes its own region the writer — so it runs while the other region is down. Input `{\"mode\": \"failover\" | \"switchover\" | \"drill\"}`.")
-            .attr(Attribute::computed("id", Type::String, "`name:environment_suffix`, e.g. `trading:dev`; known at plan time. Use it to import.").stable())
-            .attr(Attribute::required("name", Type::String, "Purpose of the platform, e.g. `trading`.").replace())
-            .attr(Attribute::required("environment_suffix", Type::String, "Environment, e.g. `dev`.").replace())
-            .attr(Attribute::required("global_database_id", Type::String, "Id of the `trdr_global_database` whose writer the runbook moves.").replace())
-            .attr(Attribute::required("execution_role_arn", Type::String, "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheckStatus, dynamodb:DescribeTable and sns:Publish."))
-            .attr(Attribute::optional("notification_topic_arn", Type::String, "SNS topic for start, success and failure notices. Each region's runbook publishes to the topic of this name in its own region, so create it in both regions."))
-            .attr(Attribute::optional("regional_stack_ids", Type::list_of_strings(), "Ids of the `trdr_regional_stack`s whose session tables a drill checks."))
-            .attr(Attribute::with_default("rto_target_seconds", Type::Number, 300i64, "Recovery-time objective in seconds (default 300). Every run reports its measured recovery time against it and publishes an `rto-exceeded` notice when it was missed; a missed target never aborts a promotion. A plan warns when what trdr controls (`rto_budget_seconds`) already exceeds it."))
-            .attr(Attribute::computed("state_machine_arns", Type::map_of_strings(), "Runbook state machine ARN by region.").stable())
-            .attr(Attribute::computed("health_check_ids", Type::map_of_strings(), "Route 53 health check id by region.").stable())
-            .attr(Attribute::computed("active_region", Type::String, "Region the `PRIMARY` record points at now. It follows the database's writer after a runbook run; that is not drift."))
-            .attr(Attribute::computed("rto_budget_seconds", Type::Number, "The worst case of what trdr controls: detection (`request_interval` × `failure_threshold`), the runbook's own overhead (every Task timing out on every attempt, every retry pause at its cap, one poll interval after the promotion finished) and the DNS TTL. AWS's promotion itself comes on top; AWS documents it as taking minutes."))
-            .attr(Attribute::computed("drift", Type::list_of_strings(), "Out-of-band changes no attribute can show, found by the last refresh: a runbook or health check deleted, a runbook edited, a record pointing elsewhere. A plan that empties this list repairs them. Changed settings (health check threshold, endpoints, DNS TTL) show in their own attributes instead, so `ignore_changes` can accept them; the one `health_check` block reports the region whose check departs from what the last apply set."))
-            .block(single("dns", Block::new("The failover record pair.")
-                .attr(Attribute::required("zone_id", Type::String, "Route 53 hosted zone id.").replace())
-                .attr(Attribute::required("record_name", Type::String, "Record name, e.g. `api.trading.example.com`.").replace())
-                .attr(Attribute::with_default("ttl", Type::Number, 60i64, "TTL of both records in seconds (default 60).")), false))
-            .block(single("primary_endpoint", endpoint_block("primary"), false))
-            .block(single("secondary_endpoint", endpoint_block("secondary"), false))
-            .optional_block("health_check", Block::new("How Route 53 probes each endpoint.")
-                .attr(Attribute::with_default("request_interval", Type::Number, 30i64, "Seconds between probes: 10 or 30 (default 30). A change replaces the health checks."))
-                .attr(Attribute::with_default("failure_threshold", Type::Number, 3i64, "Consecutive failures before an endpoint is unhealthy, 1 to 10 (default 3); changed in place.")))
-            .optional_block("runbook", Block::new("Bounds of the generated runbook; with the health check and DNS TTL they determine `rto_budget_seconds`.")
-                .attr(Attribute::with_default("poll_interval_seconds", Type::Number, Tuning::default().poll_interval_seconds as i64, "Wait between polls of the promotion (1 to 30, default 5): the runbook notices a finished promotion at most this late."))
-                .attr(Attribute::with_default("promotion_timeout_seconds", Type::Number, Tuning::default().promotion_timeout_seconds as i64, "How long the runbook waits for AWS to finish the promotion before reporting `PromotionTimedOut` (60 to 3600, default 900: AWS documents promotion as taking minutes). The execution timeout is derived from it."))
-                .attr(Attribute::with_default("task_timeout_seconds", Type::Number, Tuning::default().task_timeout_seconds as i64, "Timeout of each AWS call (1 to 30, default 2)."))
-                .attr(Attribute::with_default("task_retries", Type::Number, Tuning::default().task_retries as i64, "Retries of each AWS call, with backoff and jitter (1 to 5, default 1).")))
-            .optional_block("timeouts", timeouts::block(DEFAULT_TIMEOUTS)),
-    }
-}
-
-pub(super) fn check(config: &Value, diags: &mut Diagnostics) {
-    naming::check_names(diags, config);
-    crate::resources::global_database::check_id(
-        diags,
-        &Path::attr("global_database_id"),
-        config.get("global_database_id"),
-    );
-    string_matches(
-        diags,
-        &Path::attr("execution_role_arn"),
-        config.get("execution_role_arn"),
-        "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-        is_iam_role_arn,
-    );
-    string_matches(
-        diags,
-        &Path::attr("notification_topic_arn"),
-        config.get("notification_topic_arn"),
-        "an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
-        |s| is_arn(s) && s.split(':').nth(2) == Some("sns"),
-    );
-    crate::resources::regional_stack::check_ids(
-        diags,
-        &Path::attr("regional_stack_ids"),
-        config.get("regional_stack_ids"),
-    );
-    let dns = config.get("dns");
-    string_matches(
-        diags,
-        &Path::attr("dns").then("zone_id"),
-        dns.get("zone_id"),
+pub const DNS: BlockAttr = BlockAttr::single("dns", "The failover record pair.");
+pub const ZONE_ID: Attr<String> = Attr::required("zone_id", "Route 53 hosted zone id.")
+    .replace()
+    .checks(&[Check::Matches(
         "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ",
         |s| {
             let id = s.trim_start_matches("/hostedzone/");
             !id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_alphanumeric())
         },
-    );
-    string_matches(
-        diags,
-        &Path::attr("dns").then("record_name"),
-        dns.get("record_name"),
-        "a DNS name",
-        is_dns_name,
-    );
-    let ttl = dns.get("ttl");
-    whole_number(diags, &Path::attr("dns").then("ttl"), ttl);
-    number_in_range(diags, &Path::attr("dns").then("ttl"), ttl, 0.0, 172800.0);
-    for which in ["primary_endpoint", "secondary_endpoint"] {
-        let e = config.get(which);
-        string_matches(
-            diags,
-            &Path::attr(which).then("fqdn"),
-            e.get("fqdn"),
-            "a host name",
-            is_dns_name,
-        );
-        string_matches(
-            diags,
-            &Path::attr(which).then("health_path"),
-            e.get("health_path"),
-            "a path starting with /",
-            |s| s.starts_with('/') && s.len() <= 255,
-        );
+    )]);
+pub const RECORD_NAME: Attr<String> = Attr::required(
+    "record_name",
+    "Record name, e.g. `api.trading.example.com`.",
+)
+.replace()
+.checks(&[Check::Matches("a DNS name", is_dns_name)]);
+pub const TTL: Attr<i64> = Attr::optional("ttl", "TTL of both records in seconds (default 60).")
+    .default(60)
+    .checks(&[Check::Whole, Check::Range(0.0, 172800.0)]);
+
+pub const PRIMARY_ENDPOINT: BlockAttr = BlockAttr::single(
+    "primary_endpoint",
+    "The application endpoint in the primary region (the provider's primary_region).",
+);
+pub const SECONDARY_ENDPOINT: BlockAttr = BlockAttr::single(
+    "secondary_endpoint",
+    "The application endpoint in the secondary region (the provider's secondary_region).",
+);
+pub const FQDN: Attr<String> = Attr::required("fqdn", "Host name of the endpoint, e.g. `abc123.execute-api.us-east-1.amazonaws.com`; the health check probes it over HTTPS and the failover record points at it.")
+    .checks(&[Check::Matches("a host name", is_dns_name)]);
+pub const HEALTH_PATH: Attr<String> = Attr::optional(
+    "health_path",
+    "Path the health check requests (default `/health`).",
+)
+.default("/health")
+.checks(&[Check::Matches("a path starting with /", |s| {
+    s.starts_with('/') && s.len() <= 255
+})]);
+
+pub const HEALTH_CHECK: BlockAttr =
+    BlockAttr::optional("health_check", "How Route 53 probes each endpoint.");
+pub const REQUEST_INTERVAL: Attr<i64> = Attr::optional(
+    "request_interval",
+    "Seconds between probes: 10 or 30 (default 30). A change replaces the health checks.",
+)
+.default(30)
+.checks(&[Check::Rule(|v| {
+    let n = v.as_f64()?;
+    (n != 10.0 && n != 30.0)
+        .then(|| format!("{n} is not allowed: Route 53 probes every 10 or 30 seconds."))
+})]);
+pub const FAILURE_THRESHOLD: Attr<i64> = Attr::optional(
+    "failure_threshold",
+    "Consecutive failures before an endpoint is unhealthy, 1 to 10 (default 3); changed in place.",
+)
+.default(3)
+.checks(&[Check::Whole, Check::Range(1.0, 10.0)]);
+
+pub const RUNBOOK: BlockAttr = BlockAttr::optional("runbook", "Bounds of the generated runbook; with the health check and DNS TTL they determine `rto_budget_seconds`.");
+pub const POLL_INTERVAL_SECONDS: Attr<i64> = Attr::optional("poll_interval_seconds", "Wait between polls of the promotion (1 to 30, default 5): the runbook notices a finished promotion at most this late.")
+    .default(5)
+    .checks(&[Check::Whole, Check::Range(1.0, 30.0)]);
+pub const PROMOTION_TIMEOUT_SECONDS: Attr<i64> = Attr::optional("promotion_timeout_seconds", "How long the runbook waits for AWS to finish the promotion before reporting `PromotionTimedOut` (60 to 3600, default 900: AWS documents promotion as taking minutes). The execution timeout is derived from it.")
+    .default(900)
+    .checks(&[Check::Whole, Check::Range(60.0, 3600.0)]);
+pub const TASK_TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
+    "task_timeout_seconds",
+    "Timeout of each AWS call (1 to 30, default 2).",
+)
+.default(2)
+.checks(&[Check::Whole, Check::Range(1.0, 30.0)]);
+pub const TASK_RETRIES: Attr<i64> = Attr::optional(
+    "task_retries",
+    "Retries of each AWS call, with backoff and jitter (1 to 5, default 1).",
+)
+.default(1)
+.checks(&[Check::Whole, Check::Range(1.0, 5.0)]);
+
+fn endpoint_block() -> Block {
+    Block::default()
+        .attr(FQDN.schema())
+        .attr(HEALTH_PATH.schema())
+}
+
+pub fn schema() -> Schema {
+    Schema {
+        version: 0,
+        block: Block::new("The failover runbook and the DNS it steers: an HTTPS health check per endpoint, the `PRIMARY`/`SECONDARY` failover record pair (on the database's writer region and the other), and a Step Functions state machine in each region that makes its own region the writer — so it runs while the other region is down. Input `{\"mode\": \"failover\" | \"switchover\" | \"drill\"}`.")
+            .attr(ID.schema())
+            .attr(NAME.schema())
+            .attr(ENVIRONMENT_SUFFIX.schema())
+            .attr(GLOBAL_DATABASE_ID.schema())
+            .attr(EXECUTION_ROLE_ARN.schema())
+            .attr(NOTIFICATION_TOPIC_ARN.schema())
+            .attr(REGIONAL_STACK_IDS.schema())
+            .attr(RTO_TARGET_SECONDS.schema())
+            .attr(STATE_MACHINE_ARNS.schema())
+            .attr(HEALTH_CHECK_IDS.schema())
+            .attr(ACTIVE_REGION.schema())
+            .attr(RTO_BUDGET_SECONDS.schema())
+            .attr(DRIFT.schema())
+            .nest(&DNS, Block::default().attr(ZONE_ID.schema()).attr(RECORD_NAME.schema()).attr(TTL.schema()))
+            .nest(&PRIMARY_ENDPOINT, endpoint_block())
+            .nest(&SECONDARY_ENDPOINT, endpoint_block())
+            .nest(&HEALTH_CHECK, Block::default().attr(REQUEST_INTERVAL.schema()).attr(FAILURE_THRESHOLD.schema()))
+            .nest(&RUNBOOK, Block::default()
+                .attr(POLL_INTERVAL_SECONDS.schema())
+                .attr(PROMOTION_TIMEOUT_SECONDS.schema())
+                .attr(TASK_TIMEOUT_SECONDS.schema())
+                .attr(TASK_RETRIES.schema()))
+            .block(timeouts::block(DEFAULT_TIMEOUTS)),
     }
+}
+
+/// The checks across attributes (each attribute's own run from the schema).
+pub(super) fn check(config: &Value, diags: &mut Diagnostics) {
     let (p, s) = (
-        config.get("primary_endpoint").get("fqdn").as_str(),
-        config.get("secondary_endpoint").get("fqdn").as_str(),
+        FQDN.raw(PRIMARY_ENDPOINT.of(config)).as_str(),
+        FQDN.raw(SECONDARY_ENDPOINT.of(config)).as_str(),
     );
     if p.is_some() && p == s {
         diags.attr_error(
-            &Path::attr("secondary_endpoint").then("fqdn"),
+            &FQDN.under(&SECONDARY_ENDPOINT.path()),
             "is the same as primary_endpoint.fqdn; failover needs an endpoint in each region.",
         );
     }
-    let hc = config.get("health_check").first_block();
-    let hp = Path::attr("health_check").index(0);
-    if let Some(n) = hc.get("request_interval").as_f64() {
-        if n != 10.0 && n != 30.0 {
-            diags.attr_error(
-                &hp.then("request_interval"),
-                format!("{n} is not allowed: Route 53 probes every 10 or 30 seconds."),
-            );
-        }
-    }
-    whole_number(
-        diags,
-        &hp.then("failure_threshold"),
-        hc.get("failure_threshold"),
-    );
-    number_in_range(
-        diags,
-        &hp.then("failure_threshold"),
-        hc.get("failure_threshold"),
-        1.0,
-        10.0,
-    );
-    let rb = config.get("runbook").first_block();
-    let rp = Path::attr("runbook").index(0);
-    for (attr, min, max) in [
-        ("poll_interval_seconds", 1.0, 30.0),
-        ("promotion_timeout_seconds", 60.0, 3600.0),
-        ("task_timeout_seconds", 1.0, 30.0),
-        ("task_retries", 1.0, 5.0),
-    ] {
-        whole_number(diags, &rp.then(attr), rb.get(attr));
-        number_in_range(diags, &rp.then(attr), rb.get(attr), min, max);
-    }
-    number_in_range(
-        diags,
-        &Path::attr("rto_target_seconds"),
-        config.get("rto_target_seconds"),
-        1.0,
-        3600.0,
-    );
-    timeouts::validate(diags, config);
 }
 
 fn is_dns_name(s: &str) -> bool {

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
+use super::schema::{ENGINE_VERSION, MASTER_PASSWORD_VERSION, MASTER_USERNAME, WRITER_REGION};
 use super::Db;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::rds::{self, ClusterChange, ClusterSpec, GlobalSpec};
 use crate::aws::secrets;
-use crate::framework::{Diagnostics, Path};
+use crate::framework::Diagnostics;
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
@@ -46,7 +47,7 @@ async fn ensure_secret(cfg: &Configured, db: &Db) -> Result<(), Failure> {
     let info = match secrets::describe(&c, &name).await? {
         Some(i) if i.deleted => {
             return Err(Failure::at(
-                Path::attr("master_username"),
+                MASTER_USERNAME.path(),
                 format!("secret {name} is scheduled for deletion; restore it (aws secretsmanager restore-secret --secret-id {name}) or delete it for good before applying"),
             ))
         }
@@ -90,7 +91,7 @@ async fn rotate_password(
         rds::set_master_password(rc, &id, &password)
     })
     .await
-    .map_err(|f| f.about(Path::attr("master_password_version")))?;
+    .map_err(|f| f.about(MASTER_PASSWORD_VERSION.path()))?;
     wait_cluster(cfg, writer, &id, None, timeout).await?;
     secrets::tag(&c, &info.arn, &secret_tags(cfg, db)).await?;
     Ok(())
@@ -190,7 +191,7 @@ async fn ensure_cluster(
                 .await
                 .map_err(|e| match e.kind {
                     ErrorKind::InvalidInput if e.message.contains("ngine") => {
-                        Failure::from(e).about(Path::attr("engine_version"))
+                        Failure::from(e).about(ENGINE_VERSION.path())
                     }
                     _ => Failure::from(e),
                 })?;
@@ -352,7 +353,7 @@ async fn upgrade(
     if current == db.engine_version {
         return Ok(());
     }
-    let on_version = |e: AwsError| Failure::from(e).about(Path::attr("engine_version"));
+    let on_version = |e: AwsError| Failure::from(e).about(ENGINE_VERSION.path());
     if major(&current) != major(&db.engine_version) {
         rds::upgrade_global_major(wc, &db.global_id(), &db.engine_version)
             .await
@@ -373,7 +374,7 @@ async fn upgrade(
                 rds::modify_cluster(c, &change)
             })
             .await;
-            res.map_err(|f| f.about(Path::attr("engine_version")))?;
+            res.map_err(|f| f.about(ENGINE_VERSION.path()))?;
             wait_cluster(cfg, region, &id, Some(&db.engine_version), timeout).await?;
         }
         return Ok(());
@@ -402,7 +403,7 @@ async fn switchover(cfg: &Configured, db: &Db, timeout: Duration) -> Result<(), 
     }
     let arn = rds::member_in(&g, target).ok_or_else(|| {
         Failure::at(
-            Path::attr("writer_region"),
+            WRITER_REGION.path(),
             format!("{target} has no member cluster to switch over to"),
         )
     })?;
@@ -459,9 +460,7 @@ pub async fn converge(
                 rds::create_global(&cfg.region(&db.primary.region).rds, &spec)
                     .await
                     .map_err(|e| match e.kind {
-                        ErrorKind::InvalidInput => {
-                            Failure::from(e).about(Path::attr("engine_version"))
-                        }
+                        ErrorKind::InvalidInput => Failure::from(e).about(ENGINE_VERSION.path()),
                         _ => e.into(),
                     })
             }

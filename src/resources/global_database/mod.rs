@@ -3,7 +3,7 @@
 //!
 //! - `mod.rs`: typed model and plan (switchover as a plan, failover drift), the composite
 //!   lifecycle;
-//! - `schema.rs`: schema and static checks;
+//! - `schema.rs`: each attribute declared once, the schema, the checks across attributes;
 //! - `apply.rs`: ordered create, in-place update, switchover, engine upgrade, reverse delete;
 //! - `observe.rs`: read, drift and import.
 
@@ -11,8 +11,8 @@ mod apply;
 mod observe;
 mod schema;
 
-use schema::{check, check_resolved};
-pub use schema::{check_id, schema};
+use schema::*;
+pub use schema::{schema, REFERENCE};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,7 @@ use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
 use crate::aws::rds;
-use crate::framework::{Diagnostics, Path, PlanOutcome, Schema, Value};
+use crate::framework::{BlockAttr, Diagnostics, PlanOutcome, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
@@ -30,9 +30,6 @@ use crate::resources::composite::Composite;
 use crate::timeouts::Operation;
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["90m", "60m", "60m"];
-pub const DEFAULT_MIN_ACU: f64 = 0.5;
-pub const DEFAULT_MAX_ACU: f64 = 16.0;
-pub const MAX_INSTANCES: f64 = 16.0;
 
 fn default_timeout(op: Operation) -> Duration {
     match op {
@@ -54,19 +51,11 @@ pub struct Member {
 impl Member {
     fn from_value(v: &Value) -> Option<Self> {
         Some(Member {
-            region: v.get("region").as_str()?.to_string(),
-            subnet_group: v.get("db_subnet_group_name").as_str().map(str::to_string),
-            security_groups: v
-                .get("vpc_security_group_ids")
-                .as_list()
-                .map(|l| {
-                    l.iter()
-                        .filter_map(|s| s.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            kms_key_id: v.get("kms_key_id").as_str().map(str::to_string),
-            instance_count: v.get("instance_count").as_f64().unwrap_or(1.0) as u32,
+            region: REGION.get(v)?,
+            subnet_group: DB_SUBNET_GROUP_NAME.get(v),
+            security_groups: VPC_SECURITY_GROUP_IDS.get(v).unwrap_or_default(),
+            kms_key_id: KMS_KEY_ID.get(v),
+            instance_count: INSTANCE_COUNT.get(v)? as u32,
         })
     }
 }
@@ -91,31 +80,22 @@ pub struct Db {
 
 impl Db {
     pub fn from_value(v: &Value) -> Option<Self> {
-        let scaling = v.get("serverless_v2").first_block();
-        let primary = Member::from_value(v.get("primary"))?;
+        let scaling = SERVERLESS_V2.of(v);
+        let primary = Member::from_value(PRIMARY.of(v))?;
         Some(Db {
             naming: Naming::from_value(v)?,
-            engine_version: v.get("engine_version").as_str()?.to_string(),
-            database_name: v.get("database_name").as_str().map(str::to_string),
-            master_username: v.get("master_username").as_str()?.to_string(),
-            master_password_version: v.get("master_password_version").as_f64().unwrap_or(1.0)
-                as i64,
-            writer_region: v
-                .get("writer_region")
-                .as_str()
-                .unwrap_or(&primary.region)
-                .to_string(),
-            backup_retention_days: v.get("backup_retention_days").as_f64().unwrap_or(7.0) as i32,
-            storage_encrypted: v.get("storage_encrypted").as_bool().unwrap_or(true),
-            min_capacity: scaling
-                .get("min_capacity")
-                .as_f64()
-                .unwrap_or(DEFAULT_MIN_ACU),
-            max_capacity: scaling
-                .get("max_capacity")
-                .as_f64()
-                .unwrap_or(DEFAULT_MAX_ACU),
-            secondary: Member::from_value(v.get("secondary"))?,
+            engine_version: ENGINE_VERSION.get(v)?,
+            database_name: DATABASE_NAME.get(v),
+            master_username: MASTER_USERNAME.get(v)?,
+            master_password_version: MASTER_PASSWORD_VERSION.get(v)?,
+            writer_region: WRITER_REGION
+                .get(v)
+                .unwrap_or_else(|| primary.region.clone()),
+            backup_retention_days: BACKUP_RETENTION_DAYS.get(v)? as i32,
+            storage_encrypted: STORAGE_ENCRYPTED.get(v)?,
+            min_capacity: MIN_CAPACITY.get(scaling)?,
+            max_capacity: MAX_CAPACITY.get(scaling)?,
+            secondary: Member::from_value(SECONDARY.of(v))?,
             primary,
         })
     }
@@ -196,7 +176,7 @@ impl GlobalDatabase {
                         // Not a verdict on the version: leave it to the apply, and say so.
                         tracing::warn!(error = %e, engine_version = version, "could not check the engine version at plan time");
                         return diags.warning(
-                            Some(Path::attr("engine_version")),
+                            Some(ENGINE_VERSION.path()),
                             "Engine version not checked at plan time",
                             format!("DescribeDBEngineVersions failed ({e}), so whether Aurora PostgreSQL {version} supports global databases and the configured Serverless v2 capacity is checked only when the apply creates the clusters."),
                         );
@@ -204,7 +184,7 @@ impl GlobalDatabase {
                 }
             }
         };
-        let ev = Path::attr("engine_version");
+        let ev = ENGINE_VERSION.path();
         let Some(support) = answer else {
             return diags.attr_error(&ev, format!("RDS in {region} does not offer Aurora PostgreSQL {version}; pick a listed version (aws rds describe-db-engine-versions --engine aurora-postgresql)."));
         };
@@ -217,42 +197,42 @@ impl GlobalDatabase {
         let Some((min_acu, max_acu)) = support.serverless_v2 else {
             return diags.attr_error(&ev, format!("Aurora PostgreSQL {version} does not support Aurora Serverless v2 (db.serverless instances); RDS reports no ServerlessV2FeaturesSupport for it. Use 13.6, 14.3, 15.2, 16.1 or later."));
         };
-        let sp = Path::attr("serverless_v2").index(0);
+        let sp = SERVERLESS_V2.path();
         if db.min_capacity < min_acu {
-            diags.attr_error(&sp.then("min_capacity"), format!("{} ACU needs automatic pause support, which Aurora PostgreSQL {version} lacks (its minimum is {min_acu} ACU); use {min_acu} or a version that supports 0 ACU (13.15, 14.12, 15.7, 16.3 or later).", db.min_capacity));
+            diags.attr_error(&MIN_CAPACITY.under(&sp), format!("{} ACU needs automatic pause support, which Aurora PostgreSQL {version} lacks (its minimum is {min_acu} ACU); use {min_acu} or a version that supports 0 ACU (13.15, 14.12, 15.7, 16.3 or later).", db.min_capacity));
         }
         if db.max_capacity > max_acu {
-            diags.attr_error(&sp.then("max_capacity"), format!("{} ACU is above what Aurora PostgreSQL {version} allows ({max_acu} ACU); 256 ACU needs 13.20, 14.17, 15.12, 16.8, 17.4 or later.", db.max_capacity));
+            diags.attr_error(&MAX_CAPACITY.under(&sp), format!("{} ACU is above what Aurora PostgreSQL {version} allows ({max_acu} ACU); 256 ACU needs 13.20, 14.17, 15.12, 16.8, 17.4 or later.", db.max_capacity));
         }
     }
 }
 
 fn set_member_computed(
     planned: &mut Value,
-    which: &str,
+    which: &BlockAttr,
     prior: Option<&Value>,
     changed: bool,
     cluster_id: Option<String>,
 ) {
-    let Some(m) = planned.get_mut(which) else {
+    let Some(m) = planned.get_mut(which.name) else {
         return;
     };
     if let Some(id) = cluster_id {
-        m.set("cluster_identifier", id);
+        CLUSTER_IDENTIFIER.put(m, id);
     }
-    let prior_m = prior.map(|p| p.get(which));
-    for attr in ["cluster_arn", "endpoint", "reader_endpoint"] {
+    let prior_m = prior.map(|p| which.of(p));
+    for attr in MEMBER_COMPUTED {
         let v = prior_m
-            .map(|p| p.get(attr).clone())
+            .map(|p| attr.raw(p).clone())
             .filter(|v| !v.is_null())
             .unwrap_or(Value::Unknown);
-        m.set(attr, v);
+        attr.put(m, v);
     }
-    let status = match prior_m.and_then(|p| p.get("status").as_str()) {
+    let status = match prior_m.and_then(|p| STATUS.raw(p).as_str()) {
         Some("available") if !changed => Value::from("available"),
         _ => Value::Unknown,
     };
-    m.set("status", status);
+    STATUS.put(m, status);
 }
 
 #[async_trait]
@@ -270,7 +250,7 @@ impl Composite for GlobalDatabase {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check(config, diags);
+        schema::check(config, diags);
     }
 
     async fn plan(
@@ -280,22 +260,22 @@ impl Composite for GlobalDatabase {
         config: &Value,
         diags: &mut Diagnostics,
     ) {
-        check(config, diags);
+        schema::check(config, diags);
         let Some(cfg) = self.ctx.get() else { return };
         let planned = &mut out.state;
         for (which, default) in [
-            ("primary", &cfg.config.primary_region),
-            ("secondary", &cfg.config.secondary_region),
+            (&PRIMARY, &cfg.config.primary_region),
+            (&SECONDARY, &cfg.config.secondary_region),
         ] {
-            if config.get(which).get("region").is_null() {
-                if let Some(m) = planned.get_mut(which) {
-                    m.set("region", default.clone());
+            if REGION.raw(which.of(config)).is_null() {
+                if let Some(m) = planned.get_mut(which.name) {
+                    REGION.put(m, default.clone());
                 }
             }
         }
-        let primary_region = planned.get("primary").get("region").clone();
-        if config.get("writer_region").is_null() {
-            planned.set("writer_region", primary_region);
+        let primary_region = REGION.raw(PRIMARY.of(planned)).clone();
+        if WRITER_REGION.raw(config).is_null() {
+            WRITER_REGION.put(planned, primary_region);
         }
         check_resolved(planned, diags);
         if diags.has_errors() {
@@ -304,59 +284,53 @@ impl Composite for GlobalDatabase {
         let Some(db) = Db::from_value(planned) else {
             return;
         };
-        if !planned.get("engine_version").is_unknown()
-            && planned.get("serverless_v2").is_wholly_known()
+        if !ENGINE_VERSION.raw(planned).is_unknown()
+            && planned.get(SERVERLESS_V2.name).is_wholly_known()
             && prior.is_none_or(|p| {
-                p.get("engine_version") != planned.get("engine_version")
-                    || p.get("serverless_v2") != planned.get("serverless_v2")
+                ENGINE_VERSION.raw(p) != ENGINE_VERSION.raw(planned)
+                    || SERVERLESS_V2.of(p) != SERVERLESS_V2.of(planned)
             })
         {
             self.check_engine(&db, diags).await;
         }
 
         let planned = &mut out.state;
-        planned.set("id", db.global_id());
-        planned.set("global_cluster_identifier", db.global_id());
-        planned.set("current_writer_region", db.writer_region.clone());
+        ID.put(planned, db.global_id());
+        GLOBAL_CLUSTER_IDENTIFIER.put(planned, db.global_id());
+        CURRENT_WRITER_REGION.put(planned, db.writer_region.clone());
+        // What an update changes in place: the members' status is unknown until it is done.
         let changed = prior.is_some_and(|p| {
-            [
-                "engine_version",
-                "writer_region",
-                "backup_retention_days",
-                "serverless_v2",
-                "master_password_version",
-            ]
-            .iter()
-            .any(|a| p.get(a) != planned.get(a))
-                || ["primary", "secondary"].iter().any(|m| {
-                    ["instance_count", "vpc_security_group_ids"]
-                        .iter()
-                        .any(|a| p.get(m).get(a) != planned.get(m).get(a))
-                        || p.get(m).get("status").as_str() != Some("available")
+            let differs =
+                |a: &str, b: &str| p.get(a) != planned.get(a) || p.get(b) != planned.get(b);
+            differs(ENGINE_VERSION.name, WRITER_REGION.name)
+                || differs(BACKUP_RETENTION_DAYS.name, SERVERLESS_V2.name)
+                || MASTER_PASSWORD_VERSION.raw(p) != MASTER_PASSWORD_VERSION.raw(planned)
+                || MEMBERS.iter().any(|m| {
+                    let (was, now) = (m.of(p), m.of(planned));
+                    INSTANCE_COUNT.raw(was) != INSTANCE_COUNT.raw(now)
+                        || VPC_SECURITY_GROUP_IDS.raw(was) != VPC_SECURITY_GROUP_IDS.raw(now)
+                        || STATUS.raw(was).as_str() != Some("available")
                 })
         });
         for (which, region) in [
-            ("primary", db.primary.region.clone()),
-            ("secondary", db.secondary.region.clone()),
+            (&PRIMARY, db.primary.region.clone()),
+            (&SECONDARY, db.secondary.region.clone()),
         ] {
             set_member_computed(planned, which, prior, changed, Some(db.cluster_id(&region)));
         }
         match prior {
             None => {
-                planned.set("arn", Value::Unknown);
-                planned.set("master_user_secret_arn", Value::Unknown);
+                ARN.put(planned, Value::Unknown);
+                MASTER_USER_SECRET_ARN.put(planned, Value::Unknown);
             }
             Some(prior) => {
-                if prior.get("master_user_secret_arn").is_null() {
-                    planned.set("master_user_secret_arn", Value::Unknown);
+                if MASTER_USER_SECRET_ARN.raw(prior).is_null() {
+                    MASTER_USER_SECRET_ARN.put(planned, Value::Unknown);
                 }
-                let current = prior
-                    .get("current_writer_region")
-                    .as_str()
-                    .unwrap_or_default();
+                let current = CURRENT_WRITER_REGION.get(prior).unwrap_or_default();
                 if !current.is_empty() && current != db.writer_region {
                     diags.warning(
-                        Some(Path::attr("writer_region")),
+                        Some(WRITER_REGION.path()),
                         format!("Applying moves the writer from {current} to {}", db.writer_region),
                         format!(
                             "RDS reports {current} as the writer region now. Applying this plan runs a managed switchover (SwitchoverGlobalCluster, no data loss) to {}. If the writer moved to {current} by a failover outside Terraform (AWS-initiated, or the failover runbook) and should stay there, set writer_region = \"{current}\" instead; the plan is then empty.",
@@ -413,10 +387,7 @@ impl Composite for GlobalDatabase {
 
     /// A switchover that finished without moving the writer.
     fn unconverged(db: &Db, state: &Value) -> Vec<String> {
-        let writer = state
-            .get("current_writer_region")
-            .as_str()
-            .unwrap_or_default();
+        let writer = CURRENT_WRITER_REGION.get(state).unwrap_or_default();
         if writer == db.writer_region {
             return Vec::new();
         }
@@ -436,27 +407,59 @@ impl Composite for GlobalDatabase {
 }
 
 #[cfg(test)]
-mod defaults {
+mod declarations {
     use super::*;
+    use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
+    use crate::resources::config;
+    use serde_json::json;
 
     #[test]
     fn the_models_defaults_are_the_schemas() {
         let mut config = Value::object();
-        config.set("name", "trading");
-        config.set("environment_suffix", "dev");
-        config.set("engine_version", "15.10");
-        config.set("master_username", "dbadmin");
-        for (which, region) in [("primary", "us-east-1"), ("secondary", "us-east-2")] {
+        NAME.put(&mut config, "trading");
+        ENVIRONMENT_SUFFIX.put(&mut config, "dev");
+        ENGINE_VERSION.put(&mut config, "15.10");
+        MASTER_USERNAME.put(&mut config, "dbadmin");
+        for (which, region) in [(&PRIMARY, "us-east-1"), (&SECONDARY, "us-east-2")] {
             let mut m = Value::object();
-            m.set("region", region);
-            config.set(which, m);
+            REGION.put(&mut m, region);
+            which.put(&mut config, m);
         }
-        config.set("serverless_v2", Value::List(vec![Value::object()]));
+        SERVERLESS_V2.put(&mut config, Value::object());
         crate::resources::assert_model_defaults_are_the_schemas(&schema(), &config, |v| {
             let mut db = Db::from_value(v)?;
             // Planned by the resource, not a default: the primary region when unset.
             db.writer_region = db.primary.region.clone();
             Some(db)
         });
+    }
+
+    #[test]
+    fn every_validator_reports_its_attribute_path() {
+        let (timeouts, mut bad) = crate::resources::timeouts_cases();
+        let valid = config(json!({
+            "name": "trading", "environment_suffix": "dev", "engine_version": "15.10",
+            "database_name": "app", "master_username": "dbadmin", "master_password_version": 1,
+            "backup_retention_days": 7, "serverless_v2": [{"min_capacity": 0.5, "max_capacity": 16}],
+            "primary": {"region": "us-east-1", "instance_count": 1},
+            "secondary": {"region": "us-east-2", "instance_count": 2},
+            "timeouts": timeouts,
+        }));
+        bad.extend([
+            ("name", Value::from("1trading")),
+            ("environment_suffix", Value::from("dev-")),
+            ("engine_version", Value::from("9.6")),
+            ("database_name", Value::from("1app")),
+            ("master_username", Value::from("postgres")),
+            ("master_password_version", Value::from(0i64)),
+            ("backup_retention_days", Value::from(36i64)),
+            ("serverless_v2[0].min_capacity", Value::from(0.3)),
+            ("serverless_v2[0].max_capacity", Value::from(300.0)),
+            ("primary.region", Value::from("east")),
+            ("primary.instance_count", Value::from(1.5)),
+            ("secondary.region", Value::from("west")),
+            ("secondary.instance_count", Value::from(17i64)),
+        ]);
+        crate::framework::validate::assert_checks_report_their_paths(&schema().block, &valid, &bad);
     }
 }

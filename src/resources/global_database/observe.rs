@@ -3,11 +3,14 @@
 
 use aws_sdk_rds::types::DbCluster;
 
-use super::{Db, DEFAULT_MAX_ACU, DEFAULT_MIN_ACU};
+use super::schema::*;
+use super::Db;
 use crate::aws::errors::AwsError;
 use crate::aws::{rds, secrets};
+use crate::framework::BlockAttr;
 use crate::framework::Value;
 use crate::naming::Naming;
+use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::provider::Configured;
 
 fn live_instances(list: &[aws_sdk_rds::types::DbInstance]) -> usize {
@@ -20,8 +23,8 @@ fn live_instances(list: &[aws_sdk_rds::types::DbInstance]) -> usize {
 pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<Value>, AwsError> {
     let gid = db.global_id();
     let global = rds::global(&cfg.region(&db.primary.region).rds, &gid).await?;
-    let mut clusters: Vec<(&str, Option<DbCluster>)> = Vec::new();
-    for (which, m) in [("primary", &db.primary), ("secondary", &db.secondary)] {
+    let mut clusters: Vec<(&BlockAttr, Option<DbCluster>)> = Vec::new();
+    for (which, m) in [(&PRIMARY, &db.primary), (&SECONDARY, &db.secondary)] {
         clusters.push((
             which,
             rds::cluster(&cfg.region(&m.region).rds, &db.cluster_id(&m.region)).await?,
@@ -32,10 +35,10 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
     }
 
     let mut v = base.clone();
-    v.set("id", gid.clone());
-    v.set("global_cluster_identifier", gid.clone());
-    v.set(
-        "arn",
+    ID.put(&mut v, gid.clone());
+    GLOBAL_CLUSTER_IDENTIFIER.put(&mut v, gid.clone());
+    ARN.put(
+        &mut v,
         Value::from(
             global
                 .as_ref()
@@ -45,93 +48,84 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
     );
     let secret =
         secrets::describe(&cfg.region(&db.primary.region).secrets, &db.secret_name()).await?;
-    v.set(
-        "master_user_secret_arn",
-        Value::from(secret.as_ref().map(|s| s.arn.clone())),
-    );
+    MASTER_USER_SECRET_ARN.put(&mut v, secret.as_ref().map(|s| s.arn.clone()));
     if let Some(version) = secret
         .as_ref()
         .and_then(|s| s.tags.get(secrets::VERSION_TAG))
         .and_then(|t| t.parse::<i64>().ok())
     {
-        v.set("master_password_version", version);
+        MASTER_PASSWORD_VERSION.put(&mut v, version);
     }
     let current = global.as_ref().and_then(rds::writer_region);
-    v.set("current_writer_region", Value::from(current.clone()));
+    CURRENT_WRITER_REGION.put(&mut v, current.clone());
     if let Some(w) = &current {
-        v.set("writer_region", w.clone());
+        WRITER_REGION.put(&mut v, w.clone());
     }
 
     for (which, cluster) in clusters {
-        let m = if which == "primary" {
+        let m = if which.name == PRIMARY.name {
             &db.primary
         } else {
             &db.secondary
         };
         let rc = cfg.region(&m.region);
-        let mut block = base.get(which).clone();
+        let mut block = which.of(base).clone();
         match cluster {
             None => {
-                block.set("status", "missing");
-                block.set("instance_count", 0i64);
-                for attr in ["cluster_arn", "endpoint", "reader_endpoint"] {
-                    block.set(attr, Value::Null);
+                STATUS.put(&mut block, "missing");
+                INSTANCE_COUNT.put(&mut block, 0i64);
+                for attr in MEMBER_COMPUTED {
+                    attr.put(&mut block, Value::Null);
                 }
             }
             Some(c) => {
                 let id = c.db_cluster_identifier().unwrap_or_default().to_string();
                 let member = global.as_ref().and_then(|g| rds::member_in(g, &m.region));
-                block.set("cluster_identifier", id.clone());
-                block.set(
-                    "cluster_arn",
-                    Value::from(c.db_cluster_arn().map(str::to_string)),
-                );
-                block.set("endpoint", Value::from(c.endpoint().map(str::to_string)));
-                block.set(
-                    "reader_endpoint",
-                    Value::from(c.reader_endpoint().map(str::to_string)),
-                );
-                block.set(
-                    "status",
+                CLUSTER_IDENTIFIER.put(&mut block, id.clone());
+                CLUSTER_ARN.put(&mut block, c.db_cluster_arn());
+                ENDPOINT.put(&mut block, c.endpoint());
+                READER_ENDPOINT.put(&mut block, c.reader_endpoint());
+                STATUS.put(
+                    &mut block,
                     if member.is_some() {
                         c.status().unwrap_or("unknown").to_string()
                     } else {
                         "detached".to_string()
                     },
                 );
-                block.set(
-                    "instance_count",
+                INSTANCE_COUNT.put(
+                    &mut block,
                     live_instances(&rds::instances(&rc.rds, &id).await?) as i64,
                 );
-                if !block.get("vpc_security_group_ids").is_null() {
+                if !VPC_SECURITY_GROUP_IDS.raw(&block).is_null() {
                     let groups: Vec<String> = c
                         .vpc_security_groups()
                         .iter()
                         .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
                         .collect();
-                    block.set("vpc_security_group_ids", Value::string_list(groups));
+                    VPC_SECURITY_GROUP_IDS.put(&mut block, Value::string_list(groups));
                 }
                 // Settings the whole database shares are read from the writer.
                 if current.as_deref() == Some(m.region.as_str()) {
                     if let Some(ver) = c.engine_version() {
-                        v.set("engine_version", ver.to_string());
+                        ENGINE_VERSION.put(&mut v, ver);
                     }
                     if let Some(days) = c.backup_retention_period() {
-                        v.set("backup_retention_days", days as i64);
+                        BACKUP_RETENTION_DAYS.put(&mut v, days as i64);
                     }
                     if let (Some(s), Some(Value::List(blocks))) = (
                         c.serverless_v2_scaling_configuration(),
-                        v.get_mut("serverless_v2"),
+                        v.get_mut(SERVERLESS_V2.name),
                     ) {
                         if let Some(b) = blocks.first_mut() {
-                            b.set("min_capacity", s.min_capacity().unwrap_or(DEFAULT_MIN_ACU));
-                            b.set("max_capacity", s.max_capacity().unwrap_or(DEFAULT_MAX_ACU));
+                            MIN_CAPACITY.put(b, s.min_capacity().or(MIN_CAPACITY.default_value()));
+                            MAX_CAPACITY.put(b, s.max_capacity().or(MAX_CAPACITY.default_value()));
                         }
                     }
                 }
             }
         }
-        v.set(which, block);
+        which.put(&mut v, block);
     }
     Ok(Some(v))
 }
@@ -178,41 +172,34 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
     };
 
     let mut v = Value::object();
-    v.set("name", name);
-    v.set("environment_suffix", suffix);
-    v.set(
-        "engine_version",
-        Value::from(wc.engine_version().map(str::to_string)),
-    );
-    v.set(
-        "database_name",
-        Value::from(g.database_name().or(wc.database_name()).map(str::to_string)),
-    );
-    v.set(
-        "master_username",
-        Value::from(wc.master_username().map(str::to_string)),
-    );
-    v.set("writer_region", writer_region.clone());
-    v.set("storage_encrypted", g.storage_encrypted().unwrap_or(true));
+    NAME.put(&mut v, name);
+    ENVIRONMENT_SUFFIX.put(&mut v, suffix);
+    ENGINE_VERSION.put(&mut v, wc.engine_version());
+    DATABASE_NAME.put(&mut v, g.database_name().or(wc.database_name()));
+    MASTER_USERNAME.put(&mut v, wc.master_username());
+    WRITER_REGION.put(&mut v, writer_region.clone());
+    STORAGE_ENCRYPTED.put(&mut v, g.storage_encrypted().unwrap_or(true));
     let mut scaling = Value::object();
     let s = wc.serverless_v2_scaling_configuration();
-    scaling.set(
-        "min_capacity",
-        s.and_then(|s| s.min_capacity()).unwrap_or(DEFAULT_MIN_ACU),
+    MIN_CAPACITY.put(
+        &mut scaling,
+        s.and_then(|s| s.min_capacity())
+            .or(MIN_CAPACITY.default_value()),
     );
-    scaling.set(
-        "max_capacity",
-        s.and_then(|s| s.max_capacity()).unwrap_or(DEFAULT_MAX_ACU),
+    MAX_CAPACITY.put(
+        &mut scaling,
+        s.and_then(|s| s.max_capacity())
+            .or(MAX_CAPACITY.default_value()),
     );
-    v.set("serverless_v2", Value::List(vec![scaling]));
-    for (which, region) in [("primary", &primary), ("secondary", &secondary)] {
+    SERVERLESS_V2.put(&mut v, scaling);
+    for (which, region) in [(&PRIMARY, &primary), (&SECONDARY, &secondary)] {
         let mut m = Value::object();
-        m.set("region", region.clone());
+        REGION.put(&mut m, region.clone());
         if let Some(c) =
             rds::cluster(&cfg.region(region).rds, &naming.regional_cluster(region)).await?
         {
             if let Some(sg) = c.db_subnet_group().filter(|s| *s != "default") {
-                m.set("db_subnet_group_name", sg.to_string());
+                DB_SUBNET_GROUP_NAME.put(&mut m, sg);
             }
             let groups: Vec<String> = c
                 .vpc_security_groups()
@@ -220,10 +207,10 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
                 .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
                 .collect();
             if !groups.is_empty() {
-                m.set("vpc_security_group_ids", Value::string_list(groups));
+                VPC_SECURITY_GROUP_IDS.put(&mut m, Value::string_list(groups));
             }
         }
-        v.set(which, m);
+        which.put(&mut v, m);
     }
     let Some(db) = Db::from_value(&v) else {
         return Ok(None);

@@ -7,10 +7,13 @@ use std::time::Duration;
 use futures::FutureExt;
 
 use super::observe::{back_rule, forward_rule, REPLICA_OF_TAG};
+use super::schema::{
+    BUCKETS, FORCE_DESTROY, HASH_KEY, REPLICATION_ROLE_ARN, REPLICA_OF, SESSION_TABLE,
+};
 use super::Stack;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{dynamodb, s3};
-use crate::framework::{Diagnostics, Path};
+use crate::framework::Diagnostics;
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
@@ -49,9 +52,7 @@ fn on_role(e: AwsError) -> Failure {
     let kind = e.kind;
     let f = Failure::from(e);
     match kind {
-        ErrorKind::AccessDenied | ErrorKind::InvalidInput => {
-            f.about(Path::attr("replication_role_arn"))
-        }
+        ErrorKind::AccessDenied | ErrorKind::InvalidInput => f.about(REPLICATION_ROLE_ARN.path()),
         _ => f,
     }
 }
@@ -107,7 +108,7 @@ pub async fn converge(
                     let t = dynamodb::wait_active(c, &table, timeout).await?;
                     if dynamodb::hash_key(&t) != Some(key.as_str()) {
                         return Err(Failure::at(
-                            Path::attr("session_table").index(0).then("hash_key"),
+                            HASH_KEY.under(&SESSION_TABLE.path()),
                             format!(
                                 "table {table} exists with partition key {:?}, not {key:?}",
                                 dynamodb::hash_key(&t)
@@ -131,11 +132,11 @@ pub async fn converge(
             list.push(Step::new(format!("replica of {table} in {region}"), &[], move || {
                 async move {
                     let Some(t) = dynamodb::describe(p_db, &table).await? else {
-                        return Err(Failure::at(Path::attr("replica_of"), format!("the primary's session table {table} does not exist in {primary_region}; apply the primary stack first")));
+                        return Err(Failure::at(REPLICA_OF.path(), format!("the primary's session table {table} does not exist in {primary_region}; apply the primary stack first")));
                     };
                     if dynamodb::hash_key(&t) != Some(key.as_str()) {
                         return Err(Failure::at(
-                            Path::attr("session_table").index(0).then("hash_key"),
+                            HASH_KEY.under(&SESSION_TABLE.path()),
                             format!("the primary's table {table} has partition key {:?}; a replica must use the same key, not {key:?}", dynamodb::hash_key(&t)),
                         ));
                     }
@@ -162,7 +163,7 @@ pub async fn converge(
                 list.push(Step::new(format!("replication {theirs} <-> {ours}"), &[&format!("bucket {ours}")], move || {
                     async move {
                         if !s3::exists(p_s3, &theirs).await? {
-                            return Err(Failure::at(Path::attr("buckets"), format!("the primary stack has no bucket {purpose:?} ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's")));
+                            return Err(Failure::at(BUCKETS.path(), format!("the primary stack has no bucket {purpose:?} ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's")));
                         }
                         s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await.map_err(on_role)?;
                         if two_way {
@@ -246,7 +247,7 @@ fn bucket_removal<'a>(cfg: &'a Configured, stack: &'a Stack, purpose: &str) -> S
     list.push(Step::new(format!("delete bucket {ours}"), &after_refs, move || {
         async move {
             match s3::delete(&c, &ours, force).await {
-                Err(e) if e.code == "BucketNotEmpty" => Err(Failure::at(Path::attr("force_destroy"), format!("bucket {ours} is not empty and force_destroy is false; empty it or set force_destroy = true"))),
+                Err(e) if e.code == "BucketNotEmpty" => Err(Failure::at(FORCE_DESTROY.path(), format!("bucket {ours} is not empty and force_destroy is false; empty it or set force_destroy = true"))),
                 other => Ok(other?),
             }
         }

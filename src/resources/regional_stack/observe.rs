@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use futures::future::try_join_all;
 
-use super::{Replica, Stack, StackId, DEFAULT_BUCKETS};
+use super::schema::*;
+use super::{Replica, Stack, StackId};
 use crate::aws::errors::AwsError;
 use crate::aws::{dynamodb, s3};
 use crate::framework::Value;
+use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::provider::Configured;
 use crate::tags;
 
@@ -35,25 +37,25 @@ impl Seen {
     /// `ignore_changes` works; `drift` keeps what no attribute shows.
     pub fn into_state(self, base: &Value, stack: &Stack) -> Value {
         let mut v = base.clone();
-        v.set("id", stack.id.to_string());
-        v.set("table_name", stack.table());
+        ID.put(&mut v, stack.id.to_string());
+        TABLE_NAME.put(&mut v, stack.table());
         let buckets: Vec<&String> = stack
             .buckets
             .iter()
             .filter(|p| !self.missing_buckets.contains(p))
             .collect();
         if buckets.len() != stack.buckets.len() {
-            v.set(
-                "buckets",
+            BUCKETS.put(
+                &mut v,
                 Value::string_list(buckets.iter().map(|p| p.as_str())),
             );
         }
-        v.set(
-            "bucket_names",
+        BUCKET_NAMES.put(
+            &mut v,
             Value::string_map(buckets.iter().map(|p| (p.to_string(), stack.bucket(p)))),
         );
-        v.set(
-            "bucket_arns",
+        BUCKET_ARNS.put(
+            &mut v,
             Value::string_map(
                 buckets
                     .iter()
@@ -62,13 +64,13 @@ impl Seen {
         );
         if let Some(key) = self.hash_key.filter(|k| *k != stack.hash_key) {
             let mut b = Value::object();
-            b.set("hash_key", key);
-            v.set("session_table", Value::List(vec![b]));
+            HASH_KEY.put(&mut b, key);
+            SESSION_TABLE.put(&mut v, b);
         }
-        v.set("table_arn", Value::from(self.table_arn));
-        v.set("stream_arn", Value::from(self.stream_arn));
-        v.set(
-            "replica_status",
+        TABLE_ARN.put(&mut v, self.table_arn);
+        STREAM_ARN.put(&mut v, self.stream_arn);
+        REPLICA_STATUS.put(
+            &mut v,
             if stack.replica.is_some() {
                 Value::from(self.replica_status)
             } else {
@@ -76,15 +78,12 @@ impl Seen {
             },
         );
         if let Some(days) = self.noncurrent_days {
-            v.set(
-                "noncurrent_version_expiration_days",
-                Value::Number(days as f64),
-            );
+            NONCURRENT_DAYS.put(&mut v, days as i64);
         }
         if let (Some(role), Some(_)) = (self.role_arn, &stack.replica) {
-            v.set("replication_role_arn", role);
+            REPLICATION_ROLE_ARN.put(&mut v, role);
         }
-        v.set("drift", Value::string_list(self.drift));
+        DRIFT.put(&mut v, Value::string_list(self.drift));
         v
     }
 }
@@ -282,7 +281,9 @@ pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, A
     // Defaults first, in their usual order, so an imported stack matches the usual configuration.
     purposes.sort_by_key(|p| {
         (
-            DEFAULT_BUCKETS
+            BUCKETS
+                .default_value()
+                .unwrap_or_default()
                 .iter()
                 .position(|d| d == p)
                 .unwrap_or(usize::MAX),
@@ -307,37 +308,32 @@ pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, A
     }
 
     let mut v = Value::object();
-    v.set("name", id.naming.name.clone());
-    v.set("environment_suffix", id.naming.suffix.clone());
-    v.set("region", id.region.clone());
-    v.set("buckets", Value::string_list(purposes.clone()));
-    v.set("force_destroy", true);
-    v.set(
-        "noncurrent_version_expiration_days",
-        Value::Number(super::DEFAULT_NONCURRENT_DAYS as f64),
-    );
-    v.set("bidirectional_replication", true);
+    NAME.put(&mut v, id.naming.name.clone());
+    ENVIRONMENT_SUFFIX.put(&mut v, id.naming.suffix.clone());
+    REGION.put(&mut v, id.region.clone());
+    BUCKETS.put(&mut v, Value::string_list(purposes.clone()));
+    // What a configuration that leaves them unset has.
+    FORCE_DESTROY.put(&mut v, FORCE_DESTROY.default_value());
+    NONCURRENT_DAYS.put(&mut v, NONCURRENT_DAYS.default_value());
+    BIDIRECTIONAL.put(&mut v, BIDIRECTIONAL.default_value());
     if let Some(key) = table.as_ref().and_then(dynamodb::hash_key) {
-        if key != super::DEFAULT_HASH_KEY {
+        if HASH_KEY.default_value().as_deref() != Some(key) {
             let mut b = Value::object();
-            b.set("hash_key", key);
-            v.set("session_table", Value::List(vec![b]));
+            HASH_KEY.put(&mut b, key);
+            SESSION_TABLE.put(&mut v, b);
         }
     }
     let replica_of = tags_seen
         .get(REPLICA_OF_TAG)
         .and_then(|s| StackId::parse(s));
     if let Some(primary) = &replica_of {
-        v.set("replica_of", primary.to_string());
+        REPLICA_OF.put(&mut v, primary.to_string());
         if let Some(p) = purposes.first() {
             let ours = id.naming.bucket(p, &id.region);
             let theirs = id.naming.bucket(p, &primary.region);
             let back = id.naming.replication_rule(&primary.region);
             let our_cfg = s3::replication(&here.s3, &ours).await?;
-            v.set(
-                "bidirectional_replication",
-                s3::has_rule(our_cfg.as_ref(), &back, &theirs, true),
-            );
+            BIDIRECTIONAL.put(&mut v, s3::has_rule(our_cfg.as_ref(), &back, &theirs, true));
         }
     }
     let Some(stack) = Stack::from_value(&v) else {

@@ -39,14 +39,10 @@ pub struct Tuning {
     pub task_retries: u32,
 }
 
+/// The `runbook` block's defaults.
 impl Default for Tuning {
     fn default() -> Self {
-        Tuning {
-            poll_interval_seconds: 5,
-            promotion_timeout_seconds: 900,
-            task_timeout_seconds: 2,
-            task_retries: 1,
-        }
+        Tuning::from_block(&crate::framework::Value::Null)
     }
 }
 
