@@ -34,9 +34,7 @@ pub const DELETE: Attr<String> = Attr::optional("delete", "Bound on a delete.").
 pub fn block(defaults: [&str; 3]) -> NestedBlock {
     let [c, u, d] = defaults;
     let block = Block::new(&format!("How long each operation may take: one deadline for the whole create, update or delete, shared by every wait inside it. When it runs out the apply fails naming the step it stopped in, and the next apply continues from there. Defaults: create {c}, update {u}, delete {d}."))
-        .attr(CREATE.schema())
-        .attr(UPDATE.schema())
-        .attr(DELETE.schema());
+        .with(&[&CREATE, &UPDATE, &DELETE]);
     TIMEOUTS.schema(block)
 }
 

@@ -106,13 +106,7 @@ fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("Whether the DR topology can fail over now: member synchronisation, engine versions, secondary instances, table replicas and point-in-time recovery, S3 replication, health checks, the runbooks in both regions and their RTO budget. Each check is `pass`, `warn` or `fail`.")
-            .attr(ID.schema())
-            .attr(GLOBAL_DATABASE_ID.schema())
-            .attr(ORCHESTRATOR_ID.schema())
-            .attr(REGIONAL_STACK_IDS.schema())
-            .attr(READY.schema())
-            .attr(WRITER_REGION.schema())
-            .attr(CHECKS.schema()),
+            .with(&[&ID, &GLOBAL_DATABASE_ID, &ORCHESTRATOR_ID, &REGIONAL_STACK_IDS, &READY, &WRITER_REGION, &CHECKS]),
     }
 }
 

@@ -38,70 +38,44 @@ pub trait Kind: Sized {
     fn into_value(self) -> Value;
 }
 
-impl Kind for String {
-    type Const = &'static str;
-    fn ty() -> Type {
-        Type::String
-    }
-    fn read(v: &Value) -> Option<Self> {
-        v.as_str().map(str::to_string)
-    }
-    fn constant(c: &'static str) -> Self {
-        c.to_string()
-    }
-    fn into_value(self) -> Value {
-        Value::String(self)
-    }
+/// A scalar: its Terraform type, how a value holds it, and how it becomes one.
+macro_rules! scalar {
+    ($t:ty, $const:ty, $ty:expr, $read:expr, $constant:expr) => {
+        impl Kind for $t {
+            type Const = $const;
+            fn ty() -> Type {
+                $ty
+            }
+            fn read(v: &Value) -> Option<Self> {
+                $read(v)
+            }
+            fn constant(c: $const) -> Self {
+                $constant(c)
+            }
+            fn into_value(self) -> Value {
+                Value::from(self)
+            }
+        }
+    };
 }
 
-impl Kind for bool {
-    type Const = bool;
-    fn ty() -> Type {
-        Type::Bool
-    }
-    fn read(v: &Value) -> Option<Self> {
-        v.as_bool()
-    }
-    fn constant(c: bool) -> Self {
-        c
-    }
-    fn into_value(self) -> Value {
-        Value::Bool(self)
-    }
-}
-
-/// A whole number (validated with [`Check::Whole`] where a fraction would be wrong).
-impl Kind for i64 {
-    type Const = i64;
-    fn ty() -> Type {
-        Type::Number
-    }
-    fn read(v: &Value) -> Option<Self> {
-        v.as_f64().map(|n| n as i64)
-    }
-    fn constant(c: i64) -> Self {
-        c
-    }
-    fn into_value(self) -> Value {
-        Value::from(self)
-    }
-}
-
-impl Kind for f64 {
-    type Const = f64;
-    fn ty() -> Type {
-        Type::Number
-    }
-    fn read(v: &Value) -> Option<Self> {
-        v.as_f64()
-    }
-    fn constant(c: f64) -> Self {
-        c
-    }
-    fn into_value(self) -> Value {
-        Value::Number(self)
-    }
-}
+scalar!(
+    String,
+    &'static str,
+    Type::String,
+    |v: &Value| v.as_str().map(str::to_string),
+    str::to_string
+);
+scalar!(bool, bool, Type::Bool, Value::as_bool, |c| c);
+// A whole number (validated with `Check::Whole` where a fraction would be wrong).
+scalar!(
+    i64,
+    i64,
+    Type::Number,
+    |v: &Value| v.as_f64().map(|n| n as i64),
+    |c| c
+);
+scalar!(f64, f64, Type::Number, Value::as_f64, |c| c);
 
 impl Kind for Vec<String> {
     type Const = &'static [&'static str];
@@ -295,6 +269,17 @@ impl<T: Kind> Attr<T> {
             use_state_for_unknown: self.stable,
             checks: self.checks,
         }
+    }
+}
+
+/// Any declared attribute, whatever its type: what a schema lists.
+pub trait Declared {
+    fn attribute(&self) -> Attribute;
+}
+
+impl<T: Kind> Declared for Attr<T> {
+    fn attribute(&self) -> Attribute {
+        self.schema()
     }
 }
 

@@ -170,6 +170,12 @@ impl Block {
         })
     }
 
+    /// The declared attributes, in order.
+    pub fn with(mut self, attrs: &[&dyn super::attr::Declared]) -> Self {
+        self.attributes.extend(attrs.iter().map(|a| a.attribute()));
+        self
+    }
+
     /// A nested block declared with [`super::attr::BlockAttr`].
     pub fn nest(self, key: &super::attr::BlockAttr, block: Block) -> Self {
         self.block(key.schema(block))

@@ -104,16 +104,9 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("Configures the two AWS regions of the disaster-recovery topology and how trdr reaches AWS.")
-            .attr(PRIMARY_REGION.schema())
-            .attr(SECONDARY_REGION.schema())
-            .attr(PROFILE.schema())
-            .attr(ENDPOINT_URL.schema())
-            .attr(MAX_RETRIES.schema())
-            .attr(DEFAULT_TAGS.schema())
+            .with(&[&PRIMARY_REGION, &SECONDARY_REGION, &PROFILE, &ENDPOINT_URL, &MAX_RETRIES, &DEFAULT_TAGS])
             .nest(&ASSUME_ROLE, Block::default()
-                .attr(ROLE_ARN.schema())
-                .attr(SESSION_NAME.schema())
-                .attr(EXTERNAL_ID.schema())),
+                .with(&[&ROLE_ARN, &SESSION_NAME, &EXTERNAL_ID])),
     }
 }
 

@@ -187,21 +187,9 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
 
     // Two health checks, the record pair on the writer, a validated runbook in each region.
     let o = ws.resource(ORCH);
-    let hcs = aws
-        .route53()
-        .await
-        .list_health_checks()
-        .send()
-        .await
-        .unwrap();
-    let ours: Vec<_> = hcs
-        .health_checks()
-        .iter()
-        .filter(|h| {
-            h.caller_reference()
-                .starts_with(&format!("trdr:trdr:{}:", ws.suffix))
-        })
-        .collect();
+    let ours = aws
+        .health_checks_with(&format!("trdr:trdr:{}:", ws.suffix))
+        .await;
     assert_eq!(ours.len(), 2, "one health check per endpoint");
     for h in &ours {
         let c = h.health_check_config().unwrap();
@@ -622,17 +610,7 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         .state_machines()
         .iter()
         .any(|s| s.name().contains(&ws.suffix)));
-    let hcs = aws
-        .route53()
-        .await
-        .list_health_checks()
-        .send()
-        .await
-        .unwrap();
-    assert!(!hcs
-        .health_checks()
-        .iter()
-        .any(|h| h.caller_reference().contains(&ws.suffix)));
+    assert!(aws.health_checks_with(&ws.suffix).await.is_empty());
     assert_eq!(
         dns(&ws, &f).await,
         (String::new(), String::new()),

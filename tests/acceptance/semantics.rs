@@ -104,18 +104,8 @@ async fn assert_topology_intact(ws: &Workspace, f_role: &str) {
         t.replicas()
     );
     assert_eq!(aws.buckets_with(s).await.len(), 4, "four buckets");
-    let hcs = aws
-        .route53()
-        .await
-        .list_health_checks()
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        hcs.health_checks()
-            .iter()
-            .filter(|h| h.caller_reference().contains(s.as_str()))
-            .count(),
+        aws.health_checks_with(s).await.len(),
         2,
         "two health checks"
     );

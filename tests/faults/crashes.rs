@@ -78,19 +78,9 @@ async fn inventory(ws: &Workspace) -> Vec<(String, usize)> {
             })
             .count(),
     ));
-    let hcs = aws
-        .route53()
-        .await
-        .list_health_checks()
-        .send()
-        .await
-        .unwrap();
     inv.push((
         "health checks".into(),
-        hcs.health_checks()
-            .iter()
-            .filter(|h| h.caller_reference().contains(s.as_str()))
-            .count(),
+        aws.health_checks_with(s).await.len(),
     ));
     inv
 }

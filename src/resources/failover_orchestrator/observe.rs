@@ -31,7 +31,14 @@ pub async fn observe(
     // only what no attribute can show (a missing object, a record or runbook out of line).
     let mut seen = o.clone();
     let mut seen_hc: Option<(i32, i32)> = None;
-    let applied = applied_health_check(cfg, o).await?;
+    // Each region's runbook, looked up once.
+    let mut runbooks = Vec::new();
+    for e in o.regions() {
+        let name = o.naming.state_machine(&e.region);
+        let arn = sfn::find(&cfg.region(&e.region).sfn, &name).await?;
+        runbooks.push((e, name, arn));
+    }
+    let applied = applied_health_check(cfg, o, runbooks[0].2.as_deref()).await?;
 
     let mut hcs = BTreeMap::new();
     for e in o.regions() {
@@ -133,10 +140,9 @@ pub async fn observe(
 
     let mut arns = BTreeMap::new();
     let mut budget: Option<f64> = None;
-    for e in o.regions() {
+    for (e, name, arn) in runbooks {
         let c = &cfg.region(&e.region).sfn;
-        let name = o.naming.state_machine(&e.region);
-        let Some(arn) = sfn::find(c, &name).await? else {
+        let Some(arn) = arn else {
             drift.push(format!("runbook {name} is missing in {}", e.region));
             continue;
         };
@@ -179,15 +185,18 @@ pub async fn observe(
     Ok(Some(v))
 }
 
-/// The health check settings the last apply set, from the primary runbook's tags; the state's
-/// own when the tag is missing (a runbook deployed before it existed, or none).
-async fn applied_health_check(cfg: &Configured, o: &Orchestrator) -> Result<(i32, i32), AwsError> {
+/// The health check settings the last apply set, from the primary runbook's (`runbook`) tags;
+/// the state's own when the tag is missing (a runbook deployed before it existed, or none).
+async fn applied_health_check(
+    cfg: &Configured,
+    o: &Orchestrator,
+    runbook: Option<&str>,
+) -> Result<(i32, i32), AwsError> {
     let stated = (o.interval, o.threshold);
-    let c = &cfg.region(&o.primary.region).sfn;
-    let Some(arn) = sfn::find(c, &o.naming.state_machine(&o.primary.region)).await? else {
+    let Some(arn) = runbook else {
         return Ok(stated);
     };
-    let tags = sfn::tags(c, &arn).await?;
+    let tags = sfn::tags(&cfg.region(&o.primary.region).sfn, arn).await?;
     let f = super::tag_fields(
         tags.get(super::apply::HEALTH_CHECK_TAG)
             .map_or("", String::as_str),

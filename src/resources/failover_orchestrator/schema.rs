@@ -123,37 +123,20 @@ pub const TASK_RETRIES: Attr<i64> = Attr::optional(
 .checks(&[Check::Whole, Check::Range(1.0, 5.0)]);
 
 fn endpoint_block() -> Block {
-    Block::default()
-        .attr(FQDN.schema())
-        .attr(HEALTH_PATH.schema())
+    Block::default().with(&[&FQDN, &HEALTH_PATH])
 }
 
 pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("The failover runbook and the DNS it steers: an HTTPS health check per endpoint, the `PRIMARY`/`SECONDARY` failover record pair (on the database's writer region and the other), and a Step Functions state machine in each region that makes its own region the writer — so it runs while the other region is down. Input `{\"mode\": \"failover\" | \"switchover\" | \"drill\"}`.")
-            .attr(ID.schema())
-            .attr(NAME.schema())
-            .attr(ENVIRONMENT_SUFFIX.schema())
-            .attr(GLOBAL_DATABASE_ID.schema())
-            .attr(EXECUTION_ROLE_ARN.schema())
-            .attr(NOTIFICATION_TOPIC_ARN.schema())
-            .attr(REGIONAL_STACK_IDS.schema())
-            .attr(RTO_TARGET_SECONDS.schema())
-            .attr(STATE_MACHINE_ARNS.schema())
-            .attr(HEALTH_CHECK_IDS.schema())
-            .attr(ACTIVE_REGION.schema())
-            .attr(RTO_BUDGET_SECONDS.schema())
-            .attr(DRIFT.schema())
-            .nest(&DNS, Block::default().attr(ZONE_ID.schema()).attr(RECORD_NAME.schema()).attr(TTL.schema()))
+            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &GLOBAL_DATABASE_ID, &EXECUTION_ROLE_ARN, &NOTIFICATION_TOPIC_ARN, &REGIONAL_STACK_IDS, &RTO_TARGET_SECONDS, &STATE_MACHINE_ARNS, &HEALTH_CHECK_IDS, &ACTIVE_REGION, &RTO_BUDGET_SECONDS, &DRIFT])
+            .nest(&DNS, Block::default().with(&[&ZONE_ID, &RECORD_NAME, &TTL]))
             .nest(&PRIMARY_ENDPOINT, endpoint_block())
             .nest(&SECONDARY_ENDPOINT, endpoint_block())
-            .nest(&HEALTH_CHECK, Block::default().attr(REQUEST_INTERVAL.schema()).attr(FAILURE_THRESHOLD.schema()))
+            .nest(&HEALTH_CHECK, Block::default().with(&[&REQUEST_INTERVAL, &FAILURE_THRESHOLD]))
             .nest(&RUNBOOK, Block::default()
-                .attr(POLL_INTERVAL_SECONDS.schema())
-                .attr(PROMOTION_TIMEOUT_SECONDS.schema())
-                .attr(TASK_TIMEOUT_SECONDS.schema())
-                .attr(TASK_RETRIES.schema()))
+                .with(&[&POLL_INTERVAL_SECONDS, &PROMOTION_TIMEOUT_SECONDS, &TASK_TIMEOUT_SECONDS, &TASK_RETRIES]))
             .block(timeouts::block(DEFAULT_TIMEOUTS)),
     }
 }

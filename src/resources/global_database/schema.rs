@@ -120,38 +120,26 @@ pub const STATUS: Attr<String> = Attr::computed("status", "Cluster status as RDS
 pub const MEMBER_COMPUTED: [&Attr<String>; 3] = [&CLUSTER_ARN, &ENDPOINT, &READER_ENDPOINT];
 
 fn member_block() -> Block {
-    Block::default()
-        .attr(REGION.schema())
-        .attr(DB_SUBNET_GROUP_NAME.schema())
-        .attr(VPC_SECURITY_GROUP_IDS.schema())
-        .attr(KMS_KEY_ID.schema())
-        .attr(INSTANCE_COUNT.schema())
-        .attr(CLUSTER_IDENTIFIER.schema())
-        .attr(CLUSTER_ARN.schema())
-        .attr(ENDPOINT.schema())
-        .attr(READER_ENDPOINT.schema())
-        .attr(STATUS.schema())
+    Block::default().with(&[
+        &REGION,
+        &DB_SUBNET_GROUP_NAME,
+        &VPC_SECURITY_GROUP_IDS,
+        &KMS_KEY_ID,
+        &INSTANCE_COUNT,
+        &CLUSTER_IDENTIFIER,
+        &CLUSTER_ARN,
+        &ENDPOINT,
+        &READER_ENDPOINT,
+        &STATUS,
+    ])
 }
 
 pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("An Aurora PostgreSQL global database: the global cluster, one regional cluster in each region, and their serverless v2 instances, created in order (writer first), switched over as a plan, and deleted member by member in reverse. trdr generates the master password into a Secrets Manager secret of its own, replicated to the secondary region (RDS-managed passwords are not supported for global databases); no password ever enters Terraform state, plan output or logs.")
-            .attr(ID.schema())
-            .attr(NAME.schema())
-            .attr(ENVIRONMENT_SUFFIX.schema())
-            .attr(ENGINE_VERSION.schema())
-            .attr(DATABASE_NAME.schema())
-            .attr(MASTER_USERNAME.schema())
-            .attr(MASTER_PASSWORD_VERSION.schema())
-            .attr(WRITER_REGION.schema())
-            .attr(BACKUP_RETENTION_DAYS.schema())
-            .attr(STORAGE_ENCRYPTED.schema())
-            .attr(GLOBAL_CLUSTER_IDENTIFIER.schema())
-            .attr(ARN.schema())
-            .attr(CURRENT_WRITER_REGION.schema())
-            .attr(MASTER_USER_SECRET_ARN.schema())
-            .nest(&SERVERLESS_V2, Block::default().attr(MIN_CAPACITY.schema()).attr(MAX_CAPACITY.schema()))
+            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &ENGINE_VERSION, &DATABASE_NAME, &MASTER_USERNAME, &MASTER_PASSWORD_VERSION, &WRITER_REGION, &BACKUP_RETENTION_DAYS, &STORAGE_ENCRYPTED, &GLOBAL_CLUSTER_IDENTIFIER, &ARN, &CURRENT_WRITER_REGION, &MASTER_USER_SECRET_ARN])
+            .nest(&SERVERLESS_V2, Block::default().with(&[&MIN_CAPACITY, &MAX_CAPACITY]))
             .nest(&PRIMARY, member_block())
             .nest(&SECONDARY, member_block())
             .block(timeouts::block(DEFAULT_TIMEOUTS)),

@@ -78,24 +78,8 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("One region's data tier of the DR topology: the DynamoDB session table and the S3 buckets (configuration, audit logs). A secondary stack (`replica_of` set) also owns the cross-region links: S3 replication to and from the primary's buckets and the DynamoDB replica of the primary's table.")
-            .attr(ID.schema())
-            .attr(NAME.schema())
-            .attr(ENVIRONMENT_SUFFIX.schema())
-            .attr(REGION.schema())
-            .attr(BUCKETS.schema())
-            .attr(NONCURRENT_DAYS.schema())
-            .attr(FORCE_DESTROY.schema())
-            .attr(REPLICA_OF.schema())
-            .attr(REPLICATION_ROLE_ARN.schema())
-            .attr(BIDIRECTIONAL.schema())
-            .attr(BUCKET_NAMES.schema())
-            .attr(BUCKET_ARNS.schema())
-            .attr(TABLE_NAME.schema())
-            .attr(TABLE_ARN.schema())
-            .attr(STREAM_ARN.schema())
-            .attr(REPLICA_STATUS.schema())
-            .attr(DRIFT.schema())
-            .nest(&SESSION_TABLE, Block::default().attr(HASH_KEY.schema()))
+            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &REGION, &BUCKETS, &NONCURRENT_DAYS, &FORCE_DESTROY, &REPLICA_OF, &REPLICATION_ROLE_ARN, &BIDIRECTIONAL, &BUCKET_NAMES, &BUCKET_ARNS, &TABLE_NAME, &TABLE_ARN, &STREAM_ARN, &REPLICA_STATUS, &DRIFT])
+            .nest(&SESSION_TABLE, Block::default().with(&[&HASH_KEY]))
             .block(timeouts::block(DEFAULT_TIMEOUTS)),
     }
 }

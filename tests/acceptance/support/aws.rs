@@ -112,6 +112,26 @@ impl Aws {
             .collect()
     }
 
+    /// Route 53 health checks whose caller reference contains `suffix` (trdr's start
+    /// `trdr:NAME:SUFFIX:REGION:`).
+    pub async fn health_checks_with(
+        &self,
+        suffix: &str,
+    ) -> Vec<aws_sdk_route53::types::HealthCheck> {
+        let out = self
+            .route53()
+            .await
+            .list_health_checks()
+            .send()
+            .await
+            .unwrap();
+        out.health_checks()
+            .iter()
+            .filter(|h| h.caller_reference().contains(suffix))
+            .cloned()
+            .collect()
+    }
+
     /// Tables whose name contains `suffix`, as `region/name`.
     pub async fn tables_with(&self, suffix: &str) -> Vec<String> {
         let mut found = Vec::new();
