@@ -33,7 +33,13 @@ resource "aws_lambda_function" "trade_processor_primary" {
   source_code_hash = data.archive_file.trade_processor.output_base64sha256
   timeout          = 30
   environment {
-    variables = { SESSION_TABLE = module.dr.table_name }
+    variables = {
+      SESSION_TABLE = module.dr.table_name
+      # The global writer endpoint: after a switchover or failover it already resolves to the
+      # new writer, so neither function needs new configuration.
+      DB_WRITER_ENDPOINT = module.dr.writer_endpoint
+      DB_SECRET_ARN      = module.dr.master_user_secret_arn
+    }
   }
   vpc_config {
     subnet_ids         = module.network_primary.subnet_ids
@@ -51,7 +57,13 @@ resource "aws_lambda_function" "trade_processor_secondary" {
   source_code_hash = data.archive_file.trade_processor.output_base64sha256
   timeout          = 30
   environment {
-    variables = { SESSION_TABLE = module.dr.table_name }
+    variables = {
+      SESSION_TABLE = module.dr.table_name
+      # The global writer endpoint: after a switchover or failover it already resolves to the
+      # new writer, so neither function needs new configuration.
+      DB_WRITER_ENDPOINT = module.dr.writer_endpoint
+      DB_SECRET_ARN      = module.dr.master_user_secret_arn
+    }
   }
   vpc_config {
     subnet_ids         = module.network_secondary.subnet_ids

@@ -7,6 +7,11 @@ output "api_endpoints" {
   }
 }
 
+output "database_writer_endpoint" {
+  description = "Where applications write: the Aurora global writer endpoint, the same before and after a failover."
+  value       = module.dr.writer_endpoint
+}
+
 output "runbooks" {
   description = "Start the region that should write with {\"mode\": \"failover\" | \"switchover\" | \"drill\"}."
   value       = module.dr.state_machine_arns

@@ -65,6 +65,7 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "DBClusterAlreadyExistsFault",
         "DBInstanceAlreadyExists",
         "GlobalClusterAlreadyExistsFault",
+        "DBParameterGroupAlreadyExists",
     ];
     const INVALID: &[&str] = &[
         "ValidationException",
@@ -88,6 +89,8 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "InvalidDBClusterStateFault",
         "InvalidDBInstanceState",
         "InvalidGlobalClusterStateFault",
+        // A cluster parameter group still in use by a cluster cannot be deleted.
+        "InvalidDBParameterGroupState",
         "ConcurrentModification",
         "ConflictException",
         "LimitExceededException",

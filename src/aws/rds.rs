@@ -2,7 +2,8 @@
 //! creates adopt what already exists under the same identifier.
 
 use aws_sdk_rds::types::{
-    DbCluster, DbInstance, Filter, GlobalCluster, ServerlessV2ScalingConfiguration, Tag,
+    ApplyMethod, DbCluster, DbInstance, Filter, GlobalCluster, Parameter,
+    ServerlessV2ScalingConfiguration, Tag,
 };
 use aws_sdk_rds::Client;
 
@@ -121,6 +122,115 @@ pub async fn cluster(c: &Client, id: &str) -> Result<Option<DbCluster>, AwsError
         .and_then(|o| o.db_clusters.and_then(|mut v| v.pop())))
 }
 
+/// Aurora PostgreSQL's global RPO parameter: commits wait while every secondary lags more than
+/// this many seconds behind (20 at least).
+pub const RPO_PARAMETER: &str = "rds.global_db_rpo";
+
+/// The cluster parameter group family of an engine version, e.g. `aurora-postgresql15`.
+pub fn family(engine_version: &str) -> String {
+    format!(
+        "{ENGINE}{}",
+        engine_version.split('.').next().unwrap_or(engine_version)
+    )
+}
+
+/// The family's default cluster parameter group, which a cluster returns to when trdr's is
+/// removed.
+pub fn default_parameter_group(engine_version: &str) -> String {
+    format!("default.{}", family(engine_version))
+}
+
+/// Creates cluster parameter group `name` if missing and sets `rds.global_db_rpo` in it (a
+/// dynamic parameter: applied at once to the clusters that use the group).
+pub async fn ensure_rpo_group(
+    c: &Client,
+    name: &str,
+    engine_version: &str,
+    seconds: i64,
+    tags: &Tags,
+) -> Result<(), AwsError> {
+    let created = c
+        .create_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(name)
+        .db_parameter_group_family(family(engine_version))
+        .description(RPO_GROUP_DESCRIPTION)
+        .set_tags(Some(to_tags(tags)))
+        .send()
+        .await
+        .aws("CreateDBClusterParameterGroup");
+    match created {
+        Err(e) if e.is(ErrorKind::AlreadyExists) => {}
+        other => {
+            other?;
+        }
+    }
+    if rpo_seconds(c, name).await? == Some(seconds) {
+        return Ok(());
+    }
+    c.modify_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(name)
+        .parameters(
+            Parameter::builder()
+                .parameter_name(RPO_PARAMETER)
+                .parameter_value(seconds.to_string())
+                .apply_method(ApplyMethod::Immediate)
+                .build(),
+        )
+        .send()
+        .await
+        .aws("ModifyDBClusterParameterGroup")?;
+    Ok(())
+}
+
+/// `rds.global_db_rpo` as set in cluster parameter group `name`; `None` when the group or the
+/// setting does not exist.
+pub async fn rpo_seconds(c: &Client, name: &str) -> Result<Option<i64>, AwsError> {
+    let out = c
+        .describe_db_cluster_parameters()
+        .db_cluster_parameter_group_name(name)
+        .source("user")
+        .send()
+        .await
+        .aws("DescribeDBClusterParameters")
+        .found()?;
+    Ok(out.and_then(|o| {
+        o.parameters()
+            .iter()
+            .find(|p| p.parameter_name() == Some(RPO_PARAMETER))
+            .and_then(|p| p.parameter_value()?.parse().ok())
+    }))
+}
+
+const RPO_GROUP_DESCRIPTION: &str = "Aurora global database RPO (managed by trdr)";
+
+/// Whether cluster parameter group `name` exists and is trdr's (by its description), so a group
+/// of the same name that a user made is never deleted.
+pub async fn trdr_group_exists(c: &Client, name: &str) -> Result<bool, AwsError> {
+    let out = c
+        .describe_db_cluster_parameter_groups()
+        .db_cluster_parameter_group_name(name)
+        .send()
+        .await
+        .aws("DescribeDBClusterParameterGroups")
+        .found()?;
+    Ok(out.is_some_and(|o| {
+        o.db_cluster_parameter_groups()
+            .iter()
+            .any(|g| g.description() == Some(RPO_GROUP_DESCRIPTION))
+    }))
+}
+
+/// Deletes cluster parameter group `name` (absent is fine). RDS refuses while a cluster uses it.
+pub async fn delete_parameter_group(c: &Client, name: &str) -> Result<(), AwsError> {
+    c.delete_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(name)
+        .send()
+        .await
+        .aws("DeleteDBClusterParameterGroup")
+        .found()?;
+    Ok(())
+}
+
 pub struct ClusterSpec<'a> {
     pub id: &'a str,
     pub global_id: &'a str,
@@ -135,6 +245,8 @@ pub struct ClusterSpec<'a> {
     pub security_groups: &'a [String],
     pub min_capacity: f64,
     pub max_capacity: f64,
+    /// A cluster parameter group of trdr's (with `max_rpo_seconds`); the default otherwise.
+    pub parameter_group: Option<&'a str>,
     pub tags: &'a Tags,
 }
 
@@ -165,6 +277,7 @@ pub async fn create_cluster(c: &Client, s: &ClusterSpec<'_>) -> Result<(), AwsEr
         )
         .serverless_v2_scaling_configuration(scaling(s.min_capacity, s.max_capacity))
         .deletion_protection(false)
+        .set_db_cluster_parameter_group_name(s.parameter_group.map(str::to_string))
         .set_tags(Some(to_tags(s.tags)));
     // RDS-managed passwords (ManageMasterUserPassword) are not supported for global database
     // members; the password comes from trdr's own secret.
@@ -187,6 +300,8 @@ pub struct ClusterChange<'a> {
     pub backup_retention_days: i32,
     pub security_groups: Option<&'a [String]>,
     pub engine_version: Option<&'a str>,
+    /// The cluster parameter group to switch to.
+    pub parameter_group: Option<&'a str>,
 }
 
 pub async fn modify_cluster(c: &Client, m: &ClusterChange<'_>) -> Result<(), AwsError> {
@@ -200,6 +315,7 @@ pub async fn modify_cluster(c: &Client, m: &ClusterChange<'_>) -> Result<(), Aws
                 .map(|g| g.to_vec()),
         )
         .set_engine_version(m.engine_version.map(str::to_string))
+        .set_db_cluster_parameter_group_name(m.parameter_group.map(str::to_string))
         .apply_immediately(true)
         .send()
         .await

@@ -18,6 +18,7 @@ struct Shape<'a> {
     secondary_count: u32,
     engine: &'a str,
     password_version: u32,
+    max_rpo: Option<u32>,
 }
 
 impl Default for Shape<'_> {
@@ -30,6 +31,7 @@ impl Default for Shape<'_> {
             secondary_count: 1,
             engine: "15.10",
             password_version: 1,
+            max_rpo: None,
         }
     }
 }
@@ -38,6 +40,10 @@ fn config(s: &Shape) -> String {
     let writer = s
         .writer
         .map(|w| format!("  writer_region      = \"{w}\"\n"))
+        .unwrap_or_default();
+    let rpo = s
+        .max_rpo
+        .map(|r| format!("  max_rpo_seconds    = {r}\n"))
         .unwrap_or_default();
     format!(
         r#"
@@ -48,7 +54,7 @@ resource "trdr_global_database" "trading" {{
   database_name      = "trading"
   master_username    = "dbadmin"
   master_password_version = {pv}
-{writer}
+{writer}{rpo}
   serverless_v2 {{
     min_capacity = {min}
     max_capacity = {max}
@@ -228,6 +234,26 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
         .unwrap()
         .starts_with("arn:aws:secretsmanager:"));
     assert_eq!(v["current_writer_region"], "us-east-1");
+    // The global writer endpoint, as RDS reports it.
+    let writer_endpoint = v["writer_endpoint"].as_str().unwrap().to_string();
+    let described = ws
+        .aws()
+        .rds("us-east-1")
+        .await
+        .describe_global_clusters()
+        .global_cluster_identifier(global_id(&ws))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.global_clusters()[0].endpoint(),
+        Some(writer_endpoint.as_str())
+    );
+    assert!(
+        writer_endpoint.starts_with(&format!("{}.global-", global_id(&ws)))
+            && writer_endpoint.ends_with(".global.rds.amazonaws.com"),
+        "{writer_endpoint}"
+    );
     assert_eq!(
         v["primary"]["cluster_identifier"],
         cluster_id(&ws, "us-east-1")
@@ -284,6 +310,11 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
         ws.apply();
         assert_shape(&ws, &shape).await;
         ws.assert_plan_empty();
+        assert_eq!(
+            ws.resource(DB)["writer_endpoint"],
+            writer_endpoint.as_str(),
+            "the global writer endpoint stays across a switchover to {writer}"
+        );
     }
 
     // Capacity and instance counts change in place: up, then the secondary back down.
@@ -761,4 +792,162 @@ async fn an_operation_deadline_that_runs_out_mid_sequence_says_where_and_the_nex
     }
     ws.destroy();
     assert_nothing_left(&ws).await;
+}
+
+/// The RPO group of the member in `region`, as RDS has it: (the group the cluster uses,
+/// `rds.global_db_rpo` in trdr's group when it exists).
+async fn rpo_seen(ws: &Workspace, region: &str) -> (String, Option<String>) {
+    let rds = ws.aws().rds(region).await;
+    let cluster = rds
+        .describe_db_clusters()
+        .db_cluster_identifier(cluster_id(ws, region))
+        .send()
+        .await
+        .unwrap();
+    let used = cluster.db_clusters()[0]
+        .db_cluster_parameter_group()
+        .unwrap_or_default()
+        .to_string();
+    let value = rds
+        .describe_db_cluster_parameters()
+        .db_cluster_parameter_group_name(format!("{}-rpo", cluster_id(ws, region)))
+        .source("user")
+        .send()
+        .await
+        .ok()
+        .and_then(|o| {
+            o.parameters()
+                .iter()
+                .find(|p| p.parameter_name() == Some("rds.global_db_rpo"))
+                .and_then(|p| p.parameter_value().map(str::to_string))
+        });
+    (used, value)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_rpo_seconds_is_a_parameter_group_per_region_changed_in_place_and_removed() {
+    let ws = workspace!("rpo");
+    let mut shape = Shape {
+        primary_count: 1,
+        max_rpo: Some(30),
+        ..Shape::default()
+    };
+    ws.write(&config(&shape));
+    ws.apply();
+    let group = |region: &str| format!("{}-rpo", cluster_id(&ws, region));
+    for region in ["us-east-1", "us-east-2"] {
+        assert_eq!(
+            rpo_seen(&ws, region).await,
+            (group(region), Some("30".to_string())),
+            "{region}: the cluster uses trdr's group with rds.global_db_rpo = 30"
+        );
+    }
+    assert_eq!(ws.resource(DB)["max_rpo_seconds"], 30);
+    ws.assert_plan_empty();
+
+    // The AWS rules trdr's order of steps relies on, as the sandbox enforces them.
+    let rds = ws.aws().rds("us-east-1").await;
+    let code = |e: &dyn aws_sdk_rds::error::ProvideErrorMetadata| e.code().map(str::to_string);
+    let in_use = rds
+        .delete_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(group("us-east-1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&in_use.into_service_error()).as_deref(),
+        Some("InvalidDBParameterGroupState"),
+        "a group in use cannot be deleted"
+    );
+    let too_low = rds
+        .modify_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(group("us-east-1"))
+        .parameters(
+            aws_sdk_rds::types::Parameter::builder()
+                .parameter_name("rds.global_db_rpo")
+                .parameter_value("19")
+                .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&too_low.into_service_error()).as_deref(),
+        Some("InvalidParameterValue")
+    );
+    let other_family = format!("{}-pg14", ws.suffix);
+    rds.create_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(&other_family)
+        .db_parameter_group_family("aurora-postgresql14")
+        .description("another family")
+        .send()
+        .await
+        .unwrap();
+    let wrong = rds
+        .modify_db_cluster()
+        .db_cluster_identifier(cluster_id(&ws, "us-east-1"))
+        .db_cluster_parameter_group_name(&other_family)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&wrong.into_service_error()).as_deref(),
+        Some("InvalidParameterCombination"),
+        "a 15.x cluster takes no aurora-postgresql14 group"
+    );
+    rds.delete_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(&other_family)
+        .send()
+        .await
+        .unwrap();
+
+    // In place, never a replacement.
+    shape.max_rpo = Some(60);
+    ws.write(&config(&shape));
+    let (code, plan) = ws.plan();
+    assert_eq!(code, 2);
+    assert!(
+        plan.contains("1 to change, 0 to destroy") && plan.contains("30 -> 60"),
+        "{plan}"
+    );
+    ws.apply();
+    for region in ["us-east-1", "us-east-2"] {
+        assert_eq!(
+            rpo_seen(&ws, region).await,
+            (group(region), Some("60".to_string()))
+        );
+    }
+    ws.assert_plan_empty();
+
+    // Removed: both clusters back on the family's default group, trdr's groups deleted.
+    shape.max_rpo = None;
+    ws.write(&config(&shape));
+    ws.apply();
+    for region in ["us-east-1", "us-east-2"] {
+        assert_eq!(
+            rpo_seen(&ws, region).await,
+            ("default.aurora-postgresql15".to_string(), None),
+            "{region}: detached and deleted"
+        );
+    }
+    ws.assert_plan_empty();
+
+    // Set again, then destroy: no group left behind.
+    shape.max_rpo = Some(20);
+    ws.write(&config(&shape));
+    ws.apply();
+    ws.destroy();
+    assert_nothing_left(&ws).await;
+    for region in ["us-east-1", "us-east-2"] {
+        let left = ws
+            .aws()
+            .rds(region)
+            .await
+            .describe_db_cluster_parameter_groups()
+            .db_cluster_parameter_group_name(group(region))
+            .send()
+            .await;
+        assert!(left.is_err(), "group left in {region}: {left:?}");
+    }
 }

@@ -113,6 +113,8 @@ fn forty_and_more_invalid_configurations_fail_early_naming_the_attribute() {
         ("db: min above max", "", db("serverless_v2 {\n    min_capacity = 8\n    max_capacity = 4\n  }", "", ""), "serverless_v2[0].min_capacity"),
         ("db: capacity not in 0.5 steps", "", db("serverless_v2 {\n    min_capacity = 0.75\n  }", "", ""), "serverless_v2[0].min_capacity"),
         ("db: capacity above 256", "", db("serverless_v2 {\n    max_capacity = 512\n  }", "", ""), "serverless_v2[0].max_capacity"),
+        ("db: RPO below AWS's 20 seconds", "", db("max_rpo_seconds = 19", "", ""), "max_rpo_seconds"),
+        ("db: RPO not whole seconds", "", db("max_rpo_seconds = 30.5", "", ""), "max_rpo_seconds"),
         ("db: no instances", "", db("", "instance_count = 0", ""), "primary.instance_count"),
         ("db: too many instances", "", db("", "", "instance_count = 17"), "secondary.instance_count"),
         ("db: illegal master user", "", db("", "", "").replace("\"dbadmin\"", "\"1admin\""), "master_username"),

@@ -11,7 +11,10 @@ What it adds (each rule cites where AWS documents it in docs/guides/acceptance-t
   (`pending`, then `failing-over`) for a scaled promotion time, the writer flag flips only at the
   end, and a second promotion meanwhile gets `InvalidGlobalClusterStateFault`;
   `ManageMasterUserPassword` is refused for global database members; `DescribeDBEngineVersions`
-  reports `ServerlessV2FeaturesSupport` per version.
+  reports `ServerlessV2FeaturesSupport` per version; a global cluster has its global writer
+  endpoint (`Endpoint`), which no switchover or failover changes.
+  Cluster parameter groups: `rds.global_db_rpo` below 20 is refused; a group still used by a
+  cluster cannot be deleted; a cluster takes a custom group only of its major version's family.
 - Step Functions: tag values limited to AWS's character set; a role that does not exist, or was
   created less than `IAM_PROPAGATION` seconds ago, cannot be assumed (`AccessDeniedException`).
 - DynamoDB: `UpdateContinuousBackups` right after a table or replica became `ACTIVE` fails with
@@ -41,6 +44,7 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
 """
 
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -346,7 +350,57 @@ def _busy_global(gid):
     return None
 
 
+def _cluster_groups(region):
+    """MiniStack's cluster parameter groups and clusters of `region` (its state is per region)."""
+    from ministack.core.responses import set_request_region
+    from ministack.services import rds as ms
+    set_request_region(region)
+    return ms._db_cluster_param_groups, ms._clusters
+
+
+def _parameter_rule(region, action, p):
+    """Cluster parameter groups as AWS has them: `rds.global_db_rpo` takes 20 seconds at least;
+    a group still used by a cluster cannot be deleted (InvalidDBParameterGroupState); a cluster
+    takes a custom group only of its engine's major version family."""
+    if action == "ModifyDBClusterParameterGroup":
+        for key, name in p.items():
+            m = re.fullmatch(r"Parameters\.(?:Parameter|member)\.(\d+)\.ParameterName", key)
+            if m and name == "rds.global_db_rpo":
+                value = p.get(key.replace("ParameterName", "ParameterValue"), "")
+                if not value.isdigit() or not 20 <= int(value) <= 2147483647:
+                    return refused("rpo_out_of_range", rds_error(
+                        "InvalidParameterValue",
+                        f"Value {value} for parameter rds.global_db_rpo is invalid: it must be "
+                        "an integer from 20 to 2147483647."))
+    groups, clusters = _cluster_groups(region)
+    if action == "DeleteDBClusterParameterGroup":
+        name = p.get("DBClusterParameterGroupName", "")
+        users = [cid for cid, c in clusters.items() if c.get("DBClusterParameterGroup") == name]
+        if users:
+            return refused("parameter_group_in_use", rds_error(
+                "InvalidDBParameterGroupState",
+                f"One or more database clusters are still members of parameter group {name}: "
+                f"{', '.join(sorted(users))}."))
+    if action in ("CreateDBCluster", "ModifyDBCluster") and p.get("DBClusterParameterGroupName"):
+        name = p["DBClusterParameterGroupName"]
+        group = groups.get(name)
+        version = p.get("EngineVersion") or (clusters.get(p.get("DBClusterIdentifier", "")) or {}).get("EngineVersion", "")
+        if group and version:
+            want = "aurora-postgresql" + version.split(".")[0]
+            if group.get("DBParameterGroupFamily") != want:
+                return refused("parameter_group_family", rds_error(
+                    "InvalidParameterCombination",
+                    f"The parameter group {name} with DBParameterGroupFamily "
+                    f"{group.get('DBParameterGroupFamily')} can't be used for this cluster. "
+                    f"Use a parameter group with DBParameterGroupFamily {want}."))
+    return None
+
+
 def _rds_before(region, action, p):
+    if "ParameterGroup" in action or action in ("CreateDBCluster", "ModifyDBCluster"):
+        early = _parameter_rule(region, action, p)
+        if early:
+            return early
     if action == "CreateDBCluster":
         if p.get("GlobalClusterIdentifier") and p.get("ManageMasterUserPassword", "").lower() == "true":
             return refused("managed_password_in_global", rds_error(
@@ -456,7 +510,20 @@ def _rds_after(region, action, p, status, rh, xml):
             xml = _inject(xml, "DBInstances", _ghosts(_ghost_instances, region, cluster_id=_cluster_filter(p)))
     elif action == "DescribeDBEngineVersions":
         xml = _with_serverless_support(xml)
+    if "GlobalCluster" in action:
+        xml = _rewrite_globals(xml, _with_writer_endpoint)
     return status, rh, xml.encode()
+
+
+def _with_writer_endpoint(gid, block):
+    """The global writer endpoint (GlobalCluster.Endpoint, launched October 2024), missing in
+    MiniStack, in AWS's shape `ID.global-XXXXXXXXXXXX.global.rds.amazonaws.com`. It names the
+    global cluster, not a region: switchovers and failovers leave it as it is."""
+    if "<Endpoint>" in block.split("<GlobalClusterMembers>")[0]:
+        return block
+    tail = hashlib.sha256(gid.encode()).hexdigest()[:12]
+    endpoint = f"{gid}.global-{tail}.global.rds.amazonaws.com"
+    return re.sub(r"(</GlobalClusterArn>)", rf"\1<Endpoint>{endpoint}</Endpoint>", block, count=1)
 
 
 # ---------------------------------------------------------------------------------------------

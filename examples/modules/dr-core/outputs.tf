@@ -10,6 +10,11 @@ output "global_database_id" {
   value = trdr_global_database.trading.id
 }
 
+output "writer_endpoint" {
+  description = "The global writer endpoint: applications connect here and follow the writer through switchovers and failovers."
+  value       = trdr_global_database.trading.writer_endpoint
+}
+
 output "writer_region" {
   value = trdr_global_database.trading.current_writer_region
 }

@@ -1,4 +1,9 @@
-"""Processes trade messages from the region's queue into the session table."""
+"""Processes trade messages from the region's queue into the session table.
+
+The function's environment also carries DB_WRITER_ENDPOINT, the Aurora global writer endpoint
+(it resolves to the writer in whichever region writes, so a failover needs no new configuration),
+and DB_SECRET_ARN, the secret with the master credentials.
+"""
 import json
 import os
 

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
-use super::schema::{ENGINE_VERSION, MASTER_PASSWORD_VERSION, MASTER_USERNAME, WRITER_REGION};
+use super::schema::{
+    ENGINE_VERSION, MASTER_PASSWORD_VERSION, MASTER_USERNAME, MAX_RPO_SECONDS, WRITER_REGION,
+};
 use super::Db;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::rds::{self, ClusterChange, ClusterSpec, GlobalSpec};
@@ -164,6 +166,20 @@ async fn ensure_cluster(
         },
     )
     .await?;
+    // trdr's cluster parameter group first, so a new cluster is created with it.
+    let group = db.rpo_group(region);
+    if let Some(seconds) = db.max_rpo_seconds {
+        rds::ensure_rpo_group(
+            c,
+            &group,
+            &db.engine_version,
+            seconds,
+            &tags_for(cfg, db, region),
+        )
+        .await
+        .map_err(|e| Failure::from(e).about(MAX_RPO_SECONDS.path()))?;
+    }
+    let wanted_group = db.max_rpo_seconds.map(|_| group.as_str());
     match rds::cluster(c, &id).await? {
         None => {
             let password = match first_writer {
@@ -185,6 +201,7 @@ async fn ensure_cluster(
                 security_groups: &m.security_groups,
                 min_capacity: db.min_capacity,
                 max_capacity: db.max_capacity,
+                parameter_group: wanted_group,
                 tags: &tags_for(cfg, db, region),
             };
             rds::create_cluster(c, &spec)
@@ -203,10 +220,19 @@ async fn ensure_cluster(
                 .iter()
                 .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
                 .collect();
+            // Attach trdr's group, or go back to the default from it.
+            let current = cl.db_cluster_parameter_group();
+            let default_group = rds::default_parameter_group(&db.engine_version);
+            let group_change = match wanted_group {
+                Some(w) if current != Some(w) => Some(w),
+                None if current == Some(group.as_str()) => Some(default_group.as_str()),
+                _ => None,
+            };
             let differs = scaling.and_then(|s| s.min_capacity()) != Some(db.min_capacity)
                 || scaling.and_then(|s| s.max_capacity()) != Some(db.max_capacity)
                 || cl.backup_retention_period() != Some(db.backup_retention_days)
-                || (!m.security_groups.is_empty() && groups != m.security_groups);
+                || (!m.security_groups.is_empty() && groups != m.security_groups)
+                || group_change.is_some();
             if differs {
                 let change = ClusterChange {
                     id: &id,
@@ -215,6 +241,7 @@ async fn ensure_cluster(
                     backup_retention_days: db.backup_retention_days,
                     security_groups: Some(&m.security_groups),
                     engine_version: None,
+                    parameter_group: group_change,
                 };
                 when_settled(&format!("modify cluster {id}"), timeout, || {
                     rds::modify_cluster(c, &change)
@@ -223,7 +250,29 @@ async fn ensure_cluster(
             }
         }
     }
-    wait_cluster(cfg, region, &id, None, timeout).await
+    wait_cluster(cfg, region, &id, None, timeout).await?;
+    if db.max_rpo_seconds.is_none() {
+        delete_rpo_group(cfg, db, region, timeout).await?;
+    }
+    Ok(())
+}
+
+/// Deletes trdr's cluster parameter group in `region` when it exists (after the cluster left it).
+async fn delete_rpo_group(
+    cfg: &Configured,
+    db: &Db,
+    region: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let c = &cfg.region(region).rds;
+    let group = db.rpo_group(region);
+    if rds::trdr_group_exists(c, &group).await? {
+        when_settled(&format!("delete parameter group {group}"), timeout, || {
+            rds::delete_parameter_group(c, &group)
+        })
+        .await?;
+    }
+    Ok(())
 }
 
 /// Exactly `instance_count` instances named `CLUSTER-1..N`, all available.
@@ -369,6 +418,7 @@ async fn upgrade(
                 backup_retention_days: db.backup_retention_days,
                 security_groups: None,
                 engine_version: Some(&db.engine_version),
+                parameter_group: None,
             };
             let res = when_settled(&format!("upgrade {id}"), timeout, || {
                 rds::modify_cluster(c, &change)
@@ -583,7 +633,7 @@ async fn delete_cluster(
             .map(|cl| format!("{:?}", cl.status())))
     })
     .await?;
-    Ok(())
+    delete_rpo_group(cfg, db, region, timeout).await
 }
 
 /// Deletes in reverse: the non-writer member (instances, detach, cluster), then the writer, then

@@ -69,6 +69,8 @@ pub struct Db {
     pub master_username: String,
     /// Raising it rotates the master password (a new one in the secret, then on the writer).
     pub master_password_version: i64,
+    /// `rds.global_db_rpo` in trdr's cluster parameter groups; `None`: no group.
+    pub max_rpo_seconds: Option<i64>,
     pub writer_region: String,
     pub backup_retention_days: i32,
     pub storage_encrypted: bool,
@@ -88,6 +90,7 @@ impl Db {
             database_name: DATABASE_NAME.get(v),
             master_username: MASTER_USERNAME.get(v)?,
             master_password_version: MASTER_PASSWORD_VERSION.get(v)?,
+            max_rpo_seconds: MAX_RPO_SECONDS.get(v),
             writer_region: WRITER_REGION
                 .get(v)
                 .unwrap_or_else(|| primary.region.clone()),
@@ -112,6 +115,11 @@ impl Db {
     /// `secondary.region`.
     pub fn secret_name(&self) -> String {
         self.naming.master_secret()
+    }
+
+    /// trdr's cluster parameter group of the member in `region` (with `max_rpo_seconds`).
+    pub fn rpo_group(&self, region: &str) -> String {
+        format!("{}-rpo", self.cluster_id(region))
     }
 
     pub fn instance_id(&self, region: &str, n: u32) -> String {
@@ -284,6 +292,11 @@ impl Composite for GlobalDatabase {
         let Some(db) = Db::from_value(planned) else {
             return;
         };
+        if let (Some(p), Some(_)) = (prior.and_then(Db::from_value), db.max_rpo_seconds) {
+            if rds::family(&p.engine_version) != rds::family(&db.engine_version) {
+                return diags.attr_error(&ENGINE_VERSION.path(), format!("a major version upgrade ({} to {}) with max_rpo_seconds set is not supported: trdr's cluster parameter groups belong to the old version's family. Remove max_rpo_seconds and apply, upgrade, then set it again.", p.engine_version, db.engine_version));
+            }
+        }
         if !ENGINE_VERSION.raw(planned).is_unknown()
             && planned.get(SERVERLESS_V2.name).is_wholly_known()
             && prior.is_none_or(|p| {
@@ -305,6 +318,7 @@ impl Composite for GlobalDatabase {
             differs(ENGINE_VERSION.name, WRITER_REGION.name)
                 || differs(BACKUP_RETENTION_DAYS.name, SERVERLESS_V2.name)
                 || MASTER_PASSWORD_VERSION.raw(p) != MASTER_PASSWORD_VERSION.raw(planned)
+                || MAX_RPO_SECONDS.raw(p) != MAX_RPO_SECONDS.raw(planned)
                 || MEMBERS.iter().any(|m| {
                     let (was, now) = (m.of(p), m.of(planned));
                     INSTANCE_COUNT.raw(was) != INSTANCE_COUNT.raw(now)
@@ -322,10 +336,14 @@ impl Composite for GlobalDatabase {
             None => {
                 ARN.put(planned, Value::Unknown);
                 MASTER_USER_SECRET_ARN.put(planned, Value::Unknown);
+                WRITER_ENDPOINT.put(planned, Value::Unknown);
             }
             Some(prior) => {
-                if MASTER_USER_SECRET_ARN.raw(prior).is_null() {
-                    MASTER_USER_SECRET_ARN.put(planned, Value::Unknown);
+                // Not known yet to a state written before trdr had them.
+                for attr in [&MASTER_USER_SECRET_ARN, &WRITER_ENDPOINT] {
+                    if attr.raw(prior).is_null() {
+                        attr.put(planned, Value::Unknown);
+                    }
                 }
                 let current = CURRENT_WRITER_REGION.get(prior).unwrap_or_default();
                 if !current.is_empty() && current != db.writer_region {
@@ -440,6 +458,7 @@ mod declarations {
         let valid = config(json!({
             "name": "trading", "environment_suffix": "dev", "engine_version": "15.10",
             "database_name": "app", "master_username": "dbadmin", "master_password_version": 1,
+            "max_rpo_seconds": 20,
             "backup_retention_days": 7, "serverless_v2": [{"min_capacity": 0.5, "max_capacity": 16}],
             "primary": {"region": "us-east-1", "instance_count": 1},
             "secondary": {"region": "us-east-2", "instance_count": 2},
@@ -453,6 +472,7 @@ mod declarations {
             ("master_username", Value::from("postgres")),
             ("master_password_version", Value::from(0i64)),
             ("backup_retention_days", Value::from(36i64)),
+            ("max_rpo_seconds", Value::from(19i64)),
             ("serverless_v2[0].min_capacity", Value::from(0.3)),
             ("serverless_v2[0].max_capacity", Value::from(300.0)),
             ("primary.region", Value::from("east")),

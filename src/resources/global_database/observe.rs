@@ -46,6 +46,7 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
                 .map(str::to_string),
         ),
     );
+    WRITER_ENDPOINT.put(&mut v, global.as_ref().and_then(|g| g.endpoint()));
     let secret =
         secrets::describe(&cfg.region(&db.primary.region).secrets, &db.secret_name()).await?;
     MASTER_USER_SECRET_ARN.put(&mut v, secret.as_ref().map(|s| s.arn.clone()));
@@ -113,6 +114,14 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
                     if let Some(days) = c.backup_retention_period() {
                         BACKUP_RETENTION_DAYS.put(&mut v, days as i64);
                     }
+                    // trdr's group on the writer holds the RPO; any other group: none set.
+                    let rpo = match c.db_cluster_parameter_group() {
+                        Some(g) if g == db.rpo_group(&m.region) => {
+                            rds::rpo_seconds(&rc.rds, g).await?
+                        }
+                        _ => None,
+                    };
+                    MAX_RPO_SECONDS.put(&mut v, rpo);
                     if let (Some(s), Some(Value::List(blocks))) = (
                         c.serverless_v2_scaling_configuration(),
                         v.get_mut(SERVERLESS_V2.name),

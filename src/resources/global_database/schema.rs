@@ -38,6 +38,8 @@ pub const MASTER_USERNAME: Attr<String> = Attr::required("master_username", "Mas
 pub const MASTER_PASSWORD_VERSION: Attr<i64> = Attr::optional("master_password_version", "Raise it (e.g. 1 → 2) to rotate the master password in place: trdr generates a new password into the secret, then sets it on the writer cluster. Applications read the secret again after a rotation.")
     .default(1)
     .checks(&[Check::Whole, Check::Range(1.0, 1e9)]);
+pub const MAX_RPO_SECONDS: Attr<i64> = Attr::optional("max_rpo_seconds", "Bound, in seconds, on what an unplanned failover can lose (Aurora PostgreSQL's `rds.global_db_rpo`, 20 at least). trdr manages a cluster parameter group per region (`NAME-REGION-SUFFIX-rpo`, family from `engine_version`) that sets it and attaches it to the member; a change is in place. While every secondary lags more than this, commits on the writer wait. Unset: AWS's default behaviour, no parameter group (trdr's is detached and deleted).")
+    .checks(&[Check::Whole, Check::Range(20.0, 2_147_483_647.0)]);
 pub const WRITER_REGION: Attr<String> = Attr::optional_computed("writer_region", "Region whose cluster writes (default: `primary.region`). A change is a managed switchover (`SwitchoverGlobalCluster`, no data loss). After a failover outside Terraform, set it to the new writer region to accept the failover.");
 pub const BACKUP_RETENTION_DAYS: Attr<i64> = Attr::optional(
     "backup_retention_days",
@@ -57,6 +59,7 @@ pub const GLOBAL_CLUSTER_IDENTIFIER: Attr<String> = Attr::computed(
 )
 .stable();
 pub const ARN: Attr<String> = Attr::computed("arn", "ARN of the global cluster.").stable();
+pub const WRITER_ENDPOINT: Attr<String> = Attr::computed("writer_endpoint", "The global writer endpoint (`NAME-global-SUFFIX.global-….global.rds.amazonaws.com`), as RDS reports it. It always resolves to the writer, wherever it is: switchovers and failovers, trdr's or AWS's, leave it unchanged, so applications connect through it and need no new configuration after a failover.").stable();
 pub const CURRENT_WRITER_REGION: Attr<String> = Attr::computed("current_writer_region", "Region of the writer as RDS reports it. It differs from `writer_region` after a failover outside Terraform.");
 pub const MASTER_USER_SECRET_ARN: Attr<String> = Attr::computed("master_user_secret_arn", "ARN of trdr's Secrets Manager secret holding the master credentials (`trdr/NAME-global-SUFFIX/master`), in the primary region; a replica of the same name exists in the secondary region.").stable();
 
@@ -138,7 +141,7 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("An Aurora PostgreSQL global database: the global cluster, one regional cluster in each region, and their serverless v2 instances, created in order (writer first), switched over as a plan, and deleted member by member in reverse. trdr generates the master password into a Secrets Manager secret of its own, replicated to the secondary region (RDS-managed passwords are not supported for global databases); no password ever enters Terraform state, plan output or logs.")
-            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &ENGINE_VERSION, &DATABASE_NAME, &MASTER_USERNAME, &MASTER_PASSWORD_VERSION, &WRITER_REGION, &BACKUP_RETENTION_DAYS, &STORAGE_ENCRYPTED, &GLOBAL_CLUSTER_IDENTIFIER, &ARN, &CURRENT_WRITER_REGION, &MASTER_USER_SECRET_ARN])
+            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &ENGINE_VERSION, &DATABASE_NAME, &MASTER_USERNAME, &MASTER_PASSWORD_VERSION, &MAX_RPO_SECONDS, &WRITER_REGION, &BACKUP_RETENTION_DAYS, &STORAGE_ENCRYPTED, &GLOBAL_CLUSTER_IDENTIFIER, &ARN, &WRITER_ENDPOINT, &CURRENT_WRITER_REGION, &MASTER_USER_SECRET_ARN])
             .nest(&SERVERLESS_V2, Block::default().with(&[&MIN_CAPACITY, &MAX_CAPACITY]))
             .nest(&PRIMARY, member_block())
             .nest(&SECONDARY, member_block())
