@@ -174,6 +174,7 @@ def main():
     print(" trdr demo — two-region DR on the local sandbox")
     print("=" * 78)
     print(f" apply (4 resources + readiness): {apply_seconds:5.1f} s   what trdr controls (budget): {dr['rto_budget_seconds']:.0f} s of the {TARGET_SECONDS:.0f} s target")
+    print(f" database writer endpoint: {dr['writer_endpoint']}")
     print(f"\n {'':12}{'writer region':16}{'DNS PRIMARY →'}")
     for label, (w, d) in (("before", before), ("failover", after_failover), ("failback", after_failback)):
         print(f" {label:12}{w:16}{d}")

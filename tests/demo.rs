@@ -35,6 +35,7 @@ fn demo_runs_start_to_finish_and_prints_the_summary() {
     assert!(out.status.success(), "demo failed:\n{text}");
     for expected in [
         "readiness: READY",
+        "database writer endpoint: trading-global-",
         "failover    us-east-2       def456.execute-api.us-east-2.amazonaws.com",
         "failback    us-east-1       abc123.execute-api.us-east-1.amazonaws.com",
         "notices: started, succeeded",

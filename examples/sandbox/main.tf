@@ -44,6 +44,7 @@ module "dr" {
   primary_endpoint     = "abc123.execute-api.us-east-1.amazonaws.com"
   secondary_endpoint   = "def456.execute-api.us-east-2.amazonaws.com"
   health_path          = "/prod/health"
+  max_rpo_seconds      = 60
 }
 
 output "dr" {

@@ -29,6 +29,7 @@ resource "trdr_global_database" "trading" {
   engine_version     = var.engine_version
   database_name      = var.name
   master_username    = "dbadmin"
+  max_rpo_seconds    = var.max_rpo_seconds
 
   serverless_v2 {
     min_capacity = 0.5

@@ -29,6 +29,12 @@ variable "engine_version" {
   default = "15.10"
 }
 
+variable "max_rpo_seconds" {
+  description = "Bound on what an unplanned failover can lose (Aurora's rds.global_db_rpo, 20 or more); null: AWS's default behaviour."
+  type        = number
+  default     = null
+}
+
 variable "database" {
   description = "Per-region database networking: subnet group and security groups (null in the sandbox)."
   type = object({
