@@ -15,18 +15,21 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV="$ROOT/.venv"
 MINISTACK_VERSION=1.5.33
+# MiniStack decodes the AWS SDK's smithy-rpc-v2-cbor requests (CloudWatch) with cbor2, an optional
+# dependency it does not install itself.
+CBOR2_VERSION=6.3.0
 
 die() { echo "sandbox: error: $*" >&2; exit 1; }
 
 bootstrap() {
   command -v python3 >/dev/null || die "python3 (3.10 or newer) is required: install it (Debian: apt-get install python3 python3-venv)."
-  if [ -x "$VENV/bin/ministack" ] && "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('ministack') != '$MINISTACK_VERSION')" 2>/dev/null; then
+  if [ -x "$VENV/bin/ministack" ] && "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('ministack') != '$MINISTACK_VERSION' or m.version('cbor2') != '$CBOR2_VERSION')" 2>/dev/null; then
     return
   fi
-  echo "sandbox: installing ministack==$MINISTACK_VERSION into .venv" >&2
+  echo "sandbox: installing ministack==$MINISTACK_VERSION and cbor2==$CBOR2_VERSION into .venv" >&2
   python3 -m venv "$VENV" || die "could not create a virtualenv: install python3-venv (Debian: apt-get install python3-venv)."
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION" \
-    || die "pip could not install ministack==$MINISTACK_VERSION (is PyPI reachable?)."
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION" "cbor2==$CBOR2_VERSION" \
+    || die "pip could not install ministack==$MINISTACK_VERSION and cbor2==$CBOR2_VERSION (is PyPI reachable?)."
 }
 
 free_port() {

@@ -23,6 +23,7 @@ pub struct RegionClients {
     pub s3: aws_sdk_s3::Client,
     pub sfn: aws_sdk_sfn::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 impl RegionClients {
@@ -60,6 +61,7 @@ impl RegionClients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             sfn: client!(aws_sdk_sfn),
             secrets: client!(aws_sdk_secretsmanager),
+            cloudwatch: client!(aws_sdk_cloudwatch),
         }
     }
 }

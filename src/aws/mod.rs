@@ -2,6 +2,7 @@
 //! operations the resources compose.
 
 pub mod clients;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod errors;
 pub mod rds;

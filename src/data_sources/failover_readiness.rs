@@ -2,11 +2,12 @@
 //! or `fail` with a detail; `ready` means no check failed.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
-use crate::aws::rds;
+use crate::aws::{cloudwatch, rds};
 use crate::framework::validate::{self, Check};
 use crate::framework::{Attr, Block, DataSourceType, Diagnostics, Schema, Type, Value};
 use crate::provider::{Configured, ProviderContext};
@@ -105,7 +106,7 @@ const CHECKS: Attr<Value> = Attr::computed(
 fn schema() -> Schema {
     Schema {
         version: 0,
-        block: Block::new("Whether the DR topology can fail over now: member synchronisation, engine versions, secondary instances, table replicas and point-in-time recovery, S3 replication, health checks, the runbooks in both regions and their RTO budget. Each check is `pass`, `warn` or `fail`.")
+        block: Block::new("Whether the DR topology can fail over now: member synchronisation, engine versions, secondary instances, the secondary's replication lag over the last 10 minutes against the database's `max_rpo_seconds` (when set; CloudWatch `AuroraGlobalDBRPOLag`, else `AuroraGlobalDBReplicationLag`), table replicas and point-in-time recovery, S3 replication, health checks, the runbooks in both regions and their RTO budget. Each check is `pass`, `warn` or `fail`.")
             .with(&[&ID, &GLOBAL_DATABASE_ID, &ORCHESTRATOR_ID, &REGIONAL_STACK_IDS, &READY, &WRITER_REGION, &CHECKS]),
     }
 }
@@ -159,6 +160,9 @@ async fn database_checks(
         }
     }
     let mut versions = Vec::new();
+    // The writer's RPO bound (trdr's parameter group on it), and each secondary's cluster.
+    let mut rpo_bound = None;
+    let mut secondaries = Vec::new();
     for m in members {
         let Some(arn) = m.db_cluster_arn() else {
             continue;
@@ -172,6 +176,16 @@ async fn database_checks(
             continue;
         };
         versions.push(format!("{region} {}", cl.engine_version().unwrap_or("?")));
+        if m.is_writer() == Some(true) {
+            if let Some(group) = cl
+                .db_cluster_parameter_group()
+                .filter(|g| *g == format!("{cluster}-rpo"))
+            {
+                rpo_bound = rds::rpo_seconds(c, group).await?;
+            }
+        } else {
+            secondaries.push((region.to_string(), cluster.to_string()));
+        }
         if m.is_writer() != Some(true) {
             // An instance being deleted will not serve after a promotion.
             let count = rds::instances(c, cluster)
@@ -206,7 +220,61 @@ async fn database_checks(
         Status::Warn
     };
     checks.add("engine versions equal", status, versions.join(", "));
+    if let Some(bound) = rpo_bound {
+        for (region, cluster) in &secondaries {
+            rpo_check(cfg, region, cluster, bound, checks).await?;
+        }
+    }
     Ok(writer)
+}
+
+/// What the metrics look back over for the RPO check.
+const LAG_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// The secondary's replication lag over the last ten minutes against `max_rpo_seconds`:
+/// `AuroraGlobalDBRPOLag` (Aurora PostgreSQL's RPO lag, in milliseconds), else
+/// `AuroraGlobalDBReplicationLag`. No data is a warning, a lag above the bound a failure: a
+/// failover then loses more than `max_rpo_seconds` of commits, and commits on the writer wait.
+async fn rpo_check(
+    cfg: &Configured,
+    region: &str,
+    cluster: &str,
+    bound: i64,
+    checks: &mut Checks,
+) -> Result<(), AwsError> {
+    let name = format!("replication lag within max_rpo_seconds ({region})");
+    let cw = &cfg.region(region).cloudwatch;
+    let mut seen = None;
+    for metric in ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"] {
+        let max = cloudwatch::recent_maximum(
+            cw,
+            cloudwatch::RDS_NAMESPACE,
+            metric,
+            ("DBClusterIdentifier", cluster),
+            LAG_WINDOW,
+        )
+        .await?;
+        if let Some(ms) = max {
+            seen = Some((metric, ms));
+            break;
+        }
+    }
+    let (status, detail) = match seen {
+        None => (
+            Status::Warn,
+            format!("no AuroraGlobalDBRPOLag or AuroraGlobalDBReplicationLag data for {cluster} in the last 10 minutes"),
+        ),
+        Some((metric, ms)) if ms / 1000.0 > bound as f64 => (
+            Status::Fail,
+            format!("{metric} of {cluster} reached {:.1} s, above max_rpo_seconds = {bound}: a failover now could lose more, and commits on the writer wait", ms / 1000.0),
+        ),
+        Some((metric, ms)) => (
+            Status::Pass,
+            format!("{metric} of {cluster} at most {:.1} s in the last 10 minutes (max_rpo_seconds = {bound})", ms / 1000.0),
+        ),
+    };
+    checks.add(&name, status, detail);
+    Ok(())
 }
 
 async fn stack_checks(

@@ -902,6 +902,68 @@ async fn max_rpo_seconds_is_a_parameter_group_per_region_changed_in_place_and_re
         .await
         .unwrap();
 
+    // Readiness checks the secondary's lag (CloudWatch, milliseconds) against the bound: no
+    // data is a warning, within it a pass, above it a failure.
+    let with_readiness = format!(
+        "{}{}",
+        config(&shape),
+        r#"
+data "trdr_failover_readiness" "x" {
+  global_database_id = trdr_global_database.trading.id
+}
+
+output "rpo" {
+  value = [for c in data.trdr_failover_readiness.x.checks : c if startswith(c.name, "replication lag")]
+}
+"#
+    );
+    ws.write(&with_readiness);
+    let rpo_check = || {
+        let out = ws.run(&["output", "-json", "rpo"]);
+        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(checks.as_array().map(Vec::len), Some(1), "{checks}");
+        (
+            checks[0]["status"].as_str().unwrap().to_string(),
+            checks[0]["detail"].as_str().unwrap().to_string(),
+        )
+    };
+    ws.apply();
+    let (status, detail) = rpo_check();
+    assert_eq!(status, "warn", "{detail}");
+    let cw = ws.aws().cloudwatch("us-east-2").await;
+    let lag = |ms: f64| {
+        cw.put_metric_data()
+            .namespace("AWS/RDS")
+            .metric_data(
+                aws_sdk_cloudwatch::types::MetricDatum::builder()
+                    .metric_name("AuroraGlobalDBRPOLag")
+                    .dimensions(
+                        aws_sdk_cloudwatch::types::Dimension::builder()
+                            .name("DBClusterIdentifier")
+                            .value(cluster_id(&ws, "us-east-2"))
+                            .build(),
+                    )
+                    .unit(aws_sdk_cloudwatch::types::StandardUnit::Milliseconds)
+                    .value(ms)
+                    .build(),
+            )
+            .send()
+    };
+    lag(4_000.0).await.unwrap();
+    ws.apply();
+    let (status, detail) = rpo_check();
+    assert_eq!(status, "pass", "{detail}");
+    assert!(detail.contains("4.0 s"), "{detail}");
+    lag(45_000.0).await.unwrap();
+    ws.apply();
+    let (status, detail) = rpo_check();
+    assert_eq!(status, "fail", "{detail}");
+    assert!(
+        detail.contains("45.0 s") && detail.contains("max_rpo_seconds = 30"),
+        "{detail}"
+    );
+    ws.write(&config(&shape));
+
     // In place, never a replacement.
     shape.max_rpo = Some(60);
     ws.write(&config(&shape));

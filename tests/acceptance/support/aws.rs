@@ -91,6 +91,10 @@ impl Aws {
         }
     }
 
+    pub async fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&self.conf(region).await)
+    }
+
     pub async fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.conf(region).await)
     }
