@@ -16,7 +16,8 @@ pub enum Operation {
 
 /// The `timeouts` block and its three attributes, the same in every resource.
 pub const TIMEOUTS: BlockAttr = BlockAttr::optional("timeouts", "");
-const DURATION: &[Check] = &[Check::Rule(|v| {
+/// A duration in Go's syntax, for any attribute that holds one.
+pub const GO_DURATION: &[Check] = &[Check::Rule(|v| {
     let s = v.as_str()?;
     parse_duration(s).is_none().then(|| format!(
         "{s:?} is not a duration; write it like \"30m\", \"1h30m\", \"1.5h\" or \"300ms\" (Go duration syntax, greater than zero)."
@@ -26,9 +27,10 @@ pub const CREATE: Attr<String> = Attr::optional(
     "create",
     "Bound on a create in Go duration syntax, e.g. \"30m\" or \"1.5h\".",
 )
-.checks(DURATION);
-pub const UPDATE: Attr<String> = Attr::optional("update", "Bound on an update.").checks(DURATION);
-pub const DELETE: Attr<String> = Attr::optional("delete", "Bound on a delete.").checks(DURATION);
+.checks(GO_DURATION);
+pub const UPDATE: Attr<String> =
+    Attr::optional("update", "Bound on an update.").checks(GO_DURATION);
+pub const DELETE: Attr<String> = Attr::optional("delete", "Bound on a delete.").checks(GO_DURATION);
 
 /// The block's schema, stating the defaults of the resource that uses it.
 pub fn block(defaults: [&str; 3]) -> NestedBlock {

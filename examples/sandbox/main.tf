@@ -45,6 +45,7 @@ module "dr" {
   secondary_endpoint   = "def456.execute-api.us-east-2.amazonaws.com"
   health_path          = "/prod/health"
   max_rpo_seconds      = 60
+  max_drill_age        = "2h"
 }
 
 output "dr" {

@@ -1,6 +1,8 @@
 //! Thin Step Functions operations for the failover runbooks.
 
-use aws_sdk_sfn::types::{StateMachineType, Tag, ValidateStateMachineDefinitionSeverity};
+use aws_sdk_sfn::types::{
+    ExecutionStatus, StateMachineType, Tag, ValidateStateMachineDefinitionSeverity,
+};
 use aws_sdk_sfn::Client;
 
 use super::errors::{AwsError, AwsResultExt, OptionalExt};
@@ -24,6 +26,62 @@ pub async fn find(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
             None => return Ok(None),
         }
     }
+}
+
+/// One execution of a runbook, as Step Functions reports it.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub status: String,
+    pub started: std::time::SystemTime,
+    /// Unset while it runs.
+    pub stopped: Option<std::time::SystemTime>,
+    pub input: serde_json::Value,
+    pub output: serde_json::Value,
+}
+
+fn system_time(t: &aws_smithy_types::DateTime) -> std::time::SystemTime {
+    std::time::SystemTime::try_from(*t).unwrap_or(std::time::UNIX_EPOCH)
+}
+
+/// The newest executions of state machine `arn` (at most `max`, newest first; only those with
+/// `status` when given), each described for its input and output.
+pub async fn recent_runs(
+    c: &Client,
+    arn: &str,
+    status: Option<ExecutionStatus>,
+    max: i32,
+) -> Result<Vec<Run>, AwsError> {
+    let out = c
+        .list_executions()
+        .state_machine_arn(arn)
+        .set_status_filter(status)
+        .max_results(max)
+        .send()
+        .await
+        .aws("ListExecutions")?;
+    let mut items: Vec<_> = out.executions().to_vec();
+    items.sort_by_key(|e| std::cmp::Reverse(system_time(e.start_date())));
+    let mut runs = Vec::new();
+    for e in items.into_iter().take(max.max(0) as usize) {
+        let d = c
+            .describe_execution()
+            .execution_arn(e.execution_arn())
+            .send()
+            .await
+            .aws("DescribeExecution")?;
+        let json = |s: Option<&str>| {
+            s.and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or(serde_json::Value::Null)
+        };
+        runs.push(Run {
+            status: d.status().as_str().to_string(),
+            started: system_time(d.start_date()),
+            stopped: d.stop_date().map(system_time),
+            input: json(d.input()),
+            output: json(d.output()),
+        });
+    }
+    Ok(runs)
 }
 
 pub struct Deployed {

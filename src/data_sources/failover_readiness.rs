@@ -7,12 +7,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
-use crate::aws::{cloudwatch, rds};
+use crate::aws::{cloudwatch, rds, sfn};
 use crate::framework::validate::{self, Check};
 use crate::framework::{Attr, Block, DataSourceType, Diagnostics, Schema, Type, Value};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::regional_stack::{self, schema as stack, StackId};
 use crate::resources::{failover_orchestrator, global_database};
+use aws_sdk_sfn::types::ExecutionStatus;
 
 pub struct FailoverReadiness {
     ctx: Arc<ProviderContext>,
@@ -87,6 +88,23 @@ const ORCHESTRATOR_ID: Attr<String> = Attr::optional(
 )]);
 const REGIONAL_STACK_IDS: Attr<Vec<String>> = Attr::optional("regional_stack_ids", "Ids of `trdr_regional_stack`s whose replicas, point-in-time recovery and replication to check.")
     .checks(regional_stack::STACK_IDS);
+const MAX_DRILL_AGE: Attr<String> = Attr::optional("max_drill_age", "How recent the last successful drill must be, in Go duration syntax (e.g. `\"2h\"`): the check `drill within max_drill_age` fails when neither region's runbook finished a drill with outcome `drill-ready` within it. Unset: no such check. Needs `orchestrator_id`.")
+    .checks(crate::timeouts::GO_DURATION);
+/// The fields of each element of `last_runs`.
+const RUN_FIELDS: [(&str, fn() -> Type); 6] = [
+    ("region", || Type::String),
+    ("mode", || Type::String),
+    ("status", || Type::String),
+    ("outcome", || Type::String),
+    ("ended", || Type::String),
+    ("recovery_seconds", || Type::Number),
+];
+const LAST_RUNS: Attr<Value> = Attr::computed("last_runs", "The last execution of each region's runbook (needs `orchestrator_id`): `region`, `mode` (`failover`, `switchover` or `drill`), `status` (Step Functions' `SUCCEEDED`, `FAILED`, `RUNNING`, ...), `outcome` (e.g. `promoted`, `drill-ready`), `ended` (RFC 3339, null while running) and `recovery_seconds` as the run measured it (0 for a drill).")
+    .of_type(|| {
+        Type::List(Box::new(Type::Object(
+            RUN_FIELDS.iter().map(|(n, t)| (n.to_string(), t())).collect(),
+        )))
+    });
 const READY: Attr<bool> = Attr::computed("ready", "True when no check failed.");
 const WRITER_REGION: Attr<String> =
     Attr::computed("writer_region", "Region of the database's writer.");
@@ -107,7 +125,7 @@ fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("Whether the DR topology can fail over now: member synchronisation, engine versions, secondary instances, the secondary's replication lag over the last 10 minutes against the database's `max_rpo_seconds` (when set; CloudWatch `AuroraGlobalDBRPOLag`, else `AuroraGlobalDBReplicationLag`), table replicas and point-in-time recovery, S3 replication, health checks, the runbooks in both regions and their RTO budget. Each check is `pass`, `warn` or `fail`.")
-            .with(&[&ID, &GLOBAL_DATABASE_ID, &ORCHESTRATOR_ID, &REGIONAL_STACK_IDS, &READY, &WRITER_REGION, &CHECKS]),
+            .with(&[&ID, &GLOBAL_DATABASE_ID, &ORCHESTRATOR_ID, &REGIONAL_STACK_IDS, &MAX_DRILL_AGE, &READY, &WRITER_REGION, &CHECKS, &LAST_RUNS]),
     }
 }
 
@@ -424,6 +442,96 @@ async fn orchestrator_checks(
     Ok(())
 }
 
+/// How many recent successful executions per region a drill is looked for in.
+const DRILL_LOOKBACK: i32 = 10;
+
+/// The last run of each region's runbook (for `last_runs`), and, with `max_age`, whether a drill
+/// succeeded within it.
+async fn run_checks(
+    cfg: &Configured,
+    id: &str,
+    max_age: Option<Duration>,
+    checks: &mut Checks,
+) -> Result<Vec<Value>, AwsError> {
+    let (name, suffix) = id.split_once(':').unwrap_or((id, ""));
+    let naming = crate::naming::Naming::new(name, suffix);
+    let now = std::time::SystemTime::now();
+    let mut last = Vec::new();
+    let mut newest_drill: Option<(String, std::time::SystemTime)> = None;
+    for region in [&cfg.config.primary_region, &cfg.config.secondary_region] {
+        let c = &cfg.region(region).sfn;
+        let Some(arn) = sfn::find(c, &naming.state_machine(region)).await? else {
+            continue;
+        };
+        if let Some(run) = sfn::recent_runs(c, &arn, None, 1).await?.into_iter().next() {
+            last.push(run_value(region, &run));
+        }
+        if max_age.is_some() {
+            let drills =
+                sfn::recent_runs(c, &arn, Some(ExecutionStatus::Succeeded), DRILL_LOOKBACK).await?;
+            let drill = drills
+                .iter()
+                .find(|r| r.input["mode"] == "drill" && r.output["outcome"] == "drill-ready");
+            if let Some(ended) = drill.and_then(|d| d.stopped) {
+                if newest_drill.as_ref().is_none_or(|(_, t)| ended > *t) {
+                    newest_drill = Some((region.clone(), ended));
+                }
+            }
+        }
+    }
+    if let Some(max) = max_age {
+        let minutes = |d: Duration| format!("{:.1} min", d.as_secs_f64() / 60.0);
+        match newest_drill {
+            Some((region, ended)) => {
+                let age = now.duration_since(ended).unwrap_or_default();
+                let status = if age <= max {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
+                checks.add(
+                    "drill within max_drill_age",
+                    status,
+                    format!(
+                        "the last successful drill ended in {region} {} ago (max_drill_age {})",
+                        minutes(age),
+                        minutes(max)
+                    ),
+                );
+            }
+            None => checks.add(
+                "drill within max_drill_age",
+                Status::Fail,
+                format!("no successful drill (outcome drill-ready) among the last {DRILL_LOOKBACK} successful runs of either runbook; start one with {{\"mode\": \"drill\"}}"),
+            ),
+        }
+    }
+    Ok(last)
+}
+
+/// One element of `last_runs`.
+fn run_value(region: &str, run: &sfn::Run) -> Value {
+    let text = |j: &serde_json::Value| j.as_str().map(str::to_string);
+    let ended = run.stopped.and_then(|t| {
+        aws_smithy_types::DateTime::from(t)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .ok()
+    });
+    let fields: [Value; 6] = [
+        Value::from(region),
+        Value::from(text(&run.input["mode"])),
+        Value::from(run.status.clone()),
+        Value::from(text(&run.output["outcome"])),
+        Value::from(ended),
+        Value::from(run.output["recovery_seconds"].as_f64()),
+    ];
+    let mut v = Value::object();
+    for ((name, _), x) in RUN_FIELDS.iter().zip(fields) {
+        v.set(name, x);
+    }
+    v
+}
+
 #[async_trait]
 impl DataSourceType for FailoverReadiness {
     fn name(&self) -> &'static str {
@@ -454,10 +562,26 @@ impl DataSourceType for FailoverReadiness {
             stack_checks(&cfg, &stacks, &mut checks).await?;
             let orchestrator = ORCHESTRATOR_ID.get(config);
             orchestrator_checks(&cfg, orchestrator.as_deref(), &mut checks).await?;
-            Ok::<_, AwsError>(writer)
+            let max_age = MAX_DRILL_AGE
+                .get(config)
+                .and_then(|d| crate::timeouts::parse_duration(&d));
+            let runs = match orchestrator.as_deref() {
+                Some(id) => run_checks(&cfg, id, max_age, &mut checks).await?,
+                None => {
+                    if max_age.is_some() {
+                        checks.add(
+                            "drill within max_drill_age",
+                            Status::Fail,
+                            "no orchestrator_id given: the drills are its runbooks'",
+                        );
+                    }
+                    Vec::new()
+                }
+            };
+            Ok::<_, AwsError>((writer, runs))
         }
         .await;
-        let writer = match result {
+        let (writer, runs) = match result {
             Ok(w) => w,
             Err(e) => {
                 e.report(diags, None, "check failover readiness");
@@ -469,6 +593,7 @@ impl DataSourceType for FailoverReadiness {
         READY.put(&mut v, checks.ready());
         WRITER_REGION.put(&mut v, writer);
         CHECKS.put(&mut v, checks.to_value());
+        LAST_RUNS.put(&mut v, Value::List(runs));
         Some(v)
     }
 }
@@ -484,6 +609,7 @@ mod declarations {
             "global_database_id": "trading-global-dev",
             "orchestrator_id": "trading:dev",
             "regional_stack_ids": ["trading:dev:us-east-1"],
+            "max_drill_age": "2h",
         }));
         validate::assert_checks_report_their_paths(
             &schema().block,
@@ -492,6 +618,7 @@ mod declarations {
                 ("global_database_id", Value::from("trading")),
                 ("orchestrator_id", Value::from("trading")),
                 ("regional_stack_ids[0]", Value::from("trading:dev")),
+                ("max_drill_age", Value::from("every hour")),
             ],
         );
     }

@@ -450,10 +450,68 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
     );
     ws.assert_plan_empty();
 
+    // Drill records: with max_drill_age, readiness fails until a drill succeeded within it, and
+    // reports each region's last run.
+    let with_drills = format!(
+        "{}{}",
+        topology(&f, 60),
+        r#"
+data "trdr_failover_readiness" "drills" {
+  global_database_id = trdr_global_database.trading.id
+  orchestrator_id    = trdr_failover_orchestrator.trading.id
+  max_drill_age      = "1h"
+}
+
+output "drill_check" {
+  value = [for c in data.trdr_failover_readiness.drills.checks : c if c.name == "drill within max_drill_age"][0]
+}
+
+output "last_runs" {
+  value = data.trdr_failover_readiness.drills.last_runs
+}
+"#
+    );
+    ws.write(&with_drills);
+    ws.apply();
+    assert_eq!(
+        output(&ws, "drill_check")["status"],
+        "fail",
+        "no drill yet: {}",
+        output(&ws, "drill_check")
+    );
+
     // A drill changes nothing and reports; the region that already writes succeeds at once.
     let drill = run_runbook(&ws, "us-east-2", r#"{"mode":"drill"}"#).await;
     assert_eq!(drill.status, "SUCCEEDED");
     assert_eq!(drill.output["outcome"], "drill-ready", "{}", drill.output);
+    ws.apply();
+    let check = output(&ws, "drill_check");
+    assert_eq!(check["status"], "pass", "{check}");
+    assert!(
+        check["detail"].as_str().unwrap().contains("us-east-2"),
+        "{check}"
+    );
+    let runs = output(&ws, "last_runs");
+    let east2 = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "us-east-2")
+        .unwrap_or_else(|| panic!("{runs}"));
+    assert_eq!(
+        (&east2["mode"], &east2["status"], &east2["outcome"]),
+        (
+            &Json::from("drill"),
+            &Json::from("SUCCEEDED"),
+            &Json::from("drill-ready")
+        ),
+        "{runs}"
+    );
+    assert!(
+        east2["ended"].as_str().is_some_and(|t| t.contains('T')),
+        "{runs}"
+    );
+    assert_eq!(east2["recovery_seconds"], 0.0, "{runs}");
     let checks = drill.output["checks"].as_array().unwrap();
     assert!(
         checks

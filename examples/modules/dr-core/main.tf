@@ -89,4 +89,16 @@ data "trdr_failover_readiness" "trading" {
   global_database_id = trdr_global_database.trading.id
   orchestrator_id    = trdr_failover_orchestrator.trading.id
   regional_stack_ids = [trdr_regional_stack.primary.id, trdr_regional_stack.secondary.id]
+  max_drill_age      = var.max_drill_age
+}
+
+# `terraform plan` and `apply` warn (they do not fail) when the topology cannot fail over now,
+# naming each failed check.
+check "failover_ready" {
+  assert {
+    condition = data.trdr_failover_readiness.trading.ready
+    error_message = join("\n", concat(["The DR topology is not ready to fail over:"], [
+      for c in data.trdr_failover_readiness.trading.checks : "- ${c.name}: ${c.detail}" if c.status == "fail"
+    ]))
+  }
 }

@@ -23,6 +23,11 @@ output "ready" {
   value = data.trdr_failover_readiness.trading.ready
 }
 
+output "last_runs" {
+  description = "Each region's last runbook execution: mode, status, outcome, when it ended, measured recovery seconds."
+  value       = data.trdr_failover_readiness.trading.last_runs
+}
+
 output "checks" {
   value = data.trdr_failover_readiness.trading.checks
 }

@@ -35,6 +35,12 @@ variable "max_rpo_seconds" {
   default     = null
 }
 
+variable "max_drill_age" {
+  description = "How recent the last successful drill must be for readiness (Go duration, e.g. \"2h\"); null: not checked."
+  type        = string
+  default     = null
+}
+
 variable "database" {
   description = "Per-region database networking: subnet group and security groups (null in the sandbox)."
   type = object({

@@ -16,6 +16,12 @@ mock_provider "trdr" {
     }
   }
 
+  mock_data "trdr_failover_readiness" {
+    defaults = {
+      ready = true
+    }
+  }
+
   mock_resource "trdr_regional_stack" {
     defaults = {
       id = "trading:unit:us-east-1"
