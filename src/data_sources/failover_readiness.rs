@@ -90,8 +90,11 @@ const REGIONAL_STACK_IDS: Attr<Vec<String>> = Attr::optional("regional_stack_ids
     .checks(regional_stack::STACK_IDS);
 const MAX_DRILL_AGE: Attr<String> = Attr::optional("max_drill_age", "How recent the last successful drill must be, in Go duration syntax (e.g. `\"2h\"`): the check `drill within max_drill_age` fails when neither region's runbook finished a drill with outcome `drill-ready` within it. Unset: no such check. Needs `orchestrator_id`.")
     .checks(crate::timeouts::GO_DURATION);
+/// A field of an object attribute: its name and type.
+type Field = (&'static str, fn() -> Type);
+
 /// The fields of each element of `last_runs`.
-const RUN_FIELDS: [(&str, fn() -> Type); 6] = [
+const RUN_FIELDS: [Field; 6] = [
     ("region", || Type::String),
     ("mode", || Type::String),
     ("status", || Type::String),
