@@ -4,11 +4,6 @@ data "archive_file" "trade_processor" {
   output_path = "${path.module}/.build/trade_processor.zip"
 }
 
-data "archive_file" "readiness" {
-  type        = "zip"
-  source_file = "${path.module}/lambda/readiness.py"
-  output_path = "${path.module}/.build/readiness.zip"
-}
 
 # Trade queue (4-day retention) and processor in each region.
 resource "aws_sqs_queue" "trades_primary" {
@@ -83,40 +78,4 @@ resource "aws_lambda_event_source_mapping" "trades_secondary" {
   event_source_arn = aws_sqs_queue.trades_secondary.arn
   function_name    = aws_lambda_function.trade_processor_secondary.arn
   batch_size       = 10
-}
-
-# Hourly failover-readiness probe, in the secondary region (it must work when the primary is down).
-resource "aws_lambda_function" "readiness" {
-  provider         = aws.secondary
-  function_name    = "${local.name}-failover-readiness-${var.environment_suffix}"
-  role             = aws_iam_role.lambda.arn
-  runtime          = "python3.12"
-  handler          = "readiness.handler"
-  filename         = data.archive_file.readiness.output_path
-  source_code_hash = data.archive_file.readiness.output_base64sha256
-  timeout          = 60
-  environment {
-    variables = { GLOBAL_CLUSTER = module.dr.global_database_id }
-  }
-}
-
-resource "aws_cloudwatch_event_rule" "readiness_hourly" {
-  provider            = aws.secondary
-  name                = "${local.name}-readiness-hourly-${var.environment_suffix}"
-  schedule_expression = "rate(1 hour)"
-}
-
-resource "aws_cloudwatch_event_target" "readiness_hourly" {
-  provider = aws.secondary
-  rule     = aws_cloudwatch_event_rule.readiness_hourly.name
-  arn      = aws_lambda_function.readiness.arn
-}
-
-resource "aws_lambda_permission" "readiness_hourly" {
-  provider      = aws.secondary
-  statement_id  = "hourly"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.readiness.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.readiness_hourly.arn
 }

@@ -87,6 +87,13 @@ resource "aws_iam_role_policy" "failover" {
         Action   = ["sns:Publish"]
         Resource = [aws_sns_topic.alerts_primary.arn, aws_sns_topic.alerts_secondary.arn]
       },
+      {
+        # Each run's record (namespace trdr: RunSucceeded, RunSeconds, RecoverySeconds).
+        Effect    = "Allow"
+        Action    = ["cloudwatch:PutMetricData"]
+        Resource  = "*"
+        Condition = { StringEquals = { "cloudwatch:namespace" = "trdr" } }
+      },
     ]
   })
 }
@@ -115,8 +122,6 @@ resource "aws_iam_role_policy" "lambda" {
       { Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource = [aws_sqs_queue.trades_primary.arn, aws_sqs_queue.trades_secondary.arn] },
       { Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource = "${local.arn}:dynamodb:*:${local.account}:table/${local.name}-sessions-${var.environment_suffix}" },
       { Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = module.dr.master_user_secret_arn },
-      { Effect = "Allow", Action = ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters", "states:DescribeStateMachine"], Resource = "*" },
-      { Effect = "Allow", Action = ["cloudwatch:PutMetricData"], Resource = "*" },
     ]
   })
 }

@@ -15,6 +15,7 @@ module "dr" {
   primary_endpoint   = module.domain_primary.fqdn
   secondary_endpoint = module.domain_secondary.fqdn
   health_path        = "/health"
+  max_drill_age      = "2h"
   database = {
     primary_subnet_group      = module.network_primary.db_subnet_group
     primary_security_groups   = [module.network_primary.db_security_group]

@@ -208,8 +208,8 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         (PRIMARY_FQDN.to_string(), SECONDARY_FQDN.to_string())
     );
     assert_eq!(o["active_region"], "us-east-1");
-    // Detection 10 s × 3 + the runbook's overhead (45 s) + DNS TTL 60 s.
-    assert_eq!(o["rto_budget_seconds"], 135.0);
+    // Detection 10 s × 3 + the runbook's overhead (50 s) + DNS TTL 60 s.
+    assert_eq!(o["rto_budget_seconds"], 140.0);
     let hc_of = |region: &str| o["health_check_ids"][region].as_str().unwrap().to_string();
     for region in ["us-east-1", "us-east-2"] {
         let sfn = aws.sfn(region).await;
@@ -346,6 +346,46 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
     assert!(recovery > 0.0, "{}", run.output);
     assert_eq!(run.output["rto_target_seconds"], 1.0);
     assert_eq!(run.output["rto_exceeded"], true, "{}", run.output);
+    // The run's record in CloudWatch, in its own region: namespace trdr, dimensions Runbook and
+    // Mode.
+    let cw = aws.cloudwatch("us-east-2").await;
+    let runbook = format!("trdr-failover-us-east-2-{}", ws.suffix);
+    let metric = |name: &'static str| {
+        let (cw, runbook) = (cw.clone(), runbook.clone());
+        async move {
+            let now = std::time::SystemTime::now();
+            let dim = |n: &str, v: &str| {
+                aws_sdk_cloudwatch::types::Dimension::builder()
+                    .name(n)
+                    .value(v)
+                    .build()
+            };
+            let out = cw
+                .get_metric_statistics()
+                .namespace("trdr")
+                .metric_name(name)
+                .dimensions(dim("Runbook", &runbook))
+                .dimensions(dim("Mode", "failover"))
+                .start_time((now - Duration::from_secs(600)).into())
+                .end_time((now + Duration::from_secs(60)).into())
+                .period(60)
+                .statistics(aws_sdk_cloudwatch::types::Statistic::Maximum)
+                .send()
+                .await
+                .unwrap();
+            out.datapoints()
+                .iter()
+                .filter_map(|d| d.maximum())
+                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+        }
+    };
+    assert_eq!(metric("RunSucceeded").await, Some(1.0), "RunSucceeded");
+    let published = metric("RecoverySeconds").await.expect("RecoverySeconds");
+    assert!(
+        (published - recovery).abs() < 0.5,
+        "{published} vs {recovery}"
+    );
+    assert!(metric("RunSeconds").await.expect("RunSeconds") >= published);
     let steps: Vec<&str> = run.output["steps"]
         .as_array()
         .unwrap()

@@ -20,7 +20,7 @@ pub const GLOBAL_DATABASE_ID: Attr<String> = Attr::required(
 )
 .replace()
 .checks(global_database::REFERENCE);
-pub const EXECUTION_ROLE_ARN: Attr<String> = Attr::required("execution_role_arn", "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheckStatus, dynamodb:DescribeTable and sns:Publish.")
+pub const EXECUTION_ROLE_ARN: Attr<String> = Attr::required("execution_role_arn", "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheckStatus, dynamodb:DescribeTable, sns:Publish and cloudwatch:PutMetricData (namespace `trdr`, each run's record).")
     .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
 pub const NOTIFICATION_TOPIC_ARN: Attr<String> = Attr::optional("notification_topic_arn", "SNS topic for start, success and failure notices. Each region's runbook publishes to the topic of this name in its own region, so create it in both regions.")
     .checks(&[Check::Matches("an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", |s| is_arn(s) && s.split(':').nth(2) == Some("sns"))]);

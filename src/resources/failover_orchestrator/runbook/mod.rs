@@ -29,6 +29,9 @@ mod analysis;
 
 pub use analysis::{overhead_seconds, structural_problems, worst_case_seconds};
 
+/// The CloudWatch namespace of the runbooks' metrics.
+pub const METRIC_NAMESPACE: &str = "trdr";
+
 /// Knobs that bound the runbook's duration.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tuning {
@@ -227,6 +230,43 @@ impl Builder<'_> {
                 );
             }
         }
+    }
+
+    /// Publishes the run to CloudWatch in the runbook's own region (namespace [`METRIC_NAMESPACE`],
+    /// dimensions `Runbook` and `Mode`): `RunSucceeded` (`succeeded`: 1 or 0), `RunSeconds` and
+    /// `RecoverySeconds`. A failed publish never stops the runbook and never replaces its error.
+    fn metrics(&mut self, name: &str, succeeded: &str, next: &str) {
+        let dims = json!([
+            {"Name": "Runbook", "Value": jx("$states.context.StateMachine.Name")},
+            {"Name": "Mode", "Value": jx("$mode")}
+        ]);
+        let datum = |metric: &str, value: &str, unit: &str| json!({"MetricName": metric, "Value": jx(value), "Unit": unit, "Dimensions": dims});
+        let recorded_only = json!({
+            "ErrorEquals": ["States.ALL"],
+            "Assign": {
+                "steps": jx(&format!("$append($steps, [{{'step': '{name}', 'ms': $millis() - $mark, 'failed': true}}])")),
+                "mark": jx("$millis()")
+            },
+            "Next": next
+        });
+        self.task_state(
+            name,
+            (
+                "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
+                json!({
+                    "Namespace": METRIC_NAMESPACE,
+                    "MetricData": [
+                        datum("RunSucceeded", succeeded, "Count"),
+                        datum("RunSeconds", "($millis() - $start) / 1000", "Seconds"),
+                        datum("RecoverySeconds", "$recovery_seconds", "Seconds")
+                    ]
+                }),
+            ),
+            json!(timed(name)),
+            retry(self.t),
+            vec![recorded_only],
+            next,
+        );
     }
 
     /// The drill's look at one endpoint's health check: `GetHealthCheckStatus` (what Route 53's
@@ -581,11 +621,22 @@ pub fn definition(s: &RunbookSpec) -> Json {
         json!({
             "Type": "Choice",
             "Choices": [{"Condition": jx("$rto_exceeded"), "Next": "NotifyRtoExceeded"}],
-            "Default": "Report"
+            "Default": "PublishSucceeded"
         }),
     );
-    b.notify("NotifyRtoExceeded", topic, "rto-exceeded", "Report");
-    b.notify("NotifyFailure", topic, "failed", "Failed");
+    b.notify(
+        "NotifyRtoExceeded",
+        topic,
+        "rto-exceeded",
+        "PublishSucceeded",
+    );
+    b.metrics(
+        "PublishSucceeded",
+        "$outcome in ['promoted', 'promoted-dns-pending', 'already-writer', 'drill-ready'] ? 1 : 0",
+        "Report",
+    );
+    b.notify("NotifyFailure", topic, "failed", "PublishFailed");
+    b.metrics("PublishFailed", "0", "Failed");
     b.state("Report", json!({
         "Type": "Pass",
         "Next": "Succeeded",
@@ -783,9 +834,9 @@ mod tests {
         let d = definition(&spec(true, 0));
         // Per task: 2 s timeout, one retry after at most 1 s → 5 s. Failover path with a topic:
         // NotifyStart, ReadWriter, Failover, one wait (5 s) and poll, MoveDns, ValidateWriter,
-        // NotifySuccess, NotifyRtoExceeded.
+        // NotifySuccess, NotifyRtoExceeded, PublishSucceeded.
         let overhead = overhead_seconds(&d);
-        assert_eq!(overhead, 5.0 * 8.0 + 5.0);
+        assert_eq!(overhead, 5.0 * 9.0 + 5.0);
         let without_topic = overhead_seconds(&definition(&spec(false, 0)));
         assert_eq!(without_topic, overhead - 15.0);
         let worst = worst_case_seconds(&d, t.max_polls());
