@@ -139,6 +139,7 @@ fn forty_and_more_invalid_configurations_fail_early_naming_the_attribute() {
         ("readiness: global id malformed", "", "data \"trdr_failover_readiness\" \"r\" {\n  global_database_id = \"x\"\n}".into(), "global_database_id"),
         ("readiness: stack id malformed", "", "data \"trdr_failover_readiness\" \"r\" {\n  global_database_id = \"a-global-b\"\n  regional_stack_ids = [\"x\"]\n}".into(), "regional_stack_ids[0]"),
         ("readiness: orchestrator id malformed", "", "data \"trdr_failover_readiness\" \"r\" {\n  global_database_id = \"a-global-b\"\n  orchestrator_id = \"x\"\n}".into(), "orchestrator_id"),
+        ("readiness: drill age unparsable", "", "data \"trdr_failover_readiness\" \"r\" {\n  global_database_id = \"a-global-b\"\n  orchestrator_id = \"a:b\"\n  max_drill_age = \"two hours\"\n}".into(), "max_drill_age"),
     ];
     assert!(cases.len() >= 40, "{} cases", cases.len());
     let mut failures = Vec::new();
