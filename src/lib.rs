@@ -56,8 +56,10 @@ pub fn data_sources(
 /// Serves the provider over plugin protocol 6 until Terraform shuts it down.
 pub async fn serve() -> anyhow::Result<()> {
     // Both the AWS SDK (aws-lc-rs) and tonic (ring) bring a TLS crypto backend, so rustls cannot
-    // pick one by itself; the plugin's mTLS with Terraform uses ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // pick one by itself. The plugin's mTLS with Terraform needs aws-lc-rs: Terraform's client
+    // certificate is ECDSA P-521 / SHA-512, which ring cannot verify, and the patched tf-provider
+    // requires that certificate (vendor/tf-provider/NOTICE).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let ctx = Arc::new(provider::ProviderContext::default());
     let p = protocol::tf6::Tf6Provider::new(ctx.clone(), resources(&ctx), data_sources(&ctx));
     tf_provider::serve("trdr", p).await

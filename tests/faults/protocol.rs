@@ -256,3 +256,202 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A certificate made the way go-plugin's AutoMTLS makes Terraform's: a self-signed ECDSA P-521 /
+/// SHA-512 CA for `localhost`, for client and server auth.
+struct Made {
+    pem: String,
+    der: Vec<u8>,
+    key_der: Vec<u8>,
+}
+
+fn go_plugin_certificate() -> Made {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P521_SHA512,
+    };
+    let mut p = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, "HashiCorp");
+    dn.push(DnType::CommonName, "localhost");
+    p.distinguished_name = dn;
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+        KeyUsagePurpose::KeyAgreement,
+        KeyUsagePurpose::KeyCertSign,
+    ];
+    p.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ClientAuth,
+        ExtendedKeyUsagePurpose::ServerAuth,
+    ];
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P521_SHA512).unwrap();
+    let cert = p.self_signed(&key).unwrap();
+    Made {
+        pem: cert.pem(),
+        der: cert.der().to_vec(),
+        key_der: key.serialize_der(),
+    }
+}
+
+/// Trusts exactly the certificate the plugin announced in its handshake, as go-plugin does (it
+/// is a self-signed CA, which a WebPKI verifier refuses as a server certificate), and checks the
+/// handshake signatures with the process's crypto provider.
+#[derive(Debug)]
+struct Pinned(Vec<u8>);
+
+impl tokio_rustls::rustls::client::danger::ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[tokio_rustls::rustls::pki_types::CertificateDer<'_>],
+        _name: &tokio_rustls::rustls::pki_types::ServerName<'_>,
+        _ocsp: &[u8],
+        _now: tokio_rustls::rustls::pki_types::UnixTime,
+    ) -> Result<tokio_rustls::rustls::client::danger::ServerCertVerified, tokio_rustls::rustls::Error>
+    {
+        if end_entity.as_ref() == self.0.as_slice() {
+            Ok(tokio_rustls::rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(tokio_rustls::rustls::Error::General(
+                "not the announced certificate".into(),
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
+        dss: &tokio_rustls::rustls::DigitallySignedStruct,
+    ) -> Result<
+        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
+        tokio_rustls::rustls::Error,
+    > {
+        tokio_rustls::rustls::crypto::verify_tls12_signature(message, cert, dss, &algorithms())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &tokio_rustls::rustls::pki_types::CertificateDer<'_>,
+        dss: &tokio_rustls::rustls::DigitallySignedStruct,
+    ) -> Result<
+        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
+        tokio_rustls::rustls::Error,
+    > {
+        tokio_rustls::rustls::crypto::verify_tls13_signature(message, cert, dss, &algorithms())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<tokio_rustls::rustls::SignatureScheme> {
+        algorithms().supported_schemes()
+    }
+}
+
+fn algorithms() -> tokio_rustls::rustls::crypto::WebPkiSupportedAlgorithms {
+    tokio_rustls::rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms
+}
+
+/// One connection to the plugin over TLS (h2), trusting the certificate its handshake announced
+/// and presenting `identity` (or none); `Ok` when `GetProviderSchema` was served.
+async fn schema_over_tls(
+    addr: &str,
+    server_der: &[u8],
+    identity: Option<&Made>,
+) -> Result<(), String> {
+    use std::sync::Arc;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio_rustls::rustls::ClientConfig;
+    let builder = ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(Pinned(server_der.to_vec())));
+    let mut config = match identity {
+        Some(m) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from(m.der.clone())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(m.key_der.clone())),
+            )
+            .map_err(|e| e.to_string())?,
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let addr = addr.to_string();
+    let channel = tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .connect_with_connector(tower::service_fn(move |_| {
+            let (connector, addr) = (connector.clone(), addr.clone());
+            async move {
+                let tcp = tokio::net::TcpStream::connect(&addr).await?;
+                let name = tokio_rustls::rustls::pki_types::ServerName::try_from("localhost")
+                    .unwrap()
+                    .to_owned();
+                let tls = connector.connect(name, tcp).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
+            }
+        }))
+        .await
+        .map_err(|e| format!("connect: {e:?}"))?;
+    ProviderClient::new(channel)
+        .get_provider_schema(get_provider_schema::Request {})
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("call: {e:?}"))
+}
+
+/// Issue 12: started as Terraform starts it (magic cookie, `PLUGIN_CLIENT_CERT`), the plugin
+/// serves only the holder of that certificate; without a client certificate, or with another
+/// self-signed one, the TLS handshake is refused, and the right client is served afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_channel_requires_terraforms_client_certificate() {
+    let terraform = go_plugin_certificate();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-trdr"))
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("PLUGIN_CLIENT_CERT", &terraform.pem)
+        .env("TRDR_ENDPOINT_URL", "http://127.0.0.1:9")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    // go-plugin's handshake: CORE|APP|NETWORK|ADDR|PROTOCOL|SERVER CERT (base64 DER, no padding).
+    let fields: Vec<&str> = line.trim().split('|').collect();
+    assert_eq!(
+        fields.len(),
+        6,
+        "the handshake announces a server certificate: {line}"
+    );
+    let addr = fields[3].to_string();
+    let der = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(fields[5].trim_end_matches('='))
+            .expect("base64 DER")
+    };
+
+    let served = schema_over_tls(&addr, &der, Some(&terraform)).await;
+    assert_eq!(served, Ok(()), "Terraform's certificate is served");
+    let anonymous = schema_over_tls(&addr, &der, None).await;
+    assert!(anonymous.is_err(), "no client certificate: {anonymous:?}");
+    let stranger = schema_over_tls(&addr, &der, Some(&go_plugin_certificate())).await;
+    assert!(
+        stranger.is_err(),
+        "another self-signed certificate: {stranger:?}"
+    );
+    let again = schema_over_tls(&addr, &der, Some(&terraform)).await;
+    assert_eq!(again, Ok(()), "still serving Terraform");
+    let _ = child.kill();
+    let _ = child.wait();
+}
