@@ -13,6 +13,15 @@ pub struct PlanOutcome {
     pub requires_replace: Vec<Path>,
 }
 
+/// What a plan sees and refines: the generic plan (`out`), the prior state when updating, the
+/// configuration and the diagnostics.
+pub struct PlanCall<'a> {
+    pub out: &'a mut PlanOutcome,
+    pub prior: Option<&'a Value>,
+    pub config: &'a Value,
+    pub diags: &'a mut Diagnostics,
+}
+
 #[async_trait]
 pub trait ResourceType: Send + Sync + 'static {
     /// The type name without the provider prefix, e.g. `regional_stack`.
@@ -24,17 +33,11 @@ pub trait ResourceType: Send + Sync + 'static {
     /// validators skip what they cannot see yet.
     fn validate(&self, config: &Value, diags: &mut Diagnostics);
 
-    /// Refines the generic plan (`planned`, with `prior` set when updating): fills in values the
+    /// Refines the generic plan (`call.out`, with `call.prior` set when updating): fills in values the
     /// provider can derive at plan time, marks values that will change as unknown, and reports
     /// plan-time errors that need the provider configuration. Only read-only AWS calls, and only
     /// once the static checks passed, so bad input never reaches AWS.
-    async fn plan(
-        &self,
-        planned: &mut PlanOutcome,
-        prior: Option<&Value>,
-        config: &Value,
-        diags: &mut Diagnostics,
-    );
+    async fn plan(&self, call: PlanCall<'_>);
 
     /// Creates the resource. On failure returns what exists so far (Terraform records it), or
     /// `None` when nothing was created.

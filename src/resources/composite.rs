@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
 use crate::framework::validate;
-use crate::framework::{Diagnostics, PlanOutcome, ResourceType, Schema, Value};
+use crate::framework::{Diagnostics, PlanCall, ResourceType, Schema, Value};
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
 use crate::timeouts::{self, Operation};
@@ -30,18 +30,15 @@ pub trait Composite: Send + Sync + 'static {
 
     fn context(&self) -> &Arc<ProviderContext>;
 
-    fn schema(&self) -> Schema;
+    /// The schema, assembled from the resource's attribute declarations.
+    const SCHEMA: fn() -> Schema;
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+    /// The checks across attributes (each attribute's own run from the schema); at validation
+    /// and again at plan time, when values unknown at validation are known.
+    const CHECK: fn(&Value, &mut Diagnostics);
 
-    /// See [`ResourceType::plan`].
-    async fn plan(
-        &self,
-        out: &mut PlanOutcome,
-        prior: Option<&Value>,
-        config: &Value,
-        diags: &mut Diagnostics,
-    );
+    /// See [`ResourceType::plan`]; the checks have run.
+    async fn plan(&self, call: PlanCall<'_>);
 
     fn model(cfg: &Configured, v: &Value) -> Option<Self::Model>;
 
@@ -144,26 +141,21 @@ impl<C: Composite> ResourceType for C {
     }
 
     fn schema(&self) -> Schema {
-        Composite::schema(self)
+        (C::SCHEMA)()
     }
 
     /// The schema's validators (each at its attribute's path), then the resource's own checks
     /// across attributes.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate::schema(diags, &Composite::schema(self).block, config);
-        Composite::validate(self, config, diags)
+        validate::schema(diags, &(C::SCHEMA)().block, config);
+        (C::CHECK)(config, diags);
     }
 
-    /// Again at plan time, when values unknown at validation are known.
-    async fn plan(
-        &self,
-        planned: &mut PlanOutcome,
-        prior: Option<&Value>,
-        config: &Value,
-        diags: &mut Diagnostics,
-    ) {
-        validate::schema(diags, &Composite::schema(self).block, config);
-        Composite::plan(self, planned, prior, config, diags).await
+    /// The same checks again, with the values unknown at validation now known, then the
+    /// resource's plan.
+    async fn plan(&self, call: PlanCall<'_>) {
+        ResourceType::validate(self, call.config, call.diags);
+        Composite::plan(self, call).await
     }
 
     async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {

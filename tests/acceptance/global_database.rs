@@ -286,8 +286,7 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
     let before = master_password(&ws, "us-east-1").await;
     shape.password_version = 2;
     ws.write(&config(&shape));
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("1 to change, 0 to destroy") && !plan.contains(&before),
         "{plan}"
@@ -301,8 +300,7 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
     for writer in ["us-east-2", "us-east-1"] {
         shape.writer = Some(writer);
         ws.write(&config(&shape));
-        let (code, plan) = ws.plan();
-        assert_eq!(code, 2);
+        let plan = ws.plan_with_changes();
         assert!(
             plan.contains("1 to change, 0 to destroy") && !plan.contains("must be replaced"),
             "{plan}"
@@ -386,8 +384,7 @@ async fn failover_outside_terraform_is_drift_not_replacement_and_destroy_resumes
     })
     .await;
 
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2, "{plan}");
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("~ writer_region") && plan.contains("\"us-east-2\" -> \"us-east-1\""),
         "{plan}"
@@ -523,8 +520,7 @@ async fn killed_create_continues_and_members_deleted_out_of_band_are_restored() 
         .send()
         .await
         .unwrap();
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2, "{plan}");
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("instance_count") && plan.contains("0 to destroy"),
         "{plan}"
@@ -967,8 +963,7 @@ output "rpo" {
     // In place, never a replacement.
     shape.max_rpo = Some(60);
     ws.write(&config(&shape));
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("1 to change, 0 to destroy") && plan.contains("30 -> 60"),
         "{plan}"

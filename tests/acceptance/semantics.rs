@@ -191,8 +191,7 @@ async fn another_configuration_and_create_before_destroy_never_take_over_live_ob
             refused.len()
         );
         ws.write(&replacing);
-        let (code, plan) = ws.plan();
-        assert_eq!(code, 2, "{plan}");
+        let plan = ws.plan_with_changes();
         assert!(
             plan.contains("+/- create replacement and then destroy"),
             "{plan}"
@@ -269,8 +268,7 @@ async fn out_of_band_settings_are_attributes_that_ignore_changes_and_refresh_onl
         .unwrap();
 
     // The change is an attribute: plan shows it, -refresh-only shows it.
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2, "{plan}");
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("failure_threshold = 5 -> 3"), "{plan}");
     let out = ws.run(&["plan", "-refresh-only", "-input=false"]);
     let text = output(&out);
@@ -304,8 +302,7 @@ async fn out_of_band_settings_are_attributes_that_ignore_changes_and_refresh_onl
 
     // Without ignore_changes the apply puts the configured value back, in place.
     ws.write(&base);
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2, "{plan}");
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("failure_threshold = 5 -> 3"), "{plan}");
     ws.apply();
     let got = r53
@@ -367,8 +364,7 @@ async fn out_of_band_settings_are_attributes_that_ignore_changes_and_refresh_onl
         .send()
         .await
         .unwrap();
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2, "{plan}");
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("ttl         = 120 -> 60") || plan.contains("ttl = 120 -> 60"),
         "{plan}"
@@ -407,8 +403,7 @@ async fn out_of_band_settings_are_attributes_that_ignore_changes_and_refresh_onl
         .await
         .unwrap();
     s3.delete_bucket().bucket(&bucket).send().await.unwrap();
-    let (code, plan) = ws.plan();
-    assert_eq!(code, 2, "{plan}");
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("+ \"audit-logs\""), "{plan}");
     ws.apply();
     assert!(aws.buckets_with(&ws.suffix).await.contains(&bucket));

@@ -15,7 +15,7 @@ use tf_provider::{AttributePath, DynamicDataSource, DynamicResource};
 use tracing::Instrument;
 
 use crate::framework::{
-    plan, DataSourceType, Diagnostics, PlanOutcome, ResourceType, Schema, Value,
+    plan, DataSourceType, Diagnostics, PlanCall, PlanOutcome, ResourceType, Schema, Value,
 };
 use crate::provider::config::{self, ProviderConfig};
 use crate::provider::{Configured, ProviderContext};
@@ -225,6 +225,25 @@ impl Tf6Resource {
         plan::conform(&self.schema.block, &v)
     }
 
+    /// The generic plan, refined by the resource, in the operation's span.
+    async fn plan_with(&self, prior: Option<&Value>, config: &Value) -> (PlanOutcome, Diagnostics) {
+        let mut d = Diagnostics::default();
+        let planned = plan::plan(&self.schema.block, prior, config);
+        let mut out = PlanOutcome {
+            state: planned.state,
+            requires_replace: planned.requires_replace,
+        };
+        let span = self.span("plan", prior.unwrap_or(&out.state));
+        let call = PlanCall {
+            out: &mut out,
+            prior,
+            config,
+            diags: &mut d,
+        };
+        self.inner.plan(call).instrument(span).await;
+        (out, d)
+    }
+
     /// One span per operation, so the logs of resources applied in parallel can be told apart:
     /// `trdr{resource=global_database op=create id=trading-global-dev}`.
     fn span(&self, op: &'static str, v: &Value) -> tracing::Span {
@@ -293,17 +312,7 @@ impl tf_provider::Resource for Tf6Resource {
         _meta: Value,
     ) -> Option<(Value, Value)> {
         guarded(diags, "plan", async {
-            let mut d = Diagnostics::default();
-            let planned = plan::plan(&self.schema.block, None, &config);
-            let mut out = PlanOutcome {
-                state: planned.state,
-                requires_replace: planned.requires_replace,
-            };
-            let span = self.span("plan", &out.state);
-            self.inner
-                .plan(&mut out, None, &config, &mut d)
-                .instrument(span)
-                .await;
+            let (out, d) = self.plan_with(None, &config).await;
             (Some((self.shape(out.state), Value::Null)), d)
         })
         .await
@@ -319,17 +328,7 @@ impl tf_provider::Resource for Tf6Resource {
         _meta: Value,
     ) -> Option<(Value, Value, Vec<AttributePath>)> {
         guarded(diags, "plan", async {
-            let mut d = Diagnostics::default();
-            let planned = plan::plan(&self.schema.block, Some(&prior), &config);
-            let mut out = PlanOutcome {
-                state: planned.state,
-                requires_replace: planned.requires_replace,
-            };
-            let span = self.span("plan", &prior);
-            self.inner
-                .plan(&mut out, Some(&prior), &config, &mut d)
-                .instrument(span)
-                .await;
+            let (out, d) = self.plan_with(Some(&prior), &config).await;
             let replace = out.requires_replace.into_iter().map(to_tf_path).collect();
             (Some((self.shape(out.state), private, replace)), d)
         })

@@ -24,7 +24,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
-use crate::framework::{Attr, BlockAttr, Diagnostics, PlanOutcome, Schema, Value};
+use crate::framework::PlanCall;
+use crate::framework::{Attr, BlockAttr, Diagnostics, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::config::ProviderConfig;
@@ -264,22 +265,13 @@ impl Composite for FailoverOrchestrator {
         &self.ctx
     }
 
-    fn schema(&self) -> Schema {
-        schema()
-    }
+    const SCHEMA: fn() -> Schema = schema;
+    const CHECK: fn(&Value, &mut Diagnostics) = schema::check;
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        schema::check(config, diags);
-    }
-
-    async fn plan(
-        &self,
-        out: &mut PlanOutcome,
-        prior: Option<&Value>,
-        config: &Value,
-        diags: &mut Diagnostics,
-    ) {
-        schema::check(config, diags);
+    async fn plan(&self, call: PlanCall<'_>) {
+        let PlanCall {
+            out, prior, diags, ..
+        } = call;
         let Some(cfg) = self.ctx.get() else { return };
         if diags.has_errors() {
             return;

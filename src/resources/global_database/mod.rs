@@ -22,7 +22,8 @@ use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
 use crate::aws::rds;
-use crate::framework::{BlockAttr, Diagnostics, PlanOutcome, Schema, Value};
+use crate::framework::PlanCall;
+use crate::framework::{BlockAttr, Diagnostics, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
@@ -253,22 +254,16 @@ impl Composite for GlobalDatabase {
         &self.ctx
     }
 
-    fn schema(&self) -> Schema {
-        schema()
-    }
+    const SCHEMA: fn() -> Schema = schema;
+    const CHECK: fn(&Value, &mut Diagnostics) = schema::check;
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        schema::check(config, diags);
-    }
-
-    async fn plan(
-        &self,
-        out: &mut PlanOutcome,
-        prior: Option<&Value>,
-        config: &Value,
-        diags: &mut Diagnostics,
-    ) {
-        schema::check(config, diags);
+    async fn plan(&self, call: PlanCall<'_>) {
+        let PlanCall {
+            out,
+            prior,
+            config,
+            diags,
+        } = call;
         let Some(cfg) = self.ctx.get() else { return };
         let planned = &mut out.state;
         for (which, default) in [

@@ -21,7 +21,8 @@ use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
 use crate::framework::validate::is_region;
-use crate::framework::{Diagnostics, PlanOutcome, Schema, Value};
+use crate::framework::PlanCall;
+use crate::framework::{Diagnostics, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
@@ -155,22 +156,11 @@ impl Composite for RegionalStack {
         &self.ctx
     }
 
-    fn schema(&self) -> Schema {
-        schema()
-    }
+    const SCHEMA: fn() -> Schema = schema;
+    const CHECK: fn(&Value, &mut Diagnostics) = schema::check;
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        schema::check(config, diags);
-    }
-
-    async fn plan(
-        &self,
-        out: &mut PlanOutcome,
-        prior: Option<&Value>,
-        config: &Value,
-        diags: &mut Diagnostics,
-    ) {
-        schema::check(config, diags);
+    async fn plan(&self, call: PlanCall<'_>) {
+        let PlanCall { out, prior, .. } = call;
         let planned = &mut out.state;
         let Some(stack) =
             Stack::from_value(planned).filter(|_| BUCKETS.raw(planned).is_wholly_known())

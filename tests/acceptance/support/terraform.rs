@@ -160,6 +160,16 @@ provider "trdr" {{
         (out.status.code().unwrap_or(-1), text)
     }
 
+    /// The plan's output, which must show changes (exit code 2).
+    pub fn plan_with_changes(&self) -> String {
+        let (code, text) = self.plan();
+        assert_eq!(
+            code, 2,
+            "expected a plan with changes, got exit {code}:\n{text}"
+        );
+        text
+    }
+
     pub fn assert_plan_empty(&self) {
         let (code, text) = self.plan();
         assert_eq!(code, 0, "expected an empty plan, got exit {code}:\n{text}");
