@@ -126,6 +126,11 @@ pub async fn cluster(c: &Client, id: &str) -> Result<Option<DbCluster>, AwsError
 /// this many seconds behind (20 at least).
 pub const RPO_PARAMETER: &str = "rds.global_db_rpo";
 
+/// trdr's RPO cluster parameter group of cluster `cluster_id`: named after it.
+pub fn rpo_group(cluster_id: &str) -> String {
+    format!("{cluster_id}-rpo")
+}
+
 /// The cluster parameter group family of an engine version, e.g. `aurora-postgresql15`.
 pub fn family(engine_version: &str) -> String {
     format!(

@@ -200,7 +200,7 @@ async fn database_checks(
         if m.is_writer() == Some(true) {
             if let Some(group) = cl
                 .db_cluster_parameter_group()
-                .filter(|g| *g == format!("{cluster}-rpo"))
+                .filter(|g| *g == rds::rpo_group(cluster))
             {
                 rpo_bound = rds::rpo_seconds(c, group).await?;
             }
@@ -374,11 +374,12 @@ async fn stack_checks(
     Ok(())
 }
 
+/// The orchestrator's checks; returns each region's runbook ARN (none without `id`).
 async fn orchestrator_checks(
     cfg: &Configured,
     id: Option<&str>,
     checks: &mut Checks,
-) -> Result<(), AwsError> {
+) -> Result<Vec<(String, Option<String>)>, AwsError> {
     let Some(id) = id else {
         for name in [
             "health checks present",
@@ -387,7 +388,7 @@ async fn orchestrator_checks(
         ] {
             checks.add(name, Status::Warn, "no orchestrator_id given");
         }
-        return Ok(());
+        return Ok(Vec::new());
     };
     let d = failover_orchestrator::inspect(cfg, id).await?;
     let missing = |v: &[(String, bool)]| {
@@ -410,7 +411,12 @@ async fn orchestrator_checks(
             format!("missing for {}", hc.join(", "))
         },
     );
-    let rb = missing(&d.runbooks);
+    let rb: Vec<String> = d
+        .runbooks
+        .iter()
+        .filter(|(_, arn)| arn.is_none())
+        .map(|(r, _)| r.clone())
+        .collect();
     checks.add(
         "runbook deployed in both regions",
         if rb.is_empty() {
@@ -442,7 +448,7 @@ async fn orchestrator_checks(
             "no runbook deployed",
         ),
     }
-    Ok(())
+    Ok(d.runbooks)
 }
 
 /// How many recent successful executions per region a drill is looked for in.
@@ -452,26 +458,22 @@ const DRILL_LOOKBACK: i32 = 10;
 /// succeeded within it.
 async fn run_checks(
     cfg: &Configured,
-    id: &str,
+    runbooks: &[(String, Option<String>)],
     max_age: Option<Duration>,
     checks: &mut Checks,
 ) -> Result<Vec<Value>, AwsError> {
-    let (name, suffix) = id.split_once(':').unwrap_or((id, ""));
-    let naming = crate::naming::Naming::new(name, suffix);
     let now = std::time::SystemTime::now();
     let mut last = Vec::new();
     let mut newest_drill: Option<(String, std::time::SystemTime)> = None;
-    for region in [&cfg.config.primary_region, &cfg.config.secondary_region] {
+    for (region, arn) in runbooks {
+        let Some(arn) = arn else { continue };
         let c = &cfg.region(region).sfn;
-        let Some(arn) = sfn::find(c, &naming.state_machine(region)).await? else {
-            continue;
-        };
-        if let Some(run) = sfn::recent_runs(c, &arn, None, 1).await?.into_iter().next() {
+        if let Some(run) = sfn::recent_runs(c, arn, None, 1).await?.into_iter().next() {
             last.push(run_value(region, &run));
         }
         if max_age.is_some() {
             let drills =
-                sfn::recent_runs(c, &arn, Some(ExecutionStatus::Succeeded), DRILL_LOOKBACK).await?;
+                sfn::recent_runs(c, arn, Some(ExecutionStatus::Succeeded), DRILL_LOOKBACK).await?;
             let drill = drills
                 .iter()
                 .find(|r| r.input["mode"] == "drill" && r.output["outcome"] == "drill-ready");
@@ -564,12 +566,12 @@ impl DataSourceType for FailoverReadiness {
             let writer = database_checks(&cfg, &id, &mut checks).await?;
             stack_checks(&cfg, &stacks, &mut checks).await?;
             let orchestrator = ORCHESTRATOR_ID.get(config);
-            orchestrator_checks(&cfg, orchestrator.as_deref(), &mut checks).await?;
+            let runbooks = orchestrator_checks(&cfg, orchestrator.as_deref(), &mut checks).await?;
             let max_age = MAX_DRILL_AGE
                 .get(config)
                 .and_then(|d| crate::timeouts::parse_duration(&d));
             let runs = match orchestrator.as_deref() {
-                Some(id) => run_checks(&cfg, id, max_age, &mut checks).await?,
+                Some(_) => run_checks(&cfg, &runbooks, max_age, &mut checks).await?,
                 None => {
                     if max_age.is_some() {
                         checks.add(

@@ -409,8 +409,8 @@ pub fn tag_fields(tag: &str) -> BTreeMap<String, f64> {
 pub struct Deployment {
     /// Region → whether our health check exists.
     pub health_checks: Vec<(String, bool)>,
-    /// Region → whether the runbook exists.
-    pub runbooks: Vec<(String, bool)>,
+    /// Region → the runbook's ARN, when it exists.
+    pub runbooks: Vec<(String, Option<String>)>,
     /// Worst-case budget of the deployed runbooks and the target they were deployed with.
     pub budget: Option<(f64, f64)>,
 }
@@ -438,7 +438,7 @@ pub async fn inspect(
         d.health_checks.push((region.clone(), !hcs.is_empty()));
         let c = &cfg.region(region).sfn;
         let arn = sfn::find(c, &naming.state_machine(region)).await?;
-        d.runbooks.push((region.clone(), arn.is_some()));
+        d.runbooks.push((region.clone(), arn.clone()));
         if let Some(arn) = arn {
             let tags = sfn::tags(c, &arn).await?;
             let target = tags

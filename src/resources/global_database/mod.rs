@@ -120,7 +120,7 @@ impl Db {
 
     /// trdr's cluster parameter group of the member in `region` (with `max_rpo_seconds`).
     pub fn rpo_group(&self, region: &str) -> String {
-        format!("{}-rpo", self.cluster_id(region))
+        rds::rpo_group(&self.cluster_id(region))
     }
 
     pub fn instance_id(&self, region: &str, n: u32) -> String {
