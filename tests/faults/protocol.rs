@@ -92,23 +92,32 @@ fn ty(rng: &mut StdRng) -> String {
     TYPES[rng.gen_range(0..TYPES.len())].to_string()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn random_payloads_at_every_rpc_of_the_running_plugin() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-trdr"))
-        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+/// Starts the plugin as Terraform does (magic cookie, protocol 6, `PLUGIN_CLIENT_CERT` when
+/// given); returns it and its handshake line.
+fn start_plugin(client_cert: Option<&str>) -> (std::process::Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_terraform-provider-trdr"));
+    cmd.env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-        .env_remove("PLUGIN_CLIENT_CERT")
         .env("TRDR_ENDPOINT_URL", "http://127.0.0.1:9")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    match client_cert {
+        Some(pem) => cmd.env("PLUGIN_CLIENT_CERT", pem),
+        None => cmd.env_remove("PLUGIN_CLIENT_CERT"),
+    };
+    let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
     std::io::BufRead::read_line(
         &mut std::io::BufReader::new(child.stdout.take().unwrap()),
         &mut line,
     )
     .unwrap();
+    (child, line)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn random_payloads_at_every_rpc_of_the_running_plugin() {
+    let (mut child, line) = start_plugin(None);
     let addr = line
         .split('|')
         .nth(3)
@@ -411,21 +420,7 @@ async fn schema_over_tls(
 #[tokio::test(flavor = "multi_thread")]
 async fn the_channel_requires_terraforms_client_certificate() {
     let terraform = go_plugin_certificate();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-trdr"))
-        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-        .env("PLUGIN_CLIENT_CERT", &terraform.pem)
-        .env("TRDR_ENDPOINT_URL", "http://127.0.0.1:9")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    let (mut child, line) = start_plugin(Some(&terraform.pem));
     // go-plugin's handshake: CORE|APP|NETWORK|ADDR|PROTOCOL|SERVER CERT (base64 DER, no padding).
     let fields: Vec<&str> = line.trim().split('|').collect();
     assert_eq!(
