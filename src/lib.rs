@@ -24,6 +24,7 @@ pub mod protocol;
 pub mod provider;
 pub mod resources;
 pub mod steps;
+pub mod stop;
 pub mod tags;
 pub mod timeouts;
 pub mod waiter;
@@ -60,7 +61,23 @@ pub async fn serve() -> anyhow::Result<()> {
     // certificate is ECDSA P-521 / SHA-512, which ring cannot verify, and the patched tf-provider
     // requires that certificate (vendor/tf-provider/NOTICE).
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    ignore_interrupts()?;
     let ctx = Arc::new(provider::ProviderContext::default());
     let p = protocol::tf6::Tf6Provider::new(ctx.clone(), resources(&ctx), data_sources(&ctx));
     tf_provider::serve("trdr", p).await
+}
+
+/// Ctrl-C in a terminal interrupts Terraform's whole process group, the plugin included. As with
+/// go-plugin's plugins, the interrupt is Terraform's to handle: it sends `StopProvider`, waits for
+/// the calls in flight and then closes the plugin. Dying on SIGINT instead would lose the state of
+/// everything in flight.
+fn ignore_interrupts() -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupts = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        while interrupts.recv().await.is_some() {
+            tracing::debug!("interrupt received: ignored, Terraform sends StopProvider");
+        }
+    });
+    Ok(())
 }

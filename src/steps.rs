@@ -59,6 +59,10 @@ impl From<WaitError> for Failure {
     fn from(e: WaitError) -> Self {
         match e {
             WaitError::Aws(a) => a.into(),
+            stopped @ WaitError::Stopped { .. } => Failure {
+                path: None,
+                detail: stopped.to_string(),
+            },
             other => Failure::at(
                 crate::timeouts::TIMEOUTS.path(),
                 format!("{other}. Raise the timeouts block's value, or run again to keep waiting."),
@@ -67,15 +71,17 @@ impl From<WaitError> for Failure {
     }
 }
 
-/// Runs `steps` and reports a failure as one diagnostic: what failed, what finished before,
-/// what did not start, pointing at the first failure's attribute.
-pub async fn run_reporting(
-    steps: Vec<Step<'_, Failure>>,
-    summary: String,
-    diags: &mut Diagnostics,
-) {
+/// Runs `steps` (`doing` says what they do: "apply global database x") and reports a failure as
+/// one diagnostic: what failed, what finished before, what did not start, pointing at the first
+/// failure's attribute. A run Terraform stopped says so.
+pub async fn run_reporting(steps: Vec<Step<'_, Failure>>, doing: String, diags: &mut Diagnostics) {
     if let Err(stopped) = run(steps, Progress::default()).await {
         let path = stopped.failed.iter().find_map(|(_, f)| f.path.clone());
+        let summary = if stopped.interrupted {
+            format!("Stopped before finishing: {doing}")
+        } else {
+            format!("Failed to {doing}")
+        };
         diags.error(path, summary, stopped.to_string());
     }
 }
@@ -113,24 +119,36 @@ pub struct Stopped<E> {
     /// Steps that never started because something they depend on failed.
     pub not_started: Vec<String>,
     pub progress: Progress,
+    /// Terraform asked the provider to stop ([`crate::stop`]): no step started after that.
+    pub interrupted: bool,
 }
 
 impl<E: fmt::Display> fmt::Display for Stopped<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (ended, before) = if self.interrupted {
+            writeln!(f, "Terraform asked the provider to stop (interrupt).")?;
+            ("stopped", "the stop")
+        } else {
+            ("failed", "the failure")
+        };
         for (id, e) in &self.failed {
-            writeln!(f, "step {id:?} failed: {e}")?;
+            writeln!(f, "step {id:?} {ended}: {e}")?;
         }
         if !self.progress.done.is_empty() {
             let done: Vec<&str> = self.progress.done.iter().map(String::as_str).collect();
-            writeln!(f, "finished before the failure: {}", done.join(", "))?;
+            writeln!(f, "finished before {before}: {}", done.join(", "))?;
         }
         if !self.not_started.is_empty() {
             writeln!(f, "not started: {}", self.not_started.join(", "))?;
         }
-        write!(
-            f,
-            "Running the same command again continues from the failed step."
-        )
+        if self.interrupted {
+            write!(f, "What exists is recorded in state: the next apply continues from here, and a destroy removes it.")
+        } else {
+            write!(
+                f,
+                "Running the same command again continues from the failed step."
+            )
+        }
     }
 }
 
@@ -149,7 +167,7 @@ pub async fn run<E>(
     let mut running = FuturesUnordered::new();
     let mut failed = Vec::new();
     loop {
-        if failed.is_empty() {
+        if failed.is_empty() && !crate::stop::requested() {
             let (ready, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|s| {
                 s.after
                     .iter()
@@ -182,6 +200,7 @@ pub async fn run<E>(
         failed,
         not_started: pending.into_iter().map(|s| s.id).collect(),
         progress,
+        interrupted: crate::stop::requested(),
     })
 }
 
@@ -275,5 +294,36 @@ mod tests {
         assert_eq!(done.done.len(), 4);
         let ran: Vec<String> = log.lock().unwrap().iter().map(|(n, _)| n.clone()).collect();
         assert_eq!(ran, vec!["b", "c"], "finished steps are not repeated");
+    }
+
+    /// Issue 12: after a stop no step starts; the report says it was stopped and where.
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_starts_no_further_step() {
+        let log: Log = Default::default();
+        let t0 = Instant::now();
+        let signal = crate::stop::Signal::new();
+        let stopper = signal.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            stopper.cancel();
+        });
+        let steps = vec![
+            step(&log, t0, "a", &[], 1, false),
+            step(&log, t0, "b", &["a"], 5, false),
+            step(&log, t0, "c", &["b"], 1, false),
+        ];
+        let stopped = crate::stop::scope(signal, run(steps, Progress::default()))
+            .await
+            .unwrap_err();
+        assert!(stopped.interrupted);
+        assert_eq!(stopped.not_started, vec!["c".to_string()]);
+        let text = stopped.to_string();
+        assert!(
+            text.contains("asked the provider to stop")
+                && text.contains("finished before the stop: a, b")
+                && text.contains("not started: c")
+                && text.contains("recorded in state"),
+            "{text}"
+        );
     }
 }

@@ -83,11 +83,19 @@ pub enum WaitError {
         /// The operation's deadline (its `timeouts` entry), not this wait's own bound, ended it.
         budget_spent: bool,
     },
+    /// Terraform asked the provider to stop ([`crate::stop`]) during the wait.
+    #[error("stopped while waiting for {what} (after {waited:?}){}", .last.as_ref().map(|l| format!("; last observed: {l}")).unwrap_or_default())]
+    Stopped {
+        what: String,
+        last: Option<String>,
+        waited: Duration,
+    },
     #[error(transparent)]
     Aws(#[from] AwsError),
 }
 
-/// Polls `check` until it reports ready, an AWS error occurs, or `timeout` passes.
+/// Polls `check` until it reports ready, an AWS error occurs, `timeout` passes, or Terraform
+/// asks the provider to stop (which ends a pause at once, and no poll starts after it).
 pub async fn wait_for<T, F, Fut>(
     what: &str,
     timeout: Duration,
@@ -101,7 +109,15 @@ where
     let start = Instant::now();
     let (deadline, budget_spent) = end_of(start, timeout);
     let mut attempt = 0;
+    let mut last_seen = None;
     loop {
+        if crate::stop::requested() {
+            return Err(WaitError::Stopped {
+                what: what.to_string(),
+                last: last_seen,
+                waited: start.elapsed(),
+            });
+        }
         match check().await? {
             Poll::Ready(v) => {
                 tracing::debug!(
@@ -124,7 +140,11 @@ where
                 }
                 let pause = backoff.jittered(attempt).min(deadline - now);
                 tracing::trace!(what, observed = %last, pause_ms = pause.as_millis() as u64, "waiting");
-                tokio::time::sleep(pause).await;
+                last_seen = Some(last);
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = crate::stop::cancelled() => {}
+                }
                 attempt += 1;
             }
         }
@@ -300,5 +320,47 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, WaitError::Aws(_)));
+    }
+
+    /// Issue 12: a stop ends a wait at once, and no poll starts after it.
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_the_wait_at_once_without_another_poll() {
+        let signal = crate::stop::Signal::new();
+        let stopper = signal.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(40)).await;
+            stopper.cancel();
+        });
+        let polls = AtomicU32::new(0);
+        let start = Instant::now();
+        let err = crate::stop::scope(
+            signal.clone(),
+            wait_for::<(), _, _>(
+                "cluster available",
+                Duration::from_secs(5400),
+                Backoff::default(),
+                || {
+                    polls.fetch_add(1, Ordering::SeqCst);
+                    async { Ok(Poll::Pending("creating".into())) }
+                },
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(40),
+            "no pause is finished"
+        );
+        let polled = polls.load(Ordering::SeqCst);
+        let msg = err.to_string();
+        assert!(
+            matches!(err, WaitError::Stopped { .. })
+                && msg.contains("cluster available")
+                && msg.contains("creating"),
+            "{msg}"
+        );
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert_eq!(polls.load(Ordering::SeqCst), polled);
     }
 }

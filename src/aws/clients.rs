@@ -12,6 +12,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_types::sdk_config::SharedCredentialsProvider;
 
 use crate::provider::config::ProviderConfig;
+use crate::stop;
 
 /// The clients of one region.
 #[derive(Clone, Debug)]
@@ -27,7 +28,7 @@ pub struct RegionClients {
 }
 
 impl RegionClients {
-    fn new(base: &SdkConfig, region: &str, path_style: bool) -> Self {
+    fn new(base: &SdkConfig, region: &str, path_style: bool, stop: &stop::Signal) -> Self {
         let conf = base
             .to_builder()
             .region(Region::new(region.to_string()))
@@ -45,6 +46,7 @@ impl RegionClients {
                 $sdk::Client::from_conf(
                     $sdk::config::Builder::from(&conf)
                         .retry_partition(partition())
+                        .interceptor(stop::Gate(stop.clone()))
                         .build(),
                 )
             };
@@ -52,6 +54,7 @@ impl RegionClients {
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(path_style)
             .retry_partition(partition())
+            .interceptor(stop::Gate(stop.clone()))
             .build();
         RegionClients {
             region: region.to_string(),
@@ -70,11 +73,13 @@ impl RegionClients {
 pub struct Clients {
     base: SdkConfig,
     path_style: bool,
+    /// Once Terraform asks the provider to stop, no client starts a call ([`stop::Gate`]).
+    stop: stop::Signal,
     by_region: Mutex<HashMap<String, Arc<RegionClients>>>,
 }
 
 impl Clients {
-    pub async fn new(config: &ProviderConfig) -> Self {
+    pub async fn new(config: &ProviderConfig, stop: stop::Signal) -> Self {
         let retry = RetryConfig::standard()
             .with_max_attempts(config.max_retries)
             .with_initial_backoff(Duration::from_millis(200))
@@ -109,6 +114,7 @@ impl Clients {
         let clients = Clients {
             base,
             path_style: config.endpoint_url.is_some(),
+            stop,
             by_region: Mutex::new(HashMap::new()),
         };
         clients.region(&config.primary_region);
@@ -119,7 +125,14 @@ impl Clients {
     pub fn region(&self, region: &str) -> Arc<RegionClients> {
         let mut map = self.by_region.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(region.to_string())
-            .or_insert_with(|| Arc::new(RegionClients::new(&self.base, region, self.path_style)))
+            .or_insert_with(|| {
+                Arc::new(RegionClients::new(
+                    &self.base,
+                    region,
+                    self.path_style,
+                    &self.stop,
+                ))
+            })
             .clone()
     }
 }

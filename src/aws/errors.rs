@@ -22,6 +22,8 @@ pub enum ErrorKind {
     Conflict,
     /// No answer from the endpoint (connection refused, timeout).
     Transport,
+    /// Not made: Terraform asked the provider to stop ([`crate::stop`]).
+    Stopped,
     Other,
 }
 
@@ -124,6 +126,14 @@ impl AwsError {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        if crate::stop::refused(&err) {
+            return AwsError {
+                operation,
+                code: "Stopped".into(),
+                message: crate::stop::Refused.to_string(),
+                kind: ErrorKind::Stopped,
+            };
+        }
         let status = err.raw_response().map(|r| r.status().as_u16());
         match err.code() {
             Some(code) => AwsError {

@@ -24,9 +24,22 @@ impl Configured {
 #[derive(Default)]
 pub struct ProviderContext {
     configured: RwLock<Option<Arc<Configured>>>,
+    /// Cancelled when Terraform sends `StopProvider` ([`crate::stop`]).
+    stop: crate::stop::Signal,
 }
 
 impl ProviderContext {
+    /// Terraform asked the provider to stop: every call in flight winds down, no AWS call starts.
+    pub fn stop(&self) {
+        tracing::warn!("Terraform asked the provider to stop: calls in flight wind down, no further AWS call is made");
+        self.stop.cancel();
+    }
+
+    /// The stop signal, for the calls the protocol layer runs and the clients it configures.
+    pub fn stop_signal(&self) -> crate::stop::Signal {
+        self.stop.clone()
+    }
+
     pub fn set(&self, configured: Configured) {
         *self.configured.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(configured));
     }

@@ -15,6 +15,7 @@ use crate::framework::validate;
 use crate::framework::{Diagnostics, PlanCall, ResourceType, Schema, Value};
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
+use crate::stop;
 use crate::timeouts::{self, Operation};
 use crate::waiter;
 
@@ -134,6 +135,18 @@ async fn finish<C: Composite>(
     state
 }
 
+/// A create or update Terraform stopped ([`crate::stop`]): AWS is not read back, as no call starts
+/// after a stop. The steps said where they stopped; a run that had finished says it here.
+fn interrupted(diags: &mut Diagnostics, what: &str) {
+    if !diags.has_errors() {
+        diags.error(
+            None,
+            format!("Stopped before finishing: read back {what}"),
+            "Terraform asked the provider to stop (interrupt) after the changes were made, before they were read back. The next plan refreshes the state from AWS.",
+        );
+    }
+}
+
 #[async_trait]
 impl<C: Composite> ResourceType for C {
     fn name(&self) -> &'static str {
@@ -173,6 +186,11 @@ impl<C: Composite> ResourceType for C {
         let marker = ownership::claim_reporting(diags, &subject, found)?;
         let converge = C::converge(&cfg, &m, None, Some(&marker), timeout, diags);
         waiter::with_deadline(timeout, converge).await;
+        if stop::requested() {
+            // Recorded as planned, so the next apply continues it and a destroy removes it.
+            interrupted(diags, &what);
+            return Some(planned.unknowns_to_null());
+        }
         finish::<C>(&cfg, &m, planned, diags).await
     }
 
@@ -200,6 +218,11 @@ impl<C: Composite> ResourceType for C {
         let timeout = timeout_of::<C>(planned, Operation::Update);
         let converge = C::converge(&cfg, &m, before.as_ref(), None, timeout, diags);
         waiter::with_deadline(timeout, converge).await;
+        if stop::requested() {
+            // The prior state stays; the next plan refreshes it and shows what is left to do.
+            interrupted(diags, &format!("{} {}", C::KIND, C::id(&m)));
+            return None;
+        }
         finish::<C>(&cfg, &m, planned, diags).await
     }
 

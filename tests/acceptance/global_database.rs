@@ -1008,3 +1008,135 @@ output "rpo" {
         assert!(left.is_err(), "group left in {region}: {left:?}");
     }
 }
+
+/// Issue 12: Ctrl-C, as a terminal sends it (SIGINT to terraform's whole process group, the
+/// provider included), while the secondary's cluster takes the minutes Aurora can take: Terraform
+/// sends StopProvider, the provider's wait ends at once, terraform exits within seconds with the
+/// global database in state, no AWS call is made after the stop, the next apply converges with
+/// one cluster per region, and destroy leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_a_create_within_seconds_and_the_next_apply_converges() {
+    use std::time::Instant;
+
+    let mut ws = workspace!("gstop");
+    let shape = Shape::default();
+    ws.write(&config(&shape));
+    let secondary = cluster_id(&ws, "us-east-2");
+    let sandbox = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref());
+    if let Some(s) = &sandbox {
+        // 15 minutes, as a slow Aurora create: only the stop can end the apply early.
+        s.cluster_create_duration(&secondary, 900.0);
+    }
+    // Counts the provider's calls (no faults).
+    let proxy = ws.through_latency(Duration::ZERO).await;
+
+    let child = ws.spawn(&["apply", "-auto-approve", "-input=false"]);
+    let pid = child.id() as i32;
+    let rds = ws.aws().rds("us-east-2").await;
+    crate::support::eventually(600, "the secondary's cluster creating", || async {
+        let out = rds
+            .describe_db_clusters()
+            .db_cluster_identifier(&secondary)
+            .send()
+            .await
+            .ok()?;
+        (out.db_clusters()[0].status() == Some("creating")).then_some(())
+    })
+    .await;
+    // Inside the provider's wait for it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let interrupted_at = Instant::now();
+    unsafe {
+        libc::kill(-pid, libc::SIGINT);
+    }
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait_with_output());
+    });
+    let mut calls_after_stop = None;
+    let out = loop {
+        if let Ok(out) = done_rx.try_recv() {
+            break out.expect("terraform ran");
+        }
+        // Terraform has sent StopProvider well within a second of the interrupt.
+        if calls_after_stop.is_none() && interrupted_at.elapsed() >= Duration::from_secs(1) {
+            calls_after_stop = proxy.as_ref().map(|p| p.stats().total());
+        }
+        if interrupted_at.elapsed() > Duration::from_secs(120) {
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+            panic!("terraform did not exit within 120 s of the interrupt");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let took = interrupted_at.elapsed();
+    eprintln!("terraform exited {took:?} after the interrupt");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        took <= Duration::from_secs(15),
+        "terraform exited {took:?} after the interrupt:\n{text}"
+    );
+    assert!(!out.status.success(), "an interrupted apply fails:\n{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Stopped before finishing: apply global database")
+            && flat.contains("Terraform asked the provider to stop")
+            && flat.contains(&format!(
+                "stopped while waiting for cluster {secondary} available"
+            ))
+            && flat.contains("not started: instances of"),
+        "the diagnostic says it was stopped and where:\n{text}"
+    );
+    if let (Some(p), Some(then)) = (&proxy, calls_after_stop) {
+        assert_eq!(p.stats().total(), then, "no AWS call after the stop");
+    }
+
+    // What exists is in state: the global database (tainted, as any create that ended in error).
+    let state = ws.state();
+    let recorded = state["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == DB).cloned())
+        .unwrap_or_else(|| panic!("{DB} not in state: {state}"));
+    assert_eq!(recorded["tainted"], true, "{recorded}");
+    let g = global(&ws).await.expect("the global cluster exists");
+    assert_eq!(
+        g.global_cluster_members().len(),
+        2,
+        "both members made: {g:?}"
+    );
+
+    // The next apply converges, with no duplicate.
+    if let Some(s) = &sandbox {
+        s.cluster_create_duration(&secondary, 0.0);
+    }
+    drop(proxy);
+    ws.provider_endpoint = None;
+    ws.apply();
+    assert_shape(&ws, &shape).await;
+    for region in ["us-east-1", "us-east-2"] {
+        let clusters = ws
+            .aws()
+            .rds(region)
+            .await
+            .describe_db_clusters()
+            .send()
+            .await
+            .unwrap();
+        let ours = clusters
+            .db_clusters()
+            .iter()
+            .filter_map(|c| c.db_cluster_identifier())
+            .filter(|i| i.contains(&ws.suffix))
+            .count();
+        assert_eq!(ours, 1, "one cluster in {region}");
+    }
+    ws.assert_plan_empty();
+    ws.destroy();
+    assert_nothing_left(&ws).await;
+}

@@ -450,3 +450,41 @@ async fn the_channel_requires_terraforms_client_certificate() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Issue 12: Ctrl-C in a terminal reaches the plugin too (SIGINT to the process group), and
+/// Terraform then sends StopProvider; neither ends the plugin: Terraform still needs it to answer
+/// the calls in flight, and closes it when it is done.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupt_and_stop_provider_leave_the_plugin_serving() {
+    let (mut child, line) = start_plugin(None);
+    let addr = line
+        .split('|')
+        .nth(3)
+        .expect("handshake names the address")
+        .to_string();
+    let mut c = ProviderClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let stopped = c
+        .stop_provider(tfplugin6::stop_provider::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stopped.error, "");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the plugin exited on the interrupt or the stop"
+    );
+    let schema = c
+        .get_provider_schema(get_provider_schema::Request {})
+        .await
+        .expect("still serving after StopProvider")
+        .into_inner();
+    assert!(schema.resource_schemas.contains_key("trdr_global_database"));
+    let _ = child.kill();
+    let _ = child.wait();
+}

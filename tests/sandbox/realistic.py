@@ -39,6 +39,10 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
 - POST /_trdr/iam/propagation         {"role_arn": ARN, "seconds": 5}
 - POST /_trdr/rds/answer-delay        {"global_cluster_id": G, "seconds": 3}: promotion calls are
                                       accepted at once but answered late (the caller times out)
+- POST /_trdr/rds/create-duration     {"db_cluster_id": C, "seconds": 900}: the next creation of
+                                      cluster C stays "creating" that long (real seconds, not
+                                      scaled), as a slow Aurora create does; a creation under way
+                                      ends that long after it started (0: now)
 - GET  /_trdr/config                  → the scale and the scaled durations
 - GET  /_trdr/stats                   → {"refusals": {rule: count}}: which rules fired
 """
@@ -121,6 +125,8 @@ _role_propagation = {}
 # global cluster id → seconds a promotion call's answer is delayed *after* RDS accepted it (a slow
 # or lost response: the caller times out although the promotion runs)
 _answer_delays = {}
+# cluster id → seconds its next creation takes (unscaled), set by tests
+_create_durations = {}
 # health check id → healthy; zone ids whose control plane is off
 _health = {}
 _zones_down = set()
@@ -453,7 +459,9 @@ def _rds_after(region, action, p, status, rh, xml):
         return status, rh, xml.encode()
 
     if action == "CreateDBCluster":
-        _clusters[(region, p["DBClusterIdentifier"])] = Timeline("creating", scaled("cluster_create"))
+        cid = p["DBClusterIdentifier"]
+        seconds = _create_durations.pop(cid, None)
+        _clusters[(region, cid)] = Timeline("creating", scaled("cluster_create") if seconds is None else seconds)
     elif action == "CreateDBInstance":
         _instances[(region, p["DBInstanceIdentifier"])] = Timeline("creating", scaled("instance_create"))
     elif action == "ModifyDBCluster":
@@ -800,6 +808,14 @@ def _control(method, path, query, body):
         if method == "POST" and path == "/_trdr/rds/answer-delay":
             _answer_delays[data["global_cluster_id"]] = float(data["seconds"])
             return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/rds/create-duration":
+            cid, seconds = data["db_cluster_id"], float(data["seconds"])
+            under_way = [t for (_, c), t in _clusters.items() if c == cid and t.status == "creating" and t.active()]
+            for t in under_way:
+                t.until = t.start + seconds
+            if not under_way:
+                _create_durations[cid] = seconds
+            return 200, {"ok": True, "under_way": len(under_way)}
         if method == "POST" and path == "/_trdr/iam/propagation":
             _role_propagation[data["role_arn"]] = float(data["seconds"])
             if data["role_arn"] in _roles:

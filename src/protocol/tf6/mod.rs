@@ -19,6 +19,7 @@ use crate::framework::{
 };
 use crate::provider::config::{self, ProviderConfig};
 use crate::provider::{Configured, ProviderContext};
+use crate::stop;
 
 mod convert;
 #[cfg(test)]
@@ -43,6 +44,32 @@ impl Tf6Provider {
             ctx,
             resources,
             data_sources,
+        }
+    }
+}
+
+/// Runs one call of a resource or data source with the stop signal in scope ([`crate::stop`]). A
+/// call still running [`stop::GRACE`] after the stop is abandoned: it returns `fallback`, which
+/// must describe what may exist, and an error saying so.
+async fn stoppable<T>(
+    signal: &stop::Signal,
+    call: &str,
+    fallback: impl FnOnce() -> Option<T>,
+    f: impl Future<Output = (Option<T>, Diagnostics)>,
+) -> (Option<T>, Diagnostics) {
+    match stop::scope(signal.clone(), stop::bounded(f)).await {
+        Some(out) => out,
+        None => {
+            let mut d = Diagnostics::default();
+            d.error(
+                None,
+                format!("Stopped before finishing: {call}"),
+                format!(
+                    "Terraform asked the provider to stop (interrupt) and the {call} did not wind down within {} s (a request to AWS was not answering), so it was abandoned. Run the same command again: it continues from what exists.",
+                    stop::GRACE.as_secs()
+                ),
+            );
+            (fallback(), d)
         }
     }
 }
@@ -83,6 +110,11 @@ impl tf_provider::Provider for Tf6Provider {
         Some(to_tf_schema(&config::schema()))
     }
 
+    /// `StopProvider`: every call in flight winds down ([`crate::stop`]).
+    fn stop(&self) {
+        self.ctx.stop();
+    }
+
     async fn validate<'a>(
         &self,
         diags: &mut tf_provider::Diagnostics,
@@ -118,7 +150,7 @@ impl tf_provider::Provider for Tf6Provider {
                 sandbox = cfg.endpoint_url.is_some(),
                 "provider configured"
             );
-            let clients = crate::aws::clients::Clients::new(&cfg).await;
+            let clients = crate::aws::clients::Clients::new(&cfg, self.ctx.stop_signal()).await;
             self.ctx.set(Configured {
                 config: cfg,
                 clients,
@@ -140,6 +172,7 @@ impl tf_provider::Provider for Tf6Provider {
                     let adapter = Tf6Resource {
                         inner: r.clone(),
                         schema,
+                        stop: self.ctx.stop_signal(),
                     };
                     (
                         r.name().to_string(),
@@ -161,6 +194,7 @@ impl tf_provider::Provider for Tf6Provider {
                     let adapter = Tf6DataSource {
                         schema: d.schema(),
                         inner: d.clone(),
+                        stop: self.ctx.stop_signal(),
                     };
                     (
                         d.name().to_string(),
@@ -175,6 +209,7 @@ impl tf_provider::Provider for Tf6Provider {
 struct Tf6DataSource {
     inner: Arc<dyn DataSourceType>,
     schema: Schema,
+    stop: stop::Signal,
 }
 
 #[async_trait]
@@ -205,11 +240,15 @@ impl tf_provider::DataSource for Tf6DataSource {
         config: Value,
         _meta: Value,
     ) -> Option<Value> {
-        let read = guarded(diags, "read", async {
-            let mut d = Diagnostics::default();
-            let out = self.inner.read(&config, &mut d).await;
-            (out, d)
-        })
+        let read = guarded(
+            diags,
+            "read",
+            stoppable(&self.stop, "read", || None, async {
+                let mut d = Diagnostics::default();
+                let out = self.inner.read(&config, &mut d).await;
+                (out, d)
+            }),
+        )
         .await?;
         Some(plan::conform(&self.schema.block, &read))
     }
@@ -218,6 +257,7 @@ impl tf_provider::DataSource for Tf6DataSource {
 struct Tf6Resource {
     inner: Arc<dyn ResourceType>,
     schema: Schema,
+    stop: stop::Signal,
 }
 
 impl Tf6Resource {
@@ -286,16 +326,21 @@ impl tf_provider::Resource for Tf6Resource {
         _meta: Value,
     ) -> Option<(Value, Value)> {
         let span = self.span("read", &state);
-        let read = guarded(diags, "read", async {
-            let mut d = Diagnostics::default();
-            let out = self.inner.read(&state, &mut d).instrument(span).await;
-            // A read that failed (as opposed to finding nothing) keeps the prior state.
-            let out = match out {
-                None if d.has_errors() => Some(state.clone()),
-                other => other,
-            };
-            (Some(out), d)
-        })
+        let keep = || Some(Some(state.clone()));
+        let read = guarded(
+            diags,
+            "read",
+            stoppable(&self.stop, "read", keep, async {
+                let mut d = Diagnostics::default();
+                let out = self.inner.read(&state, &mut d).instrument(span).await;
+                // A read that failed (as opposed to finding nothing) keeps the prior state.
+                let out = match out {
+                    None if d.has_errors() => Some(state.clone()),
+                    other => other,
+                };
+                (Some(out), d)
+            }),
+        )
         .await;
         match read {
             Some(Some(s)) => Some((self.shape(s), private)),
@@ -311,11 +356,11 @@ impl tf_provider::Resource for Tf6Resource {
         config: Value,
         _meta: Value,
     ) -> Option<(Value, Value)> {
-        guarded(diags, "plan", async {
+        let plan = async {
             let (out, d) = self.plan_with(None, &config).await;
             (Some((self.shape(out.state), Value::Null)), d)
-        })
-        .await
+        };
+        guarded(diags, "plan", stoppable(&self.stop, "plan", || None, plan)).await
     }
 
     async fn plan_update<'a>(
@@ -327,12 +372,12 @@ impl tf_provider::Resource for Tf6Resource {
         private: Value,
         _meta: Value,
     ) -> Option<(Value, Value, Vec<AttributePath>)> {
-        guarded(diags, "plan", async {
+        let plan = async {
             let (out, d) = self.plan_with(Some(&prior), &config).await;
             let replace = out.requires_replace.into_iter().map(to_tf_path).collect();
             (Some((self.shape(out.state), private, replace)), d)
-        })
-        .await
+        };
+        guarded(diags, "plan", stoppable(&self.stop, "plan", || None, plan)).await
     }
 
     async fn plan_destroy<'a>(
@@ -353,12 +398,19 @@ impl tf_provider::Resource for Tf6Resource {
         private: Value,
         _meta: Value,
     ) -> Option<(Value, Value)> {
-        let created = guarded(diags, "create", async {
+        // Abandoned after a stop, the create may have made things: they are recorded as planned.
+        let made = || Some(planned.unknowns_to_null());
+        let create = async {
             let mut d = Diagnostics::default();
             let span = self.span("create", &planned);
             let out = self.inner.create(&planned, &mut d).instrument(span).await;
             (out, d)
-        })
+        };
+        let created = guarded(
+            diags,
+            "create",
+            stoppable(&self.stop, "create", made, create),
+        )
         .await?;
         Some((self.shape(created), private))
     }
@@ -372,7 +424,7 @@ impl tf_provider::Resource for Tf6Resource {
         private: Value,
         _meta: Value,
     ) -> Option<(Value, Value)> {
-        let updated = guarded(diags, "update", async {
+        let update = async {
             let mut d = Diagnostics::default();
             let span = self.span("update", &prior);
             let out = self
@@ -381,7 +433,12 @@ impl tf_provider::Resource for Tf6Resource {
                 .instrument(span)
                 .await;
             (out, d)
-        })
+        };
+        let updated = guarded(
+            diags,
+            "update",
+            stoppable(&self.stop, "update", || None, update),
+        )
         .await;
         // Whatever happened, state must describe what exists: fall back to the prior state.
         Some((self.shape(updated.unwrap_or(prior)), private))
@@ -394,12 +451,19 @@ impl tf_provider::Resource for Tf6Resource {
         _private: Value,
         _meta: Value,
     ) -> Option<()> {
-        guarded(diags, "destroy", async {
+        let destroy = async {
             let mut d = Diagnostics::default();
             let span = self.span("delete", &prior);
             self.inner.delete(&prior, &mut d).instrument(span).await;
             (Some(()), d)
-        })
+        };
+        // Abandoned, it reports an error: the resource stays in state.
+        let keep = || Some(());
+        guarded(
+            diags,
+            "destroy",
+            stoppable(&self.stop, "destroy", keep, destroy),
+        )
         .await
     }
 
@@ -408,13 +472,18 @@ impl tf_provider::Resource for Tf6Resource {
         diags: &mut tf_provider::Diagnostics,
         id: String,
     ) -> Option<(Value, Value)> {
-        let imported = guarded(diags, "import", async {
+        let import = async {
             let mut d = Diagnostics::default();
             let span =
                 tracing::info_span!("trdr", resource = self.inner.name(), op = "import", id = %id);
             let out = self.inner.import(&id, &mut d).instrument(span).await;
             (out, d)
-        })
+        };
+        let imported = guarded(
+            diags,
+            "import",
+            stoppable(&self.stop, "import", || None, import),
+        )
         .await?;
         Some((self.shape(imported), Value::Null))
     }

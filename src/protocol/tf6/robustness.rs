@@ -104,6 +104,7 @@ async fn every_rpc_answers_random_input_with_diagnostics() {
         .map(|r| Tf6Resource {
             schema: r.schema(),
             inner: r,
+            stop: ctx.stop_signal(),
         })
         .collect();
     let sources: Vec<Tf6DataSource> = crate::data_sources(&ctx)
@@ -111,6 +112,7 @@ async fn every_rpc_answers_random_input_with_diagnostics() {
         .map(|d| Tf6DataSource {
             schema: d.schema(),
             inner: d,
+            stop: ctx.stop_signal(),
         })
         .collect();
     for round in 0..300 {

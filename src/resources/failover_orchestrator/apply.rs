@@ -377,7 +377,7 @@ pub async fn converge(
     ));
     steps::run_reporting(
         list,
-        format!("Failed to apply failover orchestrator {}", o.id()),
+        format!("apply failover orchestrator {}", o.id()),
         diags,
     )
     .await;
@@ -476,7 +476,7 @@ pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics
     ));
     steps::run_reporting(
         list,
-        format!("Failed to destroy failover orchestrator {}", o.id()),
+        format!("destroy failover orchestrator {}", o.id()),
         diags,
     )
     .await;

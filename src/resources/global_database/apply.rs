@@ -133,7 +133,11 @@ async fn wait_cluster(
                 {
                     Poll::Ready(())
                 }
-                Some(cl) => Poll::Pending(format!("{:?} {:?}", cl.status(), cl.engine_version())),
+                Some(cl) => Poll::Pending(format!(
+                    "{}, engine {}",
+                    cl.status().unwrap_or("no status"),
+                    cl.engine_version().unwrap_or("unknown")
+                )),
                 None => Poll::Pending("not found".into()),
             })
         },
@@ -545,12 +549,7 @@ pub async fn converge(
             move || switchover(cfg, db, timeout).boxed(),
         ),
     ];
-    steps::run_reporting(
-        list,
-        format!("Failed to apply global database {gid}"),
-        diags,
-    )
-    .await;
+    steps::run_reporting(list, format!("apply global database {gid}"), diags).await;
 }
 
 /// Deletes every instance of the cluster in `region`, waiting until they are gone.
@@ -709,12 +708,7 @@ pub async fn destroy(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut D
             },
         ),
     ];
-    steps::run_reporting(
-        list,
-        format!("Failed to destroy global database {gid}"),
-        diags,
-    )
-    .await;
+    steps::run_reporting(list, format!("destroy global database {gid}"), diags).await;
 }
 
 /// The global cluster as a create finds it: absent (or being deleted), or with its tags.

@@ -39,12 +39,7 @@ fn stack_tags(cfg: &Configured, stack: &Stack) -> Tags {
 }
 
 async fn run(steps: StepList<'_>, what: &str, stack: &Stack, diags: &mut Diagnostics) {
-    steps::run_reporting(
-        steps,
-        format!("Failed to {what} regional stack {}", stack.id),
-        diags,
-    )
-    .await;
+    steps::run_reporting(steps, format!("{what} regional stack {}", stack.id), diags).await;
 }
 
 /// Replication calls fail on the role more than on anything else.

@@ -79,6 +79,14 @@ impl Sandbox {
         );
     }
 
+    /// The next creation of cluster `db_cluster_id` stays "creating" for `seconds` (unscaled).
+    pub fn cluster_create_duration(&self, db_cluster_id: &str, seconds: f64) {
+        self.post(
+            "/_trdr/rds/create-duration",
+            serde_json::json!({"db_cluster_id": db_cluster_id, "seconds": seconds}),
+        );
+    }
+
     /// What Route 53's resolvers answer for the failover pair `name` in `zone_id`.
     pub fn resolve(&self, zone_id: &str, name: &str) -> Option<String> {
         let (status, answer) = self.call(

@@ -96,6 +96,11 @@ pub trait Provider: Send + Sync + 'static {
         Some(())
     }
 
+    /// Terraform asks the provider to stop (`StopProvider`, sent when the user interrupts an
+    /// operation): calls in flight should return promptly. The server keeps serving; Terraform
+    /// closes the plugin when it is done with it. (Added by trdr; see NOTICE.)
+    fn stop(&self) {}
+
     /// Get the schema for the provider metadata (defaults to empty)
     ///
     /// # Arguments
@@ -227,6 +232,11 @@ pub trait DynamicProvider: Send + Sync + 'static {
         Some(())
     }
 
+    /// Terraform asks the provider to stop (`StopProvider`, sent when the user interrupts an
+    /// operation): calls in flight should return promptly. The server keeps serving; Terraform
+    /// closes the plugin when it is done with it. (Added by trdr; see NOTICE.)
+    fn stop(&self) {}
+
     /// Get the schema for the provider metadata (defaults to empty)
     ///
     /// # Arguments
@@ -322,6 +332,10 @@ impl<T: Provider> DynamicProvider for T {
     ) -> Option<()> {
         let config = config.deserialize(diags)?;
         <T as Provider>::configure(self, diags, terraform_version, config).await
+    }
+
+    fn stop(&self) {
+        <T as Provider>::stop(self)
     }
 
     /// Get the schema for the provider metadata (defaults to empty)

@@ -607,7 +607,8 @@ impl tf::provider_server::Provider for Arc<Server> {
         &self,
         _request: tonic::Request<tf::stop_provider::Request>,
     ) -> Result<tonic::Response<tf::stop_provider::Response>, tonic::Status> {
-        self.cancellation_token.cancel();
+        // trdr: tell the provider instead of shutting the server down (see NOTICE).
+        self.provider.stop();
 
         Ok(tonic::Response::new(tf::stop_provider::Response {
             error: "".to_string(),
