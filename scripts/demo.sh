@@ -24,13 +24,9 @@ else
   BIN="$ROOT/target/$PROFILE/terraform-provider-trdr"
 fi
 
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-OS_ARCH="$(uname -s | tr A-Z a-z)_$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')"
 MIRROR=${TRDR_PLUGIN_MIRROR:-$HOME/.terraform.d/plugins}
-DEST="$MIRROR/registry.terraform.io/trdr-dev/trdr/$VERSION/$OS_ARCH"
-step "Installing trdr-dev/trdr $VERSION into $MIRROR"
-mkdir -p "$DEST"
-cp "$BIN" "$DEST/terraform-provider-trdr_v$VERSION"
+step "Installing trdr-dev/trdr into $MIRROR"
+scripts/install.sh "$BIN" "$MIRROR"
 
 step "Starting the sandbox"
 scripts/sandbox.sh start
@@ -52,6 +48,9 @@ provider_installation {
 }
 CFG
 export TF_CLI_CONFIG_FILE="$ROOT/target/demo/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+# The package's checksums into the lock file, as a registry install records them: `terraform init`
+# then installs from the mirror without "Incomplete lock file information".
+scripts/lock.sh "$WORK/sandbox" "$MIRROR"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 
 rc=0

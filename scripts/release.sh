@@ -1,29 +1,58 @@
 #!/usr/bin/env bash
-# make release: registry-shaped archives for this machine's OS and architecture in dist/:
-#   terraform-provider-trdr_VERSION_OS_ARCH.zip, terraform-provider-trdr_VERSION_SHA256SUMS and
-#   terraform-provider-trdr_VERSION_manifest.json. Sign the SHA256SUMS file with the release key
-#   (terraform-provider-trdr_VERSION_SHA256SUMS.sig) before publishing.
+# make release: what the Terraform Registry (or a private registry / network mirror) takes, in dist/:
+#   terraform-provider-trdr_VERSION_linux_amd64.zip     built for x86_64-unknown-linux-gnu
+#   terraform-provider-trdr_VERSION_linux_arm64.zip     cross-compiled for aarch64-unknown-linux-gnu
+#   terraform-provider-trdr_VERSION_manifest.json       protocol version 6.0
+#   terraform-provider-trdr_VERSION_SHA256SUMS          of all of the above
+#   terraform-provider-trdr_VERSION_SHA256SUMS.sig      binary detached GPG signature of the sums
+#
+# The signing key comes from the environment: TRDR_GPG_KEY (a key id or fingerprint in the
+# keyring, GNUPGHOME honoured). Without it the release is built but not signed, and the script
+# says so and fails: an unsigned release cannot be published.
+#
+# Only Linux is built: darwin and windows need their SDKs and linkers, which no package registry
+# reachable here provides; build those on their own platforms with the same naming.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+die() { echo "release: error: $*" >&2; exit 1; }
+
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-OS=$(uname -s | tr A-Z a-z)
-ARCH=$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 NAME="terraform-provider-trdr_${VERSION}"
-cargo build --release
+# registry platform → Rust target, cross linker
+TARGETS=(
+  "linux_amd64 x86_64-unknown-linux-gnu"
+  "linux_arm64 aarch64-unknown-linux-gnu aarch64-linux-gnu-gcc"
+)
+
+command -v gpg >/dev/null || die "gpg is required to sign SHA256SUMS (Debian: apt-get install gnupg)."
+command -v aarch64-linux-gnu-gcc >/dev/null \
+  || die "the linux_arm64 build needs the aarch64 cross toolchain (Debian: apt-get install gcc-aarch64-linux-gnu)."
+if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+  echo "release: adding the Rust target aarch64-unknown-linux-gnu" >&2
+  rustup target add aarch64-unknown-linux-gnu || die "rustup could not add aarch64-unknown-linux-gnu."
+fi
+
 rm -rf dist && mkdir -p dist
-cp target/release/terraform-provider-trdr "dist/terraform-provider-trdr_v${VERSION}"
-python3 - "$NAME" "$OS" "$ARCH" "$VERSION" <<'PY'
-import sys, zipfile, os
-name, os_, arch, version = sys.argv[1:]
-binary = f"dist/terraform-provider-trdr_v{version}"
-with zipfile.ZipFile(f"dist/{name}_{os_}_{arch}.zip", "w", zipfile.ZIP_DEFLATED) as z:
-    info = zipfile.ZipInfo.from_file(binary, os.path.basename(binary))
-    info.external_attr = 0o755 << 16
-    with open(binary, "rb") as f:
-        z.writestr(info, f.read(), zipfile.ZIP_DEFLATED)
-PY
-rm "dist/terraform-provider-trdr_v${VERSION}"
+for t in "${TARGETS[@]}"; do
+  read -r platform triple linker <<<"$t"
+  echo "release: building $platform ($triple)" >&2
+  env_vars=()
+  if [ -n "${linker:-}" ]; then
+    upper=$(echo "$triple" | tr a-z- A-Z_)
+    env_vars=("CARGO_TARGET_${upper}_LINKER=$linker" "CC_${triple//-/_}=$linker" "AR_${triple//-/_}=${linker%-gcc}-ar")
+  fi
+  env "${env_vars[@]}" cargo build --release --locked --bin terraform-provider-trdr --target "$triple"
+  python3 scripts/package.py "target/$triple/release/terraform-provider-trdr" \
+    "dist/${NAME}_${platform}.zip" "terraform-provider-trdr_v${VERSION}"
+done
 cp terraform-registry-manifest.json "dist/${NAME}_manifest.json"
-(cd dist && sha256sum "${NAME}_${OS}_${ARCH}.zip" "${NAME}_manifest.json" > "${NAME}_SHA256SUMS")
+(cd dist && sha256sum "${NAME}"_linux_*.zip "${NAME}_manifest.json" > "${NAME}_SHA256SUMS")
+
+if [ -z "${TRDR_GPG_KEY:-}" ]; then
+  ls -l dist
+  die "built but not signed: set TRDR_GPG_KEY to the release key's id or fingerprint (see docs/guides/releasing.md)."
+fi
+gpg --batch --yes --local-user "$TRDR_GPG_KEY" --detach-sign --output "dist/${NAME}_SHA256SUMS.sig" "dist/${NAME}_SHA256SUMS"
+gpg --batch --verify "dist/${NAME}_SHA256SUMS.sig" "dist/${NAME}_SHA256SUMS" 2>&1 | sed 's/^/release: /' >&2
 ls -l dist

