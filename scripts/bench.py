@@ -473,7 +473,7 @@ def main():
         "trdr_regional_stack (primary)": "13: per bucket one read per guaranteed property (versioning, encryption, public access block, lifecycle, tags — S3 has no batch read) × 2 buckets, plus the table, its PITR status and its tags",
         "trdr_regional_stack (secondary)": "18: its own 13, plus the primary's table (replica status) and each bucket pair's two replication configurations",
         "trdr_global_database": "6: the global cluster, trdr's master secret (DescribeSecret), then each region's cluster and its instance list",
-        "trdr_failover_orchestrator": "the global cluster, the health checks (one listing per region), the record pair, and each region's runbook (find, describe)",
+        "trdr_failover_orchestrator": "the global cluster, the health checks (one listing per region), the record pair, and each region's runbook (find, describe), and the primary runbook's tags (the health check settings the last apply set, for drift)",
     }
     for k, v in refresh.items():
         w(f"| {k} | {v} | {floors.get(k, '')} |")

@@ -33,6 +33,7 @@ if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux
   rustup target add aarch64-unknown-linux-gnu || die "rustup could not add aarch64-unknown-linux-gnu."
 fi
 
+HOST=$(rustc -vV | sed -n 's/^host: //p')
 rm -rf dist && mkdir -p dist
 for t in "${TARGETS[@]}"; do
   read -r platform triple linker <<<"$t"
@@ -42,8 +43,15 @@ for t in "${TARGETS[@]}"; do
     upper=$(echo "$triple" | tr a-z- A-Z_)
     env_vars=("CARGO_TARGET_${upper}_LINKER=$linker" "CC_${triple//-/_}=$linker" "AR_${triple//-/_}=${linker%-gcc}-ar")
   fi
-  env "${env_vars[@]}" cargo build --release --locked --bin terraform-provider-trdr --target "$triple"
-  python3 scripts/package.py "target/$triple/release/terraform-provider-trdr" \
+  if [ "$triple" = "$HOST" ]; then
+    # The host's own build: the same target/release as make build, install and bench.
+    cargo build --release --locked --bin terraform-provider-trdr
+    out=target/release/terraform-provider-trdr
+  else
+    env "${env_vars[@]}" cargo build --release --locked --bin terraform-provider-trdr --target "$triple"
+    out="target/$triple/release/terraform-provider-trdr"
+  fi
+  python3 scripts/package.py "$out" \
     "dist/${NAME}_${platform}.zip" "terraform-provider-trdr_v${VERSION}"
 done
 cp terraform-registry-manifest.json "dist/${NAME}_manifest.json"

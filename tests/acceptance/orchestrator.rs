@@ -32,7 +32,8 @@ fn failing_checks(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
-async fn writer(ws: &Workspace) -> String {
+/// The global cluster as RDS describes it.
+async fn global_cluster(ws: &Workspace) -> aws_sdk_rds::types::GlobalCluster {
     let g = ws
         .aws()
         .rds("us-east-1")
@@ -42,7 +43,12 @@ async fn writer(ws: &Workspace) -> String {
         .send()
         .await
         .unwrap();
-    g.global_clusters()[0]
+    g.global_clusters()[0].clone()
+}
+
+async fn writer(ws: &Workspace) -> String {
+    global_cluster(ws)
+        .await
         .global_cluster_members()
         .iter()
         .find(|m| m.is_writer() == Some(true))
@@ -733,15 +739,7 @@ async fn lifecycle_full_topology_applies_fails_over_and_destroys() {
     let f = fixtures(&ws).await;
     ws.write(&topology(&f, 300));
     ws.apply();
-    let g = aws
-        .rds("us-east-1")
-        .await
-        .describe_global_clusters()
-        .global_cluster_identifier(format!("trdr-global-{}", ws.suffix))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(g.global_clusters()[0].global_cluster_members().len(), 2);
+    assert_eq!(global_cluster(&ws).await.global_cluster_members().len(), 2);
     assert_eq!(writer(&ws).await, "us-east-1");
     assert_eq!(
         dns(&ws, &f).await,

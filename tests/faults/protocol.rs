@@ -115,17 +115,27 @@ fn start_plugin(client_cert: Option<&str>) -> (std::process::Child, String) {
     (child, line)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn random_payloads_at_every_rpc_of_the_running_plugin() {
-    let (mut child, line) = start_plugin(None);
+/// The plugin started without a client certificate (plain gRPC, as go-plugin without AutoMTLS),
+/// and a client connected to it.
+async fn plaintext_plugin() -> (
+    std::process::Child,
+    ProviderClient<tonic::transport::Channel>,
+) {
+    let (child, line) = start_plugin(None);
     let addr = line
         .split('|')
         .nth(3)
         .expect("handshake names the address")
         .to_string();
-    let mut c = ProviderClient::connect(format!("http://{addr}"))
+    let client = ProviderClient::connect(format!("http://{addr}"))
         .await
         .unwrap();
+    (child, client)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn random_payloads_at_every_rpc_of_the_running_plugin() {
+    let (mut child, mut c) = plaintext_plugin().await;
 
     let mut rng = StdRng::seed_from_u64(0x6e7);
     let mut calls = 0;
@@ -456,15 +466,7 @@ async fn the_channel_requires_terraforms_client_certificate() {
 /// the calls in flight, and closes it when it is done.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupt_and_stop_provider_leave_the_plugin_serving() {
-    let (mut child, line) = start_plugin(None);
-    let addr = line
-        .split('|')
-        .nth(3)
-        .expect("handshake names the address")
-        .to_string();
-    let mut c = ProviderClient::connect(format!("http://{addr}"))
-        .await
-        .unwrap();
+    let (mut child, mut c) = plaintext_plugin().await;
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
