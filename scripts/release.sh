@@ -26,6 +26,7 @@ TARGETS=(
 )
 
 command -v gpg >/dev/null || die "gpg is required to sign SHA256SUMS (Debian: apt-get install gnupg)."
+[ "$(uname -m)" = x86_64 ] || die "release builds run on an x86-64 Linux host (linux_arm64 is cross-compiled from it)."
 command -v aarch64-linux-gnu-gcc >/dev/null \
   || die "the linux_arm64 build needs the aarch64 cross toolchain (Debian: apt-get install gcc-aarch64-linux-gnu)."
 if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
