@@ -187,7 +187,8 @@ impl<C: Composite> ResourceType for C {
         let converge = C::converge(&cfg, &m, None, Some(&marker), timeout, diags);
         waiter::with_deadline(timeout, converge).await;
         if stop::requested() {
-            // Recorded as planned, so the next apply continues it and a destroy removes it.
+            // Recorded as planned (Terraform taints it), so a destroy removes it and the next
+            // apply replaces it.
             interrupted(diags, &what);
             return Some(planned.unknowns_to_null());
         }

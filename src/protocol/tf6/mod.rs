@@ -48,9 +48,19 @@ impl Tf6Provider {
     }
 }
 
-/// Runs one call of a resource or data source with the stop signal in scope ([`crate::stop`]). A
-/// call still running [`stop::GRACE`] after the stop is abandoned: it returns `fallback`, which
-/// must describe what may exist, and an error saying so.
+/// Runs one call of a resource or data source: [`guarded`], with the stop signal in scope
+/// ([`crate::stop`]). A call still running [`stop::GRACE`] after the stop is abandoned: it returns
+/// `fallback`, which must describe what may exist, and an error saying so.
+async fn call<T>(
+    diags: &mut tf_provider::Diagnostics,
+    signal: &stop::Signal,
+    call: &str,
+    fallback: impl FnOnce() -> Option<T>,
+    f: impl Future<Output = (Option<T>, Diagnostics)>,
+) -> Option<T> {
+    guarded(diags, call, stoppable(signal, call, fallback, f)).await
+}
+
 async fn stoppable<T>(
     signal: &stop::Signal,
     call: &str,
@@ -65,7 +75,7 @@ async fn stoppable<T>(
                 None,
                 format!("Stopped before finishing: {call}"),
                 format!(
-                    "Terraform asked the provider to stop (interrupt) and the {call} did not wind down within {} s (a request to AWS was not answering), so it was abandoned. Run the same command again: it continues from what exists.",
+                    "Terraform asked the provider to stop (interrupt) and the {call} did not wind down within {} s (a request to AWS was not answering), so it was abandoned. Run the same command again: it converges from what exists.",
                     stop::GRACE.as_secs()
                 ),
             );
@@ -240,15 +250,11 @@ impl tf_provider::DataSource for Tf6DataSource {
         config: Value,
         _meta: Value,
     ) -> Option<Value> {
-        let read = guarded(
-            diags,
-            "read",
-            stoppable(&self.stop, "read", || None, async {
-                let mut d = Diagnostics::default();
-                let out = self.inner.read(&config, &mut d).await;
-                (out, d)
-            }),
-        )
+        let read = call(diags, &self.stop, "read", || None, async {
+            let mut d = Diagnostics::default();
+            let out = self.inner.read(&config, &mut d).await;
+            (out, d)
+        })
         .await?;
         Some(plan::conform(&self.schema.block, &read))
     }
@@ -327,20 +333,16 @@ impl tf_provider::Resource for Tf6Resource {
     ) -> Option<(Value, Value)> {
         let span = self.span("read", &state);
         let keep = || Some(Some(state.clone()));
-        let read = guarded(
-            diags,
-            "read",
-            stoppable(&self.stop, "read", keep, async {
-                let mut d = Diagnostics::default();
-                let out = self.inner.read(&state, &mut d).instrument(span).await;
-                // A read that failed (as opposed to finding nothing) keeps the prior state.
-                let out = match out {
-                    None if d.has_errors() => Some(state.clone()),
-                    other => other,
-                };
-                (Some(out), d)
-            }),
-        )
+        let read = call(diags, &self.stop, "read", keep, async {
+            let mut d = Diagnostics::default();
+            let out = self.inner.read(&state, &mut d).instrument(span).await;
+            // A read that failed (as opposed to finding nothing) keeps the prior state.
+            let out = match out {
+                None if d.has_errors() => Some(state.clone()),
+                other => other,
+            };
+            (Some(out), d)
+        })
         .await;
         match read {
             Some(Some(s)) => Some((self.shape(s), private)),
@@ -360,7 +362,7 @@ impl tf_provider::Resource for Tf6Resource {
             let (out, d) = self.plan_with(None, &config).await;
             (Some((self.shape(out.state), Value::Null)), d)
         };
-        guarded(diags, "plan", stoppable(&self.stop, "plan", || None, plan)).await
+        call(diags, &self.stop, "plan", || None, plan).await
     }
 
     async fn plan_update<'a>(
@@ -377,7 +379,7 @@ impl tf_provider::Resource for Tf6Resource {
             let replace = out.requires_replace.into_iter().map(to_tf_path).collect();
             (Some((self.shape(out.state), private, replace)), d)
         };
-        guarded(diags, "plan", stoppable(&self.stop, "plan", || None, plan)).await
+        call(diags, &self.stop, "plan", || None, plan).await
     }
 
     async fn plan_destroy<'a>(
@@ -406,12 +408,7 @@ impl tf_provider::Resource for Tf6Resource {
             let out = self.inner.create(&planned, &mut d).instrument(span).await;
             (out, d)
         };
-        let created = guarded(
-            diags,
-            "create",
-            stoppable(&self.stop, "create", made, create),
-        )
-        .await?;
+        let created = call(diags, &self.stop, "create", made, create).await?;
         Some((self.shape(created), private))
     }
 
@@ -434,12 +431,7 @@ impl tf_provider::Resource for Tf6Resource {
                 .await;
             (out, d)
         };
-        let updated = guarded(
-            diags,
-            "update",
-            stoppable(&self.stop, "update", || None, update),
-        )
-        .await;
+        let updated = call(diags, &self.stop, "update", || None, update).await;
         // Whatever happened, state must describe what exists: fall back to the prior state.
         Some((self.shape(updated.unwrap_or(prior)), private))
     }
@@ -459,12 +451,7 @@ impl tf_provider::Resource for Tf6Resource {
         };
         // Abandoned, it reports an error: the resource stays in state.
         let keep = || Some(());
-        guarded(
-            diags,
-            "destroy",
-            stoppable(&self.stop, "destroy", keep, destroy),
-        )
-        .await
+        call(diags, &self.stop, "destroy", keep, destroy).await
     }
 
     async fn import<'a>(
@@ -479,12 +466,7 @@ impl tf_provider::Resource for Tf6Resource {
             let out = self.inner.import(&id, &mut d).instrument(span).await;
             (out, d)
         };
-        let imported = guarded(
-            diags,
-            "import",
-            stoppable(&self.stop, "import", || None, import),
-        )
-        .await?;
+        let imported = call(diags, &self.stop, "import", || None, import).await?;
         Some((self.shape(imported), Value::Null))
     }
 }
