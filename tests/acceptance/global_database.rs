@@ -198,23 +198,11 @@ async fn master_password(ws: &Workspace, region: &str) -> String {
 
 async fn assert_nothing_left(ws: &Workspace) {
     assert!(global(ws).await.is_none(), "global cluster left behind");
+    let aws = ws.aws();
     for region in ["us-east-1", "us-east-2"] {
-        let rds = ws.aws().rds(region).await;
-        let clusters = rds.describe_db_clusters().send().await.unwrap();
-        let left: Vec<_> = clusters
-            .db_clusters()
-            .iter()
-            .filter_map(|c| c.db_cluster_identifier())
-            .filter(|i| i.contains(&ws.suffix))
-            .collect();
+        let left = aws.clusters_with(&ws.suffix, region).await;
         assert!(left.is_empty(), "clusters left in {region}: {left:?}");
-        let instances = rds.describe_db_instances().send().await.unwrap();
-        let left: Vec<_> = instances
-            .db_instances()
-            .iter()
-            .filter_map(|i| i.db_instance_identifier())
-            .filter(|i| i.contains(&ws.suffix))
-            .collect();
+        let left = aws.instances_with(&ws.suffix, region).await;
         assert!(left.is_empty(), "instances left in {region}: {left:?}");
     }
 }
@@ -1120,21 +1108,8 @@ async fn ctrl_c_stops_a_create_within_seconds_and_the_next_apply_converges() {
     ws.apply();
     assert_shape(&ws, &shape).await;
     for region in ["us-east-1", "us-east-2"] {
-        let clusters = ws
-            .aws()
-            .rds(region)
-            .await
-            .describe_db_clusters()
-            .send()
-            .await
-            .unwrap();
-        let ours = clusters
-            .db_clusters()
-            .iter()
-            .filter_map(|c| c.db_cluster_identifier())
-            .filter(|i| i.contains(&ws.suffix))
-            .count();
-        assert_eq!(ours, 1, "one cluster in {region}");
+        let ours = ws.aws().clusters_with(&ws.suffix, region).await;
+        assert_eq!(ours.len(), 1, "one cluster in {region}: {ours:?}");
     }
     ws.assert_plan_empty();
     ws.destroy();

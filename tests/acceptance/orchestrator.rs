@@ -702,17 +702,7 @@ output "last_runs" {
     assert_eq!(writer(&ws).await, "us-east-1", "nothing moved");
 
     ws.destroy();
-    let left_sm = aws
-        .sfn("us-east-2")
-        .await
-        .list_state_machines()
-        .send()
-        .await
-        .unwrap();
-    assert!(!left_sm
-        .state_machines()
-        .iter()
-        .any(|s| s.name().contains(&ws.suffix)));
+    assert!(aws.runbooks_with(&ws.suffix, "us-east-2").await.is_empty());
     assert!(aws.health_checks_with(&ws.suffix).await.is_empty());
     assert_eq!(
         dns(&ws, &f).await,
@@ -759,20 +749,8 @@ async fn lifecycle_full_topology_applies_fails_over_and_destroys() {
     ws.destroy();
     assert!(aws.health_checks_with(&ws.suffix).await.is_empty());
     for region in ["us-east-1", "us-east-2"] {
-        let machines = aws
-            .sfn(region)
-            .await
-            .list_state_machines()
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            !machines
-                .state_machines()
-                .iter()
-                .any(|s| s.name().contains(&ws.suffix)),
-            "runbook left in {region}"
-        );
+        let left = aws.runbooks_with(&ws.suffix, region).await;
+        assert!(left.is_empty(), "runbooks left in {region}: {left:?}");
     }
     aws.assert_nothing_left(&ws.suffix).await;
 }

@@ -17,46 +17,17 @@ async fn inventory(ws: &Workspace) -> Vec<(String, usize)> {
         ("tables".to_string(), aws.tables_with(s).await.len()),
     ];
     for region in ["us-east-1", "us-east-2"] {
-        let rds = aws.rds(region).await;
-        let clusters = rds.describe_db_clusters().send().await.unwrap();
         inv.push((
             format!("clusters {region}"),
-            clusters
-                .db_clusters()
-                .iter()
-                .filter(|c| {
-                    c.db_cluster_identifier()
-                        .unwrap_or_default()
-                        .contains(s.as_str())
-                })
-                .count(),
+            aws.clusters_with(s, region).await.len(),
         ));
-        let instances = rds.describe_db_instances().send().await.unwrap();
         inv.push((
             format!("instances {region}"),
-            instances
-                .db_instances()
-                .iter()
-                .filter(|i| {
-                    i.db_instance_identifier()
-                        .unwrap_or_default()
-                        .contains(s.as_str())
-                })
-                .count(),
+            aws.instances_with(s, region).await.len(),
         ));
-        let sms = aws
-            .sfn(region)
-            .await
-            .list_state_machines()
-            .send()
-            .await
-            .unwrap();
         inv.push((
             format!("runbooks {region}"),
-            sms.state_machines()
-                .iter()
-                .filter(|m| m.name().contains(s.as_str()))
-                .count(),
+            aws.runbooks_with(s, region).await.len(),
         ));
     }
     let globals = aws

@@ -173,6 +173,38 @@ impl Aws {
             .collect()
     }
 
+    /// DB clusters whose identifier carries `suffix`, in `region`.
+    pub async fn clusters_with(&self, suffix: &str, region: &str) -> Vec<String> {
+        self.rds(region)
+            .await
+            .describe_db_clusters()
+            .send()
+            .await
+            .unwrap()
+            .db_clusters()
+            .iter()
+            .filter_map(|c| c.db_cluster_identifier())
+            .filter(|i| i.contains(suffix))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Runbook state machines whose name carries `suffix`, in `region`.
+    pub async fn runbooks_with(&self, suffix: &str, region: &str) -> Vec<String> {
+        self.sfn(region)
+            .await
+            .list_state_machines()
+            .send()
+            .await
+            .unwrap()
+            .state_machines()
+            .iter()
+            .map(|m| m.name())
+            .filter(|n| n.contains(suffix))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Asserts the sandbox holds nothing of this test any more.
     pub async fn assert_nothing_left(&self, suffix: &str) {
         let buckets = self.buckets_with(suffix).await;
