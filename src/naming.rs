@@ -67,6 +67,16 @@ impl Naming {
         format!("{}-failover-{region}-{}", self.name, self.suffix)
     }
 
+    /// The failover watcher of `region` (a state machine), and the schedule that starts it.
+    pub fn watcher(&self, region: &str) -> String {
+        format!("{}-watcher-{region}-{}", self.name, self.suffix)
+    }
+
+    /// The EventBridge connection the watcher of `region` probes endpoints through.
+    pub fn probe_connection(&self, region: &str) -> String {
+        format!("{}-probe-{region}-{}", self.name, self.suffix)
+    }
+
     /// The replication rule a stack in `region` owns on a bucket.
     /// The `CallerReference` prefix of our health check for `region`; a random 8-hex tail follows
     /// (Route 53 refuses a reference it has seen before, even for a deleted check). Route 53

@@ -59,9 +59,9 @@ impl From<WaitError> for Failure {
     fn from(e: WaitError) -> Self {
         match e {
             WaitError::Aws(a) => a.into(),
-            stopped @ WaitError::Stopped { .. } => Failure {
+            done @ (WaitError::Stopped { .. } | WaitError::Unreachable { .. }) => Failure {
                 path: None,
-                detail: stopped.to_string(),
+                detail: done.to_string(),
             },
             other => Failure::at(
                 crate::timeouts::TIMEOUTS.path(),

@@ -36,6 +36,9 @@ pub enum Poll<T> {
     Ready(T),
     /// Not there yet; the text says what was observed (it ends up in a timeout message).
     Pending(String),
+    /// A state from which the target can never be reached: the wait ends at once with it, as
+    /// `hashicorp/aws`'s state-change waits do for a status outside their pending set.
+    Failed(String),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -83,6 +86,9 @@ pub enum WaitError {
         /// The operation's deadline (its `timeouts` entry), not this wait's own bound, ended it.
         budget_spent: bool,
     },
+    /// The object reached a state from which it never becomes what was waited for.
+    #[error("gave up waiting for {what}: {status}, which never leads there")]
+    Unreachable { what: String, status: String },
     /// Terraform asked the provider to stop ([`crate::stop`]) during the wait.
     #[error("stopped while waiting for {what} (after {waited:?}){}", .last.as_ref().map(|l| format!("; last observed: {l}")).unwrap_or_default())]
     Stopped {
@@ -127,6 +133,12 @@ where
                     "ready"
                 );
                 return Ok(v);
+            }
+            Poll::Failed(status) => {
+                return Err(WaitError::Unreachable {
+                    what: what.to_string(),
+                    status,
+                });
             }
             Poll::Pending(last) => {
                 let now = Instant::now();

@@ -25,6 +25,8 @@ pub struct RegionClients {
     pub sfn: aws_sdk_sfn::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 impl RegionClients {
@@ -65,6 +67,8 @@ impl RegionClients {
             sfn: client!(aws_sdk_sfn),
             secrets: client!(aws_sdk_secretsmanager),
             cloudwatch: client!(aws_sdk_cloudwatch),
+            scheduler: client!(aws_sdk_scheduler),
+            events: client!(aws_sdk_eventbridge),
         }
     }
 }

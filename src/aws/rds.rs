@@ -57,6 +57,17 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Removes tags by key from any RDS resource (`RemoveTagsFromResource`).
+pub async fn untag(c: &Client, arn: &str, keys: &[&str]) -> Result<(), AwsError> {
+    c.remove_tags_from_resource()
+        .resource_name(arn)
+        .set_tag_keys(Some(keys.iter().map(|k| k.to_string()).collect()))
+        .send()
+        .await
+        .aws("RemoveTagsFromResource")?;
+    Ok(())
+}
+
 /// The writer member's region.
 pub fn writer_region(g: &GlobalCluster) -> Option<String> {
     g.global_cluster_members()

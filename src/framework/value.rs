@@ -126,6 +126,14 @@ impl Value {
         self.as_list().and_then(|l| l.first()).unwrap_or(&NULL)
     }
 
+    /// The first element of a list-nested block, to change it in place.
+    pub fn first_block_mut(&mut self) -> Option<&mut Value> {
+        match self {
+            Value::List(l) => l.first_mut(),
+            _ => None,
+        }
+    }
+
     pub fn string_list(items: impl IntoIterator<Item = impl Into<String>>) -> Value {
         Value::List(items.into_iter().map(|s| Value::String(s.into())).collect())
     }

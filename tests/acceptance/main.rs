@@ -4,6 +4,7 @@
 
 mod support;
 
+mod automatic_failover;
 mod global_database;
 mod harness;
 mod modules;

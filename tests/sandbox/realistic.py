@@ -43,8 +43,24 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
                                       cluster C stays "creating" that long (real seconds, not
                                       scaled), as a slow Aurora create does; a creation under way
                                       ends that long after it started (0: now)
+- POST /_trdr/region/outage           {"region": R, "down": true}: every API call to region R
+                                      fails as during an AWS outage (after a delay, 503 or 500,
+                                      never a clean refusal); us-east-1 takes Route 53's control
+                                      plane and its CloudWatch with it; R's application endpoints
+                                      become unhealthy to every probe and to Route 53's checkers;
+                                      false ends it
+- POST /_trdr/endpoint                {"fqdn": F, "healthy": false} forces an endpoint's health
+                                      (null: as its region is); {"fqdn": F, "flap": [false, true]}
+                                      makes successive probes of it answer by that pattern
 - GET  /_trdr/config                  → the scale and the scaled durations
-- GET  /_trdr/stats                   → {"refusals": {rule: count}}: which rules fired
+- GET  /_trdr/stats                   → {"refusals": {rule: count}, "promotions": {global id:
+                                      count}, "probes": {fqdn: count}}
+
+Automatic failover's pieces run for real: EventBridge Scheduler fires schedules (rate expressions
+scaled like everything else, swept every 0.1 s), and Step Functions' HTTP Task
+(`arn:aws:states:::http:invoke`, missing in MiniStack) answers from the endpoint health above,
+after checking its EventBridge connection exists, as AWS requires. No request leaves the machine:
+an endpoint's health is the sandbox's model of it (region outage, forced health, flap pattern).
 """
 
 import asyncio
@@ -132,6 +148,38 @@ _health = {}
 _zones_down = set()
 # rule → how often it refused a call (GET /_trdr/stats), so tests can tell a rule fired.
 _refusals = {}
+# Regions in an outage; fqdn → forced health; fqdn → [flap pattern, position]
+_regions_down = set()
+_endpoint_health = {}
+_flaps = {}
+# global cluster id → promotions accepted; fqdn → HTTP probes answered
+_promotion_counts = {}
+_probe_counts = {}
+# service → its handler below the outage's wrapper
+_inner_handlers = {}
+# How long a probe of an endpoint in a region in an outage hangs before it fails (real seconds:
+# a network timeout is no processing time of AWS's).
+OUTAGE_HANG = float(os.environ.get("TRDR_SANDBOX_OUTAGE_HANG", "0.3"))
+REGION_NAMES = re.compile(r"(?:^|[.-])((?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d)(?:$|[.-])")
+
+
+def endpoint_region(fqdn):
+    m = REGION_NAMES.search(fqdn or "")
+    return m.group(1) if m else None
+
+
+def endpoint_healthy(fqdn, probe=False):
+    """Whether an application endpoint answers its health path now. A probe advances a flap."""
+    with _lock:
+        if endpoint_region(fqdn) in _regions_down:
+            return False
+        flap = _flaps.get(fqdn)
+        if flap is not None:
+            pattern, pos = flap
+            if probe:
+                flap[1] = pos + 1
+            return bool(pattern[pos % len(pattern)])
+        return _endpoint_health.get(fqdn, True)
 
 
 def refused(rule, response):
@@ -492,6 +540,7 @@ def _rds_after(region, action, p, status, rh, xml):
         to_arn = _tag(xml, "ToDbClusterArn")
         data_loss = action == "FailoverGlobalCluster" and p.get("AllowDataLoss", "").lower() == "true"
         if from_arn and to_arn and from_arn != to_arn:
+            _promotion_counts[gid] = _promotion_counts.get(gid, 0) + 1
             _promotions[gid] = Timeline("promotion", scaled("promotion"), from_arn=from_arn,
                                         to_arn=to_arn, data_loss=data_loss)
             xml = _rewrite_globals(xml, _promotion_view)
@@ -704,8 +753,7 @@ async def _health_status(orig, hc, headers):
     status, _, _ = await orig("GET", f"/2013-04-01/healthcheck/{hc}", headers, b"", {})
     if status >= 400:
         return r53_error("NoSuchHealthCheck", f"A health check with id {hc} does not exist.", 404)
-    with _lock:
-        healthy = _health.get(hc, True)
+    healthy = await _checkers_see(orig, hc, headers)
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
     report = ("Success: HTTP Status Code 200, OK" if healthy
               else "Failure: Connection timed out. The endpoint or the internet connection is down.")
@@ -720,11 +768,28 @@ async def _health_status(orig, hc, headers):
     return 200, {"Content-Type": "text/xml"}, body.encode()
 
 
+async def _checkers_see(orig, hc, headers):
+    """What Route 53's checkers observe: a health set by test (`/_trdr/route53/health`), else
+    the endpoint itself (its region's outage, its forced health; a flap is seen as down)."""
+    with _lock:
+        if hc in _health:
+            return _health[hc]
+    status, _, rb = await orig("GET", f"/2013-04-01/healthcheck/{hc}", headers, b"", {})
+    fqdn = _tag(_text(rb), "FullyQualifiedDomainName") if status < 300 else None
+    if not fqdn:
+        return True
+    with _lock:
+        if fqdn in _flaps:
+            return False
+    return endpoint_healthy(fqdn)
+
+
 async def _resolve(zone, name):
     """The data plane: the failover pair answered as Route 53's resolvers would."""
     from ministack import app as app_mod
 
-    handler = app_mod.SERVICE_HANDLERS["route53"]
+    # The data plane answers during a control-plane outage: below the outage's wrapper.
+    handler = _inner_handlers.get("route53") or app_mod.SERVICE_HANDLERS["route53"]
     hdrs = {"authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/route53/aws4_request",
             "host": "route53.amazonaws.com"}
     status, _, rb = await handler("GET", f"/2013-04-01/hostedzone/{zone}/rrset", hdrs, b"", {})
@@ -739,15 +804,14 @@ async def _resolve(zone, name):
         role = _tag(block, "Failover")
         if role:
             records[role] = block
-    with _lock:
-        for role in ("PRIMARY", "SECONDARY"):
-            block = records.get(role)
-            if not block:
-                continue
-            hc = _tag(block, "HealthCheckId")
-            if role == "SECONDARY" or hc is None or _health.get(hc, True):
-                return {"value": _tag(block, "Value"), "set_identifier": _tag(block, "SetIdentifier"),
-                        "failover": role}
+    for role in ("PRIMARY", "SECONDARY"):
+        block = records.get(role)
+        if not block:
+            continue
+        hc = _tag(block, "HealthCheckId")
+        if role == "SECONDARY" or hc is None or await _checkers_see(handler, hc, hdrs):
+            return {"value": _tag(block, "Value"), "set_identifier": _tag(block, "SetIdentifier"),
+                    "failover": role}
     return None
 
 
@@ -792,6 +856,101 @@ async def secretsmanager(orig, method, path, headers, body, query):
 
 
 # ---------------------------------------------------------------------------------------------
+# Region outage and automatic failover's pieces
+# ---------------------------------------------------------------------------------------------
+
+GLOBAL_SERVICES_IN_US_EAST_1 = {"route53", "iam", "sts"}
+
+
+async def outage(service, orig, method, path, headers, body, query):
+    """A region in an outage answers nothing well: 503 or 500 (the retryable codes AWS answers
+    with), never a clean refusal. Network time-outs are modelled on the HTTP probes, which is
+    where trdr's decisions read them; a control-plane call fails at once here, so its callers'
+    retries run out in sandbox time."""
+    region = "us-east-1" if service in GLOBAL_SERVICES_IN_US_EAST_1 else _region(headers)
+    with _lock:
+        down = region in _regions_down
+    if not down:
+        return await orig(method, path, headers, body, query)
+    refused("region_outage", None)
+    code, status = ("ServiceUnavailable", 503) if int(time.monotonic() * 10) % 2 else ("InternalFailure", 500)
+    message = f"{region} is unavailable (sandbox region outage)"
+    if service in ("rds", "iam", "sts", "cloudwatch", "sns"):
+        return rds_error(code, message, status)
+    if service == "route53":
+        return r53_error(code, message, status)
+    return json_error(code, message, status)
+
+
+def _http_invoke(resource, data):
+    """Step Functions' HTTP Task, answered from the sandbox's model of the endpoint."""
+    from ministack.core.responses import get_region
+    from ministack.services import eventbridge as eb
+    from ministack.services.stepfunctions import _ExecutionError
+
+    region = get_region()
+    with _lock:
+        here_down = region in _regions_down
+    if here_down:
+        time.sleep(OUTAGE_HANG)
+        raise _ExecutionError("States.Http.Socket", f"{region} is unavailable (sandbox region outage)")
+    url = data.get("ApiEndpoint") or ""
+    conn = ((data.get("Authentication") or {}).get("ConnectionArn")) or ""
+    if not conn:
+        raise _ExecutionError("States.Runtime", "The HTTP Task requires Authentication.ConnectionArn (an EventBridge connection).")
+    # AWS's connection ARNs end in /UUID; MiniStack's end at the name.
+    m = re.match(r"^arn:aws:events:([a-z0-9-]+):\d+:connection/([^/]+)(?:/|$)", conn)
+    if not m or eb._connections.get(m.group(2)) is None:
+        raise _ExecutionError("States.Runtime", f"The connection {conn} does not exist.")
+    if not url.startswith("https://"):
+        raise _ExecutionError("States.Runtime", f"The API endpoint {url} must use HTTPS.")
+    fqdn = urlparse(url).hostname or ""
+    with _lock:
+        _probe_counts[fqdn] = _probe_counts.get(fqdn, 0) + 1
+        other_down = endpoint_region(fqdn) in _regions_down
+    if other_down:
+        time.sleep(OUTAGE_HANG)
+        raise _ExecutionError("States.Http.Socket", f"Connection to {fqdn} timed out")
+    if not endpoint_healthy(fqdn, probe=True):
+        raise _ExecutionError("States.Http.StatusCode.503", "Service Unavailable")
+    return {"Headers": {"content-type": ["application/json"]}, "ResponseBody": {"status": "ok"},
+            "StatusCode": 200, "StatusText": "OK"}
+
+
+def _scheduler_in_sandbox_time():
+    """Scheduler's rate expressions at the sandbox's time scale, swept often enough for them."""
+    from ministack.services import eventbridge as eb
+    from ministack.services import scheduler
+
+    real = eb._parse_rate_seconds
+
+    def scaled_rate(expr):
+        seconds = real(expr)
+        return None if seconds is None else seconds * SCALE
+
+    eb._parse_rate_seconds = scaled_rate
+    scheduler._SCHEDULE_TICK_INTERVAL = max(0.05, min(10.0, 10 * SCALE))
+
+    tick = scheduler._tick_schedules
+
+    def tick_where_up():
+        # A region in an outage fires nothing: take its schedules out of this sweep.
+        with _lock:
+            down = set(_regions_down)
+        if not down:
+            return tick()
+        hidden = {k: v for k, v in scheduler._schedules._data.items() if k[1] in down}
+        for k in hidden:
+            scheduler._schedules._data.pop(k, None)
+        try:
+            return tick()
+        finally:
+            scheduler._schedules._data.update(hidden)
+
+    scheduler._tick_schedules = tick_where_up
+
+
+# ---------------------------------------------------------------------------------------------
 # Installation
 # ---------------------------------------------------------------------------------------------
 
@@ -821,8 +980,25 @@ def _control(method, path, query, body):
             if data["role_arn"] in _roles:
                 _roles[data["role_arn"]] = time.monotonic()
             return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/region/outage":
+            (_regions_down.add if data.get("down", True) else _regions_down.discard)(data["region"])
+            return 200, {"ok": True, "down": sorted(_regions_down)}
+        if method == "POST" and path == "/_trdr/endpoint":
+            fqdn = data["fqdn"]
+            if "flap" in data:
+                if data["flap"]:
+                    _flaps[fqdn] = [[bool(x) for x in data["flap"]], 0]
+                else:
+                    _flaps.pop(fqdn, None)
+            if "healthy" in data:
+                if data["healthy"] is None:
+                    _endpoint_health.pop(fqdn, None)
+                else:
+                    _endpoint_health[fqdn] = bool(data["healthy"])
+            return 200, {"ok": True}
         if method == "GET" and path == "/_trdr/stats":
-            return 200, {"refusals": dict(_refusals)}
+            return 200, {"refusals": dict(_refusals), "promotions": dict(_promotion_counts),
+                         "probes": dict(_probe_counts)}
         if method == "GET" and path == "/_trdr/config":
             return 200, {"time_scale": SCALE, "iam_propagation_seconds": IAM_PROPAGATION,
                          "scaled_seconds": {k: scaled(k) for k in REAL_SECONDS}}
@@ -841,6 +1017,19 @@ def install():
             return await _fn(_orig, method, path, headers, body, query_params)
 
         app_mod.SERVICE_HANDLERS[name] = handler
+
+    # The outage comes first: a region that is down refuses before any other rule looks.
+    for name in list(app_mod.SERVICE_HANDLERS):
+        orig = app_mod.SERVICE_HANDLERS[name]
+        _inner_handlers[name] = orig
+
+        async def down_or(method, path, headers, body, query_params, _orig=orig, _name=name):
+            return await outage(_name, _orig, method, path, headers, body, query_params)
+
+        app_mod.SERVICE_HANDLERS[name] = down_or
+
+    stepfunctions._SERVICE_DISPATCH["arn:aws:states:::http:invoke"] = _http_invoke
+    _scheduler_in_sandbox_time()
 
     # Step Functions' aws-sdk:route53 tasks reach these operations too, as on AWS.
     stepfunctions._ROUTE53_OP_SPECS["GetHealthCheckStatus"] = {

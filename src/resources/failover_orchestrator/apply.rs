@@ -9,12 +9,13 @@ use std::time::Duration;
 use aws_sdk_route53::types::ChangeAction;
 use futures::FutureExt;
 
+use super::runbook::watcher;
 use super::runbook::{self, PRIMARY_SET_ID, SECONDARY_SET_ID};
 use super::schema::{DNS, EXECUTION_ROLE_ARN, GLOBAL_DATABASE_ID, ZONE_ID};
-use super::Orchestrator;
+use super::{Automatic, Orchestrator};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::route53::{self, FailoverRecord, HealthCheckSpec};
-use crate::aws::{rds, sfn};
+use crate::aws::{events, rds, scheduler, sfn};
 use crate::framework::Diagnostics;
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
@@ -224,15 +225,32 @@ async fn ensure_runbook(
     hcs: &BTreeMap<String, String>,
     marker: Option<&Marker>,
     timeout: Duration,
-) -> Result<(), Failure> {
-    let c = &cfg.region(region).sfn;
+) -> Result<String, Failure> {
     let definition = rendered(o, region, resolved, hcs);
-    let problems = runbook::structural_problems(&definition);
+    let mut tags = tags_for(cfg, o, region);
+    tags.extend(marker.map(Marker::tags).unwrap_or_default());
+    let name = o.naming.state_machine(region);
+    ensure_state_machine(cfg, o, region, &name, &definition, &tags, timeout).await
+}
+
+/// Creates or updates state machine `name` in `region` with `definition`, run as the execution
+/// role, after checking the definition ourselves and with `ValidateStateMachineDefinition`.
+async fn ensure_state_machine(
+    cfg: &Configured,
+    o: &Orchestrator,
+    region: &str,
+    name: &str,
+    definition: &serde_json::Value,
+    tags: &Tags,
+    timeout: Duration,
+) -> Result<String, Failure> {
+    let c = &cfg.region(region).sfn;
+    let problems = runbook::structural_problems(definition);
     if !problems.is_empty() {
         return Err(Failure {
             path: None,
             detail: format!(
-                "provider bug: the generated runbook is malformed: {}",
+                "provider bug: the generated state machine {name} is malformed: {}",
                 problems.join("; ")
             ),
         });
@@ -243,45 +261,186 @@ async fn ensure_runbook(
         return Err(Failure {
             path: None,
             detail: format!(
-                "ValidateStateMachineDefinition rejected the runbook for {region}: {}",
+                "ValidateStateMachineDefinition rejected {name} in {region}: {}",
                 errors.join("; ")
             ),
         });
     }
-    let name = o.naming.state_machine(region);
-    let mut tags = tags_for(cfg, o, region);
-    tags.extend(marker.map(Marker::tags).unwrap_or_default());
     let on_role = |e: WaitError| Failure::from(e).about(EXECUTION_ROLE_ARN.path());
     // IAM is eventually consistent: a role made moments ago (often in the same apply) cannot be
     // assumed yet, and Step Functions answers AccessDeniedException until it can.
     let propagating = |e: &AwsError| e.is(ErrorKind::AccessDenied);
     let role_wait = timeout.min(IAM_PROPAGATION);
     let role_what = format!("Step Functions to assume {} (IAM propagation)", o.role_arn);
-    match sfn::find(c, &name).await? {
-        None => {
-            waiter::retry_while(&role_what, role_wait, propagating, || {
-                sfn::create(c, &name, &text, &o.role_arn, &tags)
-            })
-            .await
-            .map_err(on_role)?;
-        }
+    Ok(match sfn::find(c, name).await? {
+        None => waiter::retry_while(&role_what, role_wait, propagating, || {
+            sfn::create(c, name, &text, &o.role_arn, tags)
+        })
+        .await
+        .map_err(on_role)?,
         Some(arn) => {
             let deployed = sfn::describe(c, &arn).await?;
             let same = deployed.as_ref().is_some_and(|d| {
                 serde_json::from_str::<serde_json::Value>(&d.definition)
                     .ok()
                     .as_ref()
-                    == Some(&definition)
+                    == Some(definition)
                     && d.role_arn == o.role_arn
             });
-            if !same || !tags::contains_all(&sfn::tags(c, &arn).await?, &tags) {
+            if !same || !tags::contains_all(&sfn::tags(c, &arn).await?, tags) {
                 waiter::retry_while(&role_what, role_wait, propagating, || {
-                    sfn::update(c, &arn, &text, &o.role_arn, &tags)
+                    sfn::update(c, &arn, &text, &o.role_arn, tags)
                 })
                 .await
                 .map_err(on_role)?;
             }
+            arn
         }
+    })
+}
+
+/// The tag that tells the global database a watcher may fail it over: its `writer_region` is then
+/// a preference (see `global_database`).
+pub const AUTOMATIC_FAILOVER_TAG: &str = "TrdrAutomaticFailover";
+
+/// How long EventBridge may take to authorize a new connection (API-key connections are
+/// authorized within seconds).
+const CONNECTION_AUTHORIZATION: Duration = Duration::from_secs(120);
+
+/// The region's probe connection, authorized: its ARN.
+async fn ensure_connection(
+    cfg: &Configured,
+    o: &Orchestrator,
+    region: &str,
+) -> Result<String, Failure> {
+    let c = &cfg.region(region).events;
+    let name = o.naming.probe_connection(region);
+    if events::describe(c, &name).await?.is_none() {
+        events::create(
+            c,
+            &name,
+            &format!("trdr {}: the failover watcher's health probes", o.id()),
+        )
+        .await?;
+    }
+    let what = format!("EventBridge connection {name} in {region} to be authorized");
+    let conn = waiter::wait_for(
+        &what,
+        CONNECTION_AUTHORIZATION,
+        waiter::Backoff::default(),
+        || async {
+            Ok::<_, AwsError>(match events::describe(c, &name).await? {
+                Some(conn) if conn.authorized() => waiter::Poll::Ready(conn),
+                Some(conn) if conn.failed() => waiter::Poll::Failed(format!(
+                    "it is {}",
+                    conn.state.clone().unwrap_or_default()
+                )),
+                Some(conn) => {
+                    waiter::Poll::Pending(conn.state.unwrap_or_else(|| "no state yet".into()))
+                }
+                None => waiter::Poll::Pending("not listed yet".into()),
+            })
+        },
+    )
+    .await?;
+    Ok(conn.arn)
+}
+
+fn schedule_spec(
+    o: &Orchestrator,
+    a: &Automatic,
+    region: &str,
+    watcher_arn: &str,
+) -> scheduler::ScheduleSpec {
+    scheduler::ScheduleSpec {
+        name: o.naming.watcher(region),
+        expression: "rate(1 minute)".into(),
+        target_arn: watcher_arn.to_string(),
+        role_arn: a.schedule_role_arn.clone(),
+        input: "{}".into(),
+        enabled: true,
+        description: format!(
+            "trdr {}: starts the failover watcher's shift every minute",
+            o.id()
+        ),
+    }
+}
+
+/// The watcher of `region`, its schedule and connection (see `runbook::watcher`).
+#[allow(clippy::too_many_arguments)]
+async fn ensure_watcher(
+    cfg: &Configured,
+    o: &Orchestrator,
+    a: &Automatic,
+    region: &str,
+    resolved: &Resolved,
+    hcs: &BTreeMap<String, String>,
+    runbook_arn: &str,
+    timeout: Duration,
+) -> Result<String, Failure> {
+    let connection = ensure_connection(cfg, o, region).await?;
+    let member = resolved
+        .member_arns
+        .get(region)
+        .cloned()
+        .unwrap_or_default();
+    let spec = o.watcher_spec(region, &member, runbook_arn, &connection, hcs, a.policy);
+    let definition = watcher::definition(&spec);
+    let mut tags = tags_for(cfg, o, region);
+    tags.insert(
+        watcher::PAUSE_TAG.into(),
+        if a.paused {
+            watcher::PAUSED
+        } else {
+            watcher::WATCHING
+        }
+        .into(),
+    );
+    let name = o.naming.watcher(region);
+    let arn = ensure_state_machine(cfg, o, region, &name, &definition, &tags, timeout).await?;
+    let c = &cfg.region(region).scheduler;
+    let want = schedule_spec(o, a, region, &arn);
+    match scheduler::get(c, &want.name).await? {
+        None => scheduler::create(c, &want).await?,
+        Some(have) if have != want => scheduler::update(c, &want).await?,
+        Some(_) => {}
+    }
+    Ok(arn)
+}
+
+/// Removes what `automatic_failover` deployed in `region`: the schedule first, so no shift
+/// starts meanwhile, then the watcher and its connection.
+async fn remove_watcher(cfg: &Configured, o: &Orchestrator, region: &str) -> Result<(), Failure> {
+    let rc = cfg.region(region);
+    let name = o.naming.watcher(region);
+    scheduler::delete(&rc.scheduler, &name).await?;
+    if let Some(arn) = sfn::find(&rc.sfn, &name).await? {
+        sfn::delete(&rc.sfn, &arn).await?;
+    }
+    events::delete(&rc.events, &o.naming.probe_connection(region)).await?;
+    Ok(())
+}
+
+/// Marks (or unmarks) the global cluster as failed over automatically by this orchestrator.
+async fn mark_database(cfg: &Configured, o: &Orchestrator, on: bool) -> Result<(), Failure> {
+    let c = &cfg.region(&o.primary.region).rds;
+    let Some(g) = rds::global(c, &o.global_id).await? else {
+        return Ok(());
+    };
+    let Some(arn) = g.global_cluster_arn() else {
+        return Ok(());
+    };
+    let tags = rds::global_tags(&g);
+    let mine = tags.get(AUTOMATIC_FAILOVER_TAG) == Some(&o.id());
+    if on && !mine {
+        rds::tag(
+            c,
+            arn,
+            &Tags::from([(AUTOMATIC_FAILOVER_TAG.to_string(), o.id())]),
+        )
+        .await?;
+    } else if !on && mine {
+        rds::untag(c, arn, &[AUTOMATIC_FAILOVER_TAG]).await?;
     }
     Ok(())
 }
@@ -317,6 +476,7 @@ pub async fn converge(
         .clone()
         .unwrap_or_else(|| o.primary.region.clone());
     let hcs: Mutex<BTreeMap<String, String>> = Mutex::default();
+    let runbook_arns: Mutex<BTreeMap<String, String>> = Mutex::default();
     let superseded: Mutex<Vec<String>> = Mutex::default();
     let (p, s) = (o.primary.region.as_str(), o.secondary.region.as_str());
     let (hp, hs) = (format!("health check {p}"), format!("health check {s}"));
@@ -343,19 +503,58 @@ pub async fn converge(
         async { ensure_records(cfg, o, &writer, &snapshot()).await }.boxed()
     }));
     for region in [p, s] {
-        let (resolved, snapshot) = (&resolved, &snapshot);
+        let (resolved, snapshot, runbook_arns) = (&resolved, &snapshot, &runbook_arns);
         list.push(Step::new(
             format!("runbook {region}"),
             &[&hp, &hs],
             move || {
                 let marker = marker.filter(|_| region == p);
                 async move {
-                    ensure_runbook(cfg, o, region, resolved, &snapshot(), marker, timeout).await
+                    let arn =
+                        ensure_runbook(cfg, o, region, resolved, &snapshot(), marker, timeout)
+                            .await?;
+                    runbook_arns
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(region.to_string(), arn);
+                    Ok(())
                 }
                 .boxed()
             },
         ));
     }
+    let (rp, rs) = (format!("runbook {p}"), format!("runbook {s}"));
+    for (region, after) in [(p, &rp), (s, &rs)] {
+        let (resolved, snapshot, runbook_arns) = (&resolved, &snapshot, &runbook_arns);
+        list.push(Step::new(
+            format!("watcher {region}"),
+            &[after.as_str()],
+            move || {
+                async move {
+                    match &o.automatic {
+                        Some(a) => {
+                            let arn = runbook_arns
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get(region)
+                                .cloned()
+                                .unwrap_or_default();
+                            ensure_watcher(cfg, o, a, region, resolved, &snapshot(), &arn, timeout)
+                                .await?;
+                        }
+                        None => remove_watcher(cfg, o, region).await?,
+                    }
+                    Ok(())
+                }
+                .boxed()
+            },
+        ));
+    }
+    list.push(Step::new(
+        "automatic failover mark",
+        &[&format!("watcher {p}"), &format!("watcher {s}")],
+        || async { mark_database(cfg, o, o.automatic.is_some()).await }.boxed(),
+    ));
     list.push(Step::new(
         "retire superseded health checks",
         &[
@@ -409,10 +608,22 @@ pub async fn mark_complete(cfg: &Configured, o: &Orchestrator) -> Result<(), Aws
 pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics) {
     let (p, s) = (o.primary.region.as_str(), o.secondary.region.as_str());
     let mut list: Vec<Step<'_, Failure>> = Vec::new();
+    // The watchers go first: a shift must not start a runbook that is being deleted.
     for region in [p, s] {
         list.push(Step::new(
-            format!("delete runbook {region}"),
+            format!("delete watcher {region}"),
             &[],
+            move || remove_watcher(cfg, o, region).boxed(),
+        ));
+    }
+    list.push(Step::new("remove automatic failover mark", &[], || {
+        async { mark_database(cfg, o, false).await }.boxed()
+    }));
+    for region in [p, s] {
+        let after = format!("delete watcher {region}");
+        list.push(Step::new(
+            format!("delete runbook {region}"),
+            &[after.as_str()],
             move || {
                 async move {
                     let c = &cfg.region(region).sfn;

@@ -14,6 +14,7 @@ mod observe;
 pub mod runbook;
 mod schema;
 
+pub use apply::AUTOMATIC_FAILOVER_TAG;
 pub use schema::schema;
 use schema::*;
 
@@ -33,6 +34,7 @@ use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
 use crate::resources::regional_stack::StackId;
 use crate::timeouts::Operation;
+use runbook::watcher::{Policy, Probe, WatcherSpec};
 use runbook::{Endpoint, RunbookSpec, Tuning};
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["20m", "20m", "20m"];
@@ -62,6 +64,36 @@ pub struct Orchestrator {
     pub threshold: i32,
     pub tuning: Tuning,
     pub rto_target: f64,
+    /// `automatic_failover`, when the block is set.
+    pub automatic: Option<Automatic>,
+}
+
+/// The `automatic_failover` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Automatic {
+    pub policy: Policy,
+    pub paused: bool,
+    pub schedule_role_arn: String,
+}
+
+impl Automatic {
+    fn from_block(a: &Value, execution_role: &str) -> Option<Self> {
+        if a.is_null() {
+            return None;
+        }
+        let get = |x: &Attr<i64>| x.get(a).unwrap_or_default().max(0) as u32;
+        Some(Automatic {
+            policy: Policy {
+                probe_interval_seconds: get(&PROBE_INTERVAL_SECONDS),
+                probe_timeout_seconds: get(&PROBE_TIMEOUT_SECONDS),
+                failure_window_seconds: get(&FAILURE_WINDOW_SECONDS),
+            },
+            paused: PAUSED.get(a).unwrap_or_default(),
+            schedule_role_arn: SCHEDULE_ROLE_ARN
+                .get(a)
+                .unwrap_or_else(|| execution_role.to_string()),
+        })
+    }
 }
 
 impl Tuning {
@@ -108,6 +140,7 @@ impl Orchestrator {
             threshold: FAILURE_THRESHOLD.get(hc)? as i32,
             tuning: Tuning::from_block(RUNBOOK.of(v)),
             rto_target: RTO_TARGET_SECONDS.get(v)?,
+            automatic: Automatic::from_block(AUTOMATIC_FAILOVER.of(v), &EXECUTION_ROLE_ARN.get(v)?),
         })
     }
 
@@ -192,9 +225,46 @@ impl Orchestrator {
         }
     }
 
-    /// Seconds until Route 53 declares a failed endpoint unhealthy.
+    /// The watcher for `region`, once its runbook, connection, member and health checks exist.
+    pub fn watcher_spec(
+        &self,
+        region: &str,
+        own_member_arn: &str,
+        runbook_arn: &str,
+        connection_arn: &str,
+        hcs: &BTreeMap<String, String>,
+        policy: Policy,
+    ) -> WatcherSpec {
+        let (own, other) = (self.endpoint(region), self.other(region));
+        let probe = |e: &EndpointCfg| Probe {
+            region: e.region.clone(),
+            url: format!("https://{}{}", e.fqdn, e.health_path),
+            health_check_id: hcs.get(&e.region).cloned().unwrap_or_default(),
+        };
+        let runbook = runbook::definition(&self.spec(region, own_member_arn, "hc", "hc"));
+        WatcherSpec {
+            name: format!("{}-{}", self.naming.name, self.naming.suffix),
+            global_cluster_id: self.global_id.clone(),
+            own_member_arn: own_member_arn.to_string(),
+            own: probe(own),
+            other: probe(other),
+            runbook_arn: runbook_arn.to_string(),
+            connection_arn: connection_arn.to_string(),
+            topic_arn: self.topic_in(region),
+            policy,
+            tuning: self.tuning,
+            runbook_timeout_seconds: runbook["TimeoutSeconds"].as_u64().unwrap_or(3600),
+        }
+    }
+
+    /// Seconds until a failed writer region is acted on: Route 53 declaring the endpoint
+    /// unhealthy (`request_interval` × `failure_threshold`), or with `automatic_failover` the
+    /// watcher's window at its worst (every probe timing out).
     pub fn detection_seconds(&self) -> f64 {
-        (self.interval * self.threshold) as f64
+        match &self.automatic {
+            Some(a) => a.policy.detection_seconds(self.tuning.task_timeout_seconds),
+            None => (self.interval * self.threshold) as f64,
+        }
     }
 
     /// The runbook's own worst case over both regions; the ARNs and ids do not change it.
@@ -239,7 +309,7 @@ impl Budget {
 
     pub fn explain(&self) -> String {
         format!(
-            "{} s = detection {} s (health_check request_interval × failure_threshold) + runbook overhead ≤ {} s + DNS TTL {} s, before AWS's own promotion time (documented as minutes; see the failover guide)",
+            "{} s = detection {} s (health_check request_interval × failure_threshold, or automatic_failover's window) + runbook overhead ≤ {} s + DNS TTL {} s, before AWS's own promotion time (documented as minutes; see the failover guide)",
             self.total(), self.detection, self.overhead, self.ttl
         )
     }
@@ -306,6 +376,7 @@ impl Composite for FailoverOrchestrator {
                 STATE_MACHINE_ARNS.put(planned, Value::Unknown);
                 HEALTH_CHECK_IDS.put(planned, Value::Unknown);
                 ACTIVE_REGION.put(planned, Value::Unknown);
+                WATCHER_ARNS.put(planned, Value::Unknown);
             }
             Some(prior) => {
                 // A new interval means new health checks.
@@ -316,6 +387,12 @@ impl Composite for FailoverOrchestrator {
                 // DNS follows the database's writer: it moves only when a repair re-points it. A
                 // repair may also recreate a runbook or a health check, whose ARN or id is then new.
                 let repairs = !DRIFT.get(prior).unwrap_or_default().is_empty();
+                let watching = |v: &Value| !AUTOMATIC_FAILOVER.of(v).is_null();
+                if repairs || watching(prior) != watching(planned) {
+                    WATCHER_ARNS.put(planned, Value::Unknown);
+                } else {
+                    WATCHER_ARNS.put(planned, WATCHER_ARNS.raw(prior).clone());
+                }
                 if repairs {
                     ACTIVE_REGION.put(planned, Value::Unknown);
                     STATE_MACHINE_ARNS.put(planned, Value::Unknown);
@@ -510,6 +587,9 @@ mod declarations {
             "health_check": [{"request_interval": 10, "failure_threshold": 3}],
             "runbook": [{"poll_interval_seconds": 5, "promotion_timeout_seconds": 900,
                          "task_timeout_seconds": 2, "task_retries": 1}],
+            "automatic_failover": [{"probe_interval_seconds": 10, "probe_timeout_seconds": 5,
+                                    "failure_window_seconds": 60, "paused": false,
+                                    "schedule_role_arn": "arn:aws:iam::123456789012:role/scheduler"}],
             "timeouts": timeouts,
         }));
         bad.extend([
@@ -536,6 +616,22 @@ mod declarations {
             ("runbook[0].promotion_timeout_seconds", Value::from(59i64)),
             ("runbook[0].task_timeout_seconds", Value::from(0i64)),
             ("runbook[0].task_retries", Value::from(1.5)),
+            (
+                "automatic_failover[0].probe_interval_seconds",
+                Value::from(4i64),
+            ),
+            (
+                "automatic_failover[0].probe_timeout_seconds",
+                Value::from(31i64),
+            ),
+            (
+                "automatic_failover[0].failure_window_seconds",
+                Value::from(19i64),
+            ),
+            (
+                "automatic_failover[0].schedule_role_arn",
+                Value::from("scheduler"),
+            ),
         ]);
         crate::framework::validate::assert_checks_report_their_paths(&schema().block, &valid, &bad);
     }

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use super::apply::{desired_records, rendered, resolve, Resolved};
-use super::runbook::{self, PRIMARY_SET_ID, SECONDARY_SET_ID};
+use super::runbook::{self, watcher, PRIMARY_SET_ID, SECONDARY_SET_ID};
 use super::schema::*;
 use super::Orchestrator;
 use crate::aws::errors::{AwsError, ErrorKind};
-use crate::aws::{route53, sfn};
+use crate::aws::{events, route53, scheduler, sfn};
 use crate::framework::{Attr, Value};
 use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::provider::Configured;
@@ -169,10 +169,28 @@ pub async fn observe(
             }
         }
     }
+    let mut watcher_arns = BTreeMap::new();
+    if let Some(a) = &o.automatic {
+        let paused = observe_watchers(
+            cfg,
+            o,
+            a,
+            &arns,
+            &resolved,
+            &hcs,
+            &mut watcher_arns,
+            &mut drift,
+        )
+        .await?;
+        if let Some(sa) = seen.automatic.as_mut() {
+            sa.paused = paused;
+        }
+    }
     if !anything {
         return Ok(None);
     }
     let mut v = base.clone();
+    WATCHER_ARNS.put(&mut v, Value::string_map(watcher_arns));
     ID.put(&mut v, o.id());
     HEALTH_CHECK_IDS.put(&mut v, Value::string_map(hcs));
     STATE_MACHINE_ARNS.put(&mut v, Value::string_map(arns));
@@ -183,6 +201,66 @@ pub async fn observe(
     report_configuration(&mut v, o, &seen);
     DRIFT.put(&mut v, Value::string_list(drift));
     Ok(Some(v))
+}
+
+/// Each region's watcher, its schedule and connection: missing or changed ones are drift; the
+/// pause tag is reported in `automatic_failover.paused` (paused when either region's is).
+#[allow(clippy::too_many_arguments)]
+async fn observe_watchers(
+    cfg: &Configured,
+    o: &Orchestrator,
+    a: &super::Automatic,
+    runbook_arns: &BTreeMap<String, String>,
+    resolved: &Resolved,
+    hcs: &BTreeMap<String, String>,
+    found: &mut BTreeMap<String, String>,
+    drift: &mut Vec<String>,
+) -> Result<bool, AwsError> {
+    let mut paused = false;
+    for e in o.regions() {
+        let rc = cfg.region(&e.region);
+        let name = o.naming.watcher(&e.region);
+        let connection =
+            events::describe(&rc.events, &o.naming.probe_connection(&e.region)).await?;
+        if connection.is_none() {
+            drift.push(format!(
+                "the watcher's connection {} is missing in {}",
+                o.naming.probe_connection(&e.region),
+                e.region
+            ));
+        }
+        let Some(arn) = sfn::find(&rc.sfn, &name).await? else {
+            drift.push(format!("watcher {name} is missing in {}", e.region));
+            continue;
+        };
+        found.insert(e.region.clone(), arn.clone());
+        let tags = sfn::tags(&rc.sfn, &arn).await?;
+        paused |= tags.get(watcher::PAUSE_TAG).map(String::as_str) == Some(watcher::PAUSED);
+        if let (Some(d), Some(conn), Some(runbook), Some(member)) = (
+            sfn::describe(&rc.sfn, &arn).await?,
+            connection.as_ref(),
+            runbook_arns.get(&e.region),
+            resolved.member_arns.get(&e.region),
+        ) {
+            let deployed: serde_json::Value =
+                serde_json::from_str(&d.definition).unwrap_or_default();
+            let spec = o.watcher_spec(&e.region, member, runbook, &conn.arn, hcs, a.policy);
+            if deployed != watcher::definition(&spec) {
+                drift.push(format!(
+                    "watcher {name} differs from the generated definition"
+                ));
+            }
+        }
+        match scheduler::get(&rc.scheduler, &name).await? {
+            None => drift.push(format!("the schedule {name} that starts the watcher is missing in {}", e.region)),
+            Some(s) if !s.enabled => drift.push(format!("the schedule {name} is disabled: no watcher shift starts in {} (pause with the TrdrWatch tag instead)", e.region)),
+            Some(s) if s.target_arn != arn || s.role_arn != a.schedule_role_arn => {
+                drift.push(format!("the schedule {name} does not start the watcher as configured"))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(paused)
 }
 
 /// The health check settings the last apply set, from the primary runbook's (`runbook`) tags;
@@ -217,6 +295,16 @@ fn report_configuration(v: &mut Value, o: &Orchestrator, seen: &Orchestrator) {
             v.set(HEALTH_CHECK.name, Value::List(Vec::new()));
         } else {
             HEALTH_CHECK.put(v, hc.unwrap_or_else(|| health_check_value(seen)));
+        }
+    }
+    if let (Some(before), Some(after)) = (&o.automatic, &seen.automatic) {
+        if before.paused != after.paused {
+            if let Some(block) = v
+                .get_mut(AUTOMATIC_FAILOVER.name)
+                .and_then(|b| b.first_block_mut())
+            {
+                PAUSED.put(block, after.paused);
+            }
         }
     }
     if seen.ttl != o.ttl {

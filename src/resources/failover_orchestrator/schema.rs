@@ -20,7 +20,7 @@ pub const GLOBAL_DATABASE_ID: Attr<String> = Attr::required(
 )
 .replace()
 .checks(global_database::REFERENCE);
-pub const EXECUTION_ROLE_ARN: Attr<String> = Attr::required("execution_role_arn", "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheckStatus, dynamodb:DescribeTable, sns:Publish and cloudwatch:PutMetricData (namespace `trdr`, each run's record).")
+pub const EXECUTION_ROLE_ARN: Attr<String> = Attr::required("execution_role_arn", "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheckStatus, dynamodb:DescribeTable, sns:Publish and cloudwatch:PutMetricData (namespace `trdr`, each run's record); with `automatic_failover` also states:InvokeHTTPEndpoint, events:RetrieveConnectionCredentials, secretsmanager:GetSecretValue and DescribeSecret on the connection's secret, states:ListExecutions, StartExecution, DescribeExecution and ListTagsForResource.")
     .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
 pub const NOTIFICATION_TOPIC_ARN: Attr<String> = Attr::optional("notification_topic_arn", "SNS topic for start, success and failure notices. Each region's runbook publishes to the topic of this name in its own region, so create it in both regions.")
     .checks(&[Check::Matches("an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", |s| is_arn(s) && s.split(':').nth(2) == Some("sns"))]);
@@ -122,6 +122,29 @@ pub const TASK_RETRIES: Attr<i64> = Attr::optional(
 .default(1)
 .checks(&[Check::Whole, Check::Range(1.0, 5.0)]);
 
+pub const AUTOMATIC_FAILOVER: BlockAttr = BlockAttr::optional("automatic_failover", "Fail over without a person: a watcher in each region (a Step Functions state machine started every minute by EventBridge Scheduler) probes both endpoints' health paths from its own region through HTTP Tasks and, when the other region has been failing for `failure_window_seconds` while its own endpoint answers, starts its own region's runbook in `failover` mode. With it, `writer_region` on the global database is a preference: a plan never moves the writer back after a failover. See the failover guide for the evidence, the guards and the cost.");
+pub const PROBE_INTERVAL_SECONDS: Attr<i64> = Attr::optional(
+    "probe_interval_seconds",
+    "Seconds between a watcher's probes (5 to 60, default 10).",
+)
+.default(10)
+.checks(&[Check::Whole, Check::Range(5.0, 60.0)]);
+pub const PROBE_TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
+    "probe_timeout_seconds",
+    "Timeout of one probe's HTTP request (1 to 30, default 5).",
+)
+.default(5)
+.checks(&[Check::Whole, Check::Range(1.0, 30.0)]);
+pub const FAILURE_WINDOW_SECONDS: Attr<i64> = Attr::optional("failure_window_seconds", "How long the other region must fail every probe, with Route 53's checkers not reporting it healthy, before the watcher fails over (20 to 3600, default 60; rounded up to whole probes, at least two). One successful probe starts the window again.")
+    .default(60)
+    .checks(&[Check::Whole, Check::Range(20.0, 3600.0)]);
+pub const PAUSED: Attr<bool> = Attr::optional("paused", "Pauses both watchers (default false). During an incident an operator pauses the watcher of a region without Terraform by tagging its state machine `TrdrWatch = paused` (`aws stepfunctions tag-resource`); a refresh reports that here, and a plan that would unpause it shows the change.")
+    .default(false);
+pub const SCHEDULE_ROLE_ARN: Attr<String> = Attr::optional("schedule_role_arn", "IAM role EventBridge Scheduler assumes to start the watcher (`states:StartExecution` on the watchers; trusted by scheduler.amazonaws.com). Default: `execution_role_arn`, which must then trust scheduler.amazonaws.com too.")
+    .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
+pub const WATCHER_ARNS: Attr<Value> = Attr::computed("watcher_arns", "With `automatic_failover`: the watcher state machine's ARN by region (its executions' output lists what each shift saw); empty without.")
+    .of_type(Type::map_of_strings);
+
 fn endpoint_block() -> Block {
     Block::default().with(&[&FQDN, &HEALTH_PATH])
 }
@@ -130,13 +153,15 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("The failover runbook and the DNS it steers: an HTTPS health check per endpoint, the `PRIMARY`/`SECONDARY` failover record pair (on the database's writer region and the other), and a Step Functions state machine in each region that makes its own region the writer — so it runs while the other region is down. Input `{\"mode\": \"failover\" | \"switchover\" | \"drill\"}`.")
-            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &GLOBAL_DATABASE_ID, &EXECUTION_ROLE_ARN, &NOTIFICATION_TOPIC_ARN, &REGIONAL_STACK_IDS, &RTO_TARGET_SECONDS, &STATE_MACHINE_ARNS, &HEALTH_CHECK_IDS, &ACTIVE_REGION, &RTO_BUDGET_SECONDS, &DRIFT])
+            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &GLOBAL_DATABASE_ID, &EXECUTION_ROLE_ARN, &NOTIFICATION_TOPIC_ARN, &REGIONAL_STACK_IDS, &RTO_TARGET_SECONDS, &STATE_MACHINE_ARNS, &HEALTH_CHECK_IDS, &ACTIVE_REGION, &RTO_BUDGET_SECONDS, &DRIFT, &WATCHER_ARNS])
             .nest(&DNS, Block::default().with(&[&ZONE_ID, &RECORD_NAME, &TTL]))
             .nest(&PRIMARY_ENDPOINT, endpoint_block())
             .nest(&SECONDARY_ENDPOINT, endpoint_block())
             .nest(&HEALTH_CHECK, Block::default().with(&[&REQUEST_INTERVAL, &FAILURE_THRESHOLD]))
             .nest(&RUNBOOK, Block::default()
                 .with(&[&POLL_INTERVAL_SECONDS, &PROMOTION_TIMEOUT_SECONDS, &TASK_TIMEOUT_SECONDS, &TASK_RETRIES]))
+            .nest(&AUTOMATIC_FAILOVER, Block::default()
+                .with(&[&PROBE_INTERVAL_SECONDS, &PROBE_TIMEOUT_SECONDS, &FAILURE_WINDOW_SECONDS, &PAUSED, &SCHEDULE_ROLE_ARN]))
             .block(timeouts::block(DEFAULT_TIMEOUTS)),
     }
 }

@@ -447,6 +447,10 @@ async fn upgrade(
 }
 
 async fn switchover(cfg: &Configured, db: &Db, timeout: Duration) -> Result<(), Failure> {
+    if db.hold_writer {
+        // The plan kept the writer where an automatic failover put it.
+        return Ok(());
+    }
     let target = &db.writer_region;
     let c = &cfg.region(target).rds;
     let Some(g) = rds::global(c, &db.global_id()).await? else {

@@ -79,6 +79,9 @@ pub struct Db {
     pub max_capacity: f64,
     pub primary: Member,
     pub secondary: Member,
+    /// An automatic failover moved the writer away from `writer_region`, and the plan keeps it
+    /// there (`writer_region` is a preference while `automatic_failover_by` is set).
+    pub hold_writer: bool,
 }
 
 impl Db {
@@ -95,6 +98,10 @@ impl Db {
             writer_region: WRITER_REGION
                 .get(v)
                 .unwrap_or_else(|| primary.region.clone()),
+            hold_writer: AUTOMATIC_FAILOVER_BY.get(v).is_some()
+                && CURRENT_WRITER_REGION
+                    .get(v)
+                    .is_some_and(|c| Some(&c) != WRITER_REGION.get(v).as_ref()),
             backup_retention_days: BACKUP_RETENTION_DAYS.get(v)? as i32,
             storage_encrypted: STORAGE_ENCRYPTED.get(v)?,
             min_capacity: MIN_CAPACITY.get(scaling)?,
@@ -306,6 +313,21 @@ impl Composite for GlobalDatabase {
         ID.put(planned, db.global_id());
         GLOBAL_CLUSTER_IDENTIFIER.put(planned, db.global_id());
         CURRENT_WRITER_REGION.put(planned, db.writer_region.clone());
+        // With automatic failover, the configured writer is a preference: a writer that moved
+        // while `writer_region` stayed as it was is kept where it is.
+        let held = prior.and_then(|p| {
+            let current = CURRENT_WRITER_REGION.get(p)?;
+            let by = AUTOMATIC_FAILOVER_BY.get(p)?;
+            (current != db.writer_region && WRITER_REGION.raw(p) == WRITER_REGION.raw(planned))
+                .then_some((current, by))
+        });
+        AUTOMATIC_FAILOVER_BY.put(
+            planned,
+            prior.map_or(Value::Null, |p| AUTOMATIC_FAILOVER_BY.raw(p).clone()),
+        );
+        if let Some((current, _)) = &held {
+            CURRENT_WRITER_REGION.put(planned, current.clone());
+        }
         // What an update changes in place: the members' status is unknown until it is done.
         let changed = prior.is_some_and(|p| {
             let differs =
@@ -341,7 +363,16 @@ impl Composite for GlobalDatabase {
                     }
                 }
                 let current = CURRENT_WRITER_REGION.get(prior).unwrap_or_default();
-                if !current.is_empty() && current != db.writer_region {
+                if let Some((current, by)) = &held {
+                    diags.warning(
+                        Some(WRITER_REGION.path()),
+                        format!("The writer is in {current} after a failover; this plan keeps it there"),
+                        format!(
+                            "RDS reports {current} as the writer region. Automatic failover is on (trdr_failover_orchestrator {by}), so writer_region = \"{w}\" is a preference and no plan moves the writer back by itself. To stay: set writer_region = \"{current}\". To move back once {w} is healthy: set writer_region = \"{current}\", apply, then set it back to \"{w}\" (that plan shows the switchover), or start the runbook in {w} with {{\"mode\": \"switchover\"}}.",
+                            w = db.writer_region
+                        ),
+                    );
+                } else if !current.is_empty() && current != db.writer_region {
                     diags.warning(
                         Some(WRITER_REGION.path()),
                         format!("Applying moves the writer from {current} to {}", db.writer_region),

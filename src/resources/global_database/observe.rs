@@ -12,6 +12,7 @@ use crate::framework::Value;
 use crate::naming::Naming;
 use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::provider::Configured;
+use crate::resources::failover_orchestrator::AUTOMATIC_FAILOVER_TAG;
 
 fn live_instances(list: &[aws_sdk_rds::types::DbInstance]) -> usize {
     list.iter()
@@ -59,9 +60,18 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
     }
     let current = global.as_ref().and_then(rds::writer_region);
     CURRENT_WRITER_REGION.put(&mut v, current.clone());
+    // `TagList` is optional in the API model: no list reads as no watcher.
+    let watched_by = global
+        .as_ref()
+        .and_then(|g| rds::global_tags(g).get(AUTOMATIC_FAILOVER_TAG).cloned());
+    // Without automatic failover the state reports the writer as `writer_region` (so a plan
+    // shows an out-of-band failover as a change); with it, the configured preference stays.
     if let Some(w) = &current {
-        WRITER_REGION.put(&mut v, w.clone());
+        if watched_by.is_none() || WRITER_REGION.raw(&v).is_null() {
+            WRITER_REGION.put(&mut v, w.clone());
+        }
     }
+    AUTOMATIC_FAILOVER_BY.put(&mut v, watched_by);
 
     for (which, cluster) in clusters {
         let m = if which.name == PRIMARY.name {

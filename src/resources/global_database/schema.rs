@@ -61,6 +61,7 @@ pub const GLOBAL_CLUSTER_IDENTIFIER: Attr<String> = Attr::computed(
 pub const ARN: Attr<String> = Attr::computed("arn", "ARN of the global cluster.").stable();
 pub const WRITER_ENDPOINT: Attr<String> = Attr::computed("writer_endpoint", "The global writer endpoint (`NAME-global-SUFFIX.global-….global.rds.amazonaws.com`), as RDS reports it. It always resolves to the writer, wherever it is: switchovers and failovers, trdr's or AWS's, leave it unchanged, so applications connect through it and need no new configuration after a failover.").stable();
 pub const CURRENT_WRITER_REGION: Attr<String> = Attr::computed("current_writer_region", "Region of the writer as RDS reports it. It differs from `writer_region` after a failover outside Terraform.");
+pub const AUTOMATIC_FAILOVER_BY: Attr<String> = Attr::computed("automatic_failover_by", "Id of the `trdr_failover_orchestrator` whose `automatic_failover` may fail this database over (read from the global cluster's `TrdrAutomaticFailover` tag), or null. While it is set, `writer_region` is a preference: after a failover a plan does not move the writer back (it warns instead); set `writer_region` to the new writer to accept it. To move the writer back: accept it, then set `writer_region` back in a later apply (a managed switchover, shown in that plan), or start the old region's runbook with mode `switchover`.");
 pub const MASTER_USER_SECRET_ARN: Attr<String> = Attr::computed("master_user_secret_arn", "ARN of trdr's Secrets Manager secret holding the master credentials (`trdr/NAME-global-SUFFIX/master`), in the primary region; a replica of the same name exists in the secondary region.").stable();
 
 pub const SERVERLESS_V2: BlockAttr = BlockAttr::optional(
@@ -141,7 +142,7 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("An Aurora PostgreSQL global database: the global cluster, one regional cluster in each region, and their serverless v2 instances, created in order (writer first), switched over as a plan, and deleted member by member in reverse. trdr generates the master password into a Secrets Manager secret of its own, replicated to the secondary region (RDS-managed passwords are not supported for global databases); no password ever enters Terraform state, plan output or logs.")
-            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &ENGINE_VERSION, &DATABASE_NAME, &MASTER_USERNAME, &MASTER_PASSWORD_VERSION, &MAX_RPO_SECONDS, &WRITER_REGION, &BACKUP_RETENTION_DAYS, &STORAGE_ENCRYPTED, &GLOBAL_CLUSTER_IDENTIFIER, &ARN, &WRITER_ENDPOINT, &CURRENT_WRITER_REGION, &MASTER_USER_SECRET_ARN])
+            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &ENGINE_VERSION, &DATABASE_NAME, &MASTER_USERNAME, &MASTER_PASSWORD_VERSION, &MAX_RPO_SECONDS, &WRITER_REGION, &BACKUP_RETENTION_DAYS, &STORAGE_ENCRYPTED, &GLOBAL_CLUSTER_IDENTIFIER, &ARN, &WRITER_ENDPOINT, &CURRENT_WRITER_REGION, &AUTOMATIC_FAILOVER_BY, &MASTER_USER_SECRET_ARN])
             .nest(&SERVERLESS_V2, Block::default().with(&[&MIN_CAPACITY, &MAX_CAPACITY]))
             .nest(&PRIMARY, member_block())
             .nest(&SECONDARY, member_block())

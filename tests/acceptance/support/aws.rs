@@ -65,10 +65,11 @@ impl Aws {
         aws_sdk_secretsmanager::Client::new(&self.conf(region).await)
     }
 
-    /// A role Step Functions may assume (trust policy for states.amazonaws.com); returns its ARN.
+    /// A role Step Functions and EventBridge Scheduler may assume (the runbooks run as it, the
+    /// watchers' schedules start them as it); returns its ARN.
     /// On the realistic sandbox, as on AWS, a new role is not assumable for a few seconds.
     pub async fn step_functions_role(&self, name: &str) -> String {
-        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["states.amazonaws.com","scheduler.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
         let iam = self.iam().await;
         match iam
             .create_role()

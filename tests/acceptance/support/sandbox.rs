@@ -50,6 +50,36 @@ impl Sandbox {
         assert_eq!(status, 200, "{path}: {answer}");
     }
 
+    /// A region outage (`down`) or its end: every API call to `region` fails as during an AWS
+    /// outage, and its endpoints fail every probe.
+    pub fn region_outage(&self, region: &str, down: bool) {
+        self.post(
+            "/_trdr/region/outage",
+            serde_json::json!({"region": region, "down": down}),
+        );
+    }
+
+    /// Forces an application endpoint's health (`None`: as its region is).
+    pub fn endpoint_health(&self, fqdn: &str, healthy: Option<bool>) {
+        self.post(
+            "/_trdr/endpoint",
+            serde_json::json!({"fqdn": fqdn, "healthy": healthy}),
+        );
+    }
+
+    /// Successive probes of `fqdn` answer by `pattern` (true: healthy), repeating; empty ends it.
+    pub fn endpoint_flap(&self, fqdn: &str, pattern: &[bool]) {
+        self.post(
+            "/_trdr/endpoint",
+            serde_json::json!({"fqdn": fqdn, "flap": pattern}),
+        );
+    }
+
+    /// `GET /_trdr/stats`: refusals by rule, promotions by global cluster, probes by host.
+    pub fn stats(&self) -> Json {
+        self.call("GET", "/_trdr/stats", None).1
+    }
+
     pub fn set_health(&self, health_check_id: &str, healthy: bool) {
         self.post(
             "/_trdr/route53/health",

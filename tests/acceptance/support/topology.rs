@@ -164,3 +164,12 @@ output "checks" {{
         role = f.role_arn
     )
 }
+
+/// `topology` with the orchestrator's `automatic_failover` block (`settings`: its lines).
+pub fn with_automatic_failover(topology: &str, settings: &str) -> String {
+    topology.replacen(
+        "  health_check {\n",
+        &format!("  automatic_failover {{\n{settings}\n  }}\n\n  health_check {{\n"),
+        1,
+    )
+}

@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value as Json};
 
 mod analysis;
+pub mod watcher;
 
 pub use analysis::{overhead_seconds, structural_problems, worst_case_seconds};
 

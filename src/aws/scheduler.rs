@@ -1,0 +1,118 @@
+//! Thin EventBridge Scheduler operations: the schedule that starts a region's failover watcher.
+//!
+//! Schedules live in the account's `default` group (Scheduler tags groups, not schedules). Rate
+//! expressions go down to `rate(1 minute)`, Scheduler's finest; delivery is at least once, so a
+//! target may be started twice for one occurrence (the watcher tolerates that).
+
+use aws_sdk_scheduler::types::{
+    FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
+};
+use aws_sdk_scheduler::Client;
+
+use super::errors::{AwsError, AwsResultExt, OptionalExt};
+
+/// What trdr sets on a schedule; `GetSchedule` reports the same fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleSpec {
+    pub name: String,
+    pub expression: String,
+    pub target_arn: String,
+    pub role_arn: String,
+    pub input: String,
+    pub enabled: bool,
+    pub description: String,
+}
+
+fn target(s: &ScheduleSpec) -> Result<Target, AwsError> {
+    // A missed start is covered by the next minute's: no retries, no backlog of old starts.
+    let retry = RetryPolicy::builder()
+        .maximum_retry_attempts(0)
+        .maximum_event_age_in_seconds(60)
+        .build();
+    Target::builder()
+        .arn(&s.target_arn)
+        .role_arn(&s.role_arn)
+        .input(&s.input)
+        .retry_policy(retry)
+        .build()
+        .map_err(AwsError::building("CreateSchedule"))
+}
+
+fn window() -> Result<FlexibleTimeWindow, AwsError> {
+    FlexibleTimeWindow::builder()
+        .mode(FlexibleTimeWindowMode::Off)
+        .build()
+        .map_err(AwsError::building("CreateSchedule"))
+}
+
+fn state(enabled: bool) -> ScheduleState {
+    if enabled {
+        ScheduleState::Enabled
+    } else {
+        ScheduleState::Disabled
+    }
+}
+
+/// The schedule named `name`, as trdr would have written it; `None` when it does not exist.
+/// `Target.Input` and `Description` are optional in the API model: absent reads as empty.
+pub async fn get(c: &Client, name: &str) -> Result<Option<ScheduleSpec>, AwsError> {
+    let Some(out) = c
+        .get_schedule()
+        .name(name)
+        .send()
+        .await
+        .aws("GetSchedule")
+        .found()?
+    else {
+        return Ok(None);
+    };
+    let t = out.target();
+    Ok(Some(ScheduleSpec {
+        name: name.to_string(),
+        expression: out.schedule_expression().unwrap_or_default().to_string(),
+        target_arn: t.map(|t| t.arn().to_string()).unwrap_or_default(),
+        role_arn: t.map(|t| t.role_arn().to_string()).unwrap_or_default(),
+        input: t.and_then(|t| t.input()).unwrap_or_default().to_string(),
+        enabled: out.state() != Some(&ScheduleState::Disabled),
+        description: out.description().unwrap_or_default().to_string(),
+    }))
+}
+
+pub async fn create(c: &Client, s: &ScheduleSpec) -> Result<(), AwsError> {
+    c.create_schedule()
+        .name(&s.name)
+        .schedule_expression(&s.expression)
+        .flexible_time_window(window()?)
+        .target(target(s)?)
+        .state(state(s.enabled))
+        .description(&s.description)
+        .send()
+        .await
+        .aws("CreateSchedule")?;
+    Ok(())
+}
+
+/// `UpdateSchedule` replaces the whole schedule: every field is sent.
+pub async fn update(c: &Client, s: &ScheduleSpec) -> Result<(), AwsError> {
+    c.update_schedule()
+        .name(&s.name)
+        .schedule_expression(&s.expression)
+        .flexible_time_window(window()?)
+        .target(target(s)?)
+        .state(state(s.enabled))
+        .description(&s.description)
+        .send()
+        .await
+        .aws("UpdateSchedule")?;
+    Ok(())
+}
+
+pub async fn delete(c: &Client, name: &str) -> Result<(), AwsError> {
+    c.delete_schedule()
+        .name(name)
+        .send()
+        .await
+        .aws("DeleteSchedule")
+        .found()?;
+    Ok(())
+}

@@ -1,0 +1,388 @@
+//! `automatic_failover`: the watchers really run in the sandbox (EventBridge Scheduler starts them,
+//! HTTP Tasks probe), a us-east-1 outage moves the writer with nobody starting anything, and the
+//! guards hold: a flapping endpoint, an outage shorter than the window, the pause tag and an
+//! unhealthy surviving region each leave the writer where it is. Everything is checked through
+//! the SDK in us-east-2, the region that survives.
+
+use serde_json::Value as Json;
+
+use crate::support::sandbox::Sandbox;
+use crate::support::topology::{
+    fixtures, topology, with_automatic_failover, PRIMARY_FQDN, SECONDARY_FQDN,
+};
+use crate::support::{eventually, Workspace};
+use crate::workspace;
+
+const ORCH: &str = "trdr_failover_orchestrator.trading";
+const DB: &str = "trdr_global_database.trading";
+
+/// The writer's region as RDS in us-east-2 reports it (us-east-1 may be down).
+async fn writer(ws: &Workspace) -> String {
+    let rds = ws.aws().rds("us-east-2").await;
+    let g = rds
+        .describe_global_clusters()
+        .global_cluster_identifier(format!("trdr-global-{}", ws.suffix))
+        .send()
+        .await
+        .unwrap();
+    g.global_clusters()[0]
+        .global_cluster_members()
+        .iter()
+        .find(|m| m.is_writer() == Some(true))
+        .and_then(|m| m.db_cluster_arn())
+        .and_then(|a| a.split(':').nth(3))
+        .unwrap_or("none")
+        .to_string()
+}
+
+/// The outputs of the finished shifts of `region`'s watcher, newest first.
+async fn shifts(ws: &Workspace, region: &str) -> Vec<Json> {
+    let sfn = ws.aws().sfn(region).await;
+    let arn = ws.resource(ORCH)["watcher_arns"][region]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let list = sfn
+        .list_executions()
+        .state_machine_arn(&arn)
+        .max_results(1000)
+        .send()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let mut execs: Vec<_> = list.executions().to_vec();
+    execs.sort_by_key(|e| std::cmp::Reverse(e.start_date().secs()));
+    for e in execs.iter().filter(|e| e.status().as_str() != "RUNNING") {
+        let d = sfn
+            .describe_execution()
+            .execution_arn(e.execution_arn())
+            .send()
+            .await
+            .unwrap();
+        let mut o: Json = d
+            .output()
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default();
+        o["status"] = Json::from(d.status().as_str());
+        out.push(o);
+    }
+    out
+}
+
+/// The last events of the watcher shifts still running in us-east-2 (for a test's log).
+async fn running_history(ws: &Workspace) {
+    let sfn = ws.aws().sfn("us-east-2").await;
+    let arn = ws.resource(ORCH)["watcher_arns"]["us-east-2"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let Ok(list) = sfn
+        .list_executions()
+        .state_machine_arn(&arn)
+        .status_filter(aws_sdk_sfn::types::ExecutionStatus::Running)
+        .send()
+        .await
+    else {
+        return;
+    };
+    for e in list.executions() {
+        if let Ok(h) = sfn
+            .get_execution_history()
+            .execution_arn(e.execution_arn())
+            .reverse_order(true)
+            .max_results(6)
+            .send()
+            .await
+        {
+            let names: Vec<String> = h
+                .events()
+                .iter()
+                .map(|ev| {
+                    format!(
+                        "{:?} {:?}",
+                        ev.r#type(),
+                        ev.state_entered_event_details().map(|d| d.name())
+                    )
+                })
+                .collect();
+            eprintln!("running shift {}: {names:?}", e.name());
+        }
+    }
+}
+
+fn promotions(sandbox: &Sandbox, ws: &Workspace) -> u64 {
+    sandbox.stats()["promotions"][format!("trdr-global-{}", ws.suffix)]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Waits until a shift of the us-east-2 watcher that started after `since` shifts finished
+/// satisfies `done`, and returns it.
+async fn shift_where(
+    ws: &Workspace,
+    since: usize,
+    what: &str,
+    done: impl Fn(&Json) -> bool,
+) -> Json {
+    let polls = std::sync::atomic::AtomicU32::new(0);
+    eventually(90, what, || async {
+        let all = shifts(ws, "us-east-2").await;
+        let new = all.len().saturating_sub(since);
+        // Every 10 s: what the newest shifts saw, for the log of a test that waits too long.
+        if polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 50 == 49 {
+            eprintln!(
+                "{what}: {new} new shifts, newest: {}",
+                all.first().cloned().unwrap_or_default()
+            );
+            running_history(ws).await;
+        }
+        all.into_iter().take(new).find(|s| done(s))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_us_east_1_outage_fails_over_by_itself_and_the_plan_keeps_the_writer() {
+    let ws = workspace!("auto");
+    let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
+        return; // a real account has no outage switch
+    };
+    let f = fixtures(&ws).await;
+    ws.write(&with_automatic_failover(
+        &topology(&f, 300),
+        "    failure_window_seconds = 30",
+    ));
+    ws.apply();
+    assert_eq!(writer(&ws).await, "us-east-1");
+    let orch = ws.resource(ORCH);
+    for region in ["us-east-1", "us-east-2"] {
+        assert!(orch["watcher_arns"][region].as_str().is_some(), "{orch}");
+    }
+    // The global cluster carries the mark that makes writer_region a preference.
+    let rds = ws.aws().rds("us-east-2").await;
+    let g = rds
+        .describe_global_clusters()
+        .global_cluster_identifier(format!("trdr-global-{}", ws.suffix))
+        .send()
+        .await
+        .unwrap();
+    let mark = g.global_clusters()[0]
+        .tag_list()
+        .iter()
+        .find(|t| t.key() == Some("TrdrAutomaticFailover"))
+        .and_then(|t| t.value())
+        .map(str::to_string);
+    assert_eq!(mark, Some(format!("trdr:{}", ws.suffix)));
+    // The watchers run by themselves: us-east-1 writes, us-east-2 watches and sees it healthy.
+    let healthy = shift_where(&ws, 0, "a healthy shift in us-east-2", |s| {
+        s["outcome"] == "watched-healthy"
+    })
+    .await;
+    assert!(healthy["probes"].as_u64().unwrap() >= 1, "{healthy}");
+    eventually(60, "a shift in us-east-1", || async {
+        shifts(&ws, "us-east-1")
+            .await
+            .into_iter()
+            .find(|s| s["outcome"] == "writer-here")
+    })
+    .await;
+    ws.assert_plan_empty();
+
+    // us-east-1 fails. Nobody starts anything.
+    let before = shifts(&ws, "us-east-2").await.len();
+    sandbox.region_outage("us-east-1", true);
+    let run = shift_where(&ws, before, "the automatic failover", |s| {
+        s["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("failed-over")
+    })
+    .await;
+    assert_eq!(writer(&ws).await, "us-east-2");
+    // The control plane of Route 53 is down with us-east-1: the record change is pending, and
+    // the health-checked pair answers us-east-2 on the data plane.
+    assert_eq!(run["outcome"], "failed-over-dns-pending", "{run}");
+    assert_eq!(
+        sandbox.resolve(&f.zone_id, &format!("api.{}.example.com", ws.suffix)),
+        Some(SECONDARY_FQDN.to_string())
+    );
+    let observations = run["observations"].as_array().unwrap();
+    assert!(observations.len() >= 3, "{run}");
+    let last = observations.last().unwrap();
+    assert_eq!(last["other"], "failed", "{run}");
+    assert_eq!(last["own"], "ok", "{run}");
+    assert_eq!(last["route53"], "unknown", "{run}");
+    assert!(run["streak"].as_u64().unwrap() >= 3, "{run}");
+    let total = run["first_failed_to_writer_moved_seconds"]
+        .as_f64()
+        .unwrap();
+    let detected = run["detected_to_writer_moved_seconds"].as_f64().unwrap();
+    assert!(total > 0.0 && detected > 0.0 && detected <= total, "{run}");
+    eprintln!("automatic failover: first failed probe to writer moved {total:.2} s, decision to writer moved {detected:.2} s (sandbox seconds)");
+    assert_eq!(promotions(&sandbox, &ws), 1);
+    // Later shifts see the writer here and do nothing.
+    let after = shifts(&ws, "us-east-2").await.len();
+    shift_where(&ws, after, "a shift after the failover", |s| {
+        s["outcome"] == "writer-here"
+    })
+    .await;
+    assert_eq!(promotions(&sandbox, &ws), 1);
+
+    // us-east-1 comes back. The configuration still says us-east-1: the plan moves no writer
+    // (it only repairs the record change Route 53 could not take during the outage).
+    sandbox.region_outage("us-east-1", false);
+    let (_, out) = ws.plan();
+    assert!(
+        !out.contains("trdr_global_database.trading will be"),
+        "the plan after an automatic failover moves the writer:\n{out}"
+    );
+    assert!(out.contains("this plan keeps it there"), "{out}");
+    ws.apply();
+    assert_eq!(
+        ws.resource(DB)["automatic_failover_by"],
+        format!("trdr:{}", ws.suffix)
+    );
+    assert_eq!(ws.resource(DB)["current_writer_region"], "us-east-2");
+    assert_eq!(ws.resource(DB)["writer_region"], "us-east-1");
+    assert_eq!(ws.resource(ORCH)["active_region"], "us-east-2");
+    assert_eq!(writer(&ws).await, "us-east-2");
+    ws.assert_plan_empty();
+
+    ws.destroy();
+    let aws = ws.aws();
+    for region in ["us-east-1", "us-east-2"] {
+        let sfn = aws.sfn(region).await;
+        let left: Vec<String> = sfn
+            .list_state_machines()
+            .send()
+            .await
+            .unwrap()
+            .state_machines()
+            .iter()
+            .map(|s| s.name().to_string())
+            .filter(|n| n.ends_with(&ws.suffix))
+            .collect();
+        assert!(left.is_empty(), "state machines left in {region}: {left:?}");
+    }
+    aws.assert_nothing_left(&ws.suffix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_watcher_does_not_fail_over_on_flaps_short_outages_a_pause_or_an_unhealthy_survivor() {
+    let ws = workspace!("guard");
+    let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
+        return;
+    };
+    let f = fixtures(&ws).await;
+    // 12 probes in a row: at the sandbox's scale a probe is 0.1 s apart at the least, so an
+    // outage of one second can never fill the window.
+    let config = with_automatic_failover(&topology(&f, 300), "    failure_window_seconds = 120");
+    ws.write(&config);
+    ws.apply();
+    shift_where(&ws, 0, "a healthy shift in us-east-2", |s| {
+        s["outcome"] == "watched-healthy"
+    })
+    .await;
+
+    // A flapping endpoint: two failed probes, one good, again and again.
+    let n = shifts(&ws, "us-east-2").await.len();
+    sandbox.endpoint_flap(PRIMARY_FQDN, &[false, false, true]);
+    let seen = shift_where(&ws, n, "shifts that saw the flapping", |s| {
+        s["failed_probes"].as_u64().unwrap_or(0) >= 2
+    })
+    .await;
+    assert!(seen["streak"].as_u64().unwrap() < 12, "{seen}");
+    sandbox.endpoint_flap(PRIMARY_FQDN, &[]);
+    assert_eq!(writer(&ws).await, "us-east-1", "a flap failed over");
+
+    // An outage shorter than the window.
+    let n = shifts(&ws, "us-east-2").await.len();
+    sandbox.region_outage("us-east-1", true);
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    sandbox.region_outage("us-east-1", false);
+    shift_where(&ws, n, "a shift that saw the short outage", |s| {
+        s["failed_probes"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
+    assert_eq!(writer(&ws).await, "us-east-1", "a short outage failed over");
+
+    // The surviving region's own endpoint is unhealthy: never fail over into it.
+    sandbox.endpoint_health(SECONDARY_FQDN, Some(false));
+    let n = shifts(&ws, "us-east-2").await.len();
+    sandbox.region_outage("us-east-1", true);
+    let blocked = shift_where(&ws, n, "a shift blocked by its own endpoint", |s| {
+        s["blocked"] == "own-endpoint-unhealthy"
+    })
+    .await;
+    assert_eq!(
+        writer(&ws).await,
+        "us-east-1",
+        "failed over into an unhealthy region: {blocked}"
+    );
+    sandbox.region_outage("us-east-1", false);
+    sandbox.endpoint_health(SECONDARY_FQDN, None);
+
+    // An operator pauses us-east-2's watcher without Terraform, then us-east-1 fails.
+    let sfn = ws.aws().sfn("us-east-2").await;
+    let watcher = ws.resource(ORCH)["watcher_arns"]["us-east-2"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sfn.tag_resource()
+        .resource_arn(&watcher)
+        .tags(
+            aws_sdk_sfn::types::Tag::builder()
+                .key("TrdrWatch")
+                .value("paused")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let n = shifts(&ws, "us-east-2").await.len();
+    sandbox.region_outage("us-east-1", true);
+    shift_where(&ws, n, "paused shifts", |s| s["outcome"] == "paused").await;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(
+        writer(&ws).await,
+        "us-east-1",
+        "a paused watcher failed over"
+    );
+    sandbox.region_outage("us-east-1", false);
+    // Terraform shows the pause as drift: the plan would unpause it.
+    let plan = ws.plan_with_changes();
+    assert!(
+        plan.contains("paused") && plan.contains("true -> false"),
+        "{plan}"
+    );
+    assert_eq!(promotions(&sandbox, &ws), 0);
+
+    // Unpaused by apply; an outage and a person starting the runbook at the same moment: one
+    // promotion, the watcher joins the person's run or finds the writer moved.
+    ws.apply();
+    let runbook = ws.resource(ORCH)["state_machine_arns"]["us-east-2"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let n = shifts(&ws, "us-east-2").await.len();
+    sandbox.region_outage("us-east-1", true);
+    sfn.start_execution()
+        .state_machine_arn(&runbook)
+        .input(r#"{"mode":"failover"}"#)
+        .send()
+        .await
+        .unwrap();
+    let done = shift_where(&ws, n, "the watcher after the person's failover", |s| {
+        let o = s["outcome"].as_str().unwrap_or_default();
+        o.starts_with("failed-over") || o == "writer-here" || o == "promotion-under-way"
+    })
+    .await;
+    eventually(60, "the writer in us-east-2", || async {
+        (writer(&ws).await == "us-east-2").then_some(())
+    })
+    .await;
+    assert_eq!(promotions(&sandbox, &ws), 1, "{done}");
+    sandbox.region_outage("us-east-1", false);
+    ws.destroy();
+    ws.aws().assert_nothing_left(&ws.suffix).await;
+}
