@@ -6,9 +6,10 @@
 
 use serde_json::Value as Json;
 
+use crate::orchestrator::notices;
 use crate::support::sandbox::Sandbox;
 use crate::support::topology::{
-    fixtures, topology, with_automatic_failover, PRIMARY_FQDN, SECONDARY_FQDN,
+    fixtures, topology, with_automatic_failover, Fixtures, PRIMARY_FQDN, SECONDARY_FQDN,
 };
 use crate::support::{eventually, Workspace};
 use crate::workspace;
@@ -383,6 +384,112 @@ async fn the_watcher_does_not_fail_over_on_flaps_short_outages_a_pause_or_an_unh
     .await;
     assert_eq!(promotions(&sandbox, &ws), 1, "{done}");
     sandbox.region_outage("us-east-1", false);
+    ws.destroy();
+    ws.aws().assert_nothing_left(&ws.suffix).await;
+}
+
+/// Waits for an `approval-needed` notice for `action` on `region`'s topic; its task token.
+async fn approval_request(ws: &Workspace, f: &Fixtures, region: &str, action: &str) -> String {
+    let aws = ws.aws();
+    eventually(
+        90,
+        &format!("an approval request for {action} in {region}"),
+        || async {
+            notices(&aws, f, region)
+                .await
+                .into_iter()
+                .find(|n| n["event"] == "approval-needed" && n["action"] == action)
+                .and_then(|n| n["task_token"].as_str().map(str::to_string))
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approval_holds_the_failover_until_a_person_answers_and_failback_switches_back() {
+    let ws = workspace!("appr");
+    let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
+        return;
+    };
+    let f = fixtures(&ws).await;
+    // Approval waits 600 s (6 s at the sandbox's scale) and gives up unanswered; failback after
+    // 60 s of health (6 probes).
+    let config = with_automatic_failover(
+        &topology(&f, 300),
+        "    failure_window_seconds   = 30\n    approval_timeout_seconds = 600\n    approval_on_timeout      = \"abandon\"\n  }\n\n  automatic_failback {\n    healthy_window_seconds = 60",
+    );
+    ws.write(&config);
+    ws.apply();
+    shift_where(&ws, 0, "a healthy shift in us-east-2", |s| {
+        s["outcome"] == "watched-healthy"
+    })
+    .await;
+
+    // us-east-1 fails; the watcher decides and asks. Unanswered, it gives up: nothing moved.
+    let n = shifts(&ws, "us-east-2").await.len();
+    sandbox.region_outage("us-east-1", true);
+    approval_request(&ws, &f, "us-east-2", "failover").await;
+    let abandoned = shift_where(&ws, n, "an unanswered approval", |s| {
+        s["outcome"] == "not-approved"
+    })
+    .await;
+    assert_eq!(abandoned["blocked"], "timed-out", "{abandoned}");
+    assert_eq!(
+        writer(&ws).await,
+        "us-east-1",
+        "failed over without approval"
+    );
+    assert_eq!(promotions(&sandbox, &ws), 0);
+
+    // The next shift asks again; a person approves: the writer moves.
+    let sfn = ws.aws().sfn("us-east-2").await;
+    let token = approval_request(&ws, &f, "us-east-2", "failover").await;
+    sfn.send_task_success()
+        .task_token(&token)
+        .output("{}")
+        .send()
+        .await
+        .unwrap();
+    let moved = shift_where(&ws, n, "the approved failover", |s| {
+        s["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("failed-over")
+    })
+    .await;
+    assert_eq!(moved["approval"], "approved", "{moved}");
+    assert_eq!(writer(&ws).await, "us-east-2");
+
+    // us-east-1 recovers and rejoins in sync; after the healthy window its watcher asks to fail
+    // back, and on approval switches over (no data loss).
+    sandbox.region_outage("us-east-1", false);
+    let token = approval_request(&ws, &f, "us-east-1", "switchover").await;
+    ws.aws()
+        .sfn("us-east-1")
+        .await
+        .send_task_success()
+        .task_token(&token)
+        .output("{}")
+        .send()
+        .await
+        .unwrap();
+    eventually(90, "the failback", || async {
+        (writer(&ws).await == "us-east-1").then_some(())
+    })
+    .await;
+    let back = eventually(60, "the failback's shift", || async {
+        shifts(&ws, "us-east-1")
+            .await
+            .into_iter()
+            .find(|s| s["outcome"] == "failed-back")
+    })
+    .await;
+    assert_eq!(back["action"], "switchover", "{back}");
+    assert_eq!(back["synced"], true, "{back}");
+    assert_eq!(promotions(&sandbox, &ws), 2);
+    // The writer is where the configuration prefers it: after the DNS repair, nothing to do.
+    ws.apply();
+    ws.assert_plan_empty();
     ws.destroy();
     ws.aws().assert_nothing_left(&ws.suffix).await;
 }

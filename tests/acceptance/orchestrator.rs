@@ -137,7 +137,7 @@ async fn run_runbook(ws: &Workspace, region: &str, input: &str) -> Run {
 }
 
 /// Notices the runbooks published, read off the queues subscribed to the alert topics.
-async fn notices(aws: &Aws, f: &Fixtures, region: &str) -> Vec<Json> {
+pub(crate) async fn notices(aws: &Aws, f: &Fixtures, region: &str) -> Vec<Json> {
     let (_, url) = f.queues.iter().find(|(r, _)| r == region).unwrap();
     let sqs = aws.sqs(region).await;
     let mut all = Vec::new();

@@ -59,7 +59,8 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
 Automatic failover's pieces run for real: EventBridge Scheduler fires schedules (rate expressions
 scaled like everything else, swept every 0.1 s), and Step Functions' HTTP Task
 (`arn:aws:states:::http:invoke`, missing in MiniStack) answers from the endpoint health above,
-after checking its EventBridge connection exists, as AWS requires. No request leaves the machine:
+after checking its EventBridge connection exists, as AWS requires; a callback task's timeout
+(`.waitForTaskToken`, the approval's wait) is scaled too. No request leaves the machine:
 an endpoint's health is the sandbox's model of it (region outage, forced health, flap pattern).
 """
 
@@ -1029,6 +1030,16 @@ def install():
         app_mod.SERVICE_HANDLERS[name] = down_or
 
     stepfunctions._SERVICE_DISPATCH["arn:aws:states:::http:invoke"] = _http_invoke
+    # A callback task's TimeoutSeconds (an approval's wait for a person) is a duration like any
+    # other: scaled. Ordinary tasks' timeouts bound calls that take real time here: unscaled.
+    callback = stepfunctions._invoke_with_callback
+
+    def scaled_callback(resource, input_data, token, state_def):
+        if "TimeoutSeconds" in state_def:
+            state_def = dict(state_def, TimeoutSeconds=state_def["TimeoutSeconds"] * SCALE)
+        return callback(resource, input_data, token, state_def)
+
+    stepfunctions._invoke_with_callback = scaled_callback
     _scheduler_in_sandbox_time()
 
     # Step Functions' aws-sdk:route53 tasks reach these operations too, as on AWS.

@@ -384,7 +384,8 @@ async fn ensure_watcher(
         .get(region)
         .cloned()
         .unwrap_or_default();
-    let spec = o.watcher_spec(region, &member, runbook_arn, &connection, hcs, a.policy);
+    let policy = o.watch_policy(region).unwrap_or(a.policy);
+    let spec = o.watcher_spec(region, &member, runbook_arn, &connection, hcs, policy);
     let definition = watcher::definition(&spec);
     let mut tags = tags_for(cfg, o, region);
     tags.insert(

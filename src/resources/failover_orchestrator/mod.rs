@@ -34,7 +34,7 @@ use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
 use crate::resources::regional_stack::StackId;
 use crate::timeouts::Operation;
-use runbook::watcher::{Policy, Probe, WatcherSpec};
+use runbook::watcher::{Approval, Policy, Probe, WatcherSpec};
 use runbook::{Endpoint, RunbookSpec, Tuning};
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["20m", "20m", "20m"];
@@ -77,7 +77,7 @@ pub struct Automatic {
 }
 
 impl Automatic {
-    fn from_block(a: &Value, execution_role: &str) -> Option<Self> {
+    fn from_block(a: &Value, failback: &Value, execution_role: &str) -> Option<Self> {
         if a.is_null() {
             return None;
         }
@@ -87,6 +87,16 @@ impl Automatic {
                 probe_interval_seconds: get(&PROBE_INTERVAL_SECONDS),
                 probe_timeout_seconds: get(&PROBE_TIMEOUT_SECONDS),
                 failure_window_seconds: get(&FAILURE_WINDOW_SECONDS),
+                approval: APPROVAL_TIMEOUT_SECONDS.get(a).map(|t| Approval {
+                    timeout_seconds: t.max(0) as u32,
+                    proceed_on_timeout: APPROVAL_ON_TIMEOUT.get(a).as_deref() != Some("abandon"),
+                }),
+                failback_window_seconds: (!failback.is_null()).then(|| {
+                    HEALTHY_WINDOW_SECONDS
+                        .get(failback)
+                        .unwrap_or_default()
+                        .max(0) as u32
+                }),
             },
             paused: PAUSED.get(a).unwrap_or_default(),
             schedule_role_arn: SCHEDULE_ROLE_ARN
@@ -140,7 +150,11 @@ impl Orchestrator {
             threshold: FAILURE_THRESHOLD.get(hc)? as i32,
             tuning: Tuning::from_block(RUNBOOK.of(v)),
             rto_target: RTO_TARGET_SECONDS.get(v)?,
-            automatic: Automatic::from_block(AUTOMATIC_FAILOVER.of(v), &EXECUTION_ROLE_ARN.get(v)?),
+            automatic: Automatic::from_block(
+                AUTOMATIC_FAILOVER.of(v),
+                AUTOMATIC_FAILBACK.of(v),
+                &EXECUTION_ROLE_ARN.get(v)?,
+            ),
         })
     }
 
@@ -223,6 +237,16 @@ impl Orchestrator {
             tuning: self.tuning,
             rto_target_seconds: self.rto_target,
         }
+    }
+
+    /// The watching policy of `region`'s watcher: failback is the primary (home) region's only.
+    pub fn watch_policy(&self, region: &str) -> Option<Policy> {
+        let a = self.automatic.as_ref()?;
+        let mut p = a.policy;
+        if region != self.primary.region {
+            p.failback_window_seconds = None;
+        }
+        Some(p)
     }
 
     /// The watcher for `region`, once its runbook, connection, member and health checks exist.
@@ -589,7 +613,9 @@ mod declarations {
                          "task_timeout_seconds": 2, "task_retries": 1}],
             "automatic_failover": [{"probe_interval_seconds": 10, "probe_timeout_seconds": 5,
                                     "failure_window_seconds": 60, "paused": false,
-                                    "schedule_role_arn": "arn:aws:iam::123456789012:role/scheduler"}],
+                                    "schedule_role_arn": "arn:aws:iam::123456789012:role/scheduler",
+                                    "approval_timeout_seconds": 900, "approval_on_timeout": "abandon"}],
+            "automatic_failback": [{"healthy_window_seconds": 600}],
             "timeouts": timeouts,
         }));
         bad.extend([
@@ -631,6 +657,18 @@ mod declarations {
             (
                 "automatic_failover[0].schedule_role_arn",
                 Value::from("scheduler"),
+            ),
+            (
+                "automatic_failover[0].approval_timeout_seconds",
+                Value::from(59i64),
+            ),
+            (
+                "automatic_failover[0].approval_on_timeout",
+                Value::from("wait"),
+            ),
+            (
+                "automatic_failback[0].healthy_window_seconds",
+                Value::from(3001i64),
             ),
         ]);
         crate::framework::validate::assert_checks_report_their_paths(&schema().block, &valid, &bad);

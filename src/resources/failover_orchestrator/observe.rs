@@ -244,7 +244,8 @@ async fn observe_watchers(
         ) {
             let deployed: serde_json::Value =
                 serde_json::from_str(&d.definition).unwrap_or_default();
-            let spec = o.watcher_spec(&e.region, member, runbook, &conn.arn, hcs, a.policy);
+            let policy = o.watch_policy(&e.region).unwrap_or(a.policy);
+            let spec = o.watcher_spec(&e.region, member, runbook, &conn.arn, hcs, policy);
             if deployed != watcher::definition(&spec) {
                 drift.push(format!(
                     "watcher {name} differs from the generated definition"

@@ -142,6 +142,17 @@ pub const PAUSED: Attr<bool> = Attr::optional("paused", "Pauses both watchers (d
     .default(false);
 pub const SCHEDULE_ROLE_ARN: Attr<String> = Attr::optional("schedule_role_arn", "IAM role EventBridge Scheduler assumes to start the watcher (`states:StartExecution` on the watchers; trusted by scheduler.amazonaws.com). Default: `execution_role_arn`, which must then trust scheduler.amazonaws.com too.")
     .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
+pub const APPROVAL_TIMEOUT_SECONDS: Attr<i64> = Attr::optional("approval_timeout_seconds", "When set, each automatic promotion waits for a person: the watcher publishes an `approval-needed` notice with a Step Functions task token to `notification_topic_arn` (required then) in its own region, and goes ahead on `SendTaskSuccess`, gives up on `SendTaskFailure`. Unanswered after this many seconds (60 to 86400), `approval_on_timeout` decides.")
+    .checks(&[Check::Whole, Check::Range(60.0, 86400.0)]);
+pub const APPROVAL_ON_TIMEOUT: Attr<String> = Attr::optional("approval_on_timeout", "What an unanswered approval means: `proceed` (default: the approval is a chance to veto, and a person asleep must not keep the platform down) or `abandon`.")
+    .default("proceed")
+    .checks(&[Check::OneOf(&["proceed", "abandon"])]);
+
+pub const AUTOMATIC_FAILBACK: BlockAttr = BlockAttr::optional("automatic_failback", "Switch back by itself (a managed switchover, no data loss) once the primary region (the provider's `primary_region`) has been healthy for `healthy_window_seconds`, with the current writer's endpoint healthy too and the primary's member reported in sync by RDS; the same guards as `automatic_failover` (pause, approval, one promotion). Needs `automatic_failover`.");
+pub const HEALTHY_WINDOW_SECONDS: Attr<i64> = Attr::optional("healthy_window_seconds", "How long both endpoints must answer every probe before failing back (60 to 3000, default 600).")
+    .default(600)
+    .checks(&[Check::Whole, Check::Range(60.0, 3000.0)]);
+
 pub const WATCHER_ARNS: Attr<Value> = Attr::computed("watcher_arns", "With `automatic_failover`: the watcher state machine's ARN by region (its executions' output lists what each shift saw); empty without.")
     .of_type(Type::map_of_strings);
 
@@ -161,7 +172,8 @@ pub fn schema() -> Schema {
             .nest(&RUNBOOK, Block::default()
                 .with(&[&POLL_INTERVAL_SECONDS, &PROMOTION_TIMEOUT_SECONDS, &TASK_TIMEOUT_SECONDS, &TASK_RETRIES]))
             .nest(&AUTOMATIC_FAILOVER, Block::default()
-                .with(&[&PROBE_INTERVAL_SECONDS, &PROBE_TIMEOUT_SECONDS, &FAILURE_WINDOW_SECONDS, &PAUSED, &SCHEDULE_ROLE_ARN]))
+                .with(&[&PROBE_INTERVAL_SECONDS, &PROBE_TIMEOUT_SECONDS, &FAILURE_WINDOW_SECONDS, &PAUSED, &SCHEDULE_ROLE_ARN, &APPROVAL_TIMEOUT_SECONDS, &APPROVAL_ON_TIMEOUT]))
+            .nest(&AUTOMATIC_FAILBACK, Block::default().with(&[&HEALTHY_WINDOW_SECONDS]))
             .block(timeouts::block(DEFAULT_TIMEOUTS)),
     }
 }
@@ -176,6 +188,25 @@ pub(super) fn check(config: &Value, diags: &mut Diagnostics) {
         diags.attr_error(
             &FQDN.under(&SECONDARY_ENDPOINT.path()),
             "is the same as primary_endpoint.fqdn; failover needs an endpoint in each region.",
+        );
+    }
+    check_automatic(config, diags);
+}
+
+/// The checks of `automatic_failover` and `automatic_failback` that span attributes.
+fn check_automatic(config: &Value, diags: &mut Diagnostics) {
+    let auto = AUTOMATIC_FAILOVER.of(config);
+    if !AUTOMATIC_FAILBACK.of(config).is_null() && auto.is_null() {
+        diags.attr_error(
+            &AUTOMATIC_FAILBACK.path(),
+            "needs an automatic_failover block: the watchers it uses are automatic failover's.",
+        );
+    }
+    if !APPROVAL_TIMEOUT_SECONDS.raw(auto).is_null() && NOTIFICATION_TOPIC_ARN.raw(config).is_null()
+    {
+        diags.attr_error(
+            &APPROVAL_TIMEOUT_SECONDS.under(&AUTOMATIC_FAILOVER.path()),
+            "needs notification_topic_arn: the approval request (its task token) is published there.",
         );
     }
 }

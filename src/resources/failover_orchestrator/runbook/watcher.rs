@@ -58,6 +58,19 @@ pub struct Policy {
     pub probe_timeout_seconds: u32,
     /// Sustained failure before failing over, in seconds (a whole number of probes, at least 2).
     pub failure_window_seconds: u32,
+    /// A person approves each automatic promotion, within a timeout.
+    pub approval: Option<Approval>,
+    /// This region is the home region and fails back to itself (a switchover) after this long
+    /// of both endpoints healthy with its member in sync.
+    pub failback_window_seconds: Option<u32>,
+}
+
+/// The approval step: the watcher publishes a task token to the notification topic and waits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Approval {
+    pub timeout_seconds: u32,
+    /// What an unanswered request means: go ahead (true) or give up (false).
+    pub proceed_on_timeout: bool,
 }
 
 impl Policy {
@@ -66,6 +79,12 @@ impl Policy {
         self.failure_window_seconds
             .div_ceil(self.probe_interval_seconds.max(1))
             .max(2)
+    }
+
+    /// Healthy probes in a row that make a failback.
+    pub fn failback_probes(&self) -> Option<u32> {
+        self.failback_window_seconds
+            .map(|w| w.div_ceil(self.probe_interval_seconds.max(1)).max(2))
     }
 
     fn shift_probes(&self) -> u32 {
@@ -77,6 +96,7 @@ impl Policy {
     fn max_probes(&self) -> u32 {
         (MAX_SHIFT_SECONDS / self.probe_interval_seconds.max(1))
             .max(self.window_probes() + self.shift_probes())
+            .max(self.failback_probes().unwrap_or(0) + self.shift_probes())
     }
 
     /// The worst case from the first failed probe to the decision: the window, each probe's two
@@ -203,6 +223,10 @@ pub fn definition(s: &WatcherSpec) -> Json {
     };
     let own_member = &s.own_member_arn;
     let (w, shift, max) = (p.window_probes(), p.shift_probes(), p.max_probes());
+    // `SynchronizationStatus` is optional in the API model: absent reads as not in sync, so no
+    // failback is made on a member whose state RDS does not report.
+    let synced = format!("$count($states.result.GlobalClusters[0].GlobalClusterMembers[DbClusterArn = '{own_member}' and SynchronizationStatus = 'connected']) > 0");
+    let failback = p.failback_probes();
 
     b.state("Start", json!({
         "Type": "Pass",
@@ -214,7 +238,8 @@ pub fn definition(s: &WatcherSpec) -> Json {
             "observations": [], "decided": 0, "run_arn": "", "run_started": 0, "joined": false,
             "run_status": "", "run_output": {}, "run_polls": 0, "moved": 0,
             "first_failed_to_moved": 0, "detected_to_moved": 0, "writer": "",
-            "window_probes": w
+            "window_probes": w, "healthy_streak": 0, "synced": false, "action": "failover",
+            "approval": "none"
         },
         "Next": "ReadPause"
     }));
@@ -262,7 +287,7 @@ pub fn definition(s: &WatcherSpec) -> Json {
             "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
             json!({"GlobalClusterIdentifier": s.global_cluster_id}),
         ),
-        json!({"writer": jx(WRITER), "promoting": jx(PROMOTING)}),
+        json!({"writer": jx(WRITER), "promoting": jx(PROMOTING), "synced": jx(&synced)}),
         retry(t),
         vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"outcome": "cannot-read-writer", "cause": jx("$states.errorOutput.Error")}, "Next": "Report"})],
         "WhoWrites",
@@ -340,6 +365,7 @@ pub fn definition(s: &WatcherSpec) -> Json {
             "first_failed": jx(&format!("{FAILED} ? ($streak = 0 ? $millis() : $first_failed) : 0")),
             "failed_probes": jx(&format!("$failed_probes + ({FAILED} ? 1 : 0)")),
             "partition": jx("$partition + (($not($other_ok) and $route53 = 'healthy') ? 1 : 0)"),
+            "healthy_streak": if failback.is_some() { jx("($other_ok and $own_ok) ? $healthy_streak + 1 : 0") } else { json!(0) },
             "blocked": jx(&format!("({FAILED} and $streak + 1 >= {w} and $not($own_ok)) ? 'own-endpoint-unhealthy' : (($not($other_ok) and $route53 = 'healthy') ? 'route53-reports-healthy' : $blocked)")),
             "observations": jx(&format!("$count($observations) >= {keep} ? $append($observations[[1..{}]], [{observation}]) : $append($observations, [{observation}])", keep - 1))
         },
@@ -352,8 +378,11 @@ pub fn definition(s: &WatcherSpec) -> Json {
             // The window is full but this region's own endpoint fails: not into this region. The
             // next shift looks again from a new streak.
             {"Condition": jx(&format!("$streak >= {w}")), "Next": "Blocked"},
+            // Failback (home region only): both sides healthy for the whole failback window.
+            {"Condition": jx(&format!("$healthy_streak >= {}", failback.unwrap_or(u32::MAX))), "Next": "FailbackDecided"},
             {"Condition": jx(&format!("$probes >= {max}")), "Next": "ShiftEnded"},
-            {"Condition": jx(&format!("$streak = 0 and $probes >= {shift}")), "Next": "ShiftEnded"}
+            // A shift stays on duty through a failure streak, and through a failback window.
+            {"Condition": jx(&format!("$streak = 0 and $probes >= {shift} and {}", if failback.is_some() { "$healthy_streak = 0" } else { "true" })), "Next": "ShiftEnded"}
         ],
         "Default": "WaitProbe"
     }));
@@ -370,6 +399,32 @@ pub fn definition(s: &WatcherSpec) -> Json {
         "Assign": {"outcome": jx("$failed_probes > 0 ? 'watched-failures' : 'watched-healthy'")},
         "Next": "Report"
     }));
+
+    // Failback: only onto a member RDS reports in sync, as a switchover (no data loss).
+    b.state("FailbackDecided", json!({"Type": "Pass", "Assign": {"decided": jx("$millis()"), "action": "switchover"}, "Next": "FailbackInSync"}));
+    b.task_state(
+        "FailbackInSync",
+        (
+            "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
+            json!({"GlobalClusterIdentifier": s.global_cluster_id}),
+        ),
+        json!({"synced": jx(&synced), "promoting": jx(PROMOTING)}),
+        retry(t),
+        vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"outcome": "cannot-read-writer", "cause": jx("$states.errorOutput.Error")}, "Next": "Report"})],
+        "InSync",
+    );
+    b.state(
+        "InSync",
+        json!({
+            "Type": "Choice",
+            "Choices": [
+                {"Condition": jx("$promoting"), "Next": "PromotionUnderWay"},
+                {"Condition": jx("$synced"), "Next": "ConfirmPause"}
+            ],
+            "Default": "NotInSync"
+        }),
+    );
+    b.state("NotInSync", json!({"Type": "Pass", "Assign": {"outcome": "blocked", "blocked": "not-in-sync"}, "Next": "Report"}));
 
     // The decision, confirmed against the pause tag and RDS just before acting.
     b.state(
@@ -397,11 +452,43 @@ pub fn definition(s: &WatcherSpec) -> Json {
         vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"outcome": "cannot-read-writer", "cause": jx("$states.errorOutput.Error")}, "Next": "Report"})],
         "StillOtherWriter",
     );
+    let after_confirm = if p.approval.is_some() && s.topic_arn.is_some() {
+        "AskApproval"
+    } else {
+        "FindRun"
+    };
     b.state("StillOtherWriter", json!({
         "Type": "Choice",
         "Choices": [{"Condition": jx(&format!("$writer = '{own_member}'")), "Next": "WriterHere"}],
-        "Default": "FindRun"
+        "Default": after_confirm
     }));
+    if let (Some(a), Some(topic)) = (p.approval, s.topic_arn.as_deref()) {
+        // The token goes to the topic; a person answers with SendTaskSuccess (approve) or
+        // SendTaskFailure (reject) in this region. Unanswered, `proceed_on_timeout` decides.
+        let request = format!(
+            "$string({{'event': 'approval-needed', 'action': $action, 'region': '{}', 'watcher': $states.context.StateMachine.Name, 'execution': $states.context.Execution.Name, 'task_token': $states.context.Task.Token, 'timeout_seconds': {}, 'on_timeout': '{}', 'approve': 'aws stepfunctions send-task-success --region {} --task-output {{}} --task-token TOKEN', 'reject': 'aws stepfunctions send-task-failure --region {} --task-token TOKEN', 'observations': $observations}})",
+            s.own.region, a.timeout_seconds, if a.proceed_on_timeout { "proceed" } else { "abandon" }, s.own.region, s.own.region
+        );
+        let on_timeout = if a.proceed_on_timeout {
+            "FindRun"
+        } else {
+            "Unapproved"
+        };
+        b.state("AskApproval", json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
+            "Arguments": {"TopicArn": topic, "Subject": "trdr automatic failover: approval needed", "Message": jx(&request)},
+            "TimeoutSeconds": a.timeout_seconds,
+            "Retry": retry_on(t, &["SNS.InternalErrorException"]),
+            "Assign": {"approval": "approved"},
+            "Catch": [
+                {"ErrorEquals": ["States.Timeout"], "Assign": {"approval": "timed-out"}, "Next": on_timeout},
+                {"ErrorEquals": ["States.ALL"], "Assign": {"approval": "rejected", "cause": jx("$states.errorOutput.Error")}, "Next": "Unapproved"}
+            ],
+            "Next": "FindRun"
+        }));
+        b.state("Unapproved", json!({"Type": "Pass", "Assign": {"outcome": "not-approved", "blocked": jx("$approval")}, "Next": "Report"}));
+    }
     // Join a runbook execution already under way here (a person, or a shift before this one).
     b.task_state(
         "FindRun",
@@ -434,8 +521,8 @@ pub fn definition(s: &WatcherSpec) -> Json {
             "arn:aws:states:::aws-sdk:sfn:startExecution",
             json!({
                 "StateMachineArn": s.runbook_arn,
-                "Name": jx("'auto-' & $string($first_failed)"),
-                "Input": jx("$string({'mode': 'failover', 'trigger': 'automatic', 'watcher': $states.context.Execution.Id, 'first_failed': $first_failed, 'observations': $observations})")
+                "Name": jx("'auto-' & $action & '-' & $string($action = 'failover' ? $first_failed : $decided)"),
+                "Input": jx("$string({'mode': $action, 'trigger': 'automatic', 'watcher': $states.context.Execution.Id, 'first_failed': $first_failed, 'observations': $observations})")
             }),
         ),
         json!({"run_arn": jx("$states.result.ExecutionArn"), "run_started": jx("$millis()")}),
@@ -480,7 +567,7 @@ pub fn definition(s: &WatcherSpec) -> Json {
         "Type": "Pass",
         "Assign": {
             "moved": jx("($not($joined) and $exists($run_output.recovery_seconds) and $run_output.recovery_seconds > 0) ? $run_started + $run_output.recovery_seconds * 1000 : $millis()"),
-            "outcome": jx("$run_output.dns = 'pending' ? 'failed-over-dns-pending' : 'failed-over'")
+            "outcome": jx("$action = 'switchover' ? 'failed-back' : ($run_output.dns = 'pending' ? 'failed-over-dns-pending' : 'failed-over')")
         },
         "Next": "Measured"
     }));
@@ -489,7 +576,7 @@ pub fn definition(s: &WatcherSpec) -> Json {
         json!({
             "Type": "Pass",
             "Assign": {
-                "first_failed_to_moved": jx("($moved - $first_failed) / 1000"),
+                "first_failed_to_moved": jx("$first_failed > 0 ? ($moved - $first_failed) / 1000 : 0"),
                 "detected_to_moved": jx("($moved - $decided) / 1000")
             },
             "Next": "NotifyFailedOver"
@@ -506,7 +593,7 @@ pub fn definition(s: &WatcherSpec) -> Json {
         Some(topic) => b.task(
             "NotifyFailedOver",
             "arn:aws:states:::sns:publish",
-            json!({"TopicArn": topic, "Subject": "trdr automatic failover", "Message": jx(&notice("automatic-failover"))}),
+            json!({"TopicArn": topic, "Subject": "trdr automatic failover", "Message": jx(&notice("' & ($action = 'switchover' ? 'automatic-failback' : 'automatic-failover') & '"))}),
             BTreeMap::new(),
             "PublishFailedOver",
             "PublishFailedOver",
@@ -541,7 +628,7 @@ pub fn definition(s: &WatcherSpec) -> Json {
     b.state("Report", json!({
         "Type": "Pass",
         "Output": jx(&format!(
-            "{{'region': '{}', 'outcome': $outcome, 'paused': $paused, 'blocked': $blocked, 'probes': $probes, 'failed_probes': $failed_probes, 'partition_probes': $partition, 'streak': $streak, 'window_probes': $window_probes, 'first_failed': $first_failed, 'decided': $decided, 'runbook_execution': $run_arn, 'joined': $joined, 'runbook_outcome': $exists($run_output.outcome) ? $run_output.outcome : '', 'first_failed_to_writer_moved_seconds': $first_failed_to_moved, 'detected_to_writer_moved_seconds': $detected_to_moved, 'cause': $cause, 'observations': $observations}}",
+            "{{'region': '{}', 'outcome': $outcome, 'paused': $paused, 'blocked': $blocked, 'probes': $probes, 'failed_probes': $failed_probes, 'partition_probes': $partition, 'streak': $streak, 'window_probes': $window_probes, 'first_failed': $first_failed, 'decided': $decided, 'runbook_execution': $run_arn, 'joined': $joined, 'runbook_outcome': $exists($run_output.outcome) ? $run_output.outcome : '', 'first_failed_to_writer_moved_seconds': $first_failed_to_moved, 'detected_to_writer_moved_seconds': $detected_to_moved, 'action': $action, 'approval': $approval, 'healthy_streak': $healthy_streak, 'synced': $synced, 'cause': $cause, 'observations': $observations}}",
             s.own.region
         )),
         "Next": "Done"
@@ -596,6 +683,8 @@ mod tests {
                 probe_interval_seconds: 10,
                 probe_timeout_seconds: 5,
                 failure_window_seconds: 60,
+                approval: None,
+                failback_window_seconds: None,
             },
             tuning: Tuning::default(),
             runbook_timeout_seconds: 1200,
@@ -614,11 +703,50 @@ mod tests {
     }
 
     #[test]
+    fn approval_and_failback_are_wired_in_only_when_asked() {
+        let plain = definition(&spec(true));
+        assert!(plain["States"].get("AskApproval").is_none());
+        assert_eq!(plain["States"]["StillOtherWriter"]["Default"], "FindRun");
+        let mut s = spec(true);
+        s.policy.approval = Some(Approval {
+            timeout_seconds: 900,
+            proceed_on_timeout: false,
+        });
+        s.policy.failback_window_seconds = Some(600);
+        let d = definition(&s);
+        assert_eq!(structural_problems(&d), Vec::<String>::new());
+        let ask = &d["States"]["AskApproval"];
+        assert_eq!(
+            ask["Resource"],
+            "arn:aws:states:::sns:publish.waitForTaskToken"
+        );
+        assert_eq!(ask["TimeoutSeconds"], 900);
+        assert_eq!(ask["Catch"][0]["Next"], "Unapproved");
+        assert!(ask["Arguments"]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("$states.context.Task.Token"));
+        let decide = d["States"]["Decide"]["Choices"].to_string();
+        assert!(decide.contains("$healthy_streak >= 60"), "{decide}");
+        // A failback needs the member in sync, and is a switchover.
+        assert_eq!(d["States"]["InSync"]["Default"], "NotInSync");
+        assert_eq!(
+            d["States"]["FailbackDecided"]["Assign"]["action"],
+            "switchover"
+        );
+        // Without a topic there is nobody to ask: no approval step (the plan refuses that).
+        s.topic_arn = None;
+        assert!(definition(&s)["States"].get("AskApproval").is_none());
+    }
+
+    #[test]
     fn the_window_is_a_whole_number_of_probes_and_at_least_two() {
         let p = Policy {
             probe_interval_seconds: 10,
             probe_timeout_seconds: 5,
             failure_window_seconds: 60,
+            approval: None,
+            failback_window_seconds: None,
         };
         assert_eq!(p.window_probes(), 6);
         assert_eq!(
