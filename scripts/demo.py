@@ -57,7 +57,7 @@ def fixtures():
     # The runbooks' execution role must exist: Step Functions assumes it (the realistic sandbox, as
     # AWS, refuses a role it cannot assume).
     iam = client("iam")
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["states.amazonaws.com", "scheduler.amazonaws.com"]}, "Action": "sts:AssumeRole"}]})
     try:
         iam.create_role(RoleName=f"trading-failover-{SUFFIX}", AssumeRolePolicyDocument=trust)
     except iam.exceptions.EntityAlreadyExistsException:
@@ -73,8 +73,8 @@ def fixtures():
     return zone.split("/")[-1], queues
 
 
-def writer_region():
-    g = client("rds").describe_global_clusters(GlobalClusterIdentifier=f"trading-global-{SUFFIX}")["GlobalClusters"][0]
+def writer_region(region=PRIMARY):
+    g = client("rds", region).describe_global_clusters(GlobalClusterIdentifier=f"trading-global-{SUFFIX}")["GlobalClusters"][0]
     return next(m["DBClusterArn"].split(":")[3] for m in g["GlobalClusterMembers"] if m["IsWriter"])
 
 
@@ -111,6 +111,35 @@ def run_runbook(arns, region, mode):
     if d["status"] != "SUCCEEDED":
         sys.exit(f"runbook {mode} in {region} {d['status']}: {d.get('error')} {d.get('cause')}")
     return {"region": region, "mode": mode, "seconds": seconds, "output": out}
+
+
+def sandbox_control(path, body):
+    """The realistic sandbox's loopback control API (a region outage, here)."""
+    import urllib.request
+    req = urllib.request.Request(ENDPOINT + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+def automatic_failover(watchers):
+    """us-east-1 goes down; nobody starts anything; returns the watcher shift that failed over."""
+    sfn = client("stepfunctions", SECONDARY)
+    seen = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=watchers[SECONDARY], maxResults=1000)["executions"]}
+    sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": True})
+    started = time.time()
+    try:
+        while time.time() - started < 120:
+            for e in sfn.list_executions(stateMachineArn=watchers[SECONDARY], maxResults=1000)["executions"]:
+                if e["executionArn"] in seen or e["status"] == "RUNNING":
+                    continue
+                seen.add(e["executionArn"])
+                out = json.loads(sfn.describe_execution(executionArn=e["executionArn"]).get("output") or "{}")
+                if str(out.get("outcome", "")).startswith("failed-over"):
+                    out["wall_seconds"] = time.time() - started
+                    return out
+            time.sleep(0.1)
+        sys.exit("the watcher in us-east-2 did not fail over within 120 s of the outage")
+    finally:
+        sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": False})
 
 
 def bar(value, full, width=40):
@@ -167,6 +196,25 @@ def main():
     if after_failback[0] != PRIMARY:
         sys.exit("the failback did not move the writer back to us-east-1")
 
+    print("\n==> Automatic failover: us-east-1 goes down (a sandbox outage); nobody starts anything", flush=True)
+    auto = automatic_failover(dr["watcher_arns"])
+    after_auto = (writer_region(SECONDARY), primary_target(zone))
+    say(f"the watcher in us-east-2 failed over: writer {after_failback[0]} → {after_auto[0]} "
+        f"({auto['outcome']}; {auto['streak']} failed probes in a row, Route 53 {auto['observations'][-1]['route53']})")
+    if after_auto[0] != SECONDARY:
+        sys.exit("the automatic failover did not move the writer to us-east-2")
+    plan = subprocess.run(["terraform", f"-chdir={wd}", "plan", "-input=false", "-no-color",
+                           f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}"], capture_output=True, text=True)
+    if "module.dr.trdr_global_database.trading will be" in plan.stdout:
+        sys.exit(f"the plan after the automatic failover moves the writer:\n{plan.stdout}")
+    say("the plan after it moves no writer (writer_region is a preference); apply repairs the DNS change Route 53 could not take")
+    terraform(wd, "apply", "-auto-approve", "-input=false", "-no-color", f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}")
+    after_auto = (writer_region(), primary_target(zone))
+    runs.append(run_runbook(arns, PRIMARY, "switchover"))
+    runs[-1]["notices"] = notices(queues, PRIMARY)
+    after_back = (writer_region(), primary_target(zone))
+    say(f"switched back through the us-east-1 runbook: writer {after_auto[0]} → {after_back[0]}")
+
     terraform(wd, "apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color", f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}")
     dr = json.loads(terraform(wd, "output", "-json", "dr", capture=True))
 
@@ -176,8 +224,13 @@ def main():
     print(f" apply (4 resources + readiness): {apply_seconds:5.1f} s   what trdr controls (budget): {dr['rto_budget_seconds']:.0f} s of the {TARGET_SECONDS:.0f} s target")
     print(f" database writer endpoint: {dr['writer_endpoint']}")
     print(f"\n {'':12}{'writer region':16}{'DNS PRIMARY →'}")
-    for label, (w, d) in (("before", before), ("failover", after_failover), ("failback", after_failback)):
+    for label, (w, d) in (("before", before), ("failover", after_failover), ("failback", after_failback),
+                          ("automatic", after_auto), ("back", after_back)):
         print(f" {label:12}{w:16}{d}")
+    print(f"\n automatic failover (watcher in us-east-2, window {auto['window_probes']} probes): "
+          f"first failed probe → writer moved {auto['first_failed_to_writer_moved_seconds']:.2f} s, "
+          f"decision → writer moved {auto['detected_to_writer_moved_seconds']:.2f} s (sandbox seconds; "
+          f"the promotion is 300 s of AWS time scaled to 3 s)")
     checks = dr["checks"]
     passed = sum(1 for c in checks if c["status"] == "pass")
     print(f"\n readiness: {'READY' if dr['ready'] else 'NOT READY'} ({passed}/{len(checks)} pass)")

@@ -44,6 +44,9 @@ fn demo_runs_start_to_finish_and_prints_the_summary() {
         "failover    us-east-2       def456.execute-api.us-east-2.amazonaws.com",
         "failback    us-east-1       abc123.execute-api.us-east-1.amazonaws.com",
         "notices: started, succeeded",
+        "automatic   us-east-2       def456.execute-api.us-east-2.amazonaws.com",
+        "back        us-east-1       abc123.execute-api.us-east-1.amazonaws.com",
+        "automatic failover (watcher in us-east-2",
         "Destroy complete!",
         "sandbox: stopped",
     ] {

@@ -46,6 +46,8 @@ module "dr" {
   health_path          = "/prod/health"
   max_rpo_seconds      = 60
   max_drill_age        = "2h"
+  # Automatic failover is on (dr-core's default); the demo takes us-east-1 down to show it.
+  failure_window_seconds = 30
 }
 
 output "dr" {

@@ -46,13 +46,14 @@ resource "aws_iam_role_policy" "s3_replication" {
   })
 }
 
-# The failover runbook: exactly the actions the generated state machines call.
+# The failover runbooks and watchers: exactly the actions the generated state machines call.
+# EventBridge Scheduler assumes it too, to start each region's watcher every minute.
 resource "aws_iam_role" "failover" {
   provider = aws.primary
   name     = "${local.name}-failover-${var.environment_suffix}"
   assume_role_policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Principal = { Service = "states.amazonaws.com" }, Action = "sts:AssumeRole" }]
+    Statement = [{ Effect = "Allow", Principal = { Service = ["states.amazonaws.com", "scheduler.amazonaws.com"] }, Action = "sts:AssumeRole" }]
   })
 }
 
@@ -93,6 +94,37 @@ resource "aws_iam_role_policy" "failover" {
         Action    = ["cloudwatch:PutMetricData"]
         Resource  = "*"
         Condition = { StringEquals = { "cloudwatch:namespace" = "trdr" } }
+      },
+      {
+        # Automatic failover: the schedule starts the watchers; a watcher reads its own pause tag
+        # and shifts, and starts, joins and follows its region's runbook.
+        Effect = "Allow"
+        Action = ["states:StartExecution", "states:ListExecutions", "states:ListTagsForResource"]
+        Resource = [
+          "${local.arn}:states:*:${local.account}:stateMachine:${local.name}-failover-*-${var.environment_suffix}",
+          "${local.arn}:states:*:${local.account}:stateMachine:${local.name}-watcher-*-${var.environment_suffix}",
+        ]
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["states:DescribeExecution"]
+        Resource = "${local.arn}:states:*:${local.account}:execution:${local.name}-failover-*-${var.environment_suffix}:*"
+      },
+      {
+        # The watchers' HTTP Tasks probe the health paths through their EventBridge connection.
+        Effect   = "Allow"
+        Action   = ["states:InvokeHTTPEndpoint"]
+        Resource = "${local.arn}:states:*:${local.account}:stateMachine:${local.name}-watcher-*-${var.environment_suffix}"
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["events:RetrieveConnectionCredentials"]
+        Resource = "${local.arn}:events:*:${local.account}:connection/${local.name}-probe-*-${var.environment_suffix}/*"
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+        Resource = "${local.arn}:secretsmanager:*:${local.account}:secret:events!connection/${local.name}-probe-*"
       },
     ]
   })

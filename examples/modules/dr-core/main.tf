@@ -80,6 +80,21 @@ resource "trdr_failover_orchestrator" "trading" {
     failure_threshold = 3
   }
 
+  # Fail over without a person when the writer region stays down (see the failover guide).
+  dynamic "automatic_failover" {
+    for_each = var.automatic_failover ? [1] : []
+    content {
+      failure_window_seconds = var.failure_window_seconds
+    }
+  }
+
+  dynamic "automatic_failback" {
+    for_each = var.automatic_failover && var.automatic_failback ? [1] : []
+    content {
+      healthy_window_seconds = var.failback_window_seconds
+    }
+  }
+
   # What trdr controls (detection 30 s, runbook overhead, DNS TTL 60 s) plus AWS's promotion,
   # which AWS documents as taking minutes.
   rto_target_seconds = 300

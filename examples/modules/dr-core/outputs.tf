@@ -2,6 +2,11 @@ output "state_machine_arns" {
   value = trdr_failover_orchestrator.trading.state_machine_arns
 }
 
+output "watcher_arns" {
+  description = "Each region's failover watcher (its executions' output says what each shift saw)."
+  value       = trdr_failover_orchestrator.trading.watcher_arns
+}
+
 output "rto_budget_seconds" {
   value = trdr_failover_orchestrator.trading.rto_budget_seconds
 }

@@ -88,3 +88,27 @@ variable "health_path" {
   type    = string
   default = "/health"
 }
+
+variable "automatic_failover" {
+  description = "A watcher in each region fails over to it by itself when the other region's writer stays down."
+  type        = bool
+  default     = true
+}
+
+variable "failure_window_seconds" {
+  description = "How long the writer region must fail every probe before the watcher fails over (20 to 3600)."
+  type        = number
+  default     = 60
+}
+
+variable "automatic_failback" {
+  description = "Switch back to the primary region (no data loss) once it has been healthy and in sync for failback_window_seconds."
+  type        = bool
+  default     = false
+}
+
+variable "failback_window_seconds" {
+  description = "How long both regions must be healthy before an automatic failback (60 to 3000)."
+  type        = number
+  default     = 600
+}
