@@ -2,8 +2,8 @@
 //! hyper.
 //!
 //! It adds latency to every call, injects faults at given rates — throttling in each protocol's
-//! own shape (`ThrottlingException` for JSON services, `Throttling` for query/XML ones, S3
-//! `SlowDown`, HTTP 429), other 5xx, dropped connections — and counts calls per service and
+//! own shape (`ThrottlingException` for JSON and REST-JSON services, `Throttling` for query/XML
+//! ones, S3 `SlowDown`, HTTP 429), other 5xx, dropped connections — and counts calls per service and
 //! action. Only loopback upstreams are accepted.
 
 use std::collections::BTreeMap;
@@ -247,6 +247,9 @@ fn reply(status: u16, ctype: &'static str, body: &'static str) -> Response<Full<
     r
 }
 
+/// Services whose protocol is REST-JSON (no `X-Amz-Target`, JSON bodies), by signing name.
+const REST_JSON: &[&str] = &["scheduler"];
+
 /// A throttling response in the shape each protocol uses.
 fn throttle_response(service: &str, call: &Call<'_>) -> Response<Full<Bytes>> {
     if service == "s3" {
@@ -257,6 +260,18 @@ fn throttle_response(service: &str, call: &Call<'_>) -> Response<Full<Bytes>> {
             "application/x-amz-json-1.0",
             r#"{"__type":"ThrottlingException","message":"Rate exceeded (injected)"}"#,
         )
+    } else if REST_JSON.contains(&service) {
+        // REST-JSON services (EventBridge Scheduler) answer throttling as a 429 with a JSON body.
+        let mut r = reply(
+            429,
+            "application/json",
+            r#"{"__type":"ThrottlingException","Message":"Rate exceeded (injected)"}"#,
+        );
+        r.headers_mut().insert(
+            "x-amzn-errortype",
+            HeaderValue::from_static("ThrottlingException"),
+        );
+        r
     } else if rand::thread_rng().gen_bool(0.5) {
         reply(400, "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded (injected)</Message></Error><RequestId>injected</RequestId></ErrorResponse>")
     } else {
@@ -512,8 +527,30 @@ mod tests {
             client.request(get()).await.is_err(),
             "a dropped call gets no answer"
         );
+        // A REST-JSON service (EventBridge Scheduler) gets its own shape: 429, JSON, the type header.
+        proxy.set_faults(Faults {
+            throttle: 1.0,
+            ..Faults::default()
+        });
+        let r = client
+            .request(
+                Request::get(format!("{}/schedules/x", proxy.url()))
+                    .header(
+                        "authorization",
+                        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/scheduler/aws4_request",
+                    )
+                    .body(Full::new(Bytes::new()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["x-amzn-errortype"], "ThrottlingException");
+        assert_eq!(r.headers()["content-type"], "application/json");
+        proxy.set_faults(Faults::default());
         let st = proxy.stats();
-        assert_eq!((st.forwarded, st.throttled, st.dropped), (1, 1, 1));
+        assert_eq!((st.forwarded, st.throttled, st.dropped), (1, 2, 1));
         assert_eq!(st.calls["unknown:DescribeTable"], 3);
+        assert_eq!(st.calls["scheduler:GET /x"], 1);
     }
 }

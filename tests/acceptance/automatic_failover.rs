@@ -188,6 +188,10 @@ async fn a_us_east_1_outage_fails_over_by_itself_and_the_plan_keeps_the_writer()
     })
     .await;
     ws.assert_plan_empty();
+    // Import finds the watchers and their settings: the imported state plans no change.
+    ws.state_rm(&[ORCH]);
+    ws.import(ORCH, &format!("trdr:{}", ws.suffix));
+    ws.assert_plan_empty();
 
     // us-east-1 fails. Nobody starts anything.
     let before = shifts(&ws, "us-east-2").await.len();

@@ -299,6 +299,22 @@ async fn ensure_state_machine(
     })
 }
 
+/// The watcher's settings as a tag value (import reads them back): `key=value` pairs, 0 for unset.
+pub const WATCH_POLICY_TAG: &str = "TrdrWatchPolicy";
+
+pub fn watch_policy_tag(a: &Automatic) -> String {
+    let p = &a.policy;
+    format!(
+        "interval={} timeout={} window={} approval={} proceed={} failback={}",
+        p.probe_interval_seconds,
+        p.probe_timeout_seconds,
+        p.failure_window_seconds,
+        p.approval.map_or(0, |x| x.timeout_seconds),
+        u8::from(p.approval.is_none_or(|x| x.proceed_on_timeout)),
+        p.failback_window_seconds.unwrap_or(0)
+    )
+}
+
 /// The tag that tells the global database a watcher may fail it over: its `writer_region` is then
 /// a preference (see `global_database`).
 pub const AUTOMATIC_FAILOVER_TAG: &str = "TrdrAutomaticFailover";
@@ -397,6 +413,7 @@ async fn ensure_watcher(
         }
         .into(),
     );
+    tags.insert(WATCH_POLICY_TAG.into(), watch_policy_tag(a));
     let name = o.naming.watcher(region);
     let arn = ensure_state_machine(cfg, o, region, &name, &definition, &tags, timeout).await?;
     let c = &cfg.region(region).scheduler;
@@ -450,6 +467,7 @@ async fn mark_database(cfg: &Configured, o: &Orchestrator, on: bool) -> Result<(
 pub async fn converge(
     cfg: &Configured,
     o: &Orchestrator,
+    prior: Option<&Orchestrator>,
     marker: Option<&Marker>,
     timeout: Duration,
     diags: &mut Diagnostics,
@@ -478,6 +496,7 @@ pub async fn converge(
         .unwrap_or_else(|| o.primary.region.clone());
     let hcs: Mutex<BTreeMap<String, String>> = Mutex::default();
     let runbook_arns: Mutex<BTreeMap<String, String>> = Mutex::default();
+    let watched_before = prior.is_some_and(|p| p.automatic.is_some());
     let superseded: Mutex<Vec<String>> = Mutex::default();
     let (p, s) = (o.primary.region.as_str(), o.secondary.region.as_str());
     let (hp, hs) = (format!("health check {p}"), format!("health check {s}"));
@@ -543,7 +562,9 @@ pub async fn converge(
                             ensure_watcher(cfg, o, a, region, resolved, &snapshot(), &arn, timeout)
                                 .await?;
                         }
-                        None => remove_watcher(cfg, o, region).await?,
+                        // Only a state that had automatic failover can have watchers to remove.
+                        None if watched_before => remove_watcher(cfg, o, region).await?,
+                        None => {}
                     }
                     Ok(())
                 }
@@ -554,7 +575,15 @@ pub async fn converge(
     list.push(Step::new(
         "automatic failover mark",
         &[&format!("watcher {p}"), &format!("watcher {s}")],
-        || async { mark_database(cfg, o, o.automatic.is_some()).await }.boxed(),
+        move || {
+            async move {
+                if o.automatic.is_some() || watched_before {
+                    mark_database(cfg, o, o.automatic.is_some()).await?;
+                }
+                Ok(())
+            }
+            .boxed()
+        },
     ));
     list.push(Step::new(
         "retire superseded health checks",
@@ -609,17 +638,37 @@ pub async fn mark_complete(cfg: &Configured, o: &Orchestrator) -> Result<(), Aws
 pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics) {
     let (p, s) = (o.primary.region.as_str(), o.secondary.region.as_str());
     let mut list: Vec<Step<'_, Failure>> = Vec::new();
-    // The watchers go first: a shift must not start a runbook that is being deleted.
+    // The watchers go first: a shift must not start a runbook that is being deleted. A state
+    // without automatic failover never deployed any.
+    let watched = o.automatic.is_some();
     for region in [p, s] {
         list.push(Step::new(
             format!("delete watcher {region}"),
             &[],
-            move || remove_watcher(cfg, o, region).boxed(),
+            move || {
+                async move {
+                    if watched {
+                        remove_watcher(cfg, o, region).await?;
+                    }
+                    Ok(())
+                }
+                .boxed()
+            },
         ));
     }
-    list.push(Step::new("remove automatic failover mark", &[], || {
-        async { mark_database(cfg, o, false).await }.boxed()
-    }));
+    list.push(Step::new(
+        "remove automatic failover mark",
+        &[],
+        move || {
+            async move {
+                if watched {
+                    mark_database(cfg, o, false).await?;
+                }
+                Ok(())
+            }
+            .boxed()
+        },
+    ));
     for region in [p, s] {
         let after = format!("delete watcher {region}");
         list.push(Step::new(

@@ -459,12 +459,12 @@ impl Composite for FailoverOrchestrator {
     async fn converge(
         cfg: &Configured,
         o: &Orchestrator,
-        _prior: Option<&Orchestrator>,
+        prior: Option<&Orchestrator>,
         marker: Option<&Marker>,
         timeout: Duration,
         diags: &mut Diagnostics,
     ) {
-        apply::converge(cfg, o, marker, timeout, diags).await
+        apply::converge(cfg, o, prior, marker, timeout, diags).await
     }
 
     async fn destroy(

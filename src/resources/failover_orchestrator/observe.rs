@@ -348,6 +348,59 @@ fn health_check_block(interval: i32, threshold: i32) -> Option<Value> {
     })
 }
 
+/// The `automatic_failover` (and `automatic_failback`) blocks of an imported orchestrator, from
+/// its primary region's watcher: its policy tag, its pause tag and its schedule's role.
+async fn discover_watcher(
+    cfg: &Configured,
+    naming: &crate::naming::Naming,
+    region: &str,
+    role: &str,
+    v: &mut Value,
+) -> Result<(), AwsError> {
+    let rc = cfg.region(region);
+    let name = naming.watcher(region);
+    let Some(arn) = sfn::find(&rc.sfn, &name).await? else {
+        return Ok(());
+    };
+    let tags = sfn::tags(&rc.sfn, &arn).await?;
+    let f = super::tag_fields(
+        tags.get(super::apply::WATCH_POLICY_TAG)
+            .map_or("", String::as_str),
+    );
+    let field = |k: &str| f.get(k).map(|x| *x as i64).filter(|x| *x > 0);
+    let mut a = Value::object();
+    for (attr, key) in [
+        (&PROBE_INTERVAL_SECONDS, "interval"),
+        (&PROBE_TIMEOUT_SECONDS, "timeout"),
+        (&FAILURE_WINDOW_SECONDS, "window"),
+    ] {
+        attr.put(&mut a, field(key).or(attr.default_value()));
+    }
+    PAUSED.put(
+        &mut a,
+        tags.get(watcher::PAUSE_TAG).map(String::as_str) == Some(watcher::PAUSED),
+    );
+    if let Some(t) = field("approval") {
+        APPROVAL_TIMEOUT_SECONDS.put(&mut a, t);
+        let proceed = f.get("proceed").copied().unwrap_or(1.0) > 0.0;
+        APPROVAL_ON_TIMEOUT.put(&mut a, if proceed { "proceed" } else { "abandon" });
+    } else {
+        APPROVAL_ON_TIMEOUT.put(&mut a, APPROVAL_ON_TIMEOUT.default_value());
+    }
+    if let Some(s) = scheduler::get(&rc.scheduler, &name).await? {
+        if s.role_arn != role {
+            SCHEDULE_ROLE_ARN.put(&mut a, s.role_arn);
+        }
+    }
+    AUTOMATIC_FAILOVER.put(v, a);
+    if let Some(w) = field("failback") {
+        let mut b = Value::object();
+        HEALTHY_WINDOW_SECONDS.put(&mut b, w);
+        AUTOMATIC_FAILBACK.put(v, b);
+    }
+    Ok(())
+}
+
 /// Rebuilds the configuration of orchestrator `name:environment_suffix` from the deployed
 /// runbooks, their tags and the health checks.
 pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsError> {
@@ -454,6 +507,7 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
             RUNBOOK.put(&mut v, b);
         }
     }
+    discover_watcher(cfg, &naming, region, &deployed.role_arn, &mut v).await?;
     let Some(o) = Orchestrator::from_value(&v, &cfg.config) else {
         return Ok(None);
     };
