@@ -4,6 +4,11 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=tests/proto/tfplugin6.proto");
+    // A protoc named by PROTOC wins; otherwise the one vendored from crates.io, so a plain
+    // `cargo build` needs no protoc on the system.
+    if std::env::var_os("PROTOC").is_none() {
+        std::env::set_var("PROTOC", protoc_bin_vendored::protoc_bin_path()?);
+    }
     tonic_build::configure()
         .build_server(false)
         .build_client(true)

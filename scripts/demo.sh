@@ -13,7 +13,6 @@ KEEP=${KEEP:-0}
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 scripts/prereqs.sh
-export PROTOC=${PROTOC:-$(command -v protoc || echo "$ROOT/scripts/protoc")}
 
 if [ -n "${DEMO_PROVIDER_BIN:-}" ]; then
   BIN=$DEMO_PROVIDER_BIN

@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:?usage: scripts/install.sh BINARY [MIRROR]}
 MIRROR=${2:-$HOME/.terraform.d/plugins}
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+VERSION=$("$ROOT/scripts/version.sh")
 OS_ARCH="$(uname -s | tr A-Z a-z)_$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')"
 DIR="$MIRROR/registry.terraform.io/trdr-dev/trdr"
 mkdir -p "$DIR"

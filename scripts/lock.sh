@@ -8,7 +8,7 @@ set -euo pipefail
 WS=${1:?usage: scripts/lock.sh WORKSPACE [MIRROR]}
 MIRROR=${2:-$HOME/.terraform.d/plugins}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+VERSION=$("$ROOT/scripts/version.sh")
 platforms=()
 for zip in "$MIRROR/registry.terraform.io/trdr-dev/trdr/terraform-provider-trdr_${VERSION}"_*.zip; do
   [ -e "$zip" ] || continue

@@ -16,7 +16,7 @@ gpg --batch --quiet --passphrase '' --quick-gen-key "trdr release check <release
 KEY=$(gpg --batch --with-colons --list-secret-keys | awk -F: '/^fpr:/ {print $10; exit}')
 TRDR_GPG_KEY=$KEY scripts/release.sh
 
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+VERSION=$("$ROOT/scripts/version.sh")
 NAME="terraform-provider-trdr_${VERSION}"
 cd dist
 gpg --batch --verify "${NAME}_SHA256SUMS.sig" "${NAME}_SHA256SUMS" 2>/dev/null || die "gpg --verify rejects the signature"

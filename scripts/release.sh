@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 die() { echo "release: error: $*" >&2; exit 1; }
 
-VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+VERSION=$("$ROOT/scripts/version.sh")
 NAME="terraform-provider-trdr_${VERSION}"
 # registry platform → Rust target, cross linker
 TARGETS=(
