@@ -451,16 +451,30 @@ pub async fn delete_global(c: &Client, id: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Whether a version runs Aurora Serverless v2, and within which limits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Serverless {
+    /// `ServerlessV2FeaturesSupport` (min, max ACU): min 0 means auto-pause is supported; max is
+    /// 256 on recent versions, 128 on older ones.
+    Limits(f64, f64),
+    /// RDS offers `db.serverless` for the version (`DescribeOrderableDBInstanceOptions`) but did
+    /// not report its limits: `ServerlessV2FeaturesSupport` is optional in the API model.
+    Offered,
+    /// RDS offers no `db.serverless` instance for the version: a definite no.
+    No,
+}
+
 /// What one Aurora PostgreSQL version supports, as `DescribeDBEngineVersions` reports it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EngineSupport {
+    /// `SupportsGlobalDatabases` (optional in the API model: absent reads as not supported).
     pub global_databases: bool,
-    /// Serverless v2 capacity limits (`ServerlessV2FeaturesSupport`): min 0 means auto-pause is
-    /// supported; max is 256 on recent versions, 128 on older ones. `None`: no Serverless v2.
-    pub serverless_v2: Option<(f64, f64)>,
+    pub serverless_v2: Serverless,
 }
 
 /// What RDS says of `version` of Aurora PostgreSQL; `None` when RDS does not list it at all.
+/// Without `ServerlessV2FeaturesSupport`, the documented way to ask is whether `db.serverless` is
+/// orderable for the version.
 pub async fn engine_support(c: &Client, version: &str) -> Result<Option<EngineSupport>, AwsError> {
     let out = c
         .describe_db_engine_versions()
@@ -469,19 +483,38 @@ pub async fn engine_support(c: &Client, version: &str) -> Result<Option<EngineSu
         .send()
         .await
         .aws("DescribeDBEngineVersions")?;
-    Ok(out
+    let Some(v) = out
         .db_engine_versions()
         .iter()
         .find(|v| v.engine_version() == Some(version))
-        .map(|v| EngineSupport {
-            global_databases: v.supports_global_databases() == Some(true),
-            serverless_v2: v.serverless_v2_features_support().map(|f| {
-                (
-                    f.min_capacity().unwrap_or(0.5),
-                    f.max_capacity().unwrap_or(128.0),
-                )
-            }),
-        }))
+    else {
+        return Ok(None);
+    };
+    let serverless_v2 = match v.serverless_v2_features_support() {
+        Some(f) => Serverless::Limits(
+            f.min_capacity().unwrap_or(0.5),
+            f.max_capacity().unwrap_or(128.0),
+        ),
+        None if serverless_orderable(c, version).await? => Serverless::Offered,
+        None => Serverless::No,
+    };
+    Ok(Some(EngineSupport {
+        global_databases: v.supports_global_databases() == Some(true),
+        serverless_v2,
+    }))
+}
+
+/// Whether RDS offers `db.serverless` instances of `version` (`DescribeOrderableDBInstanceOptions`).
+pub async fn serverless_orderable(c: &Client, version: &str) -> Result<bool, AwsError> {
+    let out = c
+        .describe_orderable_db_instance_options()
+        .engine(ENGINE)
+        .engine_version(version)
+        .db_instance_class("db.serverless")
+        .send()
+        .await
+        .aws("DescribeOrderableDBInstanceOptions")?;
+    Ok(!out.orderable_db_instance_options().is_empty())
 }
 
 /// Sets a new master password on the writer cluster (the secondary follows through replication).

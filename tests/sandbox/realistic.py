@@ -52,6 +52,10 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
 - POST /_trdr/endpoint                {"fqdn": F, "healthy": false} forces an endpoint's health
                                       (null: as its region is); {"fqdn": F, "flap": [false, true]}
                                       makes successive probes of it answer by that pattern
+- POST /_trdr/omit-optional           {"global_cluster_id": G} answers that global cluster without
+                                      `Endpoint`; {"engine_version": V} answers that version without
+                                      `ServerlessV2FeaturesSupport` — fields the RDS API model marks
+                                      optional, absent as on plain MiniStack, LocalStack or older accounts
 - GET  /_trdr/config                  → the scale and the scaled durations
 - GET  /_trdr/stats                   → {"refusals": {rule: count}, "promotions": {global id:
                                       count}, "probes": {fqdn: count}}
@@ -158,6 +162,10 @@ _promotion_counts = {}
 _probe_counts = {}
 # service → its handler below the outage's wrapper
 _inner_handlers = {}
+# Optional fields left out: global cluster ids answered without Endpoint, engine versions without
+# ServerlessV2FeaturesSupport (POST /_trdr/omit-optional)
+_omit_endpoint = set()
+_omit_serverless = set()
 # How long a probe of an endpoint in a region in an outage hangs before it fails (real seconds:
 # a network timeout is no processing time of AWS's).
 OUTAGE_HANG = float(os.environ.get("TRDR_SANDBOX_OUTAGE_HANG", "0.3"))
@@ -365,7 +373,7 @@ def _with_serverless_support(xml):
         block = m.group(0)
         v = _tag(block, "EngineVersion")
         s = _serverless_support(v or "")
-        if s is None or "<ServerlessV2FeaturesSupport>" in block:
+        if s is None or "<ServerlessV2FeaturesSupport>" in block or v in _omit_serverless:
             return block
         extra = (
             f"<ServerlessV2FeaturesSupport><MinCapacity>{s[0]}</MinCapacity>"
@@ -451,7 +459,25 @@ def _parameter_rule(region, action, p):
     return None
 
 
+def _orderable_serverless(p):
+    """`DescribeOrderableDBInstanceOptions` for db.serverless, which MiniStack does not list:
+    offered for the Aurora PostgreSQL versions that run Serverless v2, none for the others."""
+    version = p.get("EngineVersion", "")
+    if _serverless_support(version) is None:
+        members = ""
+    else:
+        members = (
+            "<OrderableDBInstanceOption><Engine>aurora-postgresql</Engine>"
+            f"<EngineVersion>{version}</EngineVersion><DBInstanceClass>db.serverless</DBInstanceClass>"
+            "<SupportsClusters>true</SupportsClusters><SupportsGlobalDatabases>true</SupportsGlobalDatabases>"
+            "</OrderableDBInstanceOption>")
+    return _describe_ok("DescribeOrderableDBInstanceOptions", "OrderableDBInstanceOptions", [members] if members else [])
+
+
 def _rds_before(region, action, p):
+    if (action == "DescribeOrderableDBInstanceOptions" and p.get("DBInstanceClass") == "db.serverless"
+            and p.get("Engine") == "aurora-postgresql"):
+        return _orderable_serverless(p)
     if "ParameterGroup" in action or action in ("CreateDBCluster", "ModifyDBCluster"):
         early = _parameter_rule(region, action, p)
         if early:
@@ -577,7 +603,7 @@ def _with_writer_endpoint(gid, block):
     """The global writer endpoint (GlobalCluster.Endpoint, launched October 2024), missing in
     MiniStack, in AWS's shape `ID.global-XXXXXXXXXXXX.global.rds.amazonaws.com`. It names the
     global cluster, not a region: switchovers and failovers leave it as it is."""
-    if "<Endpoint>" in block.split("<GlobalClusterMembers>")[0]:
+    if "<Endpoint>" in block.split("<GlobalClusterMembers>")[0] or gid in _omit_endpoint:
         return block
     tail = hashlib.sha256(gid.encode()).hexdigest()[:12]
     endpoint = f"{gid}.global-{tail}.global.rds.amazonaws.com"
@@ -980,6 +1006,12 @@ def _control(method, path, query, body):
             _role_propagation[data["role_arn"]] = float(data["seconds"])
             if data["role_arn"] in _roles:
                 _roles[data["role_arn"]] = time.monotonic()
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/omit-optional":
+            if data.get("global_cluster_id"):
+                _omit_endpoint.add(data["global_cluster_id"])
+            if data.get("engine_version"):
+                _omit_serverless.add(data["engine_version"])
             return 200, {"ok": True}
         if method == "POST" and path == "/_trdr/region/outage":
             (_regions_down.add if data.get("down", True) else _regions_down.discard)(data["region"])

@@ -210,8 +210,18 @@ impl GlobalDatabase {
                 format!("Aurora PostgreSQL {version} does not support global databases."),
             );
         }
-        let Some((min_acu, max_acu)) = support.serverless_v2 else {
-            return diags.attr_error(&ev, format!("Aurora PostgreSQL {version} does not support Aurora Serverless v2 (db.serverless instances); RDS reports no ServerlessV2FeaturesSupport for it. Use 13.6, 14.3, 15.2, 16.1 or later."));
+        let (min_acu, max_acu) = match support.serverless_v2 {
+            rds::Serverless::Limits(min, max) => (min, max),
+            rds::Serverless::No => {
+                return diags.attr_error(&ev, format!("Aurora PostgreSQL {version} does not support Aurora Serverless v2: RDS offers no db.serverless instance for it (DescribeOrderableDBInstanceOptions). Use 13.6, 14.3, 15.2, 16.1 or later."));
+            }
+            rds::Serverless::Offered => {
+                return diags.warning(
+                    Some(SERVERLESS_V2.path()),
+                    "Serverless v2 capacity not checked at plan time",
+                    format!("RDS offers db.serverless for Aurora PostgreSQL {version} but does not report its capacity limits (ServerlessV2FeaturesSupport, optional in the API model), so min_capacity {} and max_capacity {} are checked only when the apply creates the instances.", db.min_capacity, db.max_capacity),
+                );
+            }
         };
         let sp = SERVERLESS_V2.path();
         if db.min_capacity < min_acu {
@@ -356,11 +366,11 @@ impl Composite for GlobalDatabase {
                 WRITER_ENDPOINT.put(planned, Value::Unknown);
             }
             Some(prior) => {
-                // Not known yet to a state written before trdr had them.
-                for attr in [&MASTER_USER_SECRET_ARN, &WRITER_ENDPOINT] {
-                    if attr.raw(prior).is_null() {
-                        attr.put(planned, Value::Unknown);
-                    }
+                // Once the global cluster exists, the refresh before this plan read its writer
+                // endpoint: a null is AWS's answer (`GlobalCluster.Endpoint` is optional in the
+                // API model), known — never a perpetual "known after apply".
+                if !ARN.raw(prior).is_null() {
+                    WRITER_ENDPOINT.put(planned, WRITER_ENDPOINT.raw(prior).clone());
                 }
                 let current = CURRENT_WRITER_REGION.get(prior).unwrap_or_default();
                 if let Some((current, by)) = &held {

@@ -59,6 +59,22 @@ impl Sandbox {
         );
     }
 
+    /// Answers global cluster `global_cluster_id` without its optional `Endpoint`.
+    pub fn omit_global_endpoint(&self, global_cluster_id: &str) {
+        self.post(
+            "/_trdr/omit-optional",
+            serde_json::json!({"global_cluster_id": global_cluster_id}),
+        );
+    }
+
+    /// Answers `DescribeDBEngineVersions` for `version` without `ServerlessV2FeaturesSupport`.
+    pub fn omit_serverless_support(&self, version: &str) {
+        self.post(
+            "/_trdr/omit-optional",
+            serde_json::json!({"engine_version": version}),
+        );
+    }
+
     /// Forces an application endpoint's health (`None`: as its region is).
     pub fn endpoint_health(&self, fqdn: &str, healthy: Option<bool>) {
         self.post(
