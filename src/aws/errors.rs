@@ -28,12 +28,31 @@ pub enum ErrorKind {
 }
 
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{operation}: {code}: {message}")]
+#[error("{operation}: {code}: {message}{}", .request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
 pub struct AwsError {
     pub operation: &'static str,
     pub code: String,
+    /// AWS's message, or a one-line account of a failure without one; never the raw response
+    /// (that goes to the log at debug level).
     pub message: String,
     pub kind: ErrorKind,
+    /// AWS's request id, when the response carried one.
+    pub request_id: Option<String>,
+}
+
+/// An error's chain of causes in one line ("dispatch failure: io error: … Connection refused"),
+/// each level's own message once, without the `Debug` dump of the raw response.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
@@ -132,15 +151,23 @@ impl AwsError {
                 code: "Stopped".into(),
                 message: crate::stop::Refused.to_string(),
                 kind: ErrorKind::Stopped,
+                request_id: None,
             };
         }
         let status = err.raw_response().map(|r| r.status().as_u16());
+        let request_id = err.raw_response().and_then(|r| {
+            ["x-amzn-requestid", "x-amz-request-id"]
+                .iter()
+                .find_map(|h| r.headers().get(*h))
+                .map(str::to_string)
+        });
         match err.code() {
             Some(code) => AwsError {
                 operation,
                 code: code.to_string(),
                 message: err.message().unwrap_or_default().to_string(),
                 kind: classify(code, status),
+                request_id,
             },
             None => {
                 let kind = match &err {
@@ -149,13 +176,24 @@ impl AwsError {
                     }
                     _ => classify("", status),
                 };
+                // The full context (raw response, SDK internals) is for debugging, not for a
+                // diagnostic: it goes to the log, and the diagnostic gets one readable line.
+                tracing::debug!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
+                let message = match &err {
+                    SdkError::ServiceError(_) => format!(
+                        "AWS answered HTTP {} with an error the SDK could not read",
+                        status.unwrap_or_default()
+                    ),
+                    _ => causes(&err),
+                };
                 AwsError {
                     operation,
                     code: status
                         .map(|s| format!("HTTP {s}"))
                         .unwrap_or_else(|| "no response".into()),
-                    message: DisplayErrorContext(&err).to_string(),
+                    message,
                     kind,
+                    request_id,
                 }
             }
         }
@@ -168,6 +206,7 @@ impl AwsError {
             code: code.to_string(),
             message: String::new(),
             kind: classify(code, None),
+            request_id: None,
         }
     }
 
@@ -179,6 +218,7 @@ impl AwsError {
             code: "InvalidRequest".into(),
             message: e.to_string(),
             kind: ErrorKind::InvalidInput,
+            request_id: None,
         }
     }
 
@@ -199,12 +239,9 @@ impl AwsError {
             _ => String::new(),
         };
         let detail = if hint.is_empty() {
-            format!("{}: {} {}", self.operation, self.code, self.message)
+            self.to_string()
         } else {
-            format!(
-                "{}: {} {}\n\n{hint}",
-                self.operation, self.code, self.message
-            )
+            format!("{self}\n\n{hint}")
         };
         diags.error(path, format!("Failed to {doing}"), detail);
     }

@@ -120,6 +120,7 @@ pub async fn password(c: &Client, name: &str) -> Result<String, AwsError> {
             code: "MalformedSecret".into(),
             message: format!("secret {name} has no \"password\" field"),
             kind: ErrorKind::InvalidInput,
+            request_id: None,
         })
 }
 

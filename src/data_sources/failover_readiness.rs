@@ -30,6 +30,8 @@ pub enum Status {
     Pass,
     Warn,
     Fail,
+    /// The check could not read its data: not ready, and the detail says why.
+    Unknown,
 }
 
 impl Status {
@@ -38,6 +40,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Warn => "warn",
             Status::Fail => "fail",
+            Status::Unknown => "unknown",
         }
     }
 }
@@ -51,7 +54,14 @@ impl Checks {
     }
 
     fn ready(&self) -> bool {
-        self.0.iter().all(|(_, s, _)| *s != Status::Fail)
+        self.0
+            .iter()
+            .all(|(_, s, _)| !matches!(s, Status::Fail | Status::Unknown))
+    }
+
+    /// A check whose data could not be read: `unknown`, with the call that failed and why.
+    fn unreadable(&mut self, name: &str, e: &AwsError) {
+        self.add(name, Status::Unknown, format!("could not be read: {e}"));
     }
 
     fn to_value(&self) -> Value {
@@ -108,12 +118,15 @@ const LAST_RUNS: Attr<Value> = Attr::computed("last_runs", "The last execution o
             RUN_FIELDS.iter().map(|(n, t)| (n.to_string(), t())).collect(),
         )))
     });
-const READY: Attr<bool> = Attr::computed("ready", "True when no check failed.");
+const READY: Attr<bool> = Attr::computed(
+    "ready",
+    "True when no check failed and every check could read its data.",
+);
 const WRITER_REGION: Attr<String> =
     Attr::computed("writer_region", "Region of the database's writer.");
 const CHECKS: Attr<Value> = Attr::computed(
     "checks",
-    "Each check: `name`, `status` (`pass`, `warn` or `fail`) and `detail`.",
+    "Each check: `name`, `status` (`pass`, `warn`, `fail`, or `unknown` when its data could not be read — the data source still succeeds, so a plan during an incident is not blocked) and `detail`.",
 )
 .of_type(|| {
     Type::List(Box::new(Type::Object(
@@ -243,7 +256,12 @@ async fn database_checks(
     checks.add("engine versions equal", status, versions.join(", "));
     if let Some(bound) = rpo_bound {
         for (region, cluster) in &secondaries {
-            rpo_check(cfg, region, cluster, bound, checks).await?;
+            if let Err(e) = rpo_check(cfg, region, cluster, bound, checks).await {
+                checks.unreadable(
+                    &format!("replication lag within max_rpo_seconds ({region})"),
+                    &e,
+                );
+            }
         }
     }
     Ok(writer)
@@ -562,35 +580,46 @@ impl DataSourceType for FailoverReadiness {
             .filter_map(|s| StackId::parse(s))
             .collect();
         let mut checks = Checks::default();
-        let result = async {
-            let writer = database_checks(&cfg, &id, &mut checks).await?;
-            stack_checks(&cfg, &stacks, &mut checks).await?;
-            let orchestrator = ORCHESTRATOR_ID.get(config);
-            let runbooks = orchestrator_checks(&cfg, orchestrator.as_deref(), &mut checks).await?;
-            let max_age = MAX_DRILL_AGE
-                .get(config)
-                .and_then(|d| crate::timeouts::parse_duration(&d));
-            let runs = match orchestrator.as_deref() {
-                Some(_) => run_checks(&cfg, &runbooks, max_age, &mut checks).await?,
-                None => {
-                    if max_age.is_some() {
-                        checks.add(
-                            "drill within max_drill_age",
-                            Status::Fail,
-                            "no orchestrator_id given: the drills are its runbooks'",
-                        );
-                    }
-                    Vec::new()
-                }
-            };
-            Ok::<_, AwsError>((writer, runs))
-        }
-        .await;
-        let (writer, runs) = match result {
+        // Each group of checks reads on its own: one that cannot read its data reports itself
+        // `unknown` and the others still run. Only configuration errors fail the read.
+        let writer = match database_checks(&cfg, &id, &mut checks).await {
             Ok(w) => w,
             Err(e) => {
-                e.report(diags, None, "check failover readiness");
-                return None;
+                checks.unreadable("global database", &e);
+                None
+            }
+        };
+        if let Err(e) = stack_checks(&cfg, &stacks, &mut checks).await {
+            checks.unreadable("regional stacks", &e);
+        }
+        let orchestrator = ORCHESTRATOR_ID.get(config);
+        let runbooks = match orchestrator_checks(&cfg, orchestrator.as_deref(), &mut checks).await {
+            Ok(r) => r,
+            Err(e) => {
+                checks.unreadable("failover orchestrator", &e);
+                Default::default()
+            }
+        };
+        let max_age = MAX_DRILL_AGE
+            .get(config)
+            .and_then(|d| crate::timeouts::parse_duration(&d));
+        let runs = match orchestrator.as_deref() {
+            Some(_) => match run_checks(&cfg, &runbooks, max_age, &mut checks).await {
+                Ok(r) => r,
+                Err(e) => {
+                    checks.unreadable("runbook executions", &e);
+                    Vec::new()
+                }
+            },
+            None => {
+                if max_age.is_some() {
+                    checks.add(
+                        "drill within max_drill_age",
+                        Status::Fail,
+                        "no orchestrator_id given: the drills are its runbooks'",
+                    );
+                }
+                Vec::new()
             }
         };
         let mut v = config.clone();

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use aws_sdk_rds::types::GlobalCluster;
+use serde_json::Value as Json;
 
 use crate::support::{CallCounter, Workspace};
 use crate::workspace;
@@ -1139,10 +1140,17 @@ async fn optional_fields_aws_omits_cause_no_perpetual_diff_and_no_refusal() {
     ws.write(&config(&shape));
     let (code, plan) = ws.plan();
     assert_eq!(code, 2, "{plan}");
-    assert!(plan.contains("Serverless v2 capacity not checked at plan time"), "{plan}");
+    assert!(
+        plan.contains("Serverless v2 capacity not checked at plan time"),
+        "{plan}"
+    );
     ws.apply();
     let g = global(&ws).await.unwrap();
-    assert_eq!(g.endpoint(), None, "the sandbox omits the global writer endpoint");
+    assert_eq!(
+        g.endpoint(),
+        None,
+        "the sandbox omits the global writer endpoint"
+    );
     assert!(ws.resource(DB)["writer_endpoint"].is_null());
     ws.assert_plan_empty();
     ws.write(&config(&Shape {
@@ -1150,8 +1158,93 @@ async fn optional_fields_aws_omits_cause_no_perpetual_diff_and_no_refusal() {
         ..shape
     }));
     ws.apply();
-    assert_eq!(writer_of(&global(&ws).await.unwrap()).as_deref(), Some("us-east-2"));
+    assert_eq!(
+        writer_of(&global(&ws).await.unwrap()).as_deref(),
+        Some("us-east-2")
+    );
     ws.assert_plan_empty();
     ws.destroy();
     assert_nothing_left(&ws).await;
+}
+
+/// Issue 23: an answer the SDK cannot read. Readiness degrades instead of blocking: the plan
+/// succeeds and the check says `unknown` and why; a resource's failed read is one readable line
+/// naming the call, with no raw response (`SdkBody`, `Extensions`) in it. Regions no other test
+/// uses, since the sandbox's switch is per service and region.
+#[tokio::test(flavor = "multi_thread")]
+async fn unreadable_answers_degrade_readiness_and_read_as_one_line() {
+    let mut ws = workspace!("unread");
+    let Some(sandbox) = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref()) else {
+        return;
+    };
+    ws.regions = ("us-west-2", "eu-west-1");
+    ws.write(
+        r#"
+resource "trdr_global_database" "trading" {
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  engine_version     = "15.10"
+  master_username    = "dbadmin"
+  max_rpo_seconds    = 20
+  primary {}
+  secondary {}
+}
+
+data "trdr_failover_readiness" "trading" {
+  global_database_id = trdr_global_database.trading.id
+}
+
+output "ready" {
+  value = data.trdr_failover_readiness.trading.ready
+}
+
+output "checks" {
+  value = data.trdr_failover_readiness.trading.checks
+}
+"#,
+    );
+    ws.apply();
+    let raw = |text: &str| text.contains("SdkBody") || text.contains("Extensions");
+
+    // CloudWatch in the secondary region answers what the SDK cannot parse.
+    sandbox.unreadable("monitoring", "eu-west-1", true);
+    let (code, plan) = ws.plan();
+    assert_ne!(code, 1, "an unreadable metric failed the plan:\n{plan}");
+    assert!(!raw(&plan), "{plan}");
+    let out = ws.run(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let output = |name: &str| -> Json {
+        let out = ws.run(&["output", "-json", name]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(output("ready"), Json::Bool(false));
+    let checks = output("checks");
+    let lag = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "replication lag within max_rpo_seconds (eu-west-1)")
+        .unwrap_or_else(|| panic!("{checks}"));
+    assert_eq!(lag["status"], "unknown", "{lag}");
+    let detail = lag["detail"].as_str().unwrap();
+    assert!(detail.contains("GetMetricStatistics"), "{detail}");
+    assert!(!raw(detail), "{detail}");
+    sandbox.unreadable("monitoring", "eu-west-1", false);
+
+    // RDS in the primary region answers unreadably: the refresh fails, in one readable line.
+    sandbox.unreadable("rds", "us-west-2", true);
+    let (code, plan) = ws.plan();
+    sandbox.unreadable("rds", "us-west-2", false);
+    assert_eq!(code, 1, "{plan}");
+    assert!(plan.contains("DescribeGlobalClusters"), "{plan}");
+    assert!(
+        !raw(&plan),
+        "the diagnostic dumps the raw response:\n{plan}"
+    );
+
+    ws.destroy();
 }

@@ -56,6 +56,9 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
                                       `Endpoint`; {"engine_version": V} answers that version without
                                       `ServerlessV2FeaturesSupport` — fields the RDS API model marks
                                       optional, absent as on plain MiniStack, LocalStack or older accounts
+- POST /_trdr/unreadable              {"service": S, "region": R, "on": true}: service S (MiniStack's
+                                      name, e.g. "monitoring", "rds") in region R answers 200 with a
+                                      body the SDK cannot parse, as CloudWatch once did for a user
 - GET  /_trdr/config                  → the scale and the scaled durations
 - GET  /_trdr/stats                   → {"refusals": {rule: count}, "promotions": {global id:
                                       count}, "probes": {fqdn: count}}
@@ -166,6 +169,8 @@ _inner_handlers = {}
 # ServerlessV2FeaturesSupport (POST /_trdr/omit-optional)
 _omit_endpoint = set()
 _omit_serverless = set()
+# (service, region) pairs that answer unreadably (POST /_trdr/unreadable)
+_unreadable = set()
 # How long a probe of an endpoint in a region in an outage hangs before it fails (real seconds:
 # a network timeout is no processing time of AWS's).
 OUTAGE_HANG = float(os.environ.get("TRDR_SANDBOX_OUTAGE_HANG", "0.3"))
@@ -897,6 +902,10 @@ async def outage(service, orig, method, path, headers, body, query):
     region = "us-east-1" if service in GLOBAL_SERVICES_IN_US_EAST_1 else _region(headers)
     with _lock:
         down = region in _regions_down
+        garbled = (service, region) in _unreadable
+    if garbled:
+        refused("unreadable_answer", None)
+        return 200, {"Content-Type": "application/octet-stream"}, b"\xff\xfe<not a response of this protocol"
     if not down:
         return await orig(method, path, headers, body, query)
     refused("region_outage", None)
@@ -1006,6 +1015,9 @@ def _control(method, path, query, body):
             _role_propagation[data["role_arn"]] = float(data["seconds"])
             if data["role_arn"] in _roles:
                 _roles[data["role_arn"]] = time.monotonic()
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/unreadable":
+            (_unreadable.add if data.get("on", True) else _unreadable.discard)((data["service"], data["region"]))
             return 200, {"ok": True}
         if method == "POST" and path == "/_trdr/omit-optional":
             if data.get("global_cluster_id"):

@@ -59,6 +59,15 @@ impl Sandbox {
         );
     }
 
+    /// Makes `service` (MiniStack's name: "monitoring", "rds", ...) in `region` answer with a body
+    /// the SDK cannot parse, or (`on` false) answer normally again.
+    pub fn unreadable(&self, service: &str, region: &str, on: bool) {
+        self.post(
+            "/_trdr/unreadable",
+            serde_json::json!({"service": service, "region": region, "on": on}),
+        );
+    }
+
     /// Answers global cluster `global_cluster_id` without its optional `Endpoint`.
     pub fn omit_global_endpoint(&self, global_cluster_id: &str) {
         self.post(

@@ -13,6 +13,9 @@ pub struct Workspace {
     pub provider_extra: String,
     /// Where the provider (not the test's own SDK checks) sends AWS calls, e.g. a proxy.
     pub provider_endpoint: Option<String>,
+    /// The provider's (primary, secondary) regions; a test that breaks a region's answers on the
+    /// shared sandbox takes regions no other test uses.
+    pub regions: (&'static str, &'static str),
 }
 
 fn plugin_dir() -> PathBuf {
@@ -53,6 +56,7 @@ impl Workspace {
             endpoint,
             provider_extra: String::new(),
             provider_endpoint: None,
+            regions: ("us-east-1", "us-east-2"),
         }
     }
 
@@ -74,14 +78,16 @@ impl Workspace {
 }}
 
 provider "trdr" {{
-  primary_region   = "us-east-1"
-  secondary_region = "us-east-2"
+  primary_region   = "{}"
+  secondary_region = "{}"
   default_tags     = {{ Project = "trdr-acceptance" }}
 {}
 }}
 
 {}
 "#,
+            self.regions.0,
+            self.regions.1,
             self.provider_extra,
             body.replace("SUFFIX", &self.suffix)
         );
