@@ -144,7 +144,7 @@ pub async fn wait_active(
         || async {
             Ok(match describe(c, table).await? {
                 Some(t) if t.table_status() == Some(&TableStatus::Active) => Poll::Ready(t),
-                Some(t) => Poll::Pending(format!("{:?}", t.table_status())),
+                Some(t) => Poll::Pending(super::errors::shown(t.table_status())),
                 None => Poll::Pending("not found yet".into()),
             })
         },

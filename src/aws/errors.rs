@@ -40,6 +40,11 @@ pub struct AwsError {
     pub request_id: Option<String>,
 }
 
+/// An optional value AWS reported, for a message: the value itself, or `none reported`.
+pub fn shown<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "none reported".to_string(), |v| v.to_string())
+}
+
 /// An error's chain of causes in one line ("dispatch failure: io error: … Connection refused"),
 /// each level's own message once, without the `Debug` dump of the raw response.
 fn causes(err: &(dyn std::error::Error + 'static)) -> String {

@@ -177,9 +177,9 @@ async fn database_checks(
             .filter(|m| m.synchronization_status().map(|s| s.as_str()) != Some("connected"))
             .map(|m| {
                 format!(
-                    "{} is {:?}",
+                    "{} is {}",
                     m.db_cluster_arn().unwrap_or_default(),
-                    m.synchronization_status().map(|s| s.as_str())
+                    crate::aws::errors::shown(m.synchronization_status().map(|s| s.as_str()))
                 )
             })
             .collect();

@@ -12,6 +12,7 @@ use super::schema::{
     ENGINE_VERSION, MASTER_PASSWORD_VERSION, MASTER_USERNAME, MAX_RPO_SECONDS, WRITER_REGION,
 };
 use super::Db;
+use crate::aws::errors::shown;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::rds::{self, ClusterChange, ClusterSpec, GlobalSpec};
 use crate::aws::secrets;
@@ -208,14 +209,9 @@ async fn ensure_cluster(
                 parameter_group: wanted_group,
                 tags: &tags_for(cfg, db, region),
             };
-            rds::create_cluster(c, &spec)
-                .await
-                .map_err(|e| match e.kind {
-                    ErrorKind::InvalidInput if e.message.contains("ngine") => {
-                        Failure::from(e).about(ENGINE_VERSION.path())
-                    }
-                    _ => Failure::from(e),
-                })?;
+            // No error is classified by its message text: the plan already checked the engine
+            // version with RDS, and AWS's message names whatever it refuses.
+            rds::create_cluster(c, &spec).await.map_err(Failure::from)?;
         }
         Some(cl) => {
             let scaling = cl.serverless_v2_scaling_configuration();
@@ -304,7 +300,7 @@ async fn ensure_instances(
                 .filter_map(|i| i.db_instance_identifier().map(str::to_string))
                 .filter(|i| wanted.contains(i))
                 .collect();
-            Ok((!deleting.is_empty()).then(|| format!("{deleting:?} deleting")))
+            Ok((!deleting.is_empty()).then(|| format!("{} deleting", deleting.join(", "))))
         },
     )
     .await?;
@@ -342,12 +338,18 @@ async fn ensure_instances(
             Ok(if ready && now.len() == wanted.len() {
                 Poll::Ready(())
             } else {
-                Poll::Pending(format!(
-                    "{:?}",
+                Poll::Pending(
                     now.iter()
-                        .map(|i| (i.db_instance_identifier(), i.db_instance_status()))
+                        .map(|i| {
+                            format!(
+                                "{} {}",
+                                shown(i.db_instance_identifier()),
+                                shown(i.db_instance_status())
+                            )
+                        })
                         .collect::<Vec<_>>()
-                ))
+                        .join(", "),
+                )
             })
         },
     )
@@ -376,9 +378,9 @@ async fn wait_writer(
                     Poll::Ready(())
                 }
                 Some(g) => Poll::Pending(format!(
-                    "writer {:?}, failover state {:?}",
-                    rds::writer_region(&g),
-                    g.failover_state().and_then(|f| f.status())
+                    "writer {}, failover state {}",
+                    shown(rds::writer_region(&g)),
+                    shown(g.failover_state().and_then(|f| f.status()))
                 )),
                 None => Poll::Pending("global cluster not found".into()),
             })
@@ -631,9 +633,7 @@ async fn delete_cluster(
     })
     .await?;
     waiter::wait_until_gone(&format!("cluster {id} deleted"), timeout, || async {
-        Ok(rds::cluster(c, &id)
-            .await?
-            .map(|cl| format!("{:?}", cl.status())))
+        Ok(rds::cluster(c, &id).await?.map(|cl| shown(cl.status())))
     })
     .await?;
     delete_rpo_group(cfg, db, region, timeout).await
@@ -689,11 +689,7 @@ pub async fn destroy(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut D
                 waiter::wait_until_gone(
                     &format!("global cluster {gid} deleted"),
                     timeout,
-                    || async {
-                        Ok(rds::global(c, &gid)
-                            .await?
-                            .map(|g| format!("{:?}", g.status())))
-                    },
+                    || async { Ok(rds::global(c, &gid).await?.map(|g| shown(g.status()))) },
                 )
                 .await?;
                 Ok(())

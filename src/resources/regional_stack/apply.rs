@@ -11,6 +11,7 @@ use super::schema::{
     BUCKETS, FORCE_DESTROY, HASH_KEY, REPLICATION_ROLE_ARN, REPLICA_OF, SESSION_TABLE,
 };
 use super::Stack;
+use crate::aws::errors::shown;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{dynamodb, s3};
 use crate::framework::Diagnostics;
@@ -105,8 +106,8 @@ pub async fn converge(
                         return Err(Failure::at(
                             HASH_KEY.under(&SESSION_TABLE.path()),
                             format!(
-                                "table {table} exists with partition key {:?}, not {key:?}",
-                                dynamodb::hash_key(&t)
+                                "table {table} exists with partition key {}, not {key}",
+                                shown(dynamodb::hash_key(&t))
                             ),
                         ));
                     }
@@ -132,7 +133,7 @@ pub async fn converge(
                     if dynamodb::hash_key(&t) != Some(key.as_str()) {
                         return Err(Failure::at(
                             HASH_KEY.under(&SESSION_TABLE.path()),
-                            format!("the primary's table {table} has partition key {:?}; a replica must use the same key, not {key:?}", dynamodb::hash_key(&t)),
+                            format!("the primary's table {table} has partition key {}; a replica must use the same key, not {key}", shown(dynamodb::hash_key(&t))),
                         ));
                     }
                     dynamodb::add_replica(p_db, &table, &region).await?;
@@ -140,7 +141,7 @@ pub async fn converge(
                         let status = dynamodb::describe(p_db, &table).await?.and_then(|t| dynamodb::replica_status(&t, &region));
                         Ok(match status.as_deref() {
                             Some("ACTIVE") => Poll::Ready(()),
-                            other => Poll::Pending(format!("{other:?}")),
+                            other => Poll::Pending(format!("replica {}", shown(other))),
                         })
                     })
                     .await?;
@@ -158,7 +159,7 @@ pub async fn converge(
                 list.push(Step::new(format!("replication {theirs} <-> {ours}"), &[&format!("bucket {ours}")], move || {
                     async move {
                         if !s3::exists(p_s3, &theirs).await? {
-                            return Err(Failure::at(BUCKETS.path(), format!("the primary stack has no bucket {purpose:?} ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's")));
+                            return Err(Failure::at(BUCKETS.path(), format!("the primary stack has no bucket \"{purpose}\" ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's")));
                         }
                         s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await.map_err(on_role)?;
                         if two_way {
@@ -379,7 +380,7 @@ pub async fn destroy(cfg: &Configured, stack: &Stack, timeout: Duration, diags: 
                     waiter::wait_until_gone(&format!("table {table} deleted"), timeout, || async {
                         Ok(dynamodb::describe(&c, &table)
                             .await?
-                            .map(|t| format!("{:?}", t.table_status())))
+                            .map(|t| shown(t.table_status())))
                     })
                     .await?;
                     Ok(())
@@ -410,7 +411,8 @@ async fn wait_gone(
             Ok(match (listed, exists) {
                 (None, false) => Poll::Ready(()),
                 (status, exists) => Poll::Pending(format!(
-                    "replica status {status:?}, table present: {exists}"
+                    "replica status {}, table present: {exists}",
+                    shown(status)
                 )),
             })
         },
