@@ -555,7 +555,8 @@ def main():
     w("| figure | median | spread | runs |\n|---|---|---|---|")
     w(f"| start to handshake (all schemas built) | {med(start_ms):.1f} ms | {spread(start_ms)} ms | {len(start_ms)} |")
     w(f"| the same with Terraform's mTLS (server certificate made, client certificate required) | {med(start_tls_ms):.1f} ms | {spread(start_tls_ms)} ms | {len(start_tls_ms)} |")
-    w(f"| peak RSS of the plugin during an apply of one environment | {peak / 1024:.1f} MiB | - | 1 |\n")
+    w(f"| peak RSS of the plugin during an apply of one environment | {peak / 1024:.1f} MiB | - | 1 |")
+    w(f"| release binary (stripped: `[profile.release] strip = true`) | {os.path.getsize(PROVIDER) / 2**20:.1f} MiB | - | - |\n")
     w(f"## Apply, no-change plan and destroy of the full topology ({LATENCY_MS} ms per call)\n")
     w("One environment = two regional stacks, a global database, an orchestrator (4 resources, ~the whole sandbox topology). "
       "All environments in one configuration, `-parallelism=10`.\n")
