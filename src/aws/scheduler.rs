@@ -78,14 +78,21 @@ pub async fn get(c: &Client, name: &str) -> Result<Option<ScheduleSpec>, AwsErro
     }))
 }
 
+/// Every field of a schedule on a Create or Update request (Update replaces the whole schedule).
+macro_rules! with_schedule {
+    ($request:expr, $s:expr) => {
+        $request
+            .name(&$s.name)
+            .schedule_expression(&$s.expression)
+            .flexible_time_window(window()?)
+            .target(target($s)?)
+            .state(state($s.enabled))
+            .description(&$s.description)
+    };
+}
+
 pub async fn create(c: &Client, s: &ScheduleSpec) -> Result<(), AwsError> {
-    c.create_schedule()
-        .name(&s.name)
-        .schedule_expression(&s.expression)
-        .flexible_time_window(window()?)
-        .target(target(s)?)
-        .state(state(s.enabled))
-        .description(&s.description)
+    with_schedule!(c.create_schedule(), s)
         .send()
         .await
         .aws("CreateSchedule")?;
@@ -94,13 +101,7 @@ pub async fn create(c: &Client, s: &ScheduleSpec) -> Result<(), AwsError> {
 
 /// `UpdateSchedule` replaces the whole schedule: every field is sent.
 pub async fn update(c: &Client, s: &ScheduleSpec) -> Result<(), AwsError> {
-    c.update_schedule()
-        .name(&s.name)
-        .schedule_expression(&s.expression)
-        .flexible_time_window(window()?)
-        .target(target(s)?)
-        .state(state(s.enabled))
-        .description(&s.description)
+    with_schedule!(c.update_schedule(), s)
         .send()
         .await
         .aws("UpdateSchedule")?;

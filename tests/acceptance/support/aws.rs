@@ -190,7 +190,7 @@ impl Aws {
             .collect()
     }
 
-    /// Runbook state machines whose name carries `suffix`, in `region`.
+    /// State machines (runbooks, watchers) whose name carries `suffix`, in `region`.
     pub async fn runbooks_with(&self, suffix: &str, region: &str) -> Vec<String> {
         self.sfn(region)
             .await
@@ -206,13 +206,42 @@ impl Aws {
             .collect()
     }
 
-    /// Asserts the sandbox holds nothing of this test any more.
+    /// Watcher schedules and probe connections whose name carries `suffix`, in `region`.
+    pub async fn watch_objects_with(&self, suffix: &str, region: &str) -> Vec<String> {
+        let conf = self.conf(region).await;
+        let schedules = aws_sdk_scheduler::Client::new(&conf)
+            .list_schedules()
+            .send()
+            .await
+            .unwrap();
+        let connections = aws_sdk_eventbridge::Client::new(&conf)
+            .list_connections()
+            .send()
+            .await
+            .unwrap();
+        schedules
+            .schedules()
+            .iter()
+            .filter_map(|s| s.name())
+            .chain(connections.connections().iter().filter_map(|c| c.name()))
+            .filter(|n| n.contains(suffix))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Asserts the sandbox holds nothing of this test any more: buckets, tables, and in both
+    /// regions state machines, watcher schedules and probe connections.
     pub async fn assert_nothing_left(&self, suffix: &str) {
         let buckets = self.buckets_with(suffix).await;
         let tables = self.tables_with(suffix).await;
+        let mut regional = Vec::new();
+        for region in ["us-east-1", "us-east-2"] {
+            regional.extend(self.runbooks_with(suffix, region).await);
+            regional.extend(self.watch_objects_with(suffix, region).await);
+        }
         assert!(
-            buckets.is_empty() && tables.is_empty(),
-            "left behind: {buckets:?} {tables:?}"
+            buckets.is_empty() && tables.is_empty() && regional.is_empty(),
+            "left behind: {buckets:?} {tables:?} {regional:?}"
         );
     }
 

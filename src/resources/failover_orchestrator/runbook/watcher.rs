@@ -195,6 +195,22 @@ impl Builder<'_> {
         );
     }
 
+    /// `DescribeGlobalClusters` in the watcher's own region, assigning `assign`; a read that fails
+    /// ends the shift (`cannot-read-writer`): nothing is decided on a writer it cannot see.
+    fn read_global(&mut self, name: &str, global_cluster_id: &str, assign: Json, next: &str) {
+        self.task_state(
+            name,
+            (
+                "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
+                json!({"GlobalClusterIdentifier": global_cluster_id}),
+            ),
+            assign,
+            retry(self.t),
+            vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"outcome": "cannot-read-writer", "cause": jx("$states.errorOutput.Error")}, "Next": "Report"})],
+            next,
+        );
+    }
+
     /// Reads the pause tag of this watcher's own state machine into `$paused`; not being able to
     /// read it counts as paused (the watcher acts only on what it can see).
     fn read_pause(&mut self, name: &str, next: &str) {
@@ -281,15 +297,10 @@ pub fn definition(s: &WatcherSpec) -> Json {
         "AnotherShift",
         json!({"Type": "Pass", "Assign": {"outcome": "another-shift-on-duty"}, "Next": "Report"}),
     );
-    b.task_state(
+    b.read_global(
         "ReadWriter",
-        (
-            "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
-            json!({"GlobalClusterIdentifier": s.global_cluster_id}),
-        ),
+        &s.global_cluster_id,
         json!({"writer": jx(WRITER), "promoting": jx(PROMOTING), "synced": jx(&synced)}),
-        retry(t),
-        vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"outcome": "cannot-read-writer", "cause": jx("$states.errorOutput.Error")}, "Next": "Report"})],
         "WhoWrites",
     );
     b.state(
@@ -402,15 +413,10 @@ pub fn definition(s: &WatcherSpec) -> Json {
 
     // Failback: only onto a member RDS reports in sync, as a switchover (no data loss).
     b.state("FailbackDecided", json!({"Type": "Pass", "Assign": {"decided": jx("$millis()"), "action": "switchover"}, "Next": "FailbackInSync"}));
-    b.task_state(
+    b.read_global(
         "FailbackInSync",
-        (
-            "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
-            json!({"GlobalClusterIdentifier": s.global_cluster_id}),
-        ),
+        &s.global_cluster_id,
         json!({"synced": jx(&synced), "promoting": jx(PROMOTING)}),
-        retry(t),
-        vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"outcome": "cannot-read-writer", "cause": jx("$states.errorOutput.Error")}, "Next": "Report"})],
         "InSync",
     );
     b.state(
@@ -441,15 +447,10 @@ pub fn definition(s: &WatcherSpec) -> Json {
         }),
     );
     b.state("PausedAtDecision", json!({"Type": "Pass", "Assign": {"outcome": "paused", "blocked": "paused"}, "Next": "Report"}));
-    b.task_state(
+    b.read_global(
         "ConfirmWriter",
-        (
-            "arn:aws:states:::aws-sdk:rds:describeGlobalClusters",
-            json!({"GlobalClusterIdentifier": s.global_cluster_id}),
-        ),
+        &s.global_cluster_id,
         json!({"writer": jx(WRITER)}),
-        retry(t),
-        vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"outcome": "cannot-read-writer", "cause": jx("$states.errorOutput.Error")}, "Next": "Report"})],
         "StillOtherWriter",
     );
     let after_confirm = if p.approval.is_some() && s.topic_arn.is_some() {
