@@ -448,6 +448,30 @@ async fn orchestrator_checks(
             format!("missing in {}", rb.join(", "))
         },
     );
+    // Automatic failover: checked only where a watcher is deployed in either region.
+    if d.watchers.iter().any(|(_, w)| w.is_some()) {
+        for (region, w) in &d.watchers {
+            let name = format!("automatic failover watching ({region})");
+            match w {
+                None => checks.add(
+                    &name,
+                    Status::Fail,
+                    "no watcher in this region, though the other region has one",
+                ),
+                Some(w) if !w.scheduled => checks.add(
+                    &name,
+                    Status::Fail,
+                    "the watcher's schedule is missing or disabled: no shift starts",
+                ),
+                Some(w) if w.paused => checks.add(
+                    &name,
+                    Status::Warn,
+                    "paused (TrdrWatch = paused): this region does not fail over by itself",
+                ),
+                Some(_) => checks.add(&name, Status::Pass, "a shift starts every minute"),
+            }
+        }
+    }
     match d.budget {
         Some((b, t)) if b <= t => checks.add(
             "RTO budget within target",

@@ -187,6 +187,19 @@ async fn a_us_east_1_outage_fails_over_by_itself_and_the_plan_keeps_the_writer()
             .find(|s| s["outcome"] == "writer-here")
     })
     .await;
+    // Readiness sees both watchers watching.
+    let out = ws.run(&["output", "-json", "checks"]);
+    let checks: Json = serde_json::from_slice(&out.stdout).unwrap();
+    for region in ["us-east-1", "us-east-2"] {
+        let name = format!("automatic failover watching ({region})");
+        let c = checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("no {name} check: {checks}"));
+        assert_eq!(c["status"], "pass", "{c}");
+    }
     ws.assert_plan_empty();
     // Import finds the watchers and their settings: the imported state plans no change.
     ws.state_rm(&[ORCH]);

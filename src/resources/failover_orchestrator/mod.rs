@@ -514,6 +514,17 @@ pub struct Deployment {
     pub runbooks: Vec<(String, Option<String>)>,
     /// Worst-case budget of the deployed runbooks and the target they were deployed with.
     pub budget: Option<(f64, f64)>,
+    /// Region → the watcher as deployed (`automatic_failover`), `None` where there is none.
+    pub watchers: Vec<(String, Option<Watching>)>,
+}
+
+/// A region's watcher as readiness sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Watching {
+    /// Tagged `TrdrWatch = paused`.
+    pub paused: bool,
+    /// Its schedule exists and is enabled: shifts start every minute.
+    pub scheduled: bool,
 }
 
 pub async fn inspect(
@@ -532,8 +543,24 @@ pub async fn inspect(
         health_checks: Vec::new(),
         runbooks: Vec::new(),
         budget: None,
+        watchers: Vec::new(),
     };
     for region in &regions {
+        let rc = cfg.region(region);
+        let watcher = match sfn::find(&rc.sfn, &naming.watcher(region)).await? {
+            None => None,
+            Some(arn) => {
+                let tags = sfn::tags(&rc.sfn, &arn).await?;
+                let schedule =
+                    crate::aws::scheduler::get(&rc.scheduler, &naming.watcher(region)).await?;
+                Some(Watching {
+                    paused: tags.get(runbook::watcher::PAUSE_TAG).map(String::as_str)
+                        == Some(runbook::watcher::PAUSED),
+                    scheduled: schedule.is_some_and(|s| s.enabled),
+                })
+            }
+        };
+        d.watchers.push((region.clone(), watcher));
         let hcs =
             route53::health_checks_with_prefix(r53, &naming.health_check_prefix(region)).await?;
         d.health_checks.push((region.clone(), !hcs.is_empty()));
