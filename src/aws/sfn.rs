@@ -10,6 +10,13 @@ use crate::tags::Tags;
 
 /// The ARN of the state machine named `name`, if it exists.
 pub async fn find(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
+    Ok(find_each(c, &[name]).await?.pop().flatten())
+}
+
+/// The ARN of each of `names` (in order), from one walk through `ListStateMachines` that stops
+/// once all are found.
+pub async fn find_each(c: &Client, names: &[&str]) -> Result<Vec<Option<String>>, AwsError> {
+    let mut found: Vec<Option<String>> = vec![None; names.len()];
     let mut token: Option<String> = None;
     loop {
         let out = c
@@ -18,12 +25,14 @@ pub async fn find(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
             .send()
             .await
             .aws("ListStateMachines")?;
-        if let Some(sm) = out.state_machines().iter().find(|s| s.name() == name) {
-            return Ok(Some(sm.state_machine_arn().to_string()));
+        for sm in out.state_machines() {
+            if let Some(i) = names.iter().position(|n| *n == sm.name()) {
+                found[i] = Some(sm.state_machine_arn().to_string());
+            }
         }
         match out.next_token() {
-            Some(t) => token = Some(t.to_string()),
-            None => return Ok(None),
+            Some(t) if found.iter().any(Option::is_none) => token = Some(t.to_string()),
+            _ => return Ok(found),
         }
     }
 }

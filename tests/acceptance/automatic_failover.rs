@@ -142,6 +142,16 @@ async fn shift_where(
     .await
 }
 
+/// Applies `config` and waits until the us-east-2 watcher has run a healthy shift: it watches.
+async fn apply_and_watch(ws: &Workspace, config: &str) {
+    ws.write(config);
+    ws.apply();
+    shift_where(ws, 0, "a healthy shift in us-east-2", |s| {
+        s["outcome"] == "watched-healthy"
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_us_east_1_outage_fails_over_by_itself_and_the_plan_keeps_the_writer() {
     let ws = workspace!("auto");
@@ -281,12 +291,7 @@ async fn the_watcher_does_not_fail_over_on_flaps_short_outages_a_pause_or_an_unh
     // 12 probes in a row: at the sandbox's scale a probe is 0.1 s apart at the least, so an
     // outage of one second can never fill the window.
     let config = with_automatic_failover(&topology(&f, 300), "    failure_window_seconds = 120");
-    ws.write(&config);
-    ws.apply();
-    shift_where(&ws, 0, "a healthy shift in us-east-2", |s| {
-        s["outcome"] == "watched-healthy"
-    })
-    .await;
+    apply_and_watch(&ws, &config).await;
 
     // A flapping endpoint: two failed probes, one good, again and again.
     let n = shifts(&ws, "us-east-2").await.len();
@@ -421,12 +426,7 @@ async fn approval_holds_the_failover_until_a_person_answers_and_failback_switche
         &topology(&f, 300),
         "    failure_window_seconds   = 30\n    approval_timeout_seconds = 600\n    approval_on_timeout      = \"abandon\"\n  }\n\n  automatic_failback {\n    healthy_window_seconds = 60",
     );
-    ws.write(&config);
-    ws.apply();
-    shift_where(&ws, 0, "a healthy shift in us-east-2", |s| {
-        s["outcome"] == "watched-healthy"
-    })
-    .await;
+    apply_and_watch(&ws, &config).await;
 
     // us-east-1 fails; the watcher decides and asks. Unanswered, it gives up: nothing moved.
     let n = shifts(&ws, "us-east-2").await.len();

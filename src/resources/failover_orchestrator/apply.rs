@@ -400,8 +400,7 @@ async fn ensure_watcher(
         .get(region)
         .cloned()
         .unwrap_or_default();
-    let policy = o.watch_policy(region).unwrap_or(a.policy);
-    let spec = o.watcher_spec(region, &member, runbook_arn, &connection, hcs, policy);
+    let spec = o.watcher_spec(a, region, &member, runbook_arn, &connection, hcs);
     let definition = watcher::definition(&spec);
     let mut tags = tags_for(cfg, o, region);
     tags.insert(

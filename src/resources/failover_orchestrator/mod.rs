@@ -239,26 +239,21 @@ impl Orchestrator {
         }
     }
 
-    /// The watching policy of `region`'s watcher: failback is the primary (home) region's only.
-    pub fn watch_policy(&self, region: &str) -> Option<Policy> {
-        let a = self.automatic.as_ref()?;
-        let mut p = a.policy;
-        if region != self.primary.region {
-            p.failback_window_seconds = None;
-        }
-        Some(p)
-    }
-
     /// The watcher for `region`, once its runbook, connection, member and health checks exist.
+    /// Failback is the primary (home) region's watcher's only.
     pub fn watcher_spec(
         &self,
+        a: &Automatic,
         region: &str,
         own_member_arn: &str,
         runbook_arn: &str,
         connection_arn: &str,
         hcs: &BTreeMap<String, String>,
-        policy: Policy,
     ) -> WatcherSpec {
+        let mut policy = a.policy;
+        if region != self.primary.region {
+            policy.failback_window_seconds = None;
+        }
         let (own, other) = (self.endpoint(region), self.other(region));
         let probe = |e: &EndpointCfg| Probe {
             region: e.region.clone(),
@@ -547,7 +542,13 @@ pub async fn inspect(
     };
     for region in &regions {
         let rc = cfg.region(region);
-        let watcher = match sfn::find(&rc.sfn, &naming.watcher(region)).await? {
+        let (runbook_name, watcher_name) = (naming.state_machine(region), naming.watcher(region));
+        let [arn, watcher_arn]: [Option<String>; 2] =
+            sfn::find_each(&rc.sfn, &[&runbook_name, &watcher_name])
+                .await?
+                .try_into()
+                .unwrap_or_default();
+        let watcher = match watcher_arn {
             None => None,
             Some(arn) => {
                 let tags = sfn::tags(&rc.sfn, &arn).await?;
@@ -564,8 +565,7 @@ pub async fn inspect(
         let hcs =
             route53::health_checks_with_prefix(r53, &naming.health_check_prefix(region)).await?;
         d.health_checks.push((region.clone(), !hcs.is_empty()));
-        let c = &cfg.region(region).sfn;
-        let arn = sfn::find(c, &naming.state_machine(region)).await?;
+        let c = &rc.sfn;
         d.runbooks.push((region.clone(), arn.clone()));
         if let Some(arn) = arn {
             let tags = sfn::tags(c, &arn).await?;

@@ -31,12 +31,22 @@ pub async fn observe(
     // only what no attribute can show (a missing object, a record or runbook out of line).
     let mut seen = o.clone();
     let mut seen_hc: Option<(i32, i32)> = None;
-    // Each region's runbook, looked up once.
+    // Each region's runbook (and watcher, with automatic failover), from one listing.
     let mut runbooks = Vec::new();
+    let mut watchers = BTreeMap::new();
     for e in o.regions() {
         let name = o.naming.state_machine(&e.region);
-        let arn = sfn::find(&cfg.region(&e.region).sfn, &name).await?;
-        runbooks.push((e, name, arn));
+        let watcher = o.naming.watcher(&e.region);
+        let names: &[&str] = if o.automatic.is_some() {
+            &[&name, &watcher]
+        } else {
+            &[&name]
+        };
+        let mut arns = sfn::find_each(&cfg.region(&e.region).sfn, names).await?;
+        if let Some(Some(w)) = arns.get(1) {
+            watchers.insert(e.region.clone(), w.clone());
+        }
+        runbooks.push((e, name, arns.swap_remove(0)));
     }
     let applied = applied_health_check(cfg, o, runbooks[0].2.as_deref()).await?;
 
@@ -169,19 +179,9 @@ pub async fn observe(
             }
         }
     }
-    let mut watcher_arns = BTreeMap::new();
     if let Some(a) = &o.automatic {
-        let paused = observe_watchers(
-            cfg,
-            o,
-            a,
-            &arns,
-            &resolved,
-            &hcs,
-            &mut watcher_arns,
-            &mut drift,
-        )
-        .await?;
+        let paused =
+            observe_watchers(cfg, o, a, &arns, &watchers, &resolved, &hcs, &mut drift).await?;
         if let Some(sa) = seen.automatic.as_mut() {
             sa.paused = paused;
         }
@@ -190,7 +190,7 @@ pub async fn observe(
         return Ok(None);
     }
     let mut v = base.clone();
-    WATCHER_ARNS.put(&mut v, Value::string_map(watcher_arns));
+    WATCHER_ARNS.put(&mut v, Value::string_map(watchers));
     ID.put(&mut v, o.id());
     HEALTH_CHECK_IDS.put(&mut v, Value::string_map(hcs));
     STATE_MACHINE_ARNS.put(&mut v, Value::string_map(arns));
@@ -211,9 +211,9 @@ async fn observe_watchers(
     o: &Orchestrator,
     a: &super::Automatic,
     runbook_arns: &BTreeMap<String, String>,
+    watchers: &BTreeMap<String, String>,
     resolved: &Resolved,
     hcs: &BTreeMap<String, String>,
-    found: &mut BTreeMap<String, String>,
     drift: &mut Vec<String>,
 ) -> Result<bool, AwsError> {
     let mut paused = false;
@@ -229,23 +229,21 @@ async fn observe_watchers(
                 e.region
             ));
         }
-        let Some(arn) = sfn::find(&rc.sfn, &name).await? else {
+        let Some(arn) = watchers.get(&e.region) else {
             drift.push(format!("watcher {name} is missing in {}", e.region));
             continue;
         };
-        found.insert(e.region.clone(), arn.clone());
-        let tags = sfn::tags(&rc.sfn, &arn).await?;
+        let tags = sfn::tags(&rc.sfn, arn).await?;
         paused |= tags.get(watcher::PAUSE_TAG).map(String::as_str) == Some(watcher::PAUSED);
         if let (Some(d), Some(conn), Some(runbook), Some(member)) = (
-            sfn::describe(&rc.sfn, &arn).await?,
+            sfn::describe(&rc.sfn, arn).await?,
             connection.as_ref(),
             runbook_arns.get(&e.region),
             resolved.member_arns.get(&e.region),
         ) {
             let deployed: serde_json::Value =
                 serde_json::from_str(&d.definition).unwrap_or_default();
-            let policy = o.watch_policy(&e.region).unwrap_or(a.policy);
-            let spec = o.watcher_spec(&e.region, member, runbook, &conn.arn, hcs, policy);
+            let spec = o.watcher_spec(a, &e.region, member, runbook, &conn.arn, hcs);
             if deployed != watcher::definition(&spec) {
                 drift.push(format!(
                     "watcher {name} differs from the generated definition"
@@ -255,7 +253,7 @@ async fn observe_watchers(
         match scheduler::get(&rc.scheduler, &name).await? {
             None => drift.push(format!("the schedule {name} that starts the watcher is missing in {}", e.region)),
             Some(s) if !s.enabled => drift.push(format!("the schedule {name} is disabled: no watcher shift starts in {} (pause with the TrdrWatch tag instead)", e.region)),
-            Some(s) if s.target_arn != arn || s.role_arn != a.schedule_role_arn => {
+            Some(s) if s.target_arn != *arn || s.role_arn != a.schedule_role_arn => {
                 drift.push(format!("the schedule {name} does not start the watcher as configured"))
             }
             Some(_) => {}
