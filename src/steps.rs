@@ -18,18 +18,38 @@ use crate::aws::errors::AwsError;
 use crate::framework::{Diagnostics, Path};
 use crate::waiter::WaitError;
 
-/// Why a resource's step failed, and which attribute to point the diagnostic at.
+/// Why a resource's step failed, and which attribute to point the diagnostic at. The cause keeps
+/// its type through the run, so the report renders it once, with the hint its kind calls for.
 #[derive(Debug)]
 pub struct Failure {
     pub path: Option<Path>,
-    pub detail: String,
+    pub cause: Cause,
+}
+
+/// What a step's failure was.
+#[derive(Debug)]
+pub enum Cause {
+    /// An AWS call failed.
+    Aws(AwsError),
+    /// A wait ended without what it waited for (timed out, unreachable, stopped).
+    Wait(WaitError),
+    /// A condition the step found itself (a missing primary, a bucket that is not empty).
+    Found(String),
 }
 
 impl Failure {
     pub fn at(path: Path, detail: impl Into<String>) -> Self {
         Failure {
             path: Some(path),
-            detail: detail.into(),
+            cause: Cause::Found(detail.into()),
+        }
+    }
+
+    /// A condition found by the step, about no attribute in particular.
+    pub fn found(detail: impl Into<String>) -> Self {
+        Failure {
+            path: None,
+            cause: Cause::Found(detail.into()),
         }
     }
 
@@ -38,11 +58,29 @@ impl Failure {
         self.path = Some(path);
         self
     }
+
+    /// The AWS error behind this failure, if one is.
+    pub fn aws(&self) -> Option<&AwsError> {
+        match &self.cause {
+            Cause::Aws(e) | Cause::Wait(WaitError::Aws(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.detail)
+        match &self.cause {
+            Cause::Aws(e) => e.fmt(f),
+            Cause::Wait(e @ WaitError::TimedOut { .. }) => {
+                write!(
+                    f,
+                    "{e}. Raise the timeouts block's value, or run again to keep waiting."
+                )
+            }
+            Cause::Wait(e) => e.fmt(f),
+            Cause::Found(text) => f.write_str(text),
+        }
     }
 }
 
@@ -50,7 +88,7 @@ impl From<AwsError> for Failure {
     fn from(e: AwsError) -> Self {
         Failure {
             path: None,
-            detail: e.to_string(),
+            cause: Cause::Aws(e),
         }
     }
 }
@@ -59,14 +97,14 @@ impl From<WaitError> for Failure {
     fn from(e: WaitError) -> Self {
         match e {
             WaitError::Aws(a) => a.into(),
-            done @ (WaitError::Stopped { .. } | WaitError::Unreachable { .. }) => Failure {
-                path: None,
-                detail: done.to_string(),
+            timed_out @ WaitError::TimedOut { .. } => Failure {
+                path: Some(crate::timeouts::TIMEOUTS.path()),
+                cause: Cause::Wait(timed_out),
             },
-            other => Failure::at(
-                crate::timeouts::TIMEOUTS.path(),
-                format!("{other}. Raise the timeouts block's value, or run again to keep waiting."),
-            ),
+            other => Failure {
+                path: None,
+                cause: Cause::Wait(other),
+            },
         }
     }
 }
@@ -82,7 +120,21 @@ pub async fn run_reporting(steps: Vec<Step<'_, Failure>>, doing: String, diags: 
         } else {
             format!("Failed to {doing}")
         };
-        diags.error(path, summary, stopped.to_string());
+        // What to do about it, once per kind of AWS failure (two throttled steps, one hint).
+        let mut hints: Vec<String> = Vec::new();
+        for (_, f) in &stopped.failed {
+            if let Some(hint) = f.aws().and_then(AwsError::hint) {
+                if !hints.contains(&hint) {
+                    hints.push(hint);
+                }
+            }
+        }
+        let mut detail = stopped.to_string();
+        for hint in hints {
+            detail += "\n\n";
+            detail += &hint;
+        }
+        diags.error(path, summary, detail);
     }
 }
 
@@ -324,6 +376,46 @@ mod tests {
                 && text.contains("not started: c")
                 && text.contains("recorded in state"),
             "{text}"
+        );
+    }
+
+    /// Issue 23: an AWS error raised inside a step keeps its type to the report, which renders it
+    /// once with the hint its kind calls for (once, however many steps failed that way).
+    #[tokio::test]
+    async fn a_step_failure_keeps_the_aws_error_and_its_hint() {
+        let throttled = || {
+            let mut e = AwsError::synthetic("DescribeDBClusters", "ThrottlingException");
+            e.region = Some("eu-west-1".into());
+            e.message = "Rate exceeded".into();
+            e
+        };
+        let failing = |id: &str| {
+            let e = throttled();
+            Step::new(id, &[], move || {
+                async move { Err(Failure::from(e)) }.boxed()
+            })
+        };
+        let mut diags = Diagnostics::default();
+        run_reporting(
+            vec![failing("primary"), failing("secondary")],
+            "apply global database g".into(),
+            &mut diags,
+        )
+        .await;
+        let d = &diags.0[0];
+        assert_eq!(d.summary, "Failed to apply global database g");
+        assert!(
+            d.detail.contains(
+                "step \"primary\" failed: DescribeDBClusters in eu-west-1: ThrottlingException: Rate exceeded"
+            ),
+            "{}",
+            d.detail
+        );
+        assert_eq!(
+            d.detail.matches("raise the provider's max_retries").count(),
+            1,
+            "{}",
+            d.detail
         );
     }
 }

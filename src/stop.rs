@@ -168,7 +168,7 @@ mod tests {
         signal.cancel();
         let err = client.list_state_machines().send().await.unwrap_err();
         assert!(refused(&err), "{err:?}");
-        let err = crate::aws::errors::AwsError::from_sdk("ListStateMachines", err);
+        let err = crate::aws::errors::AwsError::from_sdk("ListStateMachines", None, err);
         assert!(err.is(crate::aws::errors::ErrorKind::Stopped), "{err:?}");
     }
 }

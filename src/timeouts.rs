@@ -92,8 +92,37 @@ pub fn get(state: &Value, op: Operation, default: Duration) -> Duration {
         .unwrap_or(default)
 }
 
+/// A duration as a person reads it, in the syntax the `timeouts` block takes: "12m30s", "45s",
+/// "1h2m", "250ms".
+pub fn human(d: Duration) -> String {
+    let total = d.as_secs();
+    if total == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out += &format!("{h}h");
+    }
+    if m > 0 {
+        out += &format!("{m}m");
+    }
+    if s > 0 || out.is_empty() {
+        out += &format!("{s}s");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(human(Duration::from_secs(750)), "12m30s");
+        assert_eq!(human(Duration::from_secs(3720)), "1h2m");
+        assert_eq!(human(Duration::from_secs(45)), "45s");
+        assert_eq!(human(Duration::from_millis(250)), "250ms");
+    }
+
     use super::*;
 
     #[test]

@@ -78,7 +78,7 @@ impl Backoff {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WaitError {
-    #[error("timed out after {waited:?} waiting for {what}{}; last observed: {last}", if *.budget_spent { " (the operation's timeouts budget ran out: raise it in the resource's timeouts block; the next apply continues from here)" } else { "" })]
+    #[error("timed out after {} waiting for {what}{}; last observed: {last}", crate::timeouts::human(*.waited), if *.budget_spent { " (the operation's timeouts budget ran out: raise it in the resource's timeouts block; the next apply continues from here)" } else { "" })]
     TimedOut {
         what: String,
         last: String,
@@ -90,7 +90,7 @@ pub enum WaitError {
     #[error("gave up waiting for {what}: {status}, which never leads there")]
     Unreachable { what: String, status: String },
     /// Terraform asked the provider to stop ([`crate::stop`]) during the wait.
-    #[error("stopped while waiting for {what} (after {waited:?}){}", .last.as_ref().map(|l| format!("; last observed: {l}")).unwrap_or_default())]
+    #[error("stopped while waiting for {what} (after {}){}", crate::timeouts::human(*.waited), .last.as_ref().map(|l| format!("; last observed: {l}")).unwrap_or_default())]
     Stopped {
         what: String,
         last: Option<String>,

@@ -37,7 +37,7 @@ pub async fn recent_maximum(
         .statistics(Statistic::Maximum)
         .send()
         .await
-        .aws("GetMetricStatistics")?;
+        .aws("GetMetricStatistics", c)?;
     Ok(out
         .datapoints()
         .iter()

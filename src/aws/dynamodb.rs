@@ -19,7 +19,7 @@ pub async fn describe(c: &Client, table: &str) -> Result<Option<TableDescription
         .table_name(table)
         .send()
         .await
-        .aws("DescribeTable")
+        .aws("DescribeTable", c)
         .found()?
         .and_then(|o| o.table))
 }
@@ -78,7 +78,7 @@ pub async fn create(c: &Client, table: &str, key: &str, tags: &Tags) -> Result<(
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("CreateTable");
+        .aws("CreateTable", c);
     match res {
         Err(e) if e.is(ErrorKind::AlreadyExists) || e.code == "ResourceInUseException" => Ok(()),
         other => other.map(|_| ()),
@@ -97,7 +97,7 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("TagResource")?;
+        .aws("TagResource", c)?;
     Ok(())
 }
 
@@ -107,7 +107,7 @@ pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
         .resource_arn(arn)
         .send()
         .await
-        .aws("ListTagsOfResource")?;
+        .aws("ListTagsOfResource", c)?;
     Ok(out
         .tags()
         .iter()
@@ -158,7 +158,7 @@ pub async fn pitr_enabled(c: &Client, table: &str) -> Result<bool, AwsError> {
         .table_name(table)
         .send()
         .await
-        .aws("DescribeContinuousBackups")?;
+        .aws("DescribeContinuousBackups", c)?;
     Ok(out
         .continuous_backups_description()
         .and_then(|d| d.point_in_time_recovery_description())
@@ -177,7 +177,7 @@ pub async fn enable_pitr(c: &Client, table: &str) -> Result<(), AwsError> {
         )
         .send()
         .await
-        .aws("UpdateContinuousBackups")?;
+        .aws("UpdateContinuousBackups", c)?;
     Ok(())
 }
 
@@ -206,7 +206,7 @@ pub async fn add_replica(primary: &Client, table: &str, region: &str) -> Result<
         )
         .send()
         .await
-        .aws("UpdateTable")?;
+        .aws("UpdateTable", primary)?;
     Ok(())
 }
 
@@ -232,7 +232,7 @@ pub async fn remove_replica(primary: &Client, table: &str, region: &str) -> Resu
         )
         .send()
         .await
-        .aws("UpdateTable");
+        .aws("UpdateTable", primary);
     match res {
         // Another run removed it between our look and our call.
         Err(e) if e.is(ErrorKind::NotFound) => Ok(()),
@@ -245,7 +245,7 @@ pub async fn delete(c: &Client, table: &str) -> Result<(), AwsError> {
         .table_name(table)
         .send()
         .await
-        .aws("DeleteTable")
+        .aws("DeleteTable", c)
         .found()?;
     Ok(())
 }

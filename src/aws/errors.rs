@@ -28,9 +28,11 @@ pub enum ErrorKind {
 }
 
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{operation}: {code}: {message}{}", .request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
+#[error("{operation}{}: {code}: {message}{}", .region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default(), .request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
 pub struct AwsError {
     pub operation: &'static str,
+    /// The region the call went to (Route 53 is global: its calls say so).
+    pub region: Option<String>,
     pub code: String,
     /// AWS's message, or a one-line account of a failure without one; never the raw response
     /// (that goes to the log at debug level).
@@ -146,13 +148,18 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
 }
 
 impl AwsError {
-    pub fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
+    pub fn from_sdk<E>(
+        operation: &'static str,
+        region: Option<String>,
+        err: SdkError<E, HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         if crate::stop::refused(&err) {
             return AwsError {
                 operation,
+                region,
                 code: "Stopped".into(),
                 message: crate::stop::Refused.to_string(),
                 kind: ErrorKind::Stopped,
@@ -169,6 +176,7 @@ impl AwsError {
         match err.code() {
             Some(code) => AwsError {
                 operation,
+                region,
                 code: code.to_string(),
                 message: err.message().unwrap_or_default().to_string(),
                 kind: classify(code, status),
@@ -183,7 +191,7 @@ impl AwsError {
                 };
                 // The full context (raw response, SDK internals) is for debugging, not for a
                 // diagnostic: it goes to the log, and the diagnostic gets one readable line.
-                tracing::debug!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
+                tracing::debug!(operation, region = region.as_deref().unwrap_or("-"), error = %DisplayErrorContext(&err), "AWS call failed");
                 let message = match &err {
                     SdkError::ServiceError(_) => format!(
                         "AWS answered HTTP {} with an error the SDK could not read",
@@ -193,6 +201,7 @@ impl AwsError {
                 };
                 AwsError {
                     operation,
+                    region,
                     code: status
                         .map(|s| format!("HTTP {s}"))
                         .unwrap_or_else(|| "no response".into()),
@@ -208,6 +217,7 @@ impl AwsError {
     pub fn synthetic(operation: &'static str, code: &str) -> Self {
         AwsError {
             operation,
+            region: None,
             code: code.to_string(),
             message: String::new(),
             kind: classify(code, None),
@@ -220,6 +230,7 @@ impl AwsError {
     pub fn building(operation: &'static str) -> impl Fn(BuildError) -> AwsError {
         move |e| AwsError {
             operation,
+            region: None,
             code: "InvalidRequest".into(),
             message: e.to_string(),
             kind: ErrorKind::InvalidInput,
@@ -231,38 +242,76 @@ impl AwsError {
         self.kind == kind
     }
 
-    /// Appends this error as a diagnostic, about `path` when an attribute is at fault.
-    pub fn report(&self, diags: &mut Diagnostics, path: Option<Path>, doing: &str) {
-        let hint = match self.kind {
+    /// What the user can do about an error of this kind, if there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self.kind {
             ErrorKind::AccessDenied => format!(
-                "The credentials in use may not call {}. Check the provider's profile / assume_role and the role's policy.",
-                self.operation
+                "The credentials in use may not call {}{}. Check the provider's profile / assume_role and the role's policy.",
+                self.operation,
+                self.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
             ),
             ErrorKind::Throttled => "AWS kept throttling after every retry; raise the provider's max_retries or run with less parallelism (-parallelism).".to_string(),
             ErrorKind::Transport => "No answer from the AWS endpoint. Check endpoint_url / TRDR_ENDPOINT_URL and the network.".to_string(),
             ErrorKind::Conflict => "The object is busy; running the same command again continues once it settles.".to_string(),
-            _ => String::new(),
-        };
-        let detail = if hint.is_empty() {
-            self.to_string()
-        } else {
-            format!("{self}\n\n{hint}")
+            _ => return None,
+        })
+    }
+
+    /// Appends this error as a diagnostic, about `path` when an attribute is at fault.
+    pub fn report(&self, diags: &mut Diagnostics, path: Option<Path>, doing: &str) {
+        let detail = match self.hint() {
+            Some(hint) => format!("{self}\n\n{hint}"),
+            None => self.to_string(),
         };
         diags.error(path, format!("Failed to {doing}"), detail);
     }
 }
 
-/// `.aws("Operation")?` on an SDK call's result.
+/// A client that knows the region its calls go to.
+pub trait Regional {
+    fn region_name(&self) -> Option<String>;
+}
+
+macro_rules! regional {
+    ($($sdk:ident),*) => {$(
+        impl Regional for $sdk::Client {
+            fn region_name(&self) -> Option<String> {
+                self.config().region().map(|r| r.to_string())
+            }
+        }
+    )*};
+}
+regional!(
+    aws_sdk_rds,
+    aws_sdk_dynamodb,
+    aws_sdk_s3,
+    aws_sdk_sfn,
+    aws_sdk_secretsmanager,
+    aws_sdk_cloudwatch,
+    aws_sdk_scheduler,
+    aws_sdk_eventbridge
+);
+
+impl Regional for aws_sdk_route53::Client {
+    /// Route 53's API is global (signed for us-east-1); a diagnostic says so instead of naming a
+    /// region the user did not pick.
+    fn region_name(&self) -> Option<String> {
+        Some("us-east-1 (Route 53 is global)".to_string())
+    }
+}
+
+/// `.aws("Operation", client)?` on an SDK call's result: the error names the operation and the
+/// client's region.
 pub trait AwsResultExt<T> {
-    fn aws(self, operation: &'static str) -> Result<T, AwsError>;
+    fn aws(self, operation: &'static str, client: &impl Regional) -> Result<T, AwsError>;
 }
 
 impl<T, E> AwsResultExt<T> for Result<T, SdkError<E, HttpResponse>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    fn aws(self, operation: &'static str) -> Result<T, AwsError> {
-        self.map_err(|e| AwsError::from_sdk(operation, e))
+    fn aws(self, operation: &'static str, client: &impl Regional) -> Result<T, AwsError> {
+        self.map_err(|e| AwsError::from_sdk(operation, client.region_name(), e))
     }
 }
 

@@ -43,7 +43,7 @@ pub async fn describe(c: &Client, name: &str) -> Result<Option<Connection>, AwsE
         .name(name)
         .send()
         .await
-        .aws("DescribeConnection")
+        .aws("DescribeConnection", c)
         .found()?
     else {
         return Ok(None);
@@ -78,7 +78,7 @@ pub async fn create(c: &Client, name: &str, description: &str) -> Result<String,
         )
         .send()
         .await
-        .aws("CreateConnection")?;
+        .aws("CreateConnection", c)?;
     Ok(out.connection_arn().unwrap_or_default().to_string())
 }
 
@@ -87,7 +87,7 @@ pub async fn delete(c: &Client, name: &str) -> Result<(), AwsError> {
         .name(name)
         .send()
         .await
-        .aws("DeleteConnection")
+        .aws("DeleteConnection", c)
         .found()?;
     Ok(())
 }

@@ -33,7 +33,7 @@ pub async fn global(c: &Client, id: &str) -> Result<Option<GlobalCluster>, AwsEr
         .global_cluster_identifier(id)
         .send()
         .await
-        .aws("DescribeGlobalClusters")
+        .aws("DescribeGlobalClusters", c)
         .found()?
         .and_then(|o| o.global_clusters.and_then(|mut v| v.pop())))
 }
@@ -53,7 +53,7 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("AddTagsToResource")?;
+        .aws("AddTagsToResource", c)?;
     Ok(())
 }
 
@@ -64,7 +64,7 @@ pub async fn untag(c: &Client, arn: &str, keys: &[&str]) -> Result<(), AwsError>
         .set_tag_keys(Some(keys.iter().map(|k| k.to_string()).collect()))
         .send()
         .await
-        .aws("RemoveTagsFromResource")?;
+        .aws("RemoveTagsFromResource", c)?;
     Ok(())
 }
 
@@ -116,7 +116,7 @@ pub async fn create_global(c: &Client, s: &GlobalSpec<'_>) -> Result<(), AwsErro
         .set_tags(Some(to_tags(s.tags)))
         .send()
         .await
-        .aws("CreateGlobalCluster");
+        .aws("CreateGlobalCluster", c);
     match res {
         Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
         other => other.map(|_| ()),
@@ -128,7 +128,7 @@ pub async fn cluster(c: &Client, id: &str) -> Result<Option<DbCluster>, AwsError
         .db_cluster_identifier(id)
         .send()
         .await
-        .aws("DescribeDBClusters")
+        .aws("DescribeDBClusters", c)
         .found()?
         .and_then(|o| o.db_clusters.and_then(|mut v| v.pop())))
 }
@@ -173,7 +173,7 @@ pub async fn ensure_rpo_group(
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("CreateDBClusterParameterGroup");
+        .aws("CreateDBClusterParameterGroup", c);
     match created {
         Err(e) if e.is(ErrorKind::AlreadyExists) => {}
         other => {
@@ -194,7 +194,7 @@ pub async fn ensure_rpo_group(
         )
         .send()
         .await
-        .aws("ModifyDBClusterParameterGroup")?;
+        .aws("ModifyDBClusterParameterGroup", c)?;
     Ok(())
 }
 
@@ -207,7 +207,7 @@ pub async fn rpo_seconds(c: &Client, name: &str) -> Result<Option<i64>, AwsError
         .source("user")
         .send()
         .await
-        .aws("DescribeDBClusterParameters")
+        .aws("DescribeDBClusterParameters", c)
         .found()?;
     Ok(out.and_then(|o| {
         o.parameters()
@@ -227,7 +227,7 @@ pub async fn trdr_group_exists(c: &Client, name: &str) -> Result<bool, AwsError>
         .db_cluster_parameter_group_name(name)
         .send()
         .await
-        .aws("DescribeDBClusterParameterGroups")
+        .aws("DescribeDBClusterParameterGroups", c)
         .found()?;
     Ok(out.is_some_and(|o| {
         o.db_cluster_parameter_groups()
@@ -242,7 +242,7 @@ pub async fn delete_parameter_group(c: &Client, name: &str) -> Result<(), AwsErr
         .db_cluster_parameter_group_name(name)
         .send()
         .await
-        .aws("DeleteDBClusterParameterGroup")
+        .aws("DeleteDBClusterParameterGroup", c)
         .found()?;
     Ok(())
 }
@@ -303,7 +303,7 @@ pub async fn create_cluster(c: &Client, s: &ClusterSpec<'_>) -> Result<(), AwsEr
             .master_user_password(password)
             .set_database_name(s.database_name.map(str::to_string));
     }
-    match req.send().await.aws("CreateDBCluster") {
+    match req.send().await.aws("CreateDBCluster", c) {
         Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
         other => other.map(|_| ()),
     }
@@ -335,7 +335,7 @@ pub async fn modify_cluster(c: &Client, m: &ClusterChange<'_>) -> Result<(), Aws
         .apply_immediately(true)
         .send()
         .await
-        .aws("ModifyDBCluster")?;
+        .aws("ModifyDBCluster", c)?;
     Ok(())
 }
 
@@ -350,7 +350,7 @@ pub async fn upgrade_global_major(
         .allow_major_version_upgrade(true)
         .send()
         .await
-        .aws("ModifyGlobalCluster")?;
+        .aws("ModifyGlobalCluster", c)?;
     Ok(())
 }
 
@@ -365,7 +365,7 @@ pub async fn instances(c: &Client, cluster_id: &str) -> Result<Vec<DbInstance>, 
         )
         .send()
         .await
-        .aws("DescribeDBInstances")
+        .aws("DescribeDBInstances", c)
         .found()?;
     Ok(out
         .map(|o| o.db_instances.unwrap_or_default())
@@ -387,7 +387,7 @@ pub async fn create_instance(
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("CreateDBInstance");
+        .aws("CreateDBInstance", c);
     match res {
         Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
         other => other.map(|_| ()),
@@ -400,7 +400,7 @@ pub async fn delete_instance(c: &Client, id: &str) -> Result<(), AwsError> {
         .skip_final_snapshot(true)
         .send()
         .await
-        .aws("DeleteDBInstance")
+        .aws("DeleteDBInstance", c)
         .found()?;
     Ok(())
 }
@@ -411,7 +411,7 @@ pub async fn switchover(c: &Client, global_id: &str, target_arn: &str) -> Result
         .target_db_cluster_identifier(target_arn)
         .send()
         .await
-        .aws("SwitchoverGlobalCluster")?;
+        .aws("SwitchoverGlobalCluster", c)?;
     Ok(())
 }
 
@@ -425,7 +425,7 @@ pub async fn remove_from_global(
         .db_cluster_identifier(cluster_arn)
         .send()
         .await
-        .aws("RemoveFromGlobalCluster")
+        .aws("RemoveFromGlobalCluster", c)
         .found()?;
     Ok(())
 }
@@ -436,7 +436,7 @@ pub async fn delete_cluster(c: &Client, id: &str) -> Result<(), AwsError> {
         .skip_final_snapshot(true)
         .send()
         .await
-        .aws("DeleteDBCluster")
+        .aws("DeleteDBCluster", c)
         .found()?;
     Ok(())
 }
@@ -446,7 +446,7 @@ pub async fn delete_global(c: &Client, id: &str) -> Result<(), AwsError> {
         .global_cluster_identifier(id)
         .send()
         .await
-        .aws("DeleteGlobalCluster")
+        .aws("DeleteGlobalCluster", c)
         .found()?;
     Ok(())
 }
@@ -482,7 +482,7 @@ pub async fn engine_support(c: &Client, version: &str) -> Result<Option<EngineSu
         .engine_version(version)
         .send()
         .await
-        .aws("DescribeDBEngineVersions")?;
+        .aws("DescribeDBEngineVersions", c)?;
     let Some(v) = out
         .db_engine_versions()
         .iter()
@@ -513,7 +513,7 @@ pub async fn serverless_orderable(c: &Client, version: &str) -> Result<bool, Aws
         .db_instance_class("db.serverless")
         .send()
         .await
-        .aws("DescribeOrderableDBInstanceOptions")?;
+        .aws("DescribeOrderableDBInstanceOptions", c)?;
     Ok(!out.orderable_db_instance_options().is_empty())
 }
 
@@ -525,6 +525,6 @@ pub async fn set_master_password(c: &Client, id: &str, password: &str) -> Result
         .apply_immediately(true)
         .send()
         .await
-        .aws("ModifyDBCluster")?;
+        .aws("ModifyDBCluster", c)?;
     Ok(())
 }

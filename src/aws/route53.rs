@@ -22,7 +22,7 @@ pub async fn health_checks_with_prefix(
             .set_marker(marker.clone())
             .send()
             .await
-            .aws("ListHealthChecks")?;
+            .aws("ListHealthChecks", c)?;
         found.extend(
             out.health_checks()
                 .iter()
@@ -41,7 +41,7 @@ pub async fn health_check(c: &Client, id: &str) -> Result<Option<HealthCheck>, A
         .health_check_id(id)
         .send()
         .await
-        .aws("GetHealthCheck")
+        .aws("GetHealthCheck", c)
         .found()?
         .and_then(|o| o.health_check))
 }
@@ -75,7 +75,7 @@ pub async fn create_health_check(
         .health_check_config(config)
         .send()
         .await
-        .aws("CreateHealthCheck")?;
+        .aws("CreateHealthCheck", c)?;
     let id = out
         .health_check()
         .map(|h| h.id().to_string())
@@ -95,7 +95,7 @@ pub async fn tag_health_check(c: &Client, id: &str, tags: &Tags) -> Result<(), A
         .set_add_tags(Some(tags))
         .send()
         .await
-        .aws("ChangeTagsForResource")?;
+        .aws("ChangeTagsForResource", c)?;
     Ok(())
 }
 
@@ -114,7 +114,7 @@ pub async fn update_health_check(
         .failure_threshold(threshold)
         .send()
         .await
-        .aws("UpdateHealthCheck")?;
+        .aws("UpdateHealthCheck", c)?;
     Ok(())
 }
 
@@ -123,7 +123,7 @@ pub async fn delete_health_check(c: &Client, id: &str) -> Result<(), AwsError> {
         .health_check_id(id)
         .send()
         .await
-        .aws("DeleteHealthCheck")
+        .aws("DeleteHealthCheck", c)
         .found()?;
     Ok(())
 }
@@ -160,7 +160,7 @@ pub async fn failover_records(
         .start_record_type(RrType::Cname)
         .send()
         .await
-        .aws("ListResourceRecordSets")?;
+        .aws("ListResourceRecordSets", c)?;
     Ok(out
         .resource_record_sets()
         .iter()
@@ -235,6 +235,6 @@ pub async fn change(
         )
         .send()
         .await
-        .aws("ChangeResourceRecordSets")?;
+        .aws("ChangeResourceRecordSets", c)?;
     Ok(())
 }

@@ -26,7 +26,7 @@ pub async fn exists(c: &Client, bucket: &str) -> Result<bool, AwsError> {
         .bucket(bucket)
         .send()
         .await
-        .aws("HeadBucket")
+        .aws("HeadBucket", c)
         .found()?
         .is_some())
 }
@@ -45,7 +45,7 @@ pub async fn create(c: &Client, bucket: &str, region: &str) -> Result<(), AwsErr
                 .build(),
         );
     }
-    match req.send().await.aws("CreateBucket") {
+    match req.send().await.aws("CreateBucket", c) {
         Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
         other => other.map(|_| ()),
     }
@@ -67,7 +67,7 @@ pub async fn configure(
         )
         .send()
         .await
-        .aws("PutBucketVersioning")?;
+        .aws("PutBucketVersioning", c)?;
     let sse = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
@@ -87,7 +87,7 @@ pub async fn configure(
         )
         .send()
         .await
-        .aws("PutBucketEncryption")?;
+        .aws("PutBucketEncryption", c)?;
     c.put_public_access_block()
         .bucket(bucket)
         .public_access_block_configuration(
@@ -100,7 +100,7 @@ pub async fn configure(
         )
         .send()
         .await
-        .aws("PutPublicAccessBlock")?;
+        .aws("PutPublicAccessBlock", c)?;
     let rule = LifecycleRule::builder()
         .id(LIFECYCLE_RULE_ID)
         .status(ExpirationStatus::Enabled)
@@ -127,7 +127,7 @@ pub async fn configure(
         )
         .send()
         .await
-        .aws("PutBucketLifecycleConfiguration")?;
+        .aws("PutBucketLifecycleConfiguration", c)?;
     let tag_set = tags
         .iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
@@ -142,7 +142,7 @@ pub async fn configure(
         )
         .send()
         .await
-        .aws("PutBucketTagging")?;
+        .aws("PutBucketTagging", c)?;
     Ok(())
 }
 
@@ -164,7 +164,7 @@ pub async fn inspect(c: &Client, bucket: &str) -> Result<Option<BucketFacts>, Aw
         .bucket(bucket)
         .send()
         .await
-        .aws("GetBucketVersioning")
+        .aws("GetBucketVersioning", c)
         .found()?
     else {
         return Ok(None);
@@ -178,7 +178,7 @@ pub async fn inspect(c: &Client, bucket: &str) -> Result<Option<BucketFacts>, Aw
         .bucket(bucket)
         .send()
         .await
-        .aws("GetBucketEncryption")
+        .aws("GetBucketEncryption", c)
         .found()?
         .and_then(|e| {
             e.server_side_encryption_configuration()
@@ -190,7 +190,7 @@ pub async fn inspect(c: &Client, bucket: &str) -> Result<Option<BucketFacts>, Aw
         .bucket(bucket)
         .send()
         .await
-        .aws("GetPublicAccessBlock")
+        .aws("GetPublicAccessBlock", c)
         .found()?
         .and_then(|p| {
             p.public_access_block_configuration().map(|b| {
@@ -206,7 +206,7 @@ pub async fn inspect(c: &Client, bucket: &str) -> Result<Option<BucketFacts>, Aw
         .bucket(bucket)
         .send()
         .await
-        .aws("GetBucketLifecycleConfiguration")
+        .aws("GetBucketLifecycleConfiguration", c)
         .found()?
     {
         if let Some(rule) = lc
@@ -227,7 +227,7 @@ pub async fn inspect(c: &Client, bucket: &str) -> Result<Option<BucketFacts>, Aw
         .bucket(bucket)
         .send()
         .await
-        .aws("GetBucketTagging")
+        .aws("GetBucketTagging", c)
         .found()?
     {
         facts.tags = t
@@ -299,7 +299,7 @@ pub async fn replication(
         .bucket(bucket)
         .send()
         .await
-        .aws("GetBucketReplication")
+        .aws("GetBucketReplication", c)
         .found()?
         .and_then(|r| r.replication_configuration))
 }
@@ -358,7 +358,7 @@ pub async fn put_rule(
         .replication_configuration(config)
         .send()
         .await
-        .aws("PutBucketReplication")?;
+        .aws("PutBucketReplication", c)?;
     Ok(())
 }
 
@@ -381,7 +381,7 @@ pub async fn remove_rule(c: &Client, bucket: &str, id: &str) -> Result<(), AwsEr
             .bucket(bucket)
             .send()
             .await
-            .aws("DeleteBucketReplication")
+            .aws("DeleteBucketReplication", c)
             .found()?;
         return Ok(());
     }
@@ -395,7 +395,7 @@ pub async fn remove_rule(c: &Client, bucket: &str, id: &str) -> Result<(), AwsEr
         .replication_configuration(config)
         .send()
         .await
-        .aws("PutBucketReplication")?;
+        .aws("PutBucketReplication", c)?;
     Ok(())
 }
 
@@ -412,7 +412,7 @@ pub async fn delete(c: &Client, bucket: &str, force: bool) -> Result<(), AwsErro
                 .max_keys(1000)
                 .send()
                 .await
-                .aws("ListObjectVersions");
+                .aws("ListObjectVersions", c);
             let Some(page) = page.found()? else {
                 return Ok(());
             };
@@ -452,14 +452,14 @@ pub async fn delete(c: &Client, bucket: &str, force: bool) -> Result<(), AwsErro
                 .delete(del)
                 .send()
                 .await
-                .aws("DeleteObjects")?;
+                .aws("DeleteObjects", c)?;
         }
     }
     c.delete_bucket()
         .bucket(bucket)
         .send()
         .await
-        .aws("DeleteBucket")
+        .aws("DeleteBucket", c)
         .found()?;
     Ok(())
 }

@@ -61,7 +61,7 @@ pub async fn get(c: &Client, name: &str) -> Result<Option<ScheduleSpec>, AwsErro
         .name(name)
         .send()
         .await
-        .aws("GetSchedule")
+        .aws("GetSchedule", c)
         .found()?
     else {
         return Ok(None);
@@ -95,7 +95,7 @@ pub async fn create(c: &Client, s: &ScheduleSpec) -> Result<(), AwsError> {
     with_schedule!(c.create_schedule(), s)
         .send()
         .await
-        .aws("CreateSchedule")?;
+        .aws("CreateSchedule", c)?;
     Ok(())
 }
 
@@ -104,7 +104,7 @@ pub async fn update(c: &Client, s: &ScheduleSpec) -> Result<(), AwsError> {
     with_schedule!(c.update_schedule(), s)
         .send()
         .await
-        .aws("UpdateSchedule")?;
+        .aws("UpdateSchedule", c)?;
     Ok(())
 }
 
@@ -113,7 +113,7 @@ pub async fn delete(c: &Client, name: &str) -> Result<(), AwsError> {
         .name(name)
         .send()
         .await
-        .aws("DeleteSchedule")
+        .aws("DeleteSchedule", c)
         .found()?;
     Ok(())
 }

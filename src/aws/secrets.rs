@@ -9,7 +9,7 @@ use aws_sdk_secretsmanager::types::{ReplicaRegionType, Tag};
 use aws_sdk_secretsmanager::Client;
 use rand::Rng;
 
-use super::errors::{AwsError, AwsResultExt, ErrorKind, OptionalExt};
+use super::errors::{AwsError, AwsResultExt, ErrorKind, OptionalExt, Regional};
 use crate::tags::Tags;
 
 /// Tag on the secret that records which `master_password_version` it holds.
@@ -47,7 +47,7 @@ pub async fn describe(c: &Client, name: &str) -> Result<Option<SecretInfo>, AwsE
         .secret_id(name)
         .send()
         .await
-        .aws("DescribeSecret")
+        .aws("DescribeSecret", c)
         .found()?;
     Ok(out.map(|o| SecretInfo {
         arn: o.arn().unwrap_or_default().to_string(),
@@ -81,7 +81,7 @@ pub async fn create(c: &Client, name: &str, username: &str, tags: &Tags) -> Resu
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("CreateSecret");
+        .aws("CreateSecret", c);
     match res {
         Ok(_) => Ok(true),
         Err(e) if e.code == "ResourceExistsException" || e.is(ErrorKind::AlreadyExists) => {
@@ -97,7 +97,7 @@ pub async fn replicate(c: &Client, name: &str, region: &str) -> Result<(), AwsEr
         .add_replica_regions(ReplicaRegionType::builder().region(region).build())
         .send()
         .await
-        .aws("ReplicateSecretToRegions")?;
+        .aws("ReplicateSecretToRegions", c)?;
     Ok(())
 }
 
@@ -108,7 +108,7 @@ pub async fn password(c: &Client, name: &str) -> Result<String, AwsError> {
         .secret_id(name)
         .send()
         .await
-        .aws("GetSecretValue")?;
+        .aws("GetSecretValue", c)?;
     let value: serde_json::Value =
         serde_json::from_str(out.secret_string().unwrap_or_default()).unwrap_or_default();
     value
@@ -117,6 +117,7 @@ pub async fn password(c: &Client, name: &str) -> Result<String, AwsError> {
         .map(str::to_string)
         .ok_or_else(|| AwsError {
             operation: "GetSecretValue",
+            region: c.region_name(),
             code: "MalformedSecret".into(),
             message: format!("secret {name} has no \"password\" field"),
             kind: ErrorKind::InvalidInput,
@@ -132,7 +133,7 @@ pub async fn rotate(c: &Client, name: &str, username: &str) -> Result<String, Aw
         .secret_string(secret_string(username, &password))
         .send()
         .await
-        .aws("PutSecretValue")?;
+        .aws("PutSecretValue", c)?;
     Ok(password)
 }
 
@@ -142,7 +143,7 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("TagResource")?;
+        .aws("TagResource", c)?;
     Ok(())
 }
 
@@ -157,14 +158,14 @@ pub async fn delete(c: &Client, name: &str) -> Result<(), AwsError> {
             .set_remove_replica_regions(Some(info.replica_regions))
             .send()
             .await
-            .aws("RemoveRegionsFromReplication")?;
+            .aws("RemoveRegionsFromReplication", c)?;
     }
     c.delete_secret()
         .secret_id(name)
         .force_delete_without_recovery(true)
         .send()
         .await
-        .aws("DeleteSecret")
+        .aws("DeleteSecret", c)
         .found()?;
     Ok(())
 }

@@ -24,7 +24,7 @@ pub async fn find_each(c: &Client, names: &[&str]) -> Result<Vec<Option<String>>
             .set_next_token(token.clone())
             .send()
             .await
-            .aws("ListStateMachines")?;
+            .aws("ListStateMachines", c)?;
         for sm in out.state_machines() {
             if let Some(i) = names.iter().position(|n| *n == sm.name()) {
                 found[i] = Some(sm.state_machine_arn().to_string());
@@ -67,7 +67,7 @@ pub async fn recent_runs(
         .max_results(max)
         .send()
         .await
-        .aws("ListExecutions")?;
+        .aws("ListExecutions", c)?;
     let mut items: Vec<_> = out.executions().to_vec();
     items.sort_by_key(|e| std::cmp::Reverse(system_time(e.start_date())));
     let mut runs = Vec::new();
@@ -77,7 +77,7 @@ pub async fn recent_runs(
             .execution_arn(e.execution_arn())
             .send()
             .await
-            .aws("DescribeExecution")?;
+            .aws("DescribeExecution", c)?;
         let json = |s: Option<&str>| {
             s.and_then(|s| serde_json::from_str(s).ok())
                 .unwrap_or(serde_json::Value::Null)
@@ -103,7 +103,7 @@ pub async fn describe(c: &Client, arn: &str) -> Result<Option<Deployed>, AwsErro
         .state_machine_arn(arn)
         .send()
         .await
-        .aws("DescribeStateMachine")
+        .aws("DescribeStateMachine", c)
         .found()?
         .map(|o| Deployed {
             definition: o.definition().to_string(),
@@ -119,7 +119,7 @@ pub async fn validate(c: &Client, definition: &str) -> Result<Vec<String>, AwsEr
         .r#type(StateMachineType::Standard)
         .send()
         .await
-        .aws("ValidateStateMachineDefinition")?;
+        .aws("ValidateStateMachineDefinition", c)?;
     let mut errors = Vec::new();
     for d in out.diagnostics() {
         let text = format!(
@@ -159,7 +159,7 @@ pub async fn create(
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("CreateStateMachine")?;
+        .aws("CreateStateMachine", c)?;
     Ok(out.state_machine_arn().to_string())
 }
 
@@ -176,7 +176,7 @@ pub async fn update(
         .role_arn(role_arn)
         .send()
         .await
-        .aws("UpdateStateMachine")?;
+        .aws("UpdateStateMachine", c)?;
     tag(c, arn, tags).await
 }
 
@@ -187,7 +187,7 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         .set_tags(Some(to_tags(tags)))
         .send()
         .await
-        .aws("TagResource")?;
+        .aws("TagResource", c)?;
     Ok(())
 }
 
@@ -197,7 +197,7 @@ pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
         .resource_arn(arn)
         .send()
         .await
-        .aws("ListTagsForResource")?;
+        .aws("ListTagsForResource", c)?;
     Ok(out
         .tags()
         .iter()
@@ -210,7 +210,7 @@ pub async fn delete(c: &Client, arn: &str) -> Result<(), AwsError> {
         .state_machine_arn(arn)
         .send()
         .await
-        .aws("DeleteStateMachine")
+        .aws("DeleteStateMachine", c)
         .found()?;
     Ok(())
 }

@@ -1231,7 +1231,10 @@ output "checks" {
         .unwrap_or_else(|| panic!("{checks}"));
     assert_eq!(lag["status"], "unknown", "{lag}");
     let detail = lag["detail"].as_str().unwrap();
-    assert!(detail.contains("GetMetricStatistics"), "{detail}");
+    assert!(
+        detail.contains("GetMetricStatistics in eu-west-1"),
+        "{detail}"
+    );
     assert!(!raw(detail), "{detail}");
     sandbox.unreadable("monitoring", "eu-west-1", false);
 
@@ -1240,7 +1243,11 @@ output "checks" {
     let (code, plan) = ws.plan();
     sandbox.unreadable("rds", "us-west-2", false);
     assert_eq!(code, 1, "{plan}");
-    assert!(plan.contains("DescribeGlobalClusters"), "{plan}");
+    // Operation, region and what AWS answered, as hashicorp/aws names them.
+    assert!(
+        plan.contains("DescribeGlobalClusters in us-west-2: HTTP 200"),
+        "{plan}"
+    );
     assert!(
         !raw(&plan),
         "the diagnostic dumps the raw response:\n{plan}"

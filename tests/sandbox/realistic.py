@@ -12,7 +12,9 @@ What it adds (each rule cites where AWS documents it in docs/guides/acceptance-t
   end, and a second promotion meanwhile gets `InvalidGlobalClusterStateFault`;
   `ManageMasterUserPassword` is refused for global database members; `DescribeDBEngineVersions`
   reports `ServerlessV2FeaturesSupport` per version; a global cluster has its global writer
-  endpoint (`Endpoint`), which no switchover or failover changes.
+  endpoint (`Endpoint`), which no switchover or failover changes; a cluster keeps the `Endpoint`
+  and `ReaderEndpoint` its create answered for its whole life (MiniStack repoints them at its
+  backing container once an instance exists, which AWS never does).
   Cluster parameter groups: `rds.global_db_rpo` below 20 is refused; a group still used by a
   cluster cannot be deleted; a cluster takes a custom group only of its major version's family.
 - Step Functions: tag values limited to AWS's character set; a role that does not exist, or was
@@ -133,6 +135,8 @@ class Timeline:
 
 # (region, id) → Timeline
 _clusters = {}
+# (region, cluster id) → (Endpoint, ReaderEndpoint) as CreateDBCluster answered them
+_cluster_endpoints = {}
 _instances = {}
 # (region, id) → (xml block of the object as it was, Timeline("deleting"), cluster id)
 _ghost_instances = {}
@@ -538,6 +542,7 @@ def _rds_after(region, action, p, status, rh, xml):
                 return _describe_ok(action, "DBClusters", g)
         return status, rh, xml.encode()
 
+    xml = _stable_endpoints(region, action, xml)
     if action == "CreateDBCluster":
         cid = p["DBClusterIdentifier"]
         seconds = _create_durations.pop(cid, None)
@@ -602,6 +607,23 @@ def _rds_after(region, action, p, status, rh, xml):
     if "GlobalCluster" in action:
         xml = _rewrite_globals(xml, _with_writer_endpoint)
     return status, rh, xml.encode()
+
+
+def _stable_endpoints(region, action, xml):
+    """A cluster's endpoints are DNS names fixed at its create: every answer that carries the
+    cluster reports the ones its create answered."""
+    def cluster(cid, block):
+        key = (region, cid)
+        if action == "CreateDBCluster" or key not in _cluster_endpoints:
+            _cluster_endpoints[key] = (_tag(block, "Endpoint"), _tag(block, "ReaderEndpoint"))
+        for tag, value in zip(("Endpoint", "ReaderEndpoint"), _cluster_endpoints[key]):
+            if value:
+                block = re.sub(rf"<{tag}>[^<]*</{tag}>", f"<{tag}>{value}</{tag}>", block, count=1)
+        return block
+
+    if "<DBCluster>" not in xml:
+        return xml
+    return _rewrite_blocks(xml, "DBCluster", "DBClusterIdentifier", cluster)
 
 
 def _with_writer_endpoint(gid, block):

@@ -247,24 +247,18 @@ async fn ensure_state_machine(
     let c = &cfg.region(region).sfn;
     let problems = runbook::structural_problems(definition);
     if !problems.is_empty() {
-        return Err(Failure {
-            path: None,
-            detail: format!(
-                "provider bug: the generated state machine {name} is malformed: {}",
-                problems.join("; ")
-            ),
-        });
+        return Err(Failure::found(format!(
+            "provider bug: the generated state machine {name} is malformed: {}",
+            problems.join("; ")
+        )));
     }
     let text = definition.to_string();
     let errors = sfn::validate(c, &text).await?;
     if !errors.is_empty() {
-        return Err(Failure {
-            path: None,
-            detail: format!(
-                "ValidateStateMachineDefinition rejected {name} in {region}: {}",
-                errors.join("; ")
-            ),
-        });
+        return Err(Failure::found(format!(
+            "ValidateStateMachineDefinition rejected {name} in {region}: {}",
+            errors.join("; ")
+        )));
     }
     let on_role = |e: WaitError| Failure::from(e).about(EXECUTION_ROLE_ARN.path());
     // IAM is eventually consistent: a role made moments ago (often in the same apply) cannot be

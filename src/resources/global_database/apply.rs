@@ -57,10 +57,7 @@ async fn ensure_secret(cfg: &Configured, db: &Db) -> Result<(), Failure> {
         Some(i) => i,
         None => {
             secrets::create(&c, &name, &db.master_username, &secret_tags(cfg, db)).await?;
-            secrets::describe(&c, &name).await?.ok_or_else(|| Failure {
-                path: None,
-                detail: format!("secret {name} is not visible after CreateSecret"),
-            })?
+            secrets::describe(&c, &name).await?.ok_or_else(|| Failure::found(format!("secret {name} is not visible after CreateSecret")))?
         }
     };
     if !info.replica_regions.contains(&db.secondary.region) {

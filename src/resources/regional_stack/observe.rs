@@ -266,7 +266,7 @@ pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, A
     let prefix = format!("{}-", id.naming.name);
     let suffix = format!("-{}-{}", id.region, id.naming.suffix);
     let listed = here.s3.list_buckets().send().await;
-    let listed = crate::aws::errors::AwsResultExt::aws(listed, "ListBuckets")?;
+    let listed = crate::aws::errors::AwsResultExt::aws(listed, "ListBuckets", &here.s3)?;
     let mut purposes: Vec<String> = listed
         .buckets()
         .iter()
