@@ -271,6 +271,26 @@ def refresh_calls(zone, topic):
     }, counts["everything"][1]
 
 
+def apply_calls(zone, topic):
+    """AWS calls each resource type's create makes, by operation: one environment applied one
+    resource at a time (`-target`, `-refresh=false`, so nothing else is read)."""
+    ws = Workspace("applycalls")
+    ws.write(env_hcl(0, zone, topic))
+    counts = {}
+    for label, target in [("trdr_regional_stack (primary)", "trdr_regional_stack.p0"),
+                          ("trdr_regional_stack (secondary)", "trdr_regional_stack.s0"),
+                          ("trdr_global_database", "trdr_global_database.d0"),
+                          ("trdr_failover_orchestrator", "trdr_failover_orchestrator.o0")]:
+        proxy = Proxy()
+        ws.tf("apply", "-auto-approve", "-refresh=false", f"-target={target}", endpoint=proxy.url)
+        stats = proxy.finish()
+        counts[label] = stats["calls"]
+        log(f"apply calls of {label}: {sum(stats['calls'].values())} {json.dumps(stats['calls'], sort_keys=True)}")
+    ws.tf("destroy", "-auto-approve")
+    ws.cleanup()
+    return counts
+
+
 def per_resource(zone, topic):
     """Apply time of each resource type on its own (30 ms per call), from nested configurations."""
     full = env_hcl(0, zone, topic)
@@ -510,6 +530,9 @@ def automatic_section(runs):
 def main():
     t0 = time.time()
     zone, topic = fixtures()
+    if os.environ.get("BENCH_ONLY") == "apply-calls":
+        apply_calls(zone, topic)
+        return
     if os.environ.get("BENCH_ONLY") == "automatic":
         # Measure only the automatic-failover section and splice it into bench/RESULTS.md.
         section = "\n".join(automatic_section(automatic(zone, topic)))

@@ -194,7 +194,10 @@ impl<E: fmt::Display> fmt::Display for Stopped<E> {
             writeln!(f, "not started: {}", self.not_started.join(", "))?;
         }
         if self.interrupted {
-            write!(f, "What exists is recorded in state: a destroy removes it, and the next apply converges (an interrupted create is tainted, so that apply replaces it).")
+            write!(
+                f,
+                "What exists is recorded in state: a destroy removes it, and the next apply converges."
+            )
         } else {
             write!(
                 f,

@@ -187,9 +187,14 @@ impl<C: Composite> ResourceType for C {
         let converge = C::converge(&cfg, &m, None, Some(&marker), timeout, diags);
         waiter::with_deadline(timeout, converge).await;
         if stop::requested() {
-            // Recorded as planned (Terraform taints it), so a destroy removes it and the next
-            // apply replaces it.
+            // Recorded as planned (Terraform taints it), so a destroy removes it, and the next
+            // apply replaces it — or continues it once untainted.
             interrupted(diags, &what);
+            diags.warning(
+                None,
+                format!("The interrupted create of {what} can be continued"),
+                format!("Terraform records it as tainted, so the next apply replaces it: it deletes what this create made and starts over (for a global database on AWS, tens of minutes of deletes and the whole create again). To continue where it stopped instead, run `terraform untaint` on this resource's address, then apply: the update keeps what exists and makes only what is missing (docs: Interrupting an apply)."),
+            );
             return Some(planned.unknowns_to_null());
         }
         finish::<C>(&cfg, &m, planned, diags).await

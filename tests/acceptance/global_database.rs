@@ -998,18 +998,16 @@ output "rpo" {
     }
 }
 
-/// Issue 12: Ctrl-C, as a terminal sends it (SIGINT to terraform's whole process group, the
-/// provider included), while the secondary's cluster takes the minutes Aurora can take: Terraform
-/// sends StopProvider, the provider's wait ends at once, terraform exits within seconds with the
-/// global database in state, no AWS call is made after the stop, the next apply converges with
-/// one cluster per region, and destroy leaves nothing.
-#[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_stops_a_create_within_seconds_and_the_next_apply_converges() {
+/// Applies `shape`, interrupts the apply with Ctrl-C as a terminal sends it (SIGINT to
+/// terraform's whole process group, the provider included) while the secondary's cluster takes the
+/// minutes Aurora can take, and checks the stop (issue 12): Terraform sends StopProvider, the
+/// provider's wait ends at once, terraform exits within seconds with the global database in state
+/// (tainted), both members made, and no AWS call is made after the stop. Leaves the secondary's
+/// create duration at the sandbox's default again.
+async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
     use std::time::Instant;
 
-    let mut ws = workspace!("gstop");
-    let shape = Shape::default();
-    ws.write(&config(&shape));
+    ws.write(&config(shape));
     let secondary = cluster_id(&ws, "us-east-2");
     let sandbox = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref());
     if let Some(s) = &sandbox {
@@ -1082,6 +1080,10 @@ async fn ctrl_c_stops_a_create_within_seconds_and_the_next_apply_converges() {
             && flat.contains("not started: instances of"),
         "the diagnostic says it was stopped and where:\n{text}"
     );
+    assert!(
+        flat.contains("can be continued") && flat.contains("terraform untaint"),
+        "the diagnostic says how to continue instead of replacing:\n{text}"
+    );
     if let (Some(p), Some(then)) = (&proxy, calls_after_stop) {
         assert_eq!(p.stats().total(), then, "no AWS call after the stop");
     }
@@ -1100,18 +1102,98 @@ async fn ctrl_c_stops_a_create_within_seconds_and_the_next_apply_converges() {
         "both members made: {g:?}"
     );
 
-    // The next apply converges, with no duplicate.
     if let Some(s) = &sandbox {
         s.cluster_create_duration(&secondary, 0.0);
     }
     drop(proxy);
     ws.provider_endpoint = None;
+}
+
+/// Issue 12: Ctrl-C during a create stops it within seconds; the next apply (the create is
+/// tainted) converges with one cluster per region, and destroy leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_a_create_within_seconds_and_the_next_apply_converges() {
+    let mut ws = workspace!("gstop");
+    let shape = Shape::default();
+    apply_and_interrupt_the_create(&mut ws, &shape).await;
+    // The next apply replaces it (Terraform destroys what the create made, then creates it
+    // anew), with no duplicate.
     ws.apply();
     assert_shape(&ws, &shape).await;
     for region in ["us-east-1", "us-east-2"] {
         let ours = ws.aws().clusters_with(&ws.suffix, region).await;
         assert_eq!(ours.len(), 1, "one cluster in {region}: {ours:?}");
     }
+    ws.assert_plan_empty();
+    ws.destroy();
+    assert_nothing_left(&ws).await;
+}
+
+/// Each member cluster's (region, resource id, creation time): what a replacement would change.
+async fn clusters_made(ws: &Workspace) -> Vec<(&'static str, Option<String>, Option<i64>)> {
+    let mut seen = Vec::new();
+    for region in ["us-east-1", "us-east-2"] {
+        let rds = ws.aws().rds(region).await;
+        let out = rds
+            .describe_db_clusters()
+            .db_cluster_identifier(cluster_id(ws, region))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the cluster in {region}: {e:?}"));
+        let c = &out.db_clusters()[0];
+        seen.push((
+            region,
+            c.db_cluster_resource_id().map(str::to_string),
+            c.cluster_create_time().map(|t| t.secs()),
+        ));
+    }
+    seen
+}
+
+/// Issue 23: after Ctrl-C during a create, `terraform untaint` + `apply` continues the create
+/// where it stopped instead of replacing it: nothing made before the stop is deleted (the clusters'
+/// resource ids and creation times are unchanged), the apply finishes the secondary and the
+/// instances, and the next plan is empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_then_untaint_continues_the_create_without_deleting_anything() {
+    let mut ws = workspace!("gcont");
+    let shape = Shape::default();
+    apply_and_interrupt_the_create(&mut ws, &shape).await;
+    let before = clusters_made(&ws).await;
+
+    let untaint = ws.run(&["untaint", DB]);
+    assert!(
+        untaint.status.success(),
+        "{}",
+        String::from_utf8_lossy(&untaint.stderr)
+    );
+    let deleting = ws.through_latency(Duration::ZERO).await;
+    let plan = ws.plan_with_changes();
+    assert!(
+        plan.contains("update in-place") && !plan.contains("must be replaced"),
+        "the untainted create plans an update, not a replacement:\n{plan}"
+    );
+    ws.apply();
+    if let Some(p) = &deleting {
+        let deleted: Vec<String> = p
+            .stats()
+            .calls
+            .into_keys()
+            .filter(|k| k.contains(":Delete") || k.ends_with(":RemoveFromGlobalCluster"))
+            .collect();
+        assert!(
+            deleted.is_empty(),
+            "the continued create deleted: {deleted:?}"
+        );
+    }
+    drop(deleting);
+    ws.provider_endpoint = None;
+    assert_eq!(
+        clusters_made(&ws).await,
+        before,
+        "what the interrupted create made is kept"
+    );
+    assert_shape(&ws, &shape).await;
     ws.assert_plan_empty();
     ws.destroy();
     assert_nothing_left(&ws).await;
