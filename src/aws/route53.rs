@@ -9,7 +9,12 @@ use aws_sdk_route53::Client;
 use super::errors::{AwsError, AwsResultExt, OptionalExt};
 use crate::tags::Tags;
 
-/// Health checks whose caller reference starts with `prefix` (ours are `trdr:NAME:SUFFIX:REGION:`).
+/// `ListHealthChecks`' largest page (the API reference: at most 1,000; 100 when not asked).
+const LIST_PAGE: i32 = 1000;
+
+/// Health checks whose caller reference starts with `prefix` (ours are `trdr:NAME:SUFFIX:REGION:`),
+/// by listing every health check of the account: only where no id is known (a create that may
+/// continue an interrupted one, an import); a refresh reads its checks by id ([`health_check`]).
 pub async fn health_checks_with_prefix(
     c: &Client,
     prefix: &str,
@@ -19,6 +24,7 @@ pub async fn health_checks_with_prefix(
     loop {
         let out = c
             .list_health_checks()
+            .max_items(LIST_PAGE)
             .set_marker(marker.clone())
             .send()
             .await

@@ -8,32 +8,70 @@ use aws_sdk_sfn::Client;
 use super::errors::{AwsError, AwsResultExt, OptionalExt};
 use crate::tags::Tags;
 
-/// The ARN of the state machine named `name`, if it exists.
+/// The ARN of the state machine named `name`, if it exists, found by listing every state machine
+/// of the region (AWS's largest page, 1,000): only where no account id is known
+/// ([`locate`]), as on an import or an interrupted create without one.
 pub async fn find(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
-    Ok(find_each(c, &[name]).await?.pop().flatten())
-}
-
-/// The ARN of each of `names` (in order), from one walk through `ListStateMachines` that stops
-/// once all are found.
-pub async fn find_each(c: &Client, names: &[&str]) -> Result<Vec<Option<String>>, AwsError> {
-    let mut found: Vec<Option<String>> = vec![None; names.len()];
     let mut token: Option<String> = None;
     loop {
         let out = c
             .list_state_machines()
+            .max_results(LIST_PAGE)
             .set_next_token(token.clone())
             .send()
             .await
             .aws("ListStateMachines", c)?;
-        for sm in out.state_machines() {
-            if let Some(i) = names.iter().position(|n| *n == sm.name()) {
-                found[i] = Some(sm.state_machine_arn().to_string());
-            }
+        if let Some(sm) = out.state_machines().iter().find(|sm| sm.name() == name) {
+            return Ok(Some(sm.state_machine_arn().to_string()));
         }
         match out.next_token() {
-            Some(t) if found.iter().any(Option::is_none) => token = Some(t.to_string()),
-            _ => return Ok(found),
+            Some(t) => token = Some(t.to_string()),
+            None => return Ok(None),
         }
+    }
+}
+
+/// `ListStateMachines`' largest page (the API reference: 1–1000, default 100).
+const LIST_PAGE: i32 = 1000;
+
+/// `arn:PARTITION:states:REGION:ACCOUNT:stateMachine:NAME`, as Step Functions names them.
+pub fn arn(region: &str, account: &str, name: &str) -> String {
+    format!(
+        "arn:{}:states:{region}:{account}:stateMachine:{name}",
+        super::partition(region)
+    )
+}
+
+/// The state machine named `name` in `c`'s region: one `DescribeStateMachine` on the ARN its
+/// name gives when `account` is known, whatever else the account holds; found by listing
+/// ([`find`]) otherwise.
+pub async fn locate(
+    c: &Client,
+    account: Option<&str>,
+    name: &str,
+) -> Result<Option<Deployed>, AwsError> {
+    let region = c.config().region().map(|r| r.to_string());
+    let arn = match (account, region) {
+        (Some(account), Some(region)) => arn(&region, account, name),
+        _ => match find(c, name).await? {
+            Some(arn) => arn,
+            None => return Ok(None),
+        },
+    };
+    describe(c, &arn).await
+}
+
+/// The ARN to act on for state machine `name` (tag, delete, start): built from `account` with no
+/// call — the action's own not-found answer says it is gone — or, the account unknown, found by
+/// listing (`None`: there is none).
+pub async fn address(
+    c: &Client,
+    account: Option<&str>,
+    name: &str,
+) -> Result<Option<String>, AwsError> {
+    match (account, c.config().region()) {
+        (Some(account), Some(region)) => Ok(Some(arn(region.as_ref(), account, name))),
+        _ => find(c, name).await,
     }
 }
 
@@ -93,7 +131,9 @@ pub async fn recent_runs(
     Ok(runs)
 }
 
+/// A state machine as Step Functions describes it.
 pub struct Deployed {
+    pub arn: String,
     pub definition: String,
     pub role_arn: String,
 }
@@ -106,6 +146,7 @@ pub async fn describe(c: &Client, arn: &str) -> Result<Option<Deployed>, AwsErro
         .aws("DescribeStateMachine", c)
         .found()?
         .map(|o| Deployed {
+            arn: o.state_machine_arn().to_string(),
             definition: o.definition().to_string(),
             role_arn: o.role_arn().to_string(),
         }))

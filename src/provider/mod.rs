@@ -18,6 +18,11 @@ impl Configured {
     pub fn region(&self, region: &str) -> Arc<RegionClients> {
         self.clients.region(region)
     }
+
+    /// The account id, when STS could tell ([`Clients::account`]).
+    pub async fn account(&self) -> Option<String> {
+        self.clients.account().await
+    }
 }
 
 /// Shared by the provider and every resource; filled in by `ConfigureProvider`.

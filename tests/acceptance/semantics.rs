@@ -66,7 +66,12 @@ async fn assert_topology_intact(ws: &Workspace, f_role: &str) {
         assert_eq!(cluster.backup_retention_period(), Some(7));
         assert_eq!(cluster.database_name(), None, "no database_name was set");
         let sfn = aws.sfn(region).await;
-        let machines = sfn.list_state_machines().send().await.unwrap();
+        let machines = sfn
+            .list_state_machines()
+            .max_results(1000)
+            .send()
+            .await
+            .unwrap();
         let runbook = machines
             .state_machines()
             .iter()

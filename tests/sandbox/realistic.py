@@ -17,7 +17,9 @@ What it adds (each rule cites where AWS documents it in docs/guides/acceptance-t
   backing container once an instance exists, which AWS never does).
   Cluster parameter groups: `rds.global_db_rpo` below 20 is refused; a group still used by a
   cluster cannot be deleted; a cluster takes a custom group only of its major version's family.
-- Step Functions: tag values limited to AWS's character set; a role that does not exist, or was
+- Step Functions: `ListStateMachines` pages of 100 unless asked for up to 1,000; the tags of a
+  state machine that does not exist are `ResourceNotFound`; tag values limited to AWS's
+  character set; a role that does not exist, or was
   created less than `IAM_PROPAGATION` seconds ago, cannot be assumed (`AccessDeniedException`).
 - DynamoDB: `UpdateContinuousBackups` right after a table or replica became `ACTIVE` fails with
   `ContinuousBackupsUnavailableException` for a while; for a few seconds after a tag change
@@ -175,6 +177,12 @@ _omit_endpoint = set()
 _omit_serverless = set()
 # (service, region) pairs that answer unreadably (POST /_trdr/unreadable)
 _unreadable = set()
+# AWS's API rate limits, when on (POST /_trdr/rate-limits): bucket name → [tokens, last refill]
+_rate_limits_on = False
+_buckets = {}
+# calls answered per service, calls throttled per bucket, and the busiest second per bucket
+_rate_stats = {"calls": {}, "throttled": {}, "peak": {}}
+_second = {}
 # How long a probe of an endpoint in a region in an outage hangs before it fails (real seconds:
 # a network timeout is no processing time of AWS's).
 OUTAGE_HANG = float(os.environ.get("TRDR_SANDBOX_OUTAGE_HANG", "0.3"))
@@ -678,6 +686,24 @@ def _role_problem(arn):
 async def states(orig, method, path, headers, body, query):
     action = headers.get("x-amz-target", "").split(".")[-1]
     data = _json_body(body)
+    if action == "ListStateMachines":
+        # The API reference: maxResults 0–1000, 0 or absent meaning the default page of 100.
+        asked = int(data.get("maxResults") or 0)
+        if not 0 <= asked <= 1000:
+            return refused("sfn_page_size", json_error(
+                "ValidationException", f"1 validation error detected: Value '{asked}' at 'maxResults' "
+                "failed to satisfy constraint: Member must have value less than or equal to 1000"))
+        body = json.dumps(dict(data, maxResults=asked or 100)).encode()
+    arn = data.get("resourceArn", "")
+    if action in ("ListTagsForResource", "TagResource", "UntagResource") and ":stateMachine:" in arn:
+        # A state machine that does not exist has no tags to list: ResourceNotFound (MiniStack
+        # answers an empty list).
+        probe_headers = dict(headers, **{"x-amz-target": "AWSStepFunctions.DescribeStateMachine"})
+        status, _, _ = await orig(method, path, probe_headers,
+                                  json.dumps({"stateMachineArn": arn}).encode(), query)
+        if status >= 400:
+            return refused("sfn_tags_of_missing", json_error(
+                "ResourceNotFound", f"Resource not found: '{arn}'"))
     if action in ("CreateStateMachine", "TagResource"):
         problem = _bad_tags(data.get("tags"))
         if problem:
@@ -916,6 +942,77 @@ async def secretsmanager(orig, method, path, headers, body, query):
 GLOBAL_SERVICES_IN_US_EAST_1 = {"route53", "iam", "sts"}
 
 
+# The documented buckets (burst, refill per second), for the whole account:
+# - RDS: "up to 300 requests in a burst and a sustained 12 requests per second", per account and
+#   region, every operation together (RDS User Guide, "Request throttling for the Amazon RDS API").
+# - Route 53: the account's bucket 50 / 10, and each operation its own: CreateHealthCheck 50 / 0.5,
+#   DeleteHealthCheck 15 / 3, GetHealthCheckStatus 4 / 1, the others 50 / 10 (Route 53 Developer
+#   Guide, "Throttling for Amazon Route 53 API requests", updated limits). A request takes a token
+#   from both; either empty throttles it.
+RDS_LIMIT = (300.0, 12.0)
+ROUTE53_LIMITS = {"account": (50.0, 10.0), "CreateHealthCheck": (50.0, 0.5),
+                  "DeleteHealthCheck": (15.0, 3.0), "GetHealthCheckStatus": (4.0, 1.0)}
+
+
+def _route53_operation(method, path):
+    p = _strip_version(urlparse(path).path)
+    if p == "/healthcheck" and method == "POST":
+        return "CreateHealthCheck"
+    if p.startswith("/healthcheck/") and method == "DELETE":
+        return "DeleteHealthCheck"
+    if p.startswith("/healthcheck/") and p.endswith("/status") and method == "GET":
+        return "GetHealthCheckStatus"
+    return None
+
+
+def _take(name, limit, now):
+    burst, rate = limit
+    tokens, at = _buckets.get(name, (burst, now))
+    tokens = min(burst, tokens + (now - at) * rate)
+    if tokens < 1.0:
+        _buckets[name] = (tokens, now)
+        _rate_stats["throttled"][name] = _rate_stats["throttled"].get(name, 0) + 1
+        return False
+    _buckets[name] = (tokens - 1.0, now)
+    return True
+
+
+def _count(name, now):
+    sec = int(now)
+    count = _second.get(name, (sec, 0))
+    count = (sec, count[1] + 1) if count[0] == sec else (sec, 1)
+    _second[name] = count
+    _rate_stats["peak"][name] = max(_rate_stats["peak"].get(name, 0), count[1])
+
+
+def _throttled(service, region, method, path):
+    """Whether AWS's rate limit throttles this call (only while they are on); counts every call."""
+    now = time.monotonic()
+    key = f"{service}/{region}" if service != "route53" else "route53"
+    with _lock:
+        _rate_stats["calls"][key] = _rate_stats["calls"].get(key, 0) + 1
+        _count(key, now)
+        if not _rate_limits_on:
+            return False
+        if service == "rds":
+            return not _take(key, RDS_LIMIT, now)
+        if service == "route53":
+            op = _route53_operation(method, path)
+            names = [("route53", ROUTE53_LIMITS["account"])]
+            if op:
+                names.append((f"route53/{op}", ROUTE53_LIMITS[op]))
+            # Both buckets must have a token; neither is spent when one is empty.
+            for name, limit in names:
+                burst, rate = limit
+                tokens, at = _buckets.get(name, (burst, now))
+                if min(burst, tokens + (now - at) * rate) < 1.0:
+                    _rate_stats["throttled"][name] = _rate_stats["throttled"].get(name, 0) + 1
+                    return True
+            for name, limit in names:
+                _take(name, limit, now)
+    return False
+
+
 async def outage(service, orig, method, path, headers, body, query):
     """A region in an outage answers nothing well: 503 or 500 (the retryable codes AWS answers
     with), never a clean refusal. Network time-outs are modelled on the HTTP probes, which is
@@ -929,6 +1026,11 @@ async def outage(service, orig, method, path, headers, body, query):
         refused("unreadable_answer", None)
         return 200, {"Content-Type": "application/octet-stream"}, b"\xff\xfe<not a response of this protocol"
     if not down:
+        if _throttled(service, region, method, path):
+            refused("rate_limit", None)
+            if service == "rds":
+                return rds_error("Throttling", "Rate exceeded", 400)
+            return r53_error("Throttling", "Rate exceeded", 400)
         return await orig(method, path, headers, body, query)
     refused("region_outage", None)
     code, status = ("ServiceUnavailable", 503) if int(time.monotonic() * 10) % 2 else ("InternalFailure", 500)
@@ -1013,6 +1115,34 @@ def _scheduler_in_sandbox_time():
 # ---------------------------------------------------------------------------------------------
 
 
+def _seed(health_checks, state_machines, regions, prefix):
+    """Objects that are not trdr's, as a busy account holds them: `health_checks` Route 53 health
+    checks and `state_machines` state machines in each of `regions`, made through MiniStack's own
+    operations."""
+    from ministack.core.responses import set_request_region
+    from ministack.services import route53 as r53
+    from ministack.services import stepfunctions as sf
+
+    made = {"health_checks": 0, "state_machines": 0}
+    for i in range(health_checks):
+        body = (f'<CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
+                f'<CallerReference>{prefix}-{time.time_ns()}-{i}</CallerReference><HealthCheckConfig>'
+                f'<Type>HTTPS</Type><FullyQualifiedDomainName>{prefix}{i}.example.com</FullyQualifiedDomainName>'
+                f'<ResourcePath>/health</ResourcePath></HealthCheckConfig></CreateHealthCheckRequest>').encode()
+        status = r53._create_health_check(body)[0]
+        made["health_checks"] += status < 300
+    definition = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+    for region in regions:
+        set_request_region(region)
+        for i in range(state_machines):
+            status = sf._create_state_machine({
+                "name": f"{prefix}-{i}-{time.time_ns()}", "definition": definition,
+                "roleArn": "arn:aws:iam::000000000000:role/foreign"})[0]
+            made["state_machines"] += status < 300
+    set_request_region(None)
+    return made
+
+
 def _control(method, path, query, body):
     data = _json_body(body)
     with _lock:
@@ -1063,6 +1193,20 @@ def _control(method, path, query, body):
                 else:
                     _endpoint_health[fqdn] = bool(data["healthy"])
             return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/seed":
+            return 200, _seed(int(data.get("health_checks", 0)), int(data.get("state_machines", 0)),
+                              data.get("regions", []), data.get("prefix", "foreign"))
+        if method == "POST" and path == "/_trdr/rate-limits":
+            global _rate_limits_on
+            _rate_limits_on = bool(data.get("on", True))
+            _buckets.clear()
+            if data.get("reset_stats"):
+                for v in _rate_stats.values():
+                    v.clear()
+                _second.clear()
+            return 200, {"ok": True, "on": _rate_limits_on}
+        if method == "GET" and path == "/_trdr/rate-stats":
+            return 200, {k: dict(v) for k, v in _rate_stats.items()}
         if method == "GET" and path == "/_trdr/stats":
             return 200, {"refusals": dict(_refusals), "promotions": dict(_promotion_counts),
                          "probes": dict(_probe_counts)}

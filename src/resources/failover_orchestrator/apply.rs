@@ -13,7 +13,7 @@ use super::runbook::watcher;
 use super::runbook::{self, PRIMARY_SET_ID, SECONDARY_SET_ID};
 use super::schema::{DNS, EXECUTION_ROLE_ARN, GLOBAL_DATABASE_ID, ZONE_ID};
 use super::{Automatic, Orchestrator};
-use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::errors::{AwsError, ErrorKind, OptionalExt};
 use crate::aws::route53::{self, FailoverRecord, HealthCheckSpec};
 use crate::aws::{events, rds, scheduler, sfn};
 use crate::framework::Diagnostics;
@@ -253,6 +253,20 @@ async fn ensure_state_machine(
         )));
     }
     let text = definition.to_string();
+    let account = cfg.account().await;
+    let deployed = sfn::locate(c, account.as_deref(), name).await?;
+    if let Some(d) = &deployed {
+        let same = serde_json::from_str::<serde_json::Value>(&d.definition)
+            .ok()
+            .as_ref()
+            == Some(definition)
+            && d.role_arn == o.role_arn;
+        if same && tags::contains_all(&sfn::tags(c, &d.arn).await?, tags) {
+            // Nothing to change: no validation, no write.
+            return Ok(d.arn.clone());
+        }
+    }
+    // A definition about to be written is checked first, so a rejection names what is wrong.
     let errors = sfn::validate(c, &text).await?;
     if !errors.is_empty() {
         return Err(Failure::found(format!(
@@ -266,29 +280,19 @@ async fn ensure_state_machine(
     let propagating = |e: &AwsError| e.is(ErrorKind::AccessDenied);
     let role_wait = timeout.min(IAM_PROPAGATION);
     let role_what = format!("Step Functions to assume {} (IAM propagation)", o.role_arn);
-    Ok(match sfn::find(c, name).await? {
+    Ok(match deployed {
         None => waiter::retry_while(&role_what, role_wait, propagating, || {
             sfn::create(c, name, &text, &o.role_arn, tags)
         })
         .await
         .map_err(on_role)?,
-        Some(arn) => {
-            let deployed = sfn::describe(c, &arn).await?;
-            let same = deployed.as_ref().is_some_and(|d| {
-                serde_json::from_str::<serde_json::Value>(&d.definition)
-                    .ok()
-                    .as_ref()
-                    == Some(definition)
-                    && d.role_arn == o.role_arn
-            });
-            if !same || !tags::contains_all(&sfn::tags(c, &arn).await?, tags) {
-                waiter::retry_while(&role_what, role_wait, propagating, || {
-                    sfn::update(c, &arn, &text, &o.role_arn, tags)
-                })
-                .await
-                .map_err(on_role)?;
-            }
-            arn
+        Some(d) => {
+            waiter::retry_while(&role_what, role_wait, propagating, || {
+                sfn::update(c, &d.arn, &text, &o.role_arn, tags)
+            })
+            .await
+            .map_err(on_role)?;
+            d.arn
         }
     })
 }
@@ -425,7 +429,8 @@ async fn remove_watcher(cfg: &Configured, o: &Orchestrator, region: &str) -> Res
     let rc = cfg.region(region);
     let name = o.naming.watcher(region);
     scheduler::delete(&rc.scheduler, &name).await?;
-    if let Some(arn) = sfn::find(&rc.sfn, &name).await? {
+    let account = cfg.account().await;
+    if let Some(arn) = sfn::address(&rc.sfn, account.as_deref(), &name).await? {
         sfn::delete(&rc.sfn, &arn).await?;
     }
     events::delete(&rc.events, &o.naming.probe_connection(region)).await?;
@@ -608,21 +613,29 @@ pub async fn converge(
 /// The anchor as a create finds it: the primary region's runbook and its tags.
 pub async fn anchor(cfg: &Configured, o: &Orchestrator) -> Result<Anchor, AwsError> {
     let c = &cfg.region(&o.primary.region).sfn;
-    Ok(
-        match sfn::find(c, &o.naming.state_machine(&o.primary.region)).await? {
-            Some(arn) => Anchor::Tagged(sfn::tags(c, &arn).await?),
+    let account = cfg.account().await;
+    let name = o.naming.state_machine(&o.primary.region);
+    Ok(match sfn::address(c, account.as_deref(), &name).await? {
+        Some(arn) => match sfn::tags(c, &arn).await.found()? {
+            Some(tags) => Anchor::Tagged(tags),
             None => Anchor::Absent,
         },
-    )
+        None => Anchor::Absent,
+    })
 }
 
 /// After an apply that succeeded: the anchor is marked as this state's.
 pub async fn mark_complete(cfg: &Configured, o: &Orchestrator) -> Result<(), AwsError> {
     let c = &cfg.region(&o.primary.region).sfn;
-    let Some(arn) = sfn::find(c, &o.naming.state_machine(&o.primary.region)).await? else {
+    let account = cfg.account().await;
+    let name = o.naming.state_machine(&o.primary.region);
+    let Some(arn) = sfn::address(c, account.as_deref(), &name).await? else {
         return Ok(());
     };
-    if let Some(m) = ownership::to_complete(&sfn::tags(c, &arn).await?) {
+    let Some(tags) = sfn::tags(c, &arn).await.found()? else {
+        return Ok(());
+    };
+    if let Some(m) = ownership::to_complete(&tags) {
         sfn::tag(c, &arn, &m.tags()).await?;
     }
     Ok(())
@@ -670,7 +683,9 @@ pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics
             move || {
                 async move {
                     let c = &cfg.region(region).sfn;
-                    if let Some(arn) = sfn::find(c, &o.naming.state_machine(region)).await? {
+                    let account = cfg.account().await;
+                    let name = o.naming.state_machine(region);
+                    if let Some(arn) = sfn::address(c, account.as_deref(), &name).await? {
                         sfn::delete(c, &arn).await?;
                     }
                     Ok(())

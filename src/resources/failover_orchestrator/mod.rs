@@ -526,6 +526,7 @@ pub async fn inspect(
     cfg: &crate::provider::Configured,
     id: &str,
 ) -> Result<Deployment, crate::aws::errors::AwsError> {
+    use crate::aws::errors::OptionalExt;
     use crate::aws::{route53, sfn};
     let (name, suffix) = id.split_once(':').unwrap_or((id, ""));
     let naming = Naming::new(name, suffix);
@@ -540,35 +541,57 @@ pub async fn inspect(
         budget: None,
         watchers: Vec::new(),
     };
+    // Everything by the ARN or id it has, never by listing the account, where the account id is
+    // known: a data source read on every plan must not cost more in a busy account.
+    let account = cfg.account().await;
+    let account = account.as_deref();
     for region in &regions {
         let rc = cfg.region(region);
-        let (runbook_name, watcher_name) = (naming.state_machine(region), naming.watcher(region));
-        let [arn, watcher_arn]: [Option<String>; 2] =
-            sfn::find_each(&rc.sfn, &[&runbook_name, &watcher_name])
-                .await?
-                .try_into()
-                .unwrap_or_default();
-        let watcher = match watcher_arn {
+        let c = &rc.sfn;
+        let watcher = match sfn::address(c, account, &naming.watcher(region)).await? {
             None => None,
-            Some(arn) => {
-                let tags = sfn::tags(&rc.sfn, &arn).await?;
-                let schedule =
-                    crate::aws::scheduler::get(&rc.scheduler, &naming.watcher(region)).await?;
-                Some(Watching {
-                    paused: tags.get(runbook::watcher::PAUSE_TAG).map(String::as_str)
-                        == Some(runbook::watcher::PAUSED),
-                    scheduled: schedule.is_some_and(|s| s.enabled),
-                })
-            }
+            Some(arn) => match sfn::tags(c, &arn).await.found()? {
+                None => None,
+                Some(tags) => {
+                    let schedule =
+                        crate::aws::scheduler::get(&rc.scheduler, &naming.watcher(region)).await?;
+                    Some(Watching {
+                        paused: tags.get(runbook::watcher::PAUSE_TAG).map(String::as_str)
+                            == Some(runbook::watcher::PAUSED),
+                        scheduled: schedule.is_some_and(|s| s.enabled),
+                    })
+                }
+            },
         };
         d.watchers.push((region.clone(), watcher));
-        let hcs =
-            route53::health_checks_with_prefix(r53, &naming.health_check_prefix(region)).await?;
-        d.health_checks.push((region.clone(), !hcs.is_empty()));
-        let c = &rc.sfn;
-        d.runbooks.push((region.clone(), arn.clone()));
-        if let Some(arn) = arn {
-            let tags = sfn::tags(c, &arn).await?;
+        let deployed = sfn::locate(c, account, &naming.state_machine(region)).await?;
+        let definition: Option<serde_json::Value> = deployed
+            .as_ref()
+            .map(|dep| serde_json::from_str(&dep.definition).unwrap_or_default());
+        // This region's health check is the one its runbook's PRIMARY record names.
+        let prefix = naming.health_check_prefix(region);
+        let named = definition.as_ref().and_then(|def| {
+            def["States"]["MoveDns"]["Arguments"]["ChangeBatch"]["Changes"]
+                .as_array()?
+                .iter()
+                .map(|c| &c["ResourceRecordSet"])
+                .find(|r| r["Failover"] == "PRIMARY")?["HealthCheckId"]
+                .as_str()
+                .map(str::to_string)
+        });
+        let present = match named {
+            Some(id) => route53::health_check(r53, &id)
+                .await?
+                .is_some_and(|h| h.caller_reference().starts_with(&prefix)),
+            None => !route53::health_checks_with_prefix(r53, &prefix)
+                .await?
+                .is_empty(),
+        };
+        d.health_checks.push((region.clone(), present));
+        d.runbooks
+            .push((region.clone(), deployed.as_ref().map(|dep| dep.arn.clone())));
+        if let (Some(dep), Some(def)) = (&deployed, &definition) {
+            let tags = sfn::tags(c, &dep.arn).await?;
             let target = tags
                 .get("TrdrRtoTarget")
                 .and_then(|t| t.parse::<f64>().ok())
@@ -577,15 +600,11 @@ pub async fn inspect(
                 .get("TrdrRto")
                 .map(|t| tag_fields(t).values().sum::<f64>())
                 .unwrap_or(0.0);
-            if let Some(deployed) = sfn::describe(c, &arn).await? {
-                let def: serde_json::Value =
-                    serde_json::from_str(&deployed.definition).unwrap_or_default();
-                let b = fixed + runbook::overhead_seconds(&def);
-                d.budget = Some(
-                    d.budget
-                        .map_or((b, target), |(x, t): (f64, f64)| (x.max(b), t)),
-                );
-            }
+            let b = fixed + runbook::overhead_seconds(def);
+            d.budget = Some(
+                d.budget
+                    .map_or((b, target), |(x, t): (f64, f64)| (x.max(b), t)),
+            );
         }
     }
     Ok(d)
@@ -605,6 +624,7 @@ mod declarations {
             profile: None,
             endpoint_url: None,
             max_retries: 3,
+            api_budget_share: 0.5,
             default_tags: Default::default(),
             assume_role: None,
         };

@@ -8,7 +8,7 @@ use super::apply::{desired_records, rendered, resolve, Resolved};
 use super::runbook::{self, watcher, PRIMARY_SET_ID, SECONDARY_SET_ID};
 use super::schema::*;
 use super::Orchestrator;
-use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::errors::{AwsError, ErrorKind, OptionalExt};
 use crate::aws::{events, route53, scheduler, sfn};
 use crate::framework::{Attr, Value};
 use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
@@ -31,29 +31,45 @@ pub async fn observe(
     // only what no attribute can show (a missing object, a record or runbook out of line).
     let mut seen = o.clone();
     let mut seen_hc: Option<(i32, i32)> = None;
-    // Each region's runbook (and watcher, with automatic failover), from one listing.
+    // Each region's runbook (and watcher, with automatic failover), described by the ARN its name
+    // gives: the cost of a refresh does not grow with what else the account holds.
+    let account = cfg.account().await;
     let mut runbooks = Vec::new();
     let mut watchers = BTreeMap::new();
     for e in o.regions() {
+        let c = &cfg.region(&e.region).sfn;
         let name = o.naming.state_machine(&e.region);
-        let watcher = o.naming.watcher(&e.region);
-        let names: &[&str] = if o.automatic.is_some() {
-            &[&name, &watcher]
-        } else {
-            &[&name]
-        };
-        let mut arns = sfn::find_each(&cfg.region(&e.region).sfn, names).await?;
-        if let Some(Some(w)) = arns.get(1) {
-            watchers.insert(e.region.clone(), w.clone());
+        if o.automatic.is_some() {
+            if let Some(w) =
+                sfn::locate(c, account.as_deref(), &o.naming.watcher(&e.region)).await?
+            {
+                watchers.insert(e.region.clone(), w);
+            }
         }
-        runbooks.push((e, name, arns.swap_remove(0)));
+        let deployed = sfn::locate(c, account.as_deref(), &name).await?;
+        runbooks.push((e, name, deployed));
     }
-    let applied = applied_health_check(cfg, o, runbooks[0].2.as_deref()).await?;
+    let applied =
+        applied_health_check(cfg, o, runbooks[0].2.as_ref().map(|d| d.arn.as_str())).await?;
 
+    // The health checks by the ids the state holds (GetHealthCheck); listing the account's health
+    // checks only where the state has none (an import, a state from before this was recorded).
+    let known = HEALTH_CHECK_IDS
+        .raw(base)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
     let mut hcs = BTreeMap::new();
     for e in o.regions() {
-        let found =
-            route53::health_checks_with_prefix(r53, &o.health_check_prefix(&e.region)).await?;
+        let prefix = o.health_check_prefix(&e.region);
+        let found = match known.get(&e.region).and_then(Value::as_str) {
+            Some(id) => route53::health_check(r53, id)
+                .await?
+                .filter(|h| h.caller_reference().starts_with(&prefix))
+                .into_iter()
+                .collect(),
+            None => route53::health_checks_with_prefix(r53, &prefix).await?,
+        };
         match found
             .iter()
             .find(|h| {
@@ -150,15 +166,14 @@ pub async fn observe(
 
     let mut arns = BTreeMap::new();
     let mut budget: Option<f64> = None;
-    for (e, name, arn) in runbooks {
-        let c = &cfg.region(&e.region).sfn;
-        let Some(arn) = arn else {
+    for (e, name, deployed) in runbooks {
+        let Some(d) = deployed else {
             drift.push(format!("runbook {name} is missing in {}", e.region));
             continue;
         };
         anything = true;
-        arns.insert(e.region.clone(), arn.clone());
-        if let Some(d) = sfn::describe(c, &arn).await? {
+        arns.insert(e.region.clone(), d.arn.clone());
+        {
             let deployed: serde_json::Value =
                 serde_json::from_str(&d.definition).unwrap_or_default();
             let b =
@@ -190,7 +205,10 @@ pub async fn observe(
         return Ok(None);
     }
     let mut v = base.clone();
-    WATCHER_ARNS.put(&mut v, Value::string_map(watchers));
+    WATCHER_ARNS.put(
+        &mut v,
+        Value::string_map(watchers.iter().map(|(r, d)| (r.clone(), d.arn.clone()))),
+    );
     ID.put(&mut v, o.id());
     HEALTH_CHECK_IDS.put(&mut v, Value::string_map(hcs));
     STATE_MACHINE_ARNS.put(&mut v, Value::string_map(arns));
@@ -211,7 +229,7 @@ async fn observe_watchers(
     o: &Orchestrator,
     a: &super::Automatic,
     runbook_arns: &BTreeMap<String, String>,
-    watchers: &BTreeMap<String, String>,
+    watchers: &BTreeMap<String, sfn::Deployed>,
     resolved: &Resolved,
     hcs: &BTreeMap<String, String>,
     drift: &mut Vec<String>,
@@ -229,14 +247,14 @@ async fn observe_watchers(
                 e.region
             ));
         }
-        let Some(arn) = watchers.get(&e.region) else {
+        let Some(d) = watchers.get(&e.region) else {
             drift.push(format!("watcher {name} is missing in {}", e.region));
             continue;
         };
+        let arn = &d.arn;
         let tags = sfn::tags(&rc.sfn, arn).await?;
         paused |= tags.get(watcher::PAUSE_TAG).map(String::as_str) == Some(watcher::PAUSED);
-        if let (Some(d), Some(conn), Some(runbook), Some(member)) = (
-            sfn::describe(&rc.sfn, arn).await?,
+        if let (Some(conn), Some(runbook), Some(member)) = (
             connection.as_ref(),
             runbook_arns.get(&e.region),
             resolved.member_arns.get(&e.region),
@@ -357,10 +375,13 @@ async fn discover_watcher(
 ) -> Result<(), AwsError> {
     let rc = cfg.region(region);
     let name = naming.watcher(region);
-    let Some(arn) = sfn::find(&rc.sfn, &name).await? else {
+    let account = cfg.account().await;
+    let Some(arn) = sfn::address(&rc.sfn, account.as_deref(), &name).await? else {
         return Ok(());
     };
-    let tags = sfn::tags(&rc.sfn, &arn).await?;
+    let Some(tags) = sfn::tags(&rc.sfn, &arn).await.found()? else {
+        return Ok(());
+    };
     let f = super::tag_fields(
         tags.get(super::apply::WATCH_POLICY_TAG)
             .map_or("", String::as_str),
@@ -408,12 +429,12 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
     let naming = crate::naming::Naming::new(name, suffix);
     let region = &cfg.config.primary_region;
     let c = &cfg.region(region).sfn;
-    let Some(arn) = sfn::find(c, &naming.state_machine(region)).await? else {
+    let account = cfg.account().await;
+    let Some(deployed) = sfn::locate(c, account.as_deref(), &naming.state_machine(region)).await?
+    else {
         return Ok(None);
     };
-    let Some(deployed) = sfn::describe(c, &arn).await? else {
-        return Ok(None);
-    };
+    let arn = deployed.arn.clone();
     let d: serde_json::Value = serde_json::from_str(&deployed.definition).unwrap_or_default();
     let tags = sfn::tags(c, &arn).await?;
     let st = &d["States"];

@@ -123,17 +123,20 @@ impl Aws {
         &self,
         suffix: &str,
     ) -> Vec<aws_sdk_route53::types::HealthCheck> {
-        let out = self
+        // Every page: the sandbox pages as AWS does, and other tests' checks share it.
+        let pages: Vec<_> = self
             .route53()
             .await
             .list_health_checks()
+            .max_items(1000)
+            .into_paginator()
             .send()
-            .await
-            .unwrap();
-        out.health_checks()
-            .iter()
+            .collect()
+            .await;
+        pages
+            .into_iter()
+            .flat_map(|p| p.unwrap().health_checks)
             .filter(|h| h.caller_reference().contains(suffix))
-            .cloned()
             .collect()
     }
 
@@ -192,17 +195,20 @@ impl Aws {
 
     /// State machines (runbooks, watchers) whose name carries `suffix`, in `region`.
     pub async fn runbooks_with(&self, suffix: &str, region: &str) -> Vec<String> {
-        self.sfn(region)
+        let pages: Vec<_> = self
+            .sfn(region)
             .await
             .list_state_machines()
+            .max_results(1000)
+            .into_paginator()
             .send()
-            .await
-            .unwrap()
-            .state_machines()
-            .iter()
-            .map(|m| m.name())
+            .collect()
+            .await;
+        pages
+            .into_iter()
+            .flat_map(|p| p.unwrap().state_machines)
+            .map(|m| m.name)
             .filter(|n| n.contains(suffix))
-            .map(str::to_string)
             .collect()
     }
 

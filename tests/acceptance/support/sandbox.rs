@@ -50,6 +50,24 @@ impl Sandbox {
         assert_eq!(status, 200, "{path}: {answer}");
     }
 
+    /// Makes `health_checks` Route 53 health checks and `state_machines` state machines in each of
+    /// `regions` that are not trdr's, as a busy account holds them.
+    pub fn seed_foreign(&self, health_checks: u32, state_machines: u32, regions: &[&str]) {
+        let (status, answer) = self.call(
+            "POST",
+            "/_trdr/seed",
+            Some(serde_json::json!({
+                "health_checks": health_checks, "state_machines": state_machines, "regions": regions,
+            })),
+        );
+        assert_eq!(status, 200, "seed: {answer}");
+        assert_eq!(
+            answer["state_machines"],
+            u64::from(state_machines) * regions.len() as u64,
+            "{answer}"
+        );
+    }
+
     /// A region outage (`down`) or its end: every API call to `region` fails as during an AWS
     /// outage, and its endpoints fail every probe.
     pub fn region_outage(&self, region: &str, down: bool) {
