@@ -11,6 +11,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_types::sdk_config::SharedCredentialsProvider;
 
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
+use super::budget::Budget;
 use crate::provider::config::ProviderConfig;
 use crate::stop;
 
@@ -29,8 +32,33 @@ pub struct RegionClients {
     pub events: aws_sdk_eventbridge::Client,
 }
 
+/// The SDK's default HTTPS client (hyper 1.x, rustls with aws-lc, proxy settings from the
+/// environment), as `aws-smithy-runtime` builds it for the current behavior version.
+fn https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{tls, Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
 impl RegionClients {
-    fn new(base: &SdkConfig, region: &str, path_style: bool, stop: &stop::Signal) -> Self {
+    fn new(
+        base: &SdkConfig,
+        region: &str,
+        path_style: bool,
+        stop: &stop::Signal,
+        budget: &Arc<Budget>,
+        http: &SharedHttpClient,
+    ) -> Self {
         let conf = base
             .to_builder()
             .region(Region::new(region.to_string()))
@@ -44,11 +72,12 @@ impl RegionClients {
                 .build()
         };
         macro_rules! client {
-            ($sdk:ident) => {
+            ($sdk:ident, $service:literal) => {
                 $sdk::Client::from_conf(
                     $sdk::config::Builder::from(&conf)
                         .retry_partition(partition())
                         .interceptor(stop::Gate(stop.clone()))
+                        .http_client(budget.client(http.clone(), $service, region))
                         .build(),
                 )
             };
@@ -57,18 +86,19 @@ impl RegionClients {
             .force_path_style(path_style)
             .retry_partition(partition())
             .interceptor(stop::Gate(stop.clone()))
+            .http_client(budget.client(http.clone(), "s3", region))
             .build();
         RegionClients {
             region: region.to_string(),
-            rds: client!(aws_sdk_rds),
-            route53: client!(aws_sdk_route53),
-            dynamodb: client!(aws_sdk_dynamodb),
+            rds: client!(aws_sdk_rds, "rds"),
+            route53: client!(aws_sdk_route53, "route53"),
+            dynamodb: client!(aws_sdk_dynamodb, "dynamodb"),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            sfn: client!(aws_sdk_sfn),
-            secrets: client!(aws_sdk_secretsmanager),
-            cloudwatch: client!(aws_sdk_cloudwatch),
-            scheduler: client!(aws_sdk_scheduler),
-            events: client!(aws_sdk_eventbridge),
+            sfn: client!(aws_sdk_sfn, "sfn"),
+            secrets: client!(aws_sdk_secretsmanager, "secretsmanager"),
+            cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch"),
+            scheduler: client!(aws_sdk_scheduler, "scheduler"),
+            events: client!(aws_sdk_eventbridge, "events"),
         }
     }
 }
@@ -79,11 +109,18 @@ pub struct Clients {
     path_style: bool,
     /// Once Terraform asks the provider to stop, no client starts a call ([`stop::Gate`]).
     stop: stop::Signal,
+    /// trdr's share of AWS's rate limits, shared by every client ([`Budget`]).
+    budget: Arc<Budget>,
+    http: SharedHttpClient,
     by_region: Mutex<HashMap<String, Arc<RegionClients>>>,
+    /// The account the credentials belong to, asked once (`sts:GetCallerIdentity`); `None` when
+    /// STS could not say, and then objects are found by listing instead of by their ARN.
+    account: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl Clients {
     pub async fn new(config: &ProviderConfig, stop: stop::Signal) -> Self {
+        crate::waiter::configure_time_scale(config.endpoint_url.as_deref());
         let retry = RetryConfig::standard()
             .with_max_attempts(config.max_retries)
             .with_initial_backoff(Duration::from_millis(200))
@@ -119,11 +156,44 @@ impl Clients {
             base,
             path_style: config.endpoint_url.is_some(),
             stop,
+            budget: Budget::new(config.api_budget_share),
+            http: https_client(),
             by_region: Mutex::new(HashMap::new()),
+            account: tokio::sync::OnceCell::new(),
         };
         clients.region(&config.primary_region);
         clients.region(&config.secondary_region);
         clients
+    }
+
+    /// The account id, from one `sts:GetCallerIdentity` per provider process. An ARN follows
+    /// from a name, the region and this, so refreshes read objects by ARN instead of listing
+    /// everything the account holds. `None` (STS denied or unreachable: logged) means "list".
+    pub async fn account(&self) -> Option<String> {
+        self.account
+            .get_or_init(|| async {
+                let region = self.base.region().map(|r| r.to_string()).unwrap_or_default();
+                let sts = aws_sdk_sts::Client::from_conf(
+                    aws_sdk_sts::config::Builder::from(&self.base)
+                        .interceptor(stop::Gate(self.stop.clone()))
+                        .http_client(self.budget.client(self.http.clone(), "sts", &region))
+                        .build(),
+                );
+                match sts.get_caller_identity().send().await {
+                    Ok(out) => out.account().map(str::to_string),
+                    Err(e) => {
+                        let e = crate::aws::errors::AwsError::from_sdk(
+                            "GetCallerIdentity",
+                            self.base.region().map(|r| r.to_string()),
+                            e,
+                        );
+                        tracing::warn!(error = %e, "the account id is unknown; objects are found by listing");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
     }
 
     pub fn region(&self, region: &str) -> Arc<RegionClients> {
@@ -135,6 +205,8 @@ impl Clients {
                     region,
                     self.path_style,
                     &self.stop,
+                    &self.budget,
+                    &self.http,
                 ))
             })
             .clone()

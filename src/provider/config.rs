@@ -25,6 +25,9 @@ pub struct ProviderConfig {
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
     pub max_retries: u32,
+    /// The share of AWS's documented API rate limits this provider process uses
+    /// ([`crate::aws::budget`]).
+    pub api_budget_share: f64,
     pub default_tags: BTreeMap<String, String>,
     pub assume_role: Option<AssumeRole>,
 }
@@ -38,6 +41,7 @@ impl std::fmt::Debug for ProviderConfig {
             .field("profile", &self.profile)
             .field("endpoint_url", &self.endpoint_url)
             .field("max_retries", &self.max_retries)
+            .field("api_budget_share", &self.api_budget_share)
             .field(
                 "assume_role",
                 &self.assume_role.as_ref().map(|a| &a.role_arn),
@@ -71,6 +75,12 @@ pub const MAX_RETRIES: Attr<i64> = Attr::optional(
 )
 .otherwise(DEFAULT_MAX_RETRIES)
 .checks(&[Check::Whole, Check::Range(1.0, MAX_MAX_RETRIES as f64)]);
+pub const API_BUDGET_SHARE: Attr<f64> = Attr::optional(
+    "api_budget_share",
+    "The share of each AWS API's documented per-account rate limit (RDS: a burst of 300 and 12 requests per second per region; Route 53: 50 and 10 per second for the account, `CreateHealthCheck` 0.5 per second) that this provider may use, from 0.05 to 1 (default 0.5). Every call and every poll of a wait takes its token first, so parallel resources slow each other down instead of being throttled, and the rest stays for the console, monitoring and other tools of the account. Two `terraform apply` runs in one account at the default share use the whole limit together.",
+)
+.otherwise(crate::aws::budget::DEFAULT_SHARE)
+.checks(&[Check::Range(0.05, 1.0)]);
 pub const DEFAULT_TAGS: Attr<BTreeMap<String, String>> = Attr::optional("default_tags", "Tags merged into every taggable resource trdr creates. `Environment`, `Region` and `ManagedBy` are always set by trdr and take precedence.");
 pub const ASSUME_ROLE: BlockAttr =
     BlockAttr::optional("assume_role", "A role to assume in both regions.");
@@ -104,7 +114,7 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("Configures the two AWS regions of the disaster-recovery topology and how trdr reaches AWS.")
-            .with(&[&PRIMARY_REGION, &SECONDARY_REGION, &PROFILE, &ENDPOINT_URL, &MAX_RETRIES, &DEFAULT_TAGS])
+            .with(&[&PRIMARY_REGION, &SECONDARY_REGION, &PROFILE, &ENDPOINT_URL, &MAX_RETRIES, &API_BUDGET_SHARE, &DEFAULT_TAGS])
             .nest(&ASSUME_ROLE, Block::default()
                 .with(&[&ROLE_ARN, &SESSION_NAME, &EXTERNAL_ID])),
     }
@@ -151,6 +161,7 @@ impl ProviderConfig {
             profile: PROFILE.get(config),
             endpoint_url,
             max_retries: MAX_RETRIES.get(config)? as u32,
+            api_budget_share: API_BUDGET_SHARE.get(config)?,
             default_tags: DEFAULT_TAGS.get(config).unwrap_or_default(),
             assume_role: ROLE_ARN.get(role).map(|role_arn| AssumeRole {
                 role_arn,
@@ -169,7 +180,7 @@ mod tests {
     fn every_validator_reports_its_attribute_path() {
         let valid = crate::resources::config(serde_json::json!({
             "primary_region": "eu-west-1", "secondary_region": "eu-central-1",
-            "endpoint_url": "http://127.0.0.1:4566", "max_retries": 3,
+            "endpoint_url": "http://127.0.0.1:4566", "max_retries": 3, "api_budget_share": 0.25,
             "assume_role": [{"role_arn": "arn:aws:iam::123456789012:role/dr", "session_name": "ci"}],
         }));
         crate::framework::validate::assert_checks_report_their_paths(
@@ -180,6 +191,7 @@ mod tests {
                 ("secondary_region", Value::from("EU-WEST-1")),
                 ("endpoint_url", Value::from("127.0.0.1:4566")),
                 ("max_retries", Value::from(26i64)),
+                ("api_budget_share", Value::from(2.0)),
                 ("assume_role[0].role_arn", Value::from("dr")),
                 ("assume_role[0].session_name", Value::from("a b")),
             ],

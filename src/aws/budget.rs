@@ -1,0 +1,296 @@
+//! trdr's share of AWS's API rate limits, so that parallel resources slow each other down
+//! gracefully instead of being throttled — and leave room for everything else the account runs.
+//!
+//! AWS throttles per account (and, for most services, per region) with token buckets that every
+//! tool of the account shares: the console, monitoring, other Terraform runs. Each provider
+//! process keeps its own buckets, a stated share ([`DEFAULT_SHARE`], the provider's
+//! `api_budget_share`) of the documented ones, and every attempt of every call — a poll of a
+//! wait, a retry — takes a token before it is sent. A call that finds its bucket empty waits for
+//! the next token instead of being sent and throttled; calls queue in the order they asked.
+//!
+//! The buckets sit in the HTTP connector each client sends through, so nothing that talks to AWS
+//! goes around them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use tokio::time::Instant;
+
+/// The share of each documented limit one provider process uses by default.
+pub const DEFAULT_SHARE: f64 = 0.5;
+
+/// A documented (or, where the service documents none that binds, our own) token bucket: its
+/// capacity (the burst) and its refill per second (the sustained rate).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limit {
+    pub burst: f64,
+    pub per_second: f64,
+}
+
+/// The limits trdr budgets against, for the whole account, and where AWS states them.
+///
+/// - RDS: "By default, you can make up to 300 requests in a burst and a sustained 12 requests
+///   per second", per account and region, for every RDS API operation together (Amazon RDS User
+///   Guide, "Request throttling for the Amazon RDS API").
+/// - Route 53 is global: one account-wide bucket of 50 refilled at 10 per second, and each
+///   operation a bucket of its own, 50 / 10 unless listed: `CreateHealthCheck` 50 / 0.5,
+///   `DeleteHealthCheck` 15 / 3, `GetHealthCheckStatus` 4 / 1 (Route 53 Developer Guide,
+///   "Throttling for Amazon Route 53 API requests", after its throttling update).
+/// - Every other service trdr calls (Step Functions, DynamoDB, S3, Secrets Manager, CloudWatch,
+///   EventBridge Scheduler and EventBridge) documents buckets per operation that trdr's usage
+///   does not approach; trdr caps each at 50 / 10 per region of its own accord, so a runaway
+///   loop cannot flood them either.
+pub fn documented(service: &str) -> Limit {
+    match service {
+        "rds" => Limit {
+            burst: 300.0,
+            per_second: 12.0,
+        },
+        _ => Limit {
+            burst: 50.0,
+            per_second: 10.0,
+        },
+    }
+}
+
+/// Route 53's operations with a bucket smaller than the account's, by the request that calls
+/// them (a REST API: the method and path say which operation it is).
+fn route53_operation(req: &HttpRequest) -> Option<(&'static str, Limit)> {
+    let path = req.uri().split('?').next().unwrap_or_default();
+    let tail = path.split("/healthcheck").nth(1)?;
+    let method = req.method();
+    let limit = |burst, per_second| Limit { burst, per_second };
+    match (method, tail) {
+        ("POST", "" | "/") => Some(("CreateHealthCheck", limit(50.0, 0.5))),
+        ("DELETE", _) => Some(("DeleteHealthCheck", limit(15.0, 3.0))),
+        ("GET", t) if t.ends_with("/status") => Some(("GetHealthCheckStatus", limit(4.0, 1.0))),
+        _ => None,
+    }
+}
+
+/// One token bucket. Reserving takes a token now or, when none is left, the next one to come:
+/// the bucket goes below zero and the caller waits until its token has been refilled, so callers
+/// are served in the order they asked and the rate never exceeds the refill.
+pub struct Bucket {
+    pub name: String,
+    limit: Limit,
+    state: Mutex<(f64, Instant)>,
+    /// Calls sent through, and the total they waited, for the log.
+    stats: Mutex<(u64, Duration)>,
+}
+
+impl fmt::Debug for Bucket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bucket")
+            .field("name", &self.name)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+impl Bucket {
+    pub fn new(name: impl Into<String>, limit: Limit) -> Self {
+        Bucket {
+            name: name.into(),
+            limit,
+            state: Mutex::new((limit.burst, Instant::now())),
+            stats: Mutex::new((0, Duration::ZERO)),
+        }
+    }
+
+    /// Takes a token: how long the caller must wait before it may send.
+    pub fn reserve(&self) -> Duration {
+        let now = Instant::now();
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let refilled = (now - s.1).as_secs_f64() * self.limit.per_second;
+        s.0 = (s.0 + refilled).min(self.limit.burst) - 1.0;
+        s.1 = now;
+        let wait = if s.0 >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-s.0 / self.limit.per_second)
+        };
+        let mut st = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        st.0 += 1;
+        st.1 += wait;
+        wait
+    }
+
+    /// Calls reserved so far and the time they waited altogether.
+    pub fn stats(&self) -> (u64, Duration) {
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Every bucket of one provider process, by name (`rds/us-east-1`, `route53`,
+/// `route53/CreateHealthCheck`), made on first use at `share` of the limits above.
+pub struct Budget {
+    share: f64,
+    buckets: Mutex<HashMap<String, Arc<Bucket>>>,
+}
+
+impl Budget {
+    pub fn new(share: f64) -> Arc<Self> {
+        Arc::new(Budget {
+            share,
+            buckets: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn bucket(&self, name: String, limit: Limit) -> Arc<Bucket> {
+        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(name.clone())
+            .or_insert_with(|| {
+                let ours = Limit {
+                    burst: (limit.burst * self.share).max(1.0),
+                    per_second: limit.per_second * self.share,
+                };
+                Arc::new(Bucket::new(name, ours))
+            })
+            .clone()
+    }
+
+    /// The HTTP client for `service`'s client in `region`: `inner`, with every attempt taking
+    /// its tokens first.
+    pub fn client(
+        self: &Arc<Self>,
+        inner: SharedHttpClient,
+        service: &'static str,
+        region: &str,
+    ) -> SharedHttpClient {
+        let key = if service == "route53" {
+            "route53".to_string()
+        } else {
+            format!("{service}/{region}")
+        };
+        SharedHttpClient::new(Budgeted {
+            inner,
+            budget: self.clone(),
+            service,
+            bucket: self.bucket(key, documented(service)),
+        })
+    }
+
+    /// The time a call must wait for all its buckets (the service's and, for Route 53, the
+    /// operation's): every bucket takes its token, and the longest wait is the call's.
+    fn reserve(&self, service: &str, main: &Bucket, req: &HttpRequest) -> (Duration, String) {
+        let mut wait = main.reserve();
+        let mut name = main.name.clone();
+        if service == "route53" {
+            if let Some((op, limit)) = route53_operation(req) {
+                let b = self.bucket(format!("route53/{op}"), limit);
+                let w = b.reserve();
+                if w > wait {
+                    (wait, name) = (w, b.name.clone());
+                }
+            }
+        }
+        (wait, name)
+    }
+}
+
+#[derive(Clone)]
+struct Budgeted {
+    inner: SharedHttpClient,
+    budget: Arc<Budget>,
+    service: &'static str,
+    bucket: Arc<Bucket>,
+}
+
+impl fmt::Debug for Budgeted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Budgeted")
+            .field("bucket", &self.bucket)
+            .finish()
+    }
+}
+
+impl HttpClient for Budgeted {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(BudgetedConnector {
+            inner: self.inner.http_connector(settings, components),
+            on: self.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct BudgetedConnector {
+    inner: SharedHttpConnector,
+    on: Budgeted,
+}
+
+impl HttpConnector for BudgetedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let (wait, bucket) = self
+            .on
+            .budget
+            .reserve(self.on.service, &self.on.bucket, &request);
+        let inner = self.inner.clone();
+        HttpConnectorFuture::new(async move {
+            if !wait.is_zero() {
+                tracing::debug!(bucket = %bucket, wait_ms = wait.as_millis() as u64, "waiting for the API budget");
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    // A stop ends the wait; the stop gate refuses the call's next attempt.
+                    () = crate::stop::cancelled() => {}
+                }
+            }
+            inner.call(request).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A burst goes at once; past it, calls are spaced by the refill, in order.
+    #[tokio::test(start_paused = true)]
+    async fn a_bucket_spaces_calls_past_its_burst_at_the_refill_rate() {
+        let b = Bucket::new(
+            "rds/us-east-1",
+            Limit {
+                burst: 3.0,
+                per_second: 2.0,
+            },
+        );
+        let waits: Vec<Duration> = (0..6).map(|_| b.reserve()).collect();
+        assert_eq!(&waits[..3], &[Duration::ZERO; 3]);
+        assert_eq!(waits[3], Duration::from_millis(500));
+        assert_eq!(waits[4], Duration::from_secs(1));
+        assert_eq!(waits[5], Duration::from_millis(1500));
+        // After a quiet spell the bucket is full again, never more than its capacity.
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let again: Vec<Duration> = (0..4).map(|_| b.reserve()).collect();
+        assert_eq!(&again[..3], &[Duration::ZERO; 3]);
+        assert!(again[3] > Duration::ZERO);
+    }
+
+    /// Sustained use never exceeds the refill: 1,000 calls at RDS's documented 12/s take 1,000/12
+    /// seconds less the burst, at half the budget twice that.
+    #[tokio::test(start_paused = true)]
+    async fn sustained_calls_stay_within_the_share_of_the_documented_rate() {
+        let budget = Budget::new(DEFAULT_SHARE);
+        let b = budget.bucket("rds/us-east-1".into(), documented("rds"));
+        let mut last = Duration::ZERO;
+        for _ in 0..1000 {
+            last = b.reserve();
+        }
+        // 150 tokens of burst (half of 300), then 6 per second.
+        let expected = (1000.0 - 150.0) / 6.0;
+        assert!((last.as_secs_f64() - expected).abs() < 0.5, "{last:?}");
+    }
+}
