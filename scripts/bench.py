@@ -291,6 +291,89 @@ def apply_calls(zone, topic):
     return counts
 
 
+def control(path, payload=None):
+    """The realistic sandbox's control endpoints (POST with a payload, GET without)."""
+    import urllib.request
+    data = json.dumps(payload).encode() if payload is not None else None
+    req = urllib.request.Request(ENDPOINT + path, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read())
+
+
+def foreign_objects(zone, topic):
+    """Issue 21: a no-change plan of one environment in an empty account and again once the account
+    holds 1,000 health checks and 1,000 state machines per region that are not trdr's."""
+    ws = Workspace("foreign")
+    ws.write(env_hcl(0, zone, topic).replace('"b0"', '"fo"'))
+    ws.tf("apply", "-auto-approve")
+    rows = []
+    for label, seed in [("empty account", 0), ("1,000 foreign health checks and state machines per region", 1000)]:
+        if seed:
+            made = control("/_trdr/seed", {"health_checks": seed, "state_machines": seed, "regions": ["us-east-1", "us-east-2"]})
+            log(f"seeded {made}")
+        calls, times, by_service = [], [], {}
+        for _ in range(REPS):
+            proxy = Proxy(latency_ms=LATENCY_MS)
+            t, out = ws.tf("plan", "-detailed-exitcode", endpoint=proxy.url)
+            assert out.returncode == 0, f"plan not empty:\n{out.stdout[-2000:]}"
+            stats = proxy.finish()
+            calls.append(sum(stats["calls"].values()))
+            times.append(t)
+            by_service = {}
+            for k, v in stats["calls"].items():
+                svc = k.split(":")[0]
+                by_service[svc] = by_service.get(svc, 0) + v
+        rows.append((label, calls, times, by_service))
+        log(f"no-change plan, {label}: {med(calls)} calls, {med(times):.2f} s, {by_service}")
+    ws.tf("destroy", "-auto-approve")
+    ws.cleanup()
+    return rows
+
+
+def budgeted_scale(zone, topic, n):
+    """Issue 21: `n` environments applied, planned and destroyed on a sandbox enforcing AWS's
+    documented rate limits; peak and sustained calls per second per service and region, what the
+    sandbox throttled, what surfaced, and what was left behind."""
+    control("/_trdr/rate-limits", {"on": True, "reset_stats": True})
+    ws = Workspace(f"rl{n}")
+    ws.write("".join(env_hcl(i, zone, topic).replace(f'"b{i}"', f'"r{i}"') for i in range(n)))
+    phases = {}
+    surfaced = []
+    for phase, args in [("apply", ("apply", "-auto-approve", "-parallelism=10")),
+                        ("plan", ("plan", "-detailed-exitcode", "-parallelism=10")),
+                        ("destroy", ("destroy", "-auto-approve", "-parallelism=10"))]:
+        control("/_trdr/rate-limits", {"on": True, "reset_stats": True})
+        t, out = ws.tf(*args, check=False)
+        if out.returncode not in (0, 2) or "Throttl" in out.stdout + out.stderr:
+            surfaced.append(f"{phase}: exit {out.returncode}: {(out.stdout + out.stderr)[-800:]}")
+        st = control("/_trdr/rate-stats")
+        phases[phase] = (t, st)
+        log(f"{n} envs rate-limited {phase}: {t:.1f} s, throttled {st['throttled']}, peak {st['peak']}")
+    control("/_trdr/rate-limits", {"on": False})
+    leftovers = []
+    for region in ("us-east-1", "us-east-2"):
+        names = [m["name"] for p in client("stepfunctions", region).get_paginator("list_state_machines").paginate()
+                 for m in p["stateMachines"] if m["name"].startswith("bench-failover") and "-r" in m["name"]]
+        leftovers += names
+        leftovers += [c["DBClusterIdentifier"] for c in client("rds", region).describe_db_clusters()["DBClusters"]
+                      if c["DBClusterIdentifier"].startswith("bench-") and "-r" in c["DBClusterIdentifier"]]
+    ws.cleanup()
+    return phases, surfaced, leftovers
+
+
+def paced_waits():
+    """The waits' schedule on tokio's paused clock (the unit test prints it): polls and lateness
+    per transition against hashicorp/aws's RDS schedule."""
+    out = subprocess.run(["cargo", "test", "--release", "--lib", "waiter::tests::paced", "--", "--nocapture"],
+                         cwd=ROOT, capture_output=True, text=True)
+    rows = []
+    for line in (out.stdout + out.stderr).splitlines():
+        m = re.match(r"(.+) ending at ([\d.]+)x typical: (\d+) polls, (.+) late \(hashicorp/aws ~(\d+), every 3 s ~(\d+)\)", line)
+        if m:
+            rows.append(m.groups())
+    return rows
+
+
 def per_resource(zone, topic):
     """Apply time of each resource type on its own (30 ms per call), from nested configurations."""
     full = env_hcl(0, zone, topic)
@@ -527,11 +610,65 @@ def automatic_section(runs):
     return rows
 
 
+def scaling_section(foreign, scaled, paced):
+    out = []
+    w = out.append
+    w(f"## Scales with the account (measured {time.strftime('%Y-%m-%d')})\n")
+    w(f"A no-change plan of one environment ({LATENCY_MS} ms per call), in an empty account and in one holding what trdr did not "
+      "make. A refresh reads its objects by id or by the ARN their name gives (`GetHealthCheck`, `DescribeStateMachine`); "
+      "it lists only where no id is known (an import, an interrupted create), then with AWS's largest page (1,000).\n")
+    w("| account | AWS calls | by service | plan time |\n|---|---|---|---|")
+    for label, calls, times, by_service in foreign:
+        svc = ", ".join(f"{k} {v}" for k, v in sorted(by_service.items()))
+        w(f"| {label} | {int(med(calls))} | {svc} | {med(times):.2f} s ({spread(times)}) |")
+    if len(foreign) == 2:
+        w(f"\nRatio of calls, busy account to empty: **{med(foreign[1][1]) / max(med(foreign[0][1]), 1):.2f}×**.\n")
+    w("On a sandbox enforcing AWS's documented rate limits (RDS: a burst of 300 and 12 per second per region; Route 53: 50 and "
+      "10 per second for the account, `CreateHealthCheck` 50 and 0.5 per second, `DeleteHealthCheck` 15 and 3), with the "
+      "provider's default budget (half of each). Peak is the busiest second the sandbox counted, sustained the calls over the "
+      "phase's duration.\n")
+    w("| environments | phase | time | RDS peak / sustained per region (limit 12/s) | Route 53 peak / sustained (limit 10/s) | throttled by the sandbox |\n|---|---|---|---|---|---|")
+    for n, (phases, surfaced, leftovers) in scaled:
+        for phase, (t, st) in phases.items():
+            rds = [(k, v) for k, v in st["calls"].items() if k.startswith("rds/")]
+            rds_txt = "; ".join(f"{k.split('/')[1]} {st['peak'].get(k, 0)} / {v / max(t, 1e-9):.1f}" for k, v in sorted(rds)) or "-"
+            r53 = st["calls"].get("route53", 0)
+            r53_txt = f"{st['peak'].get('route53', 0)} / {r53 / max(t, 1e-9):.1f}"
+            thr = ", ".join(f"{k} {v}" for k, v in sorted(st["throttled"].items())) or "none"
+            w(f"| {n} | {phase} | {t:.1f} s | {rds_txt} | {r53_txt} | {thr} |")
+        w(f"| {n} | errors surfaced to the user | {len(surfaced)} | objects left after destroy | {len(leftovers)} | |")
+    w("")
+    if paced:
+        w("Waits paced by AWS's typical durations (tokio's paused clock, `waiter::tests::paced_waits_notice_within_the_bound_with_few_polls`): "
+          "each pause is a quarter of the distance from the typical end, 3 s at least, 30 s at most, so a transition that ends "
+          "at its typical time is noticed within 3 s. `hashicorp/aws` waits 30 s, then polls every 10 s (up to 10 s late); "
+          "trdr before polled at most 3 s apart throughout.\n")
+        w("| transition (typical) | ends at | polls | noticed late | hashicorp/aws polls | every 3 s |\n|---|---|---|---|---|---|")
+        for what, factor, polls, late, hc, every in paced:
+            if factor in ("0.5", "1", "1.5", "3"):
+                w(f"| {what} | {factor}× typical | {polls} | {late} | ~{hc} | ~{every} |")
+        w("")
+    return out
+
+
 def main():
     t0 = time.time()
     zone, topic = fixtures()
     if os.environ.get("BENCH_ONLY") == "apply-calls":
         apply_calls(zone, topic)
+        return
+    if os.environ.get("BENCH_ONLY") == "scaling":
+        # Measure only issue 21's figures and splice their section into bench/RESULTS.md.
+        section = "\n".join(scaling_section(foreign_objects(zone, topic),
+                                             [(n, budgeted_scale(zone, topic, n)) for n in (10, 30)],
+                                             paced_waits()))
+        path = os.path.join(ROOT, "bench", "RESULTS.md")
+        text = open(path).read()
+        text = re.sub(r"## Scales with the account.*?(?=\n## )", "", text, flags=re.S)
+        text = text.replace("## Apply time against its critical path", section + "\n## Apply time against its critical path", 1)
+        with open(path, "w") as f:
+            f.write(text)
+        log("wrote the scaling section of bench/RESULTS.md")
         return
     if os.environ.get("BENCH_ONLY") == "automatic":
         # Measure only the automatic-failover section and splice it into bench/RESULTS.md.

@@ -49,6 +49,9 @@ start() {
   PID=$!
   trap stop EXIT INT TERM
   export TRDR_ENDPOINT_URL="http://127.0.0.1:$PORT"
+  # The provider paces its waits by AWS's typical durations: it plays them at the sandbox's time
+  # scale too (honoured for a loopback endpoint only).
+  export TRDR_AWS_TIME_SCALE="${TRDR_SANDBOX_TIME_SCALE:-0.01}"
   for _ in $(seq 1 150); do
     if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('$TRDR_ENDPOINT_URL/_ministack/health', timeout=1)" 2>/dev/null; then
       echo "sandbox: MiniStack $MINISTACK_VERSION (realistic layer, time scale ${TRDR_SANDBOX_TIME_SCALE:-0.01}) ready at $TRDR_ENDPOINT_URL (log: ${LOG#$ROOT/})" >&2
@@ -80,7 +83,7 @@ case "${1:-}" in
   start)
     start
     trap - EXIT INT TERM
-    printf 'export TRDR_ENDPOINT_URL=%s\nSANDBOX_PID=%s\nSANDBOX_DATA=%s\n' "$TRDR_ENDPOINT_URL" "$PID" "$DATA" > "$CURRENT"
+    printf 'export TRDR_ENDPOINT_URL=%s TRDR_AWS_TIME_SCALE=%s\nSANDBOX_PID=%s\nSANDBOX_DATA=%s\n' "$TRDR_ENDPOINT_URL" "$TRDR_AWS_TIME_SCALE" "$PID" "$DATA" > "$CURRENT"
     ;;
   stop)
     [ -f "$CURRENT" ] || { echo "sandbox: none started with 'start'" >&2; exit 0; }
@@ -111,7 +114,7 @@ case "${1:-}" in
     start
     cat >&2 <<MSG
 sandbox: endpoint $TRDR_ENDPOINT_URL — in another shell:
-  export TRDR_ENDPOINT_URL=$TRDR_ENDPOINT_URL AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+  export TRDR_ENDPOINT_URL=$TRDR_ENDPOINT_URL TRDR_AWS_TIME_SCALE=$TRDR_AWS_TIME_SCALE AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 Ctrl-C stops the sandbox.
 MSG
     wait "$PID"

@@ -49,6 +49,53 @@ pub struct Backoff {
     pub max: Duration,
     /// Each pause is scaled by a random factor in `[1 - jitter, 1 + jitter]`.
     pub jitter: f64,
+    /// For a transition AWS takes a known time for: poll by its distance from that time instead
+    /// ([`Backoff::expecting`]).
+    pub typical: Option<Duration>,
+}
+
+/// How long AWS typically takes (the durations the realistic sandbox reproduces, from AWS's
+/// documentation and what it reports): a wait polls rarely while the end is far and often
+/// around it.
+pub mod typical {
+    use std::time::Duration;
+    pub const CLUSTER_CREATE: Duration = Duration::from_secs(300);
+    pub const INSTANCE_CREATE: Duration = Duration::from_secs(480);
+    pub const CLUSTER_MODIFY: Duration = Duration::from_secs(60);
+    pub const CLUSTER_UPGRADE: Duration = Duration::from_secs(600);
+    pub const INSTANCE_DELETE: Duration = Duration::from_secs(300);
+    pub const CLUSTER_DELETE: Duration = Duration::from_secs(120);
+    /// A managed switchover or a failover of a global database ("minutes").
+    pub const PROMOTION: Duration = Duration::from_secs(300);
+}
+
+/// A paced wait's shortest pause (around the typical end: the lateness bound there) and its
+/// longest (far from it, as `hashicorp/aws`'s 10–30 s).
+pub const NEAR: Duration = Duration::from_secs(3);
+pub const FAR: Duration = Duration::from_secs(30);
+
+/// How much faster than AWS the endpoint runs its transitions: 1 against AWS. A local sandbox
+/// that plays AWS's durations faster (the realistic sandbox, at 0.01) says so in
+/// `TRDR_AWS_TIME_SCALE`, honoured only for a loopback `endpoint_url`, so paced waits keep AWS's
+/// number of polls there.
+static TIME_SCALE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
+/// Sets the time scale once, from the environment, for a loopback endpoint only.
+pub fn configure_time_scale(endpoint_url: Option<&str>) {
+    let loopback = endpoint_url.is_some_and(|u| {
+        let host = u.split("://").nth(1).unwrap_or_default();
+        host.starts_with("127.0.0.1") || host.starts_with("localhost") || host.starts_with("[::1]")
+    });
+    let scale = std::env::var("TRDR_AWS_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| loopback && *s > 0.0 && *s <= 1.0)
+        .unwrap_or(1.0);
+    let _ = TIME_SCALE.set(scale);
+}
+
+fn time_scale() -> f64 {
+    *TIME_SCALE.get().unwrap_or(&1.0)
 }
 
 impl Default for Backoff {
@@ -58,6 +105,7 @@ impl Default for Backoff {
             factor: 1.6,
             max: Duration::from_secs(3),
             jitter: 0.2,
+            typical: None,
         }
     }
 }
@@ -69,10 +117,44 @@ impl Backoff {
         Duration::from_secs_f64(secs.min(self.max.as_secs_f64()))
     }
 
-    fn jittered(&self, attempt: u32) -> Duration {
-        let base = self.delay(attempt).as_secs_f64();
-        let scale = rand::thread_rng().gen_range((1.0 - self.jitter)..=(1.0 + self.jitter));
-        Duration::from_secs_f64(base * scale)
+    /// For a transition that typically takes `typical`: each pause is a quarter of the distance
+    /// between the time waited and `typical`, from [`NEAR`] to [`FAR`]. So an end at the typical
+    /// time is noticed within 3 s, one a minute off within 15 s, and one far off within 30 s;
+    /// a five-minute create makes about 25 polls instead of the ~100 of polling every 3 s.
+    pub fn expecting(typical: Duration) -> Self {
+        Backoff {
+            typical: Some(typical),
+            jitter: 0.1,
+            ..Backoff::default()
+        }
+    }
+
+    /// The pause after poll number `attempt`, `elapsed` into the wait, before jitter; in AWS's
+    /// time (the endpoint's time scale applies in [`Backoff::pause`]).
+    pub fn paced(&self, attempt: u32, elapsed: Duration) -> Duration {
+        match self.typical {
+            None => self.delay(attempt),
+            Some(t) => {
+                let distance = t.as_secs_f64() - elapsed.as_secs_f64();
+                Duration::from_secs_f64(
+                    (distance.abs() / 4.0).clamp(NEAR.as_secs_f64(), FAR.as_secs_f64()),
+                )
+            }
+        }
+    }
+
+    fn pause(&self, attempt: u32, elapsed: Duration) -> Duration {
+        let base = match self.typical {
+            None => self.paced(attempt, elapsed).as_secs_f64(),
+            // In AWS's time: the elapsed time is scaled back up, the pause down again.
+            Some(_) => {
+                let scale = time_scale();
+                let aws_elapsed = Duration::from_secs_f64(elapsed.as_secs_f64() / scale);
+                (self.paced(attempt, aws_elapsed).as_secs_f64() * scale).max(0.02)
+            }
+        };
+        let jitter = rand::thread_rng().gen_range((1.0 - self.jitter)..=(1.0 + self.jitter));
+        Duration::from_secs_f64(base * jitter)
     }
 }
 
@@ -150,7 +232,7 @@ where
                         budget_spent,
                     });
                 }
-                let pause = backoff.jittered(attempt).min(deadline - now);
+                let pause = backoff.pause(attempt, now - start).min(deadline - now);
                 tracing::trace!(what, observed = %last, pause_ms = pause.as_millis() as u64, "waiting");
                 last_seen = Some(last);
                 tokio::select! {
@@ -198,13 +280,27 @@ where
 pub async fn wait_until_gone<F, Fut>(
     what: &str,
     timeout: Duration,
+    probe: F,
+) -> Result<(), WaitError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<String>, AwsError>>,
+{
+    wait_until_gone_paced(what, timeout, Backoff::default(), probe).await
+}
+
+/// [`wait_until_gone`], paced by `backoff` (a delete of known typical duration).
+pub async fn wait_until_gone_paced<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    backoff: Backoff,
     mut probe: F,
 ) -> Result<(), WaitError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<String>, AwsError>>,
 {
-    wait_for(what, timeout, Backoff::default(), || {
+    wait_for(what, timeout, backoff, || {
         let look = probe();
         async move {
             Ok(match look.await? {
@@ -295,6 +391,77 @@ mod tests {
         );
         // Backoff, not busy polling: about 60 s / 3 s plus the ramp-up.
         assert!(polls.load(Ordering::SeqCst) < 35);
+    }
+
+    /// Polls of a paced wait whose transition ends `ends` after it started, and how late it
+    /// noticed, on tokio's paused clock.
+    async fn paced_run(typical: Duration, ends: Duration) -> (u32, Duration) {
+        let start = Instant::now();
+        let polls = AtomicU32::new(0);
+        wait_for(
+            "transition",
+            Duration::from_secs(7200),
+            Backoff::expecting(typical),
+            || {
+                polls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    Ok(if start.elapsed() >= ends {
+                        Poll::Ready(())
+                    } else {
+                        Poll::Pending("creating".into())
+                    })
+                }
+            },
+        )
+        .await
+        .unwrap();
+        (polls.load(Ordering::SeqCst), start.elapsed() - ends)
+    }
+
+    /// Issue 21: with AWS's typical durations a wait polls rarely early and often near the end.
+    /// The lateness bound: a quarter of the distance from the typical time, at least 3 s, at most
+    /// 30 s (jitter ±10 %). Against `hashicorp/aws`'s RDS schedule (a 30 s delay, then every
+    /// 10 s: ~28 polls for a five-minute create, up to 10 s late).
+    #[tokio::test(start_paused = true)]
+    async fn paced_waits_notice_within_the_bound_with_few_polls() {
+        let cases = [
+            ("cluster create", typical::CLUSTER_CREATE),
+            ("instance create", typical::INSTANCE_CREATE),
+            ("cluster modify", typical::CLUSTER_MODIFY),
+            ("engine upgrade", typical::CLUSTER_UPGRADE),
+            ("instance delete", typical::INSTANCE_DELETE),
+            ("cluster delete", typical::CLUSTER_DELETE),
+            ("promotion", typical::PROMOTION),
+        ];
+        for (what, t) in cases {
+            for factor in [0.25, 0.5, 1.0, 1.5, 3.0] {
+                let ends = t.mul_f64(factor);
+                let (polls, late) = paced_run(t, ends).await;
+                let distance = (t.as_secs_f64() - ends.as_secs_f64()).abs();
+                let bound = (distance / 4.0).clamp(3.0, 30.0) * 1.1 + 0.001;
+                assert!(
+                    late.as_secs_f64() <= bound.max(NEAR.as_secs_f64() * 1.1),
+                    "{what} ending at {factor}× typical: noticed {late:?} late (bound {bound:.1} s)"
+                );
+                // Polling every 3 s would take ends / 3 polls.
+                let every_3s = ends.as_secs_f64() / 3.0;
+                let hashicorp = 1.0 + (ends.as_secs_f64() - 30.0).max(0.0) / 10.0;
+                eprintln!("{what} ending at {factor}x typical: {polls} polls, {late:?} late (hashicorp/aws ~{hashicorp:.0}, every 3 s ~{every_3s:.0})");
+                if factor == 1.0 {
+                    // Well under polling every 3 s, and for the long waits under hashicorp/aws's
+                    // count too, while noticing 3× sooner than its 10 s.
+                    let fewer = if t >= typical::CLUSTER_CREATE {
+                        hashicorp.min(every_3s * 0.3)
+                    } else {
+                        every_3s * 0.6
+                    };
+                    assert!(
+                        f64::from(polls) <= fewer.max(12.0),
+                        "{what}: {polls} polls (hashicorp/aws ~{hashicorp:.0}, every 3 s {every_3s:.0})"
+                    );
+                }
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -21,7 +21,7 @@ pub const ABORT_MULTIPART_DAYS: i32 = 7;
 /// Replication Time Control: S3's 15-minute replication SLA, with metrics.
 pub const RTC_MINUTES: i32 = 15;
 
-pub async fn exists(c: &Client, bucket: &str) -> Result<bool, AwsError> {
+async fn exists(c: &Client, bucket: &str) -> Result<bool, AwsError> {
     Ok(c.head_bucket()
         .bucket(bucket)
         .send()
@@ -31,12 +31,11 @@ pub async fn exists(c: &Client, bucket: &str) -> Result<bool, AwsError> {
         .is_some())
 }
 
-/// Creates the bucket, or adopts it when we already own it (a repeated create after a crash).
+/// Creates the bucket, or adopts it when we already own it (a repeated create after a crash):
+/// no look first, as `CreateBucket` itself says so — `BucketAlreadyOwnedByYou`, or in us-east-1
+/// success (S3 API reference, CreateBucket) — and someone else's bucket of that name is
+/// `BucketAlreadyExists`, an error.
 pub async fn create(c: &Client, bucket: &str, region: &str) -> Result<(), AwsError> {
-    if exists(c, bucket).await? {
-        tracing::info!(bucket, "adopting existing bucket");
-        return Ok(());
-    }
     let mut req = c.create_bucket().bucket(bucket);
     if region != "us-east-1" {
         req = req.create_bucket_configuration(
@@ -46,7 +45,10 @@ pub async fn create(c: &Client, bucket: &str, region: &str) -> Result<(), AwsErr
         );
     }
     match req.send().await.aws("CreateBucket", c) {
-        Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(()),
+        Err(e) if e.is(ErrorKind::AlreadyExists) => {
+            tracing::info!(bucket, "adopting existing bucket");
+            Ok(())
+        }
         other => other.map(|_| ()),
     }
 }

@@ -193,7 +193,7 @@ impl<C: Composite> ResourceType for C {
             diags.warning(
                 None,
                 format!("The interrupted create of {what} can be continued"),
-                format!("Terraform records it as tainted, so the next apply replaces it: it deletes what this create made and starts over (for a global database on AWS, tens of minutes of deletes and the whole create again). To continue where it stopped instead, run `terraform untaint` on this resource's address, then apply: the update keeps what exists and makes only what is missing (docs: Interrupting an apply)."),
+                "Terraform records it as tainted, so the next apply replaces it: it deletes what this create made and starts over (for a global database on AWS, tens of minutes of deletes and the whole create again). To continue where it stopped instead, run `terraform untaint` on this resource's address, then apply: the update keeps what exists and makes only what is missing (docs: Interrupting an apply).".to_string(),
             );
             return Some(planned.unknowns_to_null());
         }

@@ -1008,7 +1008,7 @@ async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
     use std::time::Instant;
 
     ws.write(&config(shape));
-    let secondary = cluster_id(&ws, "us-east-2");
+    let secondary = cluster_id(ws, "us-east-2");
     let sandbox = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref());
     if let Some(s) = &sandbox {
         // 15 minutes, as a slow Aurora create: only the stop can end the apply early.
@@ -1095,7 +1095,7 @@ async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
         .and_then(|rs| rs.iter().find(|r| r["address"] == DB).cloned())
         .unwrap_or_else(|| panic!("{DB} not in state: {state}"));
     assert_eq!(recorded["tainted"], true, "{recorded}");
-    let g = global(&ws).await.expect("the global cluster exists");
+    let g = global(ws).await.expect("the global cluster exists");
     assert_eq!(
         g.global_cluster_members().len(),
         2,

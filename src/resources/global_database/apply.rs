@@ -21,7 +21,7 @@ use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
 use crate::tags::{self, Tags};
-use crate::waiter::{self, Backoff, Poll};
+use crate::waiter::{self, typical, Backoff, Poll};
 
 fn tags_for(cfg: &Configured, db: &Db, region: &str) -> Tags {
     tags::standard(&cfg.config.default_tags, &db.naming.suffix, region)
@@ -92,7 +92,7 @@ async fn rotate_password(
     })
     .await
     .map_err(|f| f.about(MASTER_PASSWORD_VERSION.path()))?;
-    wait_cluster(cfg, writer, &id, None, timeout).await?;
+    wait_cluster(cfg, writer, &id, None, typical::CLUSTER_MODIFY, timeout).await?;
     secrets::tag(&c, &info.arn, &secret_tags(cfg, db)).await?;
     Ok(())
 }
@@ -111,18 +111,21 @@ where
     Ok(())
 }
 
+/// Waits for cluster `id` to be available (on `version`), paced by how long the transition it
+/// is in typically takes.
 async fn wait_cluster(
     cfg: &Configured,
     region: &str,
     id: &str,
     version: Option<&str>,
+    typical: Duration,
     timeout: Duration,
 ) -> Result<(), Failure> {
     let c = &cfg.region(region).rds;
     waiter::wait_for(
         &format!("cluster {id} available"),
         timeout,
-        Backoff::default(),
+        Backoff::expecting(typical),
         || async move {
             Ok(match rds::cluster(c, id).await? {
                 Some(cl)
@@ -182,8 +185,12 @@ async fn ensure_cluster(
         .map_err(|e| Failure::from(e).about(MAX_RPO_SECONDS.path()))?;
     }
     let wanted_group = db.max_rpo_seconds.map(|_| group.as_str());
+    // What the wait below waits through: a create (ours, or an interrupted one continued) or a
+    // modification.
+    let mut transition = typical::CLUSTER_MODIFY;
     match rds::cluster(c, &id).await? {
         None => {
+            transition = typical::CLUSTER_CREATE;
             let password = match first_writer {
                 true => Some(secrets::password(&secrets_client(cfg, db), &db.secret_name()).await?),
                 false => None,
@@ -211,6 +218,9 @@ async fn ensure_cluster(
             rds::create_cluster(c, &spec).await.map_err(Failure::from)?;
         }
         Some(cl) => {
+            if cl.status() == Some("creating") {
+                transition = typical::CLUSTER_CREATE;
+            }
             let scaling = cl.serverless_v2_scaling_configuration();
             let groups: Vec<String> = cl
                 .vpc_security_groups()
@@ -247,7 +257,7 @@ async fn ensure_cluster(
             }
         }
     }
-    wait_cluster(cfg, region, &id, None, timeout).await?;
+    wait_cluster(cfg, region, &id, None, transition, timeout).await?;
     if db.max_rpo_seconds.is_none() {
         delete_rpo_group(cfg, db, region, timeout).await?;
     }
@@ -323,7 +333,7 @@ async fn ensure_instances(
     waiter::wait_for(
         &format!("{} instance(s) of {cluster} available", wanted.len()),
         timeout,
-        Backoff::default(),
+        Backoff::expecting(typical::INSTANCE_CREATE),
         || async {
             let now = rds::instances(c, &cluster).await?;
             let ready = wanted.iter().all(|w| {
@@ -365,7 +375,7 @@ async fn wait_writer(
     waiter::wait_for(
         &format!("{region} listed as writer of {gid}"),
         timeout,
-        Backoff::default(),
+        Backoff::expecting(typical::PROMOTION),
         || async {
             Ok(match rds::global(c, &gid).await? {
                 Some(g)
@@ -428,7 +438,15 @@ async fn upgrade(
             })
             .await;
             res.map_err(|f| f.about(ENGINE_VERSION.path()))?;
-            wait_cluster(cfg, region, &id, Some(&db.engine_version), timeout).await?;
+            wait_cluster(
+                cfg,
+                region,
+                &id,
+                Some(&db.engine_version),
+                typical::CLUSTER_UPGRADE,
+                timeout,
+            )
+            .await?;
         }
         return Ok(());
     }
@@ -438,6 +456,7 @@ async fn upgrade(
             region,
             &db.cluster_id(region),
             Some(&db.engine_version),
+            typical::CLUSTER_UPGRADE,
             timeout,
         )
         .await?;
@@ -576,7 +595,7 @@ async fn delete_instances(
     waiter::wait_for(
         &format!("instances of {cluster} deleted"),
         timeout,
-        Backoff::default(),
+        Backoff::expecting(typical::INSTANCE_DELETE),
         || async {
             let left = rds::instances(c, &cluster).await?.len();
             Ok(if left == 0 {
@@ -629,7 +648,8 @@ async fn delete_cluster(
         rds::delete_cluster(c, &id)
     })
     .await?;
-    waiter::wait_until_gone(&format!("cluster {id} deleted"), timeout, || async {
+    let paced = Backoff::expecting(typical::CLUSTER_DELETE);
+    waiter::wait_until_gone_paced(&format!("cluster {id} deleted"), timeout, paced, || async {
         Ok(rds::cluster(c, &id).await?.map(|cl| shown(cl.status())))
     })
     .await?;

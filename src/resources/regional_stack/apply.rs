@@ -158,10 +158,14 @@ pub async fn converge(
                 let purpose = p.clone();
                 list.push(Step::new(format!("replication {theirs} <-> {ours}"), &[&format!("bucket {ours}")], move || {
                     async move {
-                        if !s3::exists(p_s3, &theirs).await? {
-                            return Err(Failure::at(BUCKETS.path(), format!("the primary stack has no bucket \"{purpose}\" ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's")));
-                        }
-                        s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await.map_err(on_role)?;
+                        // A primary bucket that does not exist is S3's NoSuchBucket here (no look first).
+                        s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await.map_err(|e| {
+                            if e.code == "NoSuchBucket" {
+                                Failure::at(BUCKETS.path(), format!("the primary stack has no bucket \"{purpose}\" ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's"))
+                            } else {
+                                on_role(e)
+                            }
+                        })?;
                         if two_way {
                             s3::put_rule(c, &ours, &role, s3::rule(&back, &theirs, true)?).await.map_err(on_role)?;
                         } else {
