@@ -66,15 +66,17 @@ async fn assert_topology_intact(ws: &Workspace, f_role: &str) {
         assert_eq!(cluster.backup_retention_period(), Some(7));
         assert_eq!(cluster.database_name(), None, "no database_name was set");
         let sfn = aws.sfn(region).await;
-        let machines = sfn
+        // Every page: the account (the shared sandbox) may hold thousands of other machines.
+        let pages: Vec<_> = sfn
             .list_state_machines()
             .max_results(1000)
+            .into_paginator()
             .send()
-            .await
-            .unwrap();
-        let runbook = machines
-            .state_machines()
-            .iter()
+            .collect()
+            .await;
+        let runbook = pages
+            .into_iter()
+            .flat_map(|p| p.unwrap().state_machines)
             .find(|m| m.name().contains(s.as_str()))
             .unwrap_or_else(|| panic!("runbook in {region}"));
         let d = sfn

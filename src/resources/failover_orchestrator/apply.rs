@@ -122,11 +122,25 @@ async fn ensure_health_check(
     cfg: &Configured,
     o: &Orchestrator,
     region: &str,
+    recorded: Option<&str>,
 ) -> Result<(String, Vec<String>), Failure> {
     let c = &cfg.region(&o.primary.region).route53;
     let e = o.endpoint(region);
     let prefix = o.health_check_prefix(region);
-    let existing = route53::health_checks_with_prefix(c, &prefix).await?;
+    // The check the prior state recorded, read by its id; the account's checks are listed only
+    // without one (a create, which may continue an interrupted one) or when a new check is due
+    // (an interval change, which an earlier attempt may have made already).
+    let known = match recorded {
+        Some(id) => route53::health_check(c, id).await?.filter(|h| {
+            h.caller_reference().starts_with(&prefix)
+                && h.health_check_config().and_then(|c| c.request_interval()) == Some(o.interval)
+        }),
+        None => None,
+    };
+    let existing = match known {
+        Some(h) => vec![h],
+        None => route53::health_checks_with_prefix(c, &prefix).await?,
+    };
     let (keep, old): (Vec<_>, Vec<_>) = existing.into_iter().partition(|h| {
         h.health_check_config().and_then(|c| c.request_interval()) == Some(o.interval)
     });
@@ -504,7 +518,9 @@ pub async fn converge(
         let (hcs, superseded) = (&hcs, &superseded);
         list.push(Step::new(id.clone(), &[], move || {
             async move {
-                let (hc, old) = ensure_health_check(cfg, o, region).await?;
+                let recorded = prior.and_then(|p| p.health_check_ids.get(region));
+                let (hc, old) =
+                    ensure_health_check(cfg, o, region, recorded.map(String::as_str)).await?;
                 hcs.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(region.to_string(), hc);

@@ -66,6 +66,9 @@ pub struct Orchestrator {
     pub rto_target: f64,
     /// `automatic_failover`, when the block is set.
     pub automatic: Option<Automatic>,
+    /// The health check ids a state recorded, by region (empty on a create or an import): read
+    /// by id instead of listing the account's health checks.
+    pub health_check_ids: std::collections::BTreeMap<String, String>,
 }
 
 /// The `automatic_failover` block.
@@ -155,6 +158,15 @@ impl Orchestrator {
                 AUTOMATIC_FAILBACK.of(v),
                 &EXECUTION_ROLE_ARN.get(v)?,
             ),
+            health_check_ids: HEALTH_CHECK_IDS
+                .raw(v)
+                .as_map()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(r, id)| Some((r.clone(), id.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 
