@@ -364,7 +364,7 @@ def budgeted_scale(zone, topic, n):
 def paced_waits():
     """The waits' schedule on tokio's paused clock (the unit test prints it): polls and lateness
     per transition against hashicorp/aws's RDS schedule."""
-    out = subprocess.run(["cargo", "test", "--release", "--lib", "waiter::tests::paced", "--", "--nocapture"],
+    out = subprocess.run(["cargo", "test", "--lib", "waiter::tests::paced", "--", "--nocapture"],
                          cwd=ROOT, capture_output=True, text=True)
     rows = []
     for line in (out.stdout + out.stderr).splitlines():
@@ -614,6 +614,14 @@ def automatic_section(runs):
     return rows
 
 
+REFRESH_FLOORS = {
+    "trdr_regional_stack (primary)": "13: per bucket one read per guaranteed property (versioning, encryption, public access block, lifecycle, tags — S3 has no batch read) × 2 buckets, plus the table, its PITR status and its tags",
+    "trdr_regional_stack (secondary)": "18: its own 13, plus the primary's table (replica status) and each bucket pair's two replication configurations",
+    "trdr_global_database": "6: the global cluster, trdr's master secret (DescribeSecret), then each region's cluster and its instance list",
+    "trdr_failover_orchestrator": "7: the global cluster, each region's health check by its id (GetHealthCheck) and runbook by its ARN (DescribeStateMachine), the record pair, the primary runbook's tags (the health check settings the last apply set, for drift); plus the account id once per provider process (sts:GetCallerIdentity). None of it depends on what else the account holds",
+}
+
+
 APPLY_FLOORS = {
     "trdr_regional_stack (primary)": "per bucket `CreateBucket` and one `Put` per guaranteed property (5) = 12; the table: `CreateTable`, a `DescribeTable` until ACTIVE, `UpdateContinuousBackups` (again while AWS answers `ContinuousBackupsUnavailableException`, as it does for minutes after ACTIVE) and the ownership marker's two tag writes; then the read-back, which is the refresh (13)",
     "trdr_regional_stack (secondary)": "the same for its own buckets and replica (`UpdateTable` on the primary's table, polled until the replica is ACTIVE), per bucket pair a `Get` + `Put` of each side's replication rules (other tools' rules are kept); then the read-back (18)",
@@ -691,6 +699,32 @@ def main():
             f.write(text)
         log("wrote the apply-calls section of bench/RESULTS.md")
         return
+    if os.environ.get("BENCH_ONLY") == "refresh":
+        refresh, _ = refresh_calls(zone, topic)
+        path = os.path.join(ROOT, "bench", "RESULTS.md")
+        text = open(path).read()
+        rows = "\n".join(f"| {k} | {v} | {REFRESH_FLOORS.get(k, '')} |" for k, v in refresh.items())
+        text = re.sub(r"(## AWS calls per no-change refresh\n\n\| resource type \| calls \| the floor \|\n\|---\|---\|---\|\n)(?:\|.*\n)+",
+                      lambda m: m.group(1) + rows + "\n", text, count=1)
+        with open(path, "w") as f:
+            f.write(text)
+        log(f"refresh calls {refresh}")
+        return
+    if os.environ.get("BENCH_ONLY") == "memory":
+        # The stripped release binary's peak RSS during an apply, beside the row measured before.
+        ws = Workspace("mem")
+        peak = peak_memory_kib(ws, zone, topic)
+        ws.cleanup()
+        path = os.path.join(ROOT, "bench", "RESULTS.md")
+        text = open(path).read()
+        row = (f"| peak RSS of the plugin during an apply of one environment, stripped release "
+               f"({time.strftime('%Y-%m-%d')}; the row above: unstripped, 2026-11-26) | {peak / 1024:.1f} MiB | - | 1 |")
+        text = re.sub(r"\| peak RSS of the plugin during an apply of one environment, stripped release.*\n", "", text)
+        text = re.sub(r"(\| peak RSS of the plugin during an apply of one environment \|.*\n)", lambda m: m.group(1) + row + "\n", text, count=1)
+        with open(path, "w") as f:
+            f.write(text)
+        log(f"peak RSS {peak / 1024:.1f} MiB")
+        return
     if os.environ.get("BENCH_ONLY") == "scaling":
         # Measure only issue 21's figures and splice their section into bench/RESULTS.md.
         section = "\n".join(scaling_section(foreign_objects(zone, topic),
@@ -733,6 +767,12 @@ def main():
     auto = automatic(zone, topic)
     log("reliability under faults")
     rel = reliability(zone, topic)
+    log("apply calls per resource type")
+    creates = apply_calls(zone, topic)
+    log("scaling: foreign objects, rate limits, paced waits")
+    foreign = foreign_objects(zone, topic)
+    limited = [(n, budgeted_scale(zone, topic, n)) for n in (10, 30)]
+    paced = paced_waits()
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     mem_gib = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) / 1024 / 1024
@@ -779,15 +819,13 @@ def main():
       f"terraform and the plugin and refreshing.\n")
     w("## AWS calls per no-change refresh\n")
     w("| resource type | calls | the floor |\n|---|---|---|")
-    floors = {
-        "trdr_regional_stack (primary)": "13: per bucket one read per guaranteed property (versioning, encryption, public access block, lifecycle, tags — S3 has no batch read) × 2 buckets, plus the table, its PITR status and its tags",
-        "trdr_regional_stack (secondary)": "18: its own 13, plus the primary's table (replica status) and each bucket pair's two replication configurations",
-        "trdr_global_database": "6: the global cluster, trdr's master secret (DescribeSecret), then each region's cluster and its instance list",
-        "trdr_failover_orchestrator": "the global cluster, the health checks (one listing per region), the record pair, and each region's runbook (find, describe), and the primary runbook's tags (the health check settings the last apply set, for drift)",
-    }
+    floors = REFRESH_FLOORS
     for k, v in refresh.items():
         w(f"| {k} | {v} | {floors.get(k, '')} |")
-    w("\n## Apply time against its critical path\n")
+    w("")
+    out.extend(apply_calls_section(creates))
+    out.extend(scaling_section(foreign, limited, paced))
+    w("## Apply time against its critical path\n")
     w(f"The critical path here is the longest chain of calls that ran strictly one after another (from the proxy's timeline), "
       f"each costing the injected {LATENCY_MS} ms. The ratio shows what ordering, polling waits and Terraform itself add on top.\n")
     w("| environments | apply | chain (calls) | chain × latency | ratio |\n|---|---|---|---|---|")

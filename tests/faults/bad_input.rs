@@ -129,6 +129,8 @@ fn forty_and_more_invalid_configurations_fail_early_naming_the_attribute() {
         ("orchestrator: threshold out of range", "", orch("health_check {\n    failure_threshold = 0\n  }", ""), "health_check[0].failure_threshold"),
         ("orchestrator: a window of under 20 s", "", orch("automatic_failover {\n    failure_window_seconds = 10\n  }", ""), "automatic_failover[0].failure_window_seconds"),
         ("orchestrator: approval without a topic", "", orch("automatic_failover {\n    approval_timeout_seconds = 600\n  }", ""), "automatic_failover[0].approval_timeout_seconds"),
+        ("orchestrator: a watcher schedule name over AWS's 64 characters", "", orch("automatic_failover {}", "").replace("\"trdr\"", "\"tradingplatform-core-services-ab\"").replace("\"SUFFIX\"", "\"a-very-long-suffix-x1234\""), "environment_suffix"),
+        ("provider: an API budget above the whole limit", "api_budget_share = 1.5", ok_stack.clone(), "api_budget_share"),
         ("orchestrator: failback without failover", "", orch("automatic_failback {}", ""), "automatic_failback[0]"),
         ("orchestrator: promotion timeout too short", "", orch("runbook {\n    promotion_timeout_seconds = 10\n  }", ""), "runbook[0].promotion_timeout_seconds"),
         ("orchestrator: role is not an ARN", "", orch("", "").replace("arn:aws:iam::000000000000:role/failover", "failover"), "execution_role_arn"),

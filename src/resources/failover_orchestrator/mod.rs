@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use crate::aws::errors::AwsError;
 use crate::framework::PlanCall;
 use crate::framework::{Attr, BlockAttr, Diagnostics, Schema, Value};
-use crate::naming::Naming;
+use crate::naming::{Naming, ENVIRONMENT_SUFFIX};
 use crate::ownership::{Anchor, Marker};
 use crate::provider::config::ProviderConfig;
 use crate::provider::{Configured, ProviderContext};
@@ -382,6 +382,38 @@ impl Composite for FailoverOrchestrator {
             RTO_BUDGET_SECONDS.put(planned, Value::Unknown);
             return;
         };
+        // Names AWS limits (Step Functions state machines 80 characters; EventBridge Scheduler
+        // schedules and EventBridge connections 64): refused here, not halfway through an apply.
+        for e in o.regions() {
+            let mut names = vec![(
+                o.naming.state_machine(&e.region),
+                80,
+                "Step Functions state machine",
+            )];
+            if o.automatic.is_some() {
+                names.push((
+                    o.naming.watcher(&e.region),
+                    64,
+                    "EventBridge Scheduler schedule",
+                ));
+                names.push((
+                    o.naming.probe_connection(&e.region),
+                    64,
+                    "EventBridge connection",
+                ));
+            }
+            for (n, max, what) in names {
+                if n.len() > max {
+                    diags.attr_error(
+                        &ENVIRONMENT_SUFFIX.path(),
+                        format!("the {what} {n} would be {} characters long; AWS allows {max}. Shorten name or environment_suffix.", n.len()),
+                    );
+                }
+            }
+        }
+        if diags.has_errors() {
+            return;
+        }
         if !REGIONAL_STACK_IDS.raw(planned).is_wholly_known() {
             RTO_BUDGET_SECONDS.put(planned, Value::Unknown);
         } else {

@@ -56,7 +56,12 @@ async fn ensure_secret(cfg: &Configured, db: &Db) -> Result<(), Failure> {
         }
         Some(i) => i,
         None => {
-            secrets::create(&c, &name, &db.master_username, &secret_tags(cfg, db)).await?;
+            if secrets::create(&c, &name, &db.master_username, &secret_tags(cfg, db)).await? {
+                // Made just now, so replicated nowhere yet: no second look.
+                secrets::replicate(&c, &name, &db.secondary.region).await?;
+                return Ok(());
+            }
+            // Made meanwhile by another run: as it is now.
             secrets::describe(&c, &name).await?.ok_or_else(|| Failure::found(format!("secret {name} is not visible after CreateSecret")))?
         }
     };
