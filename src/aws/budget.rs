@@ -44,20 +44,25 @@ pub struct Limit {
 ///   operation a bucket of its own, 50 / 10 unless listed: `CreateHealthCheck` 50 / 0.5,
 ///   `DeleteHealthCheck` 15 / 3, `GetHealthCheckStatus` 4 / 1 (Route 53 Developer Guide,
 ///   "Throttling for Amazon Route 53 API requests", after its throttling update).
-/// - Every other service trdr calls (Step Functions, DynamoDB, S3, Secrets Manager, CloudWatch,
-///   EventBridge Scheduler and EventBridge) documents buckets per operation that trdr's usage
-///   does not approach; trdr caps each at 50 / 10 per region of its own accord, so a runaway
-///   loop cannot flood them either.
+/// - DynamoDB's control plane (`DescribeTable`, `UpdateTable`, tags, backups): 2,500 requests per
+///   second (DynamoDB Developer Guide, "Best practices for managing the control plane").
+/// - S3: at least 3,500 PUT/COPY/POST/DELETE and 5,500 GET/HEAD requests per second per
+///   partitioned prefix (S3 User Guide, "Best practices design patterns: optimizing Amazon S3
+///   performance"); trdr budgets 3,500 for both, per region.
+/// - Secrets Manager: 50 per second for its write operations (`CreateSecret`, `PutSecretValue`,
+///   `ReplicateSecretToRegions`; Secrets Manager quotas), its reads far more; trdr budgets 50.
+/// - Step Functions, CloudWatch, EventBridge Scheduler, EventBridge and STS document buckets per
+///   operation that trdr's usage (a few calls per environment) does not approach; trdr caps each
+///   at 50 / 10 per region of its own accord, so a runaway loop cannot flood them either.
 pub fn documented(service: &str) -> Limit {
+    let limit = |burst, per_second| Limit { burst, per_second };
     match service {
-        "rds" => Limit {
-            burst: 300.0,
-            per_second: 12.0,
-        },
-        _ => Limit {
-            burst: 50.0,
-            per_second: 10.0,
-        },
+        "rds" => limit(300.0, 12.0),
+        "route53" => limit(50.0, 10.0),
+        "dynamodb" => limit(2500.0, 2500.0),
+        "s3" => limit(3500.0, 3500.0),
+        "secretsmanager" => limit(50.0, 50.0),
+        _ => limit(50.0, 10.0),
     }
 }
 
