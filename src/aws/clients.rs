@@ -125,14 +125,25 @@ impl Clients {
             .with_max_attempts(config.max_retries)
             .with_initial_backoff(Duration::from_millis(200))
             .with_max_backoff(Duration::from_secs(10));
+        // A hung answer ends after 60 s of waiting for it (the connector's read timeout). Not
+        // an attempt timeout: that clock would also run while a call waits for its token in the
+        // API budget (src/aws/budget.rs), and a long queue must not turn into retries.
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(60))
+            .read_timeout(Duration::from_secs(60))
             .build();
+        // Request bodies are a few hundred bytes, sent at once; a call waiting for its token in the
+        // API budget has not started sending, which the upload side of stalled-stream protection
+        // would take for a stalled upload. Downloads stay protected.
+        let stalled =
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(config.primary_region.clone()))
             .retry_config(retry)
-            .timeout_config(timeouts);
+            .timeout_config(timeouts)
+            .stalled_stream_protection(stalled);
         if let Some(profile) = &config.profile {
             loader = loader.profile_name(profile);
         }

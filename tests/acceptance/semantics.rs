@@ -66,17 +66,10 @@ async fn assert_topology_intact(ws: &Workspace, f_role: &str) {
         assert_eq!(cluster.backup_retention_period(), Some(7));
         assert_eq!(cluster.database_name(), None, "no database_name was set");
         let sfn = aws.sfn(region).await;
-        // Every page: the account (the shared sandbox) may hold thousands of other machines.
-        let pages: Vec<_> = sfn
-            .list_state_machines()
-            .max_results(1000)
-            .into_paginator()
-            .send()
-            .collect()
-            .await;
-        let runbook = pages
+        let runbook = aws
+            .state_machines(region)
+            .await
             .into_iter()
-            .flat_map(|p| p.unwrap().state_machines)
             .find(|m| m.name().contains(s.as_str()))
             .unwrap_or_else(|| panic!("runbook in {region}"));
         let d = sfn

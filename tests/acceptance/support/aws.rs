@@ -193,8 +193,12 @@ impl Aws {
             .collect()
     }
 
-    /// State machines (runbooks, watchers) whose name carries `suffix`, in `region`.
-    pub async fn runbooks_with(&self, suffix: &str, region: &str) -> Vec<String> {
+    /// Every state machine of `region`, from every page: the shared sandbox (the account) may
+    /// hold thousands that are not a test's.
+    pub async fn state_machines(
+        &self,
+        region: &str,
+    ) -> Vec<aws_sdk_sfn::types::StateMachineListItem> {
         let pages: Vec<_> = self
             .sfn(region)
             .await
@@ -207,6 +211,14 @@ impl Aws {
         pages
             .into_iter()
             .flat_map(|p| p.unwrap().state_machines)
+            .collect()
+    }
+
+    /// State machines (runbooks, watchers) whose name carries `suffix`, in `region`.
+    pub async fn runbooks_with(&self, suffix: &str, region: &str) -> Vec<String> {
+        self.state_machines(region)
+            .await
+            .into_iter()
             .map(|m| m.name)
             .filter(|n| n.contains(suffix))
             .collect()
