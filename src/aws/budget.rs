@@ -21,6 +21,7 @@ use aws_smithy_runtime_api::client::http::{
     SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use tokio::time::Instant;
 
@@ -140,13 +141,16 @@ impl Bucket {
 pub struct Budget {
     share: f64,
     buckets: Mutex<HashMap<String, Arc<Bucket>>>,
+    /// Terraform's stop: it ends a wait for a token, and the call is then not sent.
+    stop: crate::stop::Signal,
 }
 
 impl Budget {
-    pub fn new(share: f64) -> Arc<Self> {
+    pub fn new(share: f64, stop: crate::stop::Signal) -> Arc<Self> {
         Arc::new(Budget {
             share,
             buckets: Mutex::new(HashMap::new()),
+            stop,
         })
     }
 
@@ -239,19 +243,22 @@ struct BudgetedConnector {
 
 impl HttpConnector for BudgetedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let (wait, bucket) = self
-            .on
-            .budget
-            .reserve(self.on.service, &self.on.bucket, &request);
+        let budget = &self.on.budget;
+        let (wait, bucket) = budget.reserve(self.on.service, &self.on.bucket, &request);
         let inner = self.inner.clone();
+        let stop = budget.stop.clone();
         HttpConnectorFuture::new(async move {
             if !wait.is_zero() {
                 tracing::debug!(bucket = %bucket, wait_ms = wait.as_millis() as u64, "waiting for the API budget");
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
-                    // A stop ends the wait; the stop gate refuses the call's next attempt.
-                    () = crate::stop::cancelled() => {}
+                    () = stop.cancelled() => {}
                 }
+            }
+            // A call that waited past Terraform's stop is not sent (the stop gate let it through
+            // before its wait began).
+            if stop.is_cancelled() {
+                return Err(ConnectorError::other(Box::new(crate::stop::Refused), None));
             }
             inner.call(request).await
         })
@@ -288,7 +295,7 @@ mod tests {
     /// seconds less the burst, at half the budget twice that.
     #[tokio::test(start_paused = true)]
     async fn sustained_calls_stay_within_the_share_of_the_documented_rate() {
-        let budget = Budget::new(DEFAULT_SHARE);
+        let budget = Budget::new(DEFAULT_SHARE, crate::stop::Signal::new());
         let b = budget.bucket("rds/us-east-1".into(), documented("rds"));
         let mut last = Duration::ZERO;
         for _ in 0..1000 {
@@ -297,5 +304,65 @@ mod tests {
         // 150 tokens of burst (half of 300), then 6 per second.
         let expected = (1000.0 - 150.0) / 6.0;
         assert!((last.as_secs_f64() - expected).abs() < 0.5, "{last:?}");
+    }
+
+    /// A call queued for its token when Terraform asks the provider to stop is not sent: the
+    /// wait ends at once and the call fails as refused by the stop.
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_during_the_wait_sends_nothing() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+
+        #[derive(Debug)]
+        struct Counting(Arc<AtomicU32>);
+        impl HttpConnector for Counting {
+            fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                HttpConnectorFuture::ready(Ok(
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+                        200.try_into().unwrap(),
+                        aws_smithy_types::body::SdkBody::empty(),
+                    ),
+                ))
+            }
+        }
+        #[derive(Debug)]
+        struct Unused;
+        impl HttpClient for Unused {
+            fn http_connector(
+                &self,
+                _: &HttpConnectorSettings,
+                _: &RuntimeComponents,
+            ) -> SharedHttpConnector {
+                unreachable!()
+            }
+        }
+
+        let stop = crate::stop::Signal::new();
+        let budget = Budget::new(0.01, stop.clone());
+        let sent = Arc::new(AtomicU32::new(0));
+        let connector = BudgetedConnector {
+            inner: SharedHttpConnector::new(Counting(sent.clone())),
+            on: Budgeted {
+                inner: SharedHttpClient::new(Unused),
+                budget: budget.clone(),
+                service: "rds",
+                bucket: budget.bucket("rds/us-east-1".into(), documented("rds")),
+            },
+        };
+        // RDS at 1 %: a burst of 3, then one call every 8.3 s.
+        for _ in 0..3 {
+            connector.call(HttpRequest::empty()).await.unwrap();
+        }
+        assert_eq!(sent.load(Ordering::SeqCst), 3);
+        let queued = tokio::spawn(connector.call(HttpRequest::empty()));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        stop.cancel();
+        let err = queued.await.unwrap().unwrap_err();
+        assert!(crate::stop::refused(&err), "{err:?}");
+        assert_eq!(
+            sent.load(Ordering::SeqCst),
+            3,
+            "nothing sent after the stop"
+        );
     }
 }

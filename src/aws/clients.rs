@@ -166,8 +166,8 @@ impl Clients {
         let clients = Clients {
             base,
             path_style: config.endpoint_url.is_some(),
+            budget: Budget::new(config.api_budget_share, stop.clone()),
             stop,
-            budget: Budget::new(config.api_budget_share),
             http: https_client(),
             by_region: Mutex::new(HashMap::new()),
             account: tokio::sync::OnceCell::new(),
