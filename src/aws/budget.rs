@@ -89,8 +89,6 @@ pub struct Bucket {
     pub name: String,
     limit: Limit,
     state: Mutex<(f64, Instant)>,
-    /// Calls sent through, and the total they waited, for the log.
-    stats: Mutex<(u64, Duration)>,
 }
 
 impl fmt::Debug for Bucket {
@@ -108,7 +106,6 @@ impl Bucket {
             name: name.into(),
             limit,
             state: Mutex::new((limit.burst, Instant::now())),
-            stats: Mutex::new((0, Duration::ZERO)),
         }
     }
 
@@ -119,20 +116,11 @@ impl Bucket {
         let refilled = (now - s.1).as_secs_f64() * self.limit.per_second;
         s.0 = (s.0 + refilled).min(self.limit.burst) - 1.0;
         s.1 = now;
-        let wait = if s.0 >= 0.0 {
+        if s.0 >= 0.0 {
             Duration::ZERO
         } else {
             Duration::from_secs_f64(-s.0 / self.limit.per_second)
-        };
-        let mut st = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        st.0 += 1;
-        st.1 += wait;
-        wait
-    }
-
-    /// Calls reserved so far and the time they waited altogether.
-    pub fn stats(&self) -> (u64, Duration) {
-        *self.stats.lock().unwrap_or_else(|p| p.into_inner())
+        }
     }
 }
 
@@ -190,19 +178,24 @@ impl Budget {
 
     /// The time a call must wait for all its buckets (the service's and, for Route 53, the
     /// operation's): every bucket takes its token, and the longest wait is the call's.
-    fn reserve(&self, service: &str, main: &Bucket, req: &HttpRequest) -> (Duration, String) {
-        let mut wait = main.reserve();
-        let mut name = main.name.clone();
+    /// Returns the wait and the bucket that sets it.
+    fn reserve(
+        &self,
+        service: &str,
+        main: &Arc<Bucket>,
+        req: &HttpRequest,
+    ) -> (Duration, Arc<Bucket>) {
+        let mut wait = (main.reserve(), main.clone());
         if service == "route53" {
             if let Some((op, limit)) = route53_operation(req) {
                 let b = self.bucket(format!("route53/{op}"), limit);
                 let w = b.reserve();
-                if w > wait {
-                    (wait, name) = (w, b.name.clone());
+                if w > wait.0 {
+                    wait = (w, b);
                 }
             }
         }
-        (wait, name)
+        wait
     }
 }
 
@@ -249,7 +242,7 @@ impl HttpConnector for BudgetedConnector {
         let stop = budget.stop.clone();
         HttpConnectorFuture::new(async move {
             if !wait.is_zero() {
-                tracing::debug!(bucket = %bucket, wait_ms = wait.as_millis() as u64, "waiting for the API budget");
+                tracing::debug!(bucket = %bucket.name, wait_ms = wait.as_millis() as u64, "waiting for the API budget");
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     () = stop.cancelled() => {}

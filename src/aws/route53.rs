@@ -42,6 +42,23 @@ pub async fn health_checks_with_prefix(
     }
 }
 
+/// Our health checks with caller-reference `prefix`: the one with id `known`, read by its id
+/// (none when it is gone or is not ours), or — no id known — all the account's listing holds.
+pub async fn ours(
+    c: &Client,
+    prefix: &str,
+    known: Option<&str>,
+) -> Result<Vec<HealthCheck>, AwsError> {
+    match known {
+        Some(id) => Ok(health_check(c, id)
+            .await?
+            .filter(|h| h.caller_reference().starts_with(prefix))
+            .into_iter()
+            .collect()),
+        None => health_checks_with_prefix(c, prefix).await,
+    }
+}
+
 pub async fn health_check(c: &Client, id: &str) -> Result<Option<HealthCheck>, AwsError> {
     Ok(c.get_health_check()
         .health_check_id(id)

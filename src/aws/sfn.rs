@@ -50,15 +50,10 @@ pub async fn locate(
     account: Option<&str>,
     name: &str,
 ) -> Result<Option<Deployed>, AwsError> {
-    let region = c.config().region().map(|r| r.to_string());
-    let arn = match (account, region) {
-        (Some(account), Some(region)) => arn(&region, account, name),
-        _ => match find(c, name).await? {
-            Some(arn) => arn,
-            None => return Ok(None),
-        },
-    };
-    describe(c, &arn).await
+    match address(c, account, name).await? {
+        Some(arn) => describe(c, &arn).await,
+        None => Ok(None),
+    }
 }
 
 /// The ARN to act on for state machine `name` (tag, delete, start): built from `account` with no

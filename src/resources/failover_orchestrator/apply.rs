@@ -130,20 +130,14 @@ async fn ensure_health_check(
     // The check the prior state recorded, read by its id; the account's checks are listed only
     // without one (a create, which may continue an interrupted one) or when a new check is due
     // (an interval change, which an earlier attempt may have made already).
-    let known = match recorded {
-        Some(id) => route53::health_check(c, id).await?.filter(|h| {
-            h.caller_reference().starts_with(&prefix)
-                && h.health_check_config().and_then(|c| c.request_interval()) == Some(o.interval)
-        }),
-        None => None,
-    };
-    let existing = match known {
-        Some(h) => vec![h],
-        None => route53::health_checks_with_prefix(c, &prefix).await?,
-    };
-    let (keep, old): (Vec<_>, Vec<_>) = existing.into_iter().partition(|h| {
+    let right_interval = |h: &aws_sdk_route53::types::HealthCheck| {
         h.health_check_config().and_then(|c| c.request_interval()) == Some(o.interval)
-    });
+    };
+    let mut existing = route53::ours(c, &prefix, recorded).await?;
+    if recorded.is_some() && !existing.iter().any(right_interval) {
+        existing = route53::ours(c, &prefix, None).await?;
+    }
+    let (keep, old): (Vec<_>, Vec<_>) = existing.into_iter().partition(right_interval);
     let tags = tags_for(cfg, o, region);
     let id = match keep.first() {
         Some(h) => {

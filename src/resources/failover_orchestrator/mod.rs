@@ -615,7 +615,7 @@ pub async fn inspect(
         // This region's health check is the one its runbook's PRIMARY record names.
         let prefix = naming.health_check_prefix(region);
         let named = definition.as_ref().and_then(|def| {
-            def["States"]["MoveDns"]["Arguments"]["ChangeBatch"]["Changes"]
+            runbook::dns_changes(def)
                 .as_array()?
                 .iter()
                 .map(|c| &c["ResourceRecordSet"])
@@ -623,14 +623,9 @@ pub async fn inspect(
                 .as_str()
                 .map(str::to_string)
         });
-        let present = match named {
-            Some(id) => route53::health_check(r53, &id)
-                .await?
-                .is_some_and(|h| h.caller_reference().starts_with(&prefix)),
-            None => !route53::health_checks_with_prefix(r53, &prefix)
-                .await?
-                .is_empty(),
-        };
+        let present = !route53::ours(r53, &prefix, named.as_deref())
+            .await?
+            .is_empty();
         d.health_checks.push((region.clone(), present));
         d.runbooks
             .push((region.clone(), deployed.as_ref().map(|dep| dep.arn.clone())));

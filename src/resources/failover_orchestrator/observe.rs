@@ -54,22 +54,11 @@ pub async fn observe(
 
     // The health checks by the ids the state holds (GetHealthCheck); listing the account's health
     // checks only where the state has none (an import, a state from before this was recorded).
-    let known = HEALTH_CHECK_IDS
-        .raw(base)
-        .as_map()
-        .cloned()
-        .unwrap_or_default();
     let mut hcs = BTreeMap::new();
     for e in o.regions() {
         let prefix = o.health_check_prefix(&e.region);
-        let found = match known.get(&e.region).and_then(Value::as_str) {
-            Some(id) => route53::health_check(r53, id)
-                .await?
-                .filter(|h| h.caller_reference().starts_with(&prefix))
-                .into_iter()
-                .collect(),
-            None => route53::health_checks_with_prefix(r53, &prefix).await?,
-        };
+        let known = o.health_check_ids.get(&e.region).map(String::as_str);
+        let found = route53::ours(r53, &prefix, known).await?;
         match found
             .iter()
             .find(|h| {
@@ -438,7 +427,7 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
     let d: serde_json::Value = serde_json::from_str(&deployed.definition).unwrap_or_default();
     let tags = sfn::tags(c, &arn).await?;
     let st = &d["States"];
-    let changes = &st["MoveDns"]["Arguments"]["ChangeBatch"]["Changes"];
+    let changes = runbook::dns_changes(&d);
     let record = |i: usize, key: &str| changes[i]["ResourceRecordSet"][key].clone();
 
     let mut v = Value::object();

@@ -112,6 +112,13 @@ fn describe_global(id: &str) -> Json {
 /// The writer member's ARN in a DescribeGlobalClusters result.
 const WRITER: &str = "($w := $states.result.GlobalClusters[0].GlobalClusterMembers[IsWriter = true].DbClusterArn; $exists($w) ? $w : 'none')";
 
+/// The record changes of a deployed runbook's DNS step, as [`definition`] writes them (PRIMARY on
+/// its region, SECONDARY on the other, each with its health check): what import and readiness
+/// read back from a runbook.
+pub fn dns_changes(definition: &Json) -> &Json {
+    &definition["States"]["MoveDns"]["Arguments"]["ChangeBatch"]["Changes"]
+}
+
 pub fn definition(s: &RunbookSpec) -> Json {
     let t = &s.tuning;
     let max_polls = t.max_polls();
