@@ -697,28 +697,35 @@ def scaling_section(foreign, scaled, paced):
     return out
 
 
+def edit_results(edit):
+    """Rewrites bench/RESULTS.md through `edit(text) -> text` (the BENCH_ONLY modes)."""
+    path = os.path.join(ROOT, "bench", "RESULTS.md")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(edit(text))
+
+
+def splice_section(title, before, lines):
+    """Replaces bench/RESULTS.md's section headed `## title…` with `lines`, placed before `## before`."""
+    edit_results(lambda text: re.sub(rf"## {re.escape(title)}.*?(?=\n## )", "", text, flags=re.S)
+                 .replace(f"## {before}", "\n".join(lines) + f"\n## {before}", 1))
+    log(f"wrote the section '{title}' of bench/RESULTS.md")
+
+
 def main():
     t0 = time.time()
     zone, topic = fixtures()
     if os.environ.get("BENCH_ONLY") == "apply-calls":
-        section = "\n".join(apply_calls_section(apply_calls(zone, topic)))
-        path = os.path.join(ROOT, "bench", "RESULTS.md")
-        text = open(path).read()
-        text = re.sub(r"## AWS calls per create.*?(?=\n## )", "", text, flags=re.S)
-        text = text.replace("## Apply time against its critical path", section + "\n## Apply time against its critical path", 1)
-        with open(path, "w") as f:
-            f.write(text)
-        log("wrote the apply-calls section of bench/RESULTS.md")
+        splice_section("AWS calls per create", "Apply time against its critical path",
+                       apply_calls_section(apply_calls(zone, topic)))
         return
     if os.environ.get("BENCH_ONLY") == "refresh":
         refresh, _ = refresh_calls(zone, topic)
-        path = os.path.join(ROOT, "bench", "RESULTS.md")
-        text = open(path).read()
         rows = "\n".join(f"| {k} | {v} | {REFRESH_FLOORS.get(k, '')} |" for k, v in refresh.items())
-        text = re.sub(r"(## AWS calls per no-change refresh\n\n\| resource type \| calls \| the floor \|\n\|---\|---\|---\|\n)(?:\|.*\n)+",
-                      lambda m: m.group(1) + rows + "\n", text, count=1)
-        with open(path, "w") as f:
-            f.write(text)
+        edit_results(lambda text: re.sub(
+            r"(## AWS calls per no-change refresh\n\n\| resource type \| calls \| the floor \|\n\|---\|---\|---\|\n)(?:\|.*\n)+",
+            lambda m: m.group(1) + rows + "\n", text, count=1))
         log(f"refresh calls {refresh}")
         return
     if os.environ.get("BENCH_ONLY", "").startswith("limited"):
@@ -731,39 +738,23 @@ def main():
         ws = Workspace("mem")
         peak = peak_memory_kib(ws, zone, topic)
         ws.cleanup()
-        path = os.path.join(ROOT, "bench", "RESULTS.md")
-        text = open(path).read()
         row = (f"| peak RSS of the plugin during an apply of one environment, stripped release "
                f"({time.strftime('%Y-%m-%d')}; the row above: unstripped, 2026-11-26) | {peak / 1024:.1f} MiB | - | 1 |")
-        text = re.sub(r"\| peak RSS of the plugin during an apply of one environment, stripped release.*\n", "", text)
-        text = re.sub(r"(\| peak RSS of the plugin during an apply of one environment \|.*\n)", lambda m: m.group(1) + row + "\n", text, count=1)
-        with open(path, "w") as f:
-            f.write(text)
+        edit_results(lambda text: re.sub(
+            r"(\| peak RSS of the plugin during an apply of one environment \|.*\n)", lambda m: m.group(1) + row + "\n",
+            re.sub(r"\| peak RSS of the plugin during an apply of one environment, stripped release.*\n", "", text), count=1))
         log(f"peak RSS {peak / 1024:.1f} MiB")
         return
     if os.environ.get("BENCH_ONLY") == "scaling":
         # Measure only issue 21's figures and splice their section into bench/RESULTS.md.
-        section = "\n".join(scaling_section(foreign_objects(zone, topic),
-                                             [(n, budgeted_scale(zone, topic, n)) for n in (10, 30)],
-                                             paced_waits()))
-        path = os.path.join(ROOT, "bench", "RESULTS.md")
-        text = open(path).read()
-        text = re.sub(r"## Scales with the account.*?(?=\n## )", "", text, flags=re.S)
-        text = text.replace("## Apply time against its critical path", section + "\n## Apply time against its critical path", 1)
-        with open(path, "w") as f:
-            f.write(text)
-        log("wrote the scaling section of bench/RESULTS.md")
+        splice_section("Scales with the account", "Apply time against its critical path",
+                       scaling_section(foreign_objects(zone, topic),
+                                       [(n, budgeted_scale(zone, topic, n)) for n in (10, 30)], paced_waits()))
         return
     if os.environ.get("BENCH_ONLY") == "automatic":
         # Measure only the automatic-failover section and splice it into bench/RESULTS.md.
-        section = "\n".join(automatic_section(automatic(zone, topic)))
-        path = os.path.join(ROOT, "bench", "RESULTS.md")
-        text = open(path).read()
-        text = re.sub(r"## Automatic failover: outage to writer moved.*?(?=\n## )", "", text, flags=re.S)
-        text = text.replace("## Reliability under faults", section + "\n## Reliability under faults", 1)
-        with open(path, "w") as f:
-            f.write(text)
-        log("wrote the automatic failover section of bench/RESULTS.md")
+        splice_section("Automatic failover: outage to writer moved", "Reliability under faults",
+                       automatic_section(automatic(zone, topic)))
         return
     log("plugin start-up")
     start_ms = startup()
