@@ -387,6 +387,37 @@ async fn killed_apply_then_apply_again_converges_without_duplicates() {
     aws.assert_nothing_left(&ws.suffix).await;
 }
 
+/// A secondary bucket whose primary has none to replicate: the apply fails naming `buckets` and
+/// the missing purpose (S3's own `NoSuchBucket` from the replication call says so; no look
+/// first), and destroy leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secondary_bucket_the_primary_lacks_fails_naming_buckets() {
+    let ws = workspace!("nosub");
+    let aws = ws.aws();
+    let primary_line = format!("buckets                            = {DEFAULT_BUCKETS}");
+    let config = pair(30, DEFAULT_BUCKETS);
+    assert!(config.contains(&primary_line), "{config}");
+    ws.write(&config.replace(
+        &primary_line,
+        r#"buckets                            = ["config"]"#,
+    ));
+    let out = ws.run(&["apply", "-auto-approve", "-input=false"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        flat.contains(r#"the primary stack has no bucket "audit-logs""#)
+            && flat.contains("buckets"),
+        "the diagnostic names the attribute and the purpose:\n{text}"
+    );
+    ws.destroy();
+    aws.assert_nothing_left(&ws.suffix).await;
+}
+
 #[test]
 fn bad_input_fails_at_plan_naming_the_attribute_with_no_aws_call() {
     let ws = workspace!("bad");
