@@ -3,16 +3,50 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateReplicationGroupMemberAction,
-    DeleteReplicationGroupMemberAction, KeySchemaElement, KeyType,
-    PointInTimeRecoverySpecification, ReplicationGroupUpdate, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TableDescription, TableStatus, Tag,
+    AttributeDefinition, BillingMode, CreateGlobalTableWitnessGroupMemberAction,
+    CreateReplicationGroupMemberAction, DeleteGlobalTableWitnessGroupMemberAction,
+    DeleteReplicationGroupMemberAction, GlobalTableWitnessGroupUpdate, KeySchemaElement, KeyType,
+    MultiRegionConsistency, PointInTimeRecoverySpecification, ReplicationGroupUpdate,
+    ScalarAttributeType, Select, StreamSpecification, StreamViewType, TableDescription,
+    TableStatus, Tag,
 };
 use aws_sdk_dynamodb::Client;
 
 use super::errors::{AwsError, AwsResultExt, ErrorKind, OptionalExt};
 use crate::tags::Tags;
 use crate::waiter::{self, Backoff, Poll, WaitError};
+
+/// The region sets of multi-Region strong consistency (API reference,
+/// CreateGlobalTableWitnessGroupMemberAction): a strongly consistent global table's replicas and
+/// witness are three regions of one set.
+pub const REGION_SETS: [(&str, &[&str]); 3] = [
+    ("US", &["us-east-1", "us-east-2", "us-west-2"]),
+    (
+        "EU",
+        &["eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"],
+    ),
+    (
+        "AP",
+        &["ap-northeast-1", "ap-northeast-2", "ap-northeast-3"],
+    ),
+];
+
+/// The region set `region` belongs to, if any.
+pub fn region_set(region: &str) -> Option<&'static [&'static str]> {
+    REGION_SETS
+        .iter()
+        .map(|(_, set)| *set)
+        .find(|set| set.contains(&region))
+}
+
+/// The sets as the docs and diagnostics name them.
+pub fn region_sets_text() -> String {
+    REGION_SETS
+        .iter()
+        .map(|(name, set)| format!("{name}: {}", set.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 pub async fn describe(c: &Client, table: &str) -> Result<Option<TableDescription>, AwsError> {
     Ok(c.describe_table()
@@ -41,6 +75,53 @@ pub fn replica_status(t: &TableDescription, region: &str) -> Option<String> {
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_else(|| "UNKNOWN".into())
         })
+}
+
+/// The global table's consistency mode as DynamoDB reports it: `None` for a single-region table
+/// or when the answer leaves the field out (the API model marks it optional; EVENTUAL is the
+/// default).
+pub fn consistency(t: &TableDescription) -> Option<&str> {
+    t.multi_region_consistency().map(|m| m.as_str())
+}
+
+/// The witness of a strongly consistent global table: its region and status.
+pub fn witness(t: &TableDescription) -> Option<(String, String)> {
+    t.global_table_witnesses().first().map(|w| {
+        (
+            w.region_name().unwrap_or_default().to_string(),
+            w.witness_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|| "UNKNOWN".into()),
+        )
+    })
+}
+
+/// Whether the table holds any item: one strongly consistent `Scan` of at most one item.
+pub async fn holds_items(c: &Client, table: &str) -> Result<bool, AwsError> {
+    let out = c
+        .scan()
+        .table_name(table)
+        .limit(1)
+        .select(Select::Count)
+        .consistent_read(true)
+        .send()
+        .await
+        .aws("Scan", c)?;
+    Ok(out.count() > 0 || out.last_evaluated_key().is_some())
+}
+
+/// Whether Time to Live is on (or being turned on) for the table.
+pub async fn ttl_on(c: &Client, table: &str) -> Result<bool, AwsError> {
+    let out = c
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .aws("DescribeTimeToLive", c)?;
+    Ok(out
+        .time_to_live_description()
+        .and_then(|d| d.time_to_live_status())
+        .is_some_and(|s| matches!(s.as_str(), "ENABLED" | "ENABLING")))
 }
 
 /// On-demand, streams with new and old images. Adopts an existing table of the same name.
@@ -181,8 +262,16 @@ pub async fn enable_pitr(c: &Client, table: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Adds a replica in `region` to the table owned by `primary` (no-op when it exists).
-pub async fn add_replica(primary: &Client, table: &str, region: &str) -> Result<(), AwsError> {
+/// Adds a replica in `region` to the table owned by `primary` (no-op when it exists). With a
+/// `witness`, the one call that makes the table a strongly consistent global table: the replica,
+/// the witness and `MultiRegionConsistency` STRONG together (DynamoDB adds a witness only when it
+/// makes the global table).
+pub async fn add_replica(
+    primary: &Client,
+    table: &str,
+    region: &str,
+    witness: Option<&str>,
+) -> Result<(), AwsError> {
     let desc = describe(primary, table).await?;
     if desc
         .as_ref()
@@ -191,22 +280,32 @@ pub async fn add_replica(primary: &Client, table: &str, region: &str) -> Result<
     {
         return Ok(());
     }
-    primary
-        .update_table()
-        .table_name(table)
-        .replica_updates(
-            ReplicationGroupUpdate::builder()
-                .create(
-                    CreateReplicationGroupMemberAction::builder()
-                        .region_name(region)
-                        .build()
-                        .map_err(AwsError::building("UpdateTable"))?,
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .aws("UpdateTable", primary)?;
+    let build = AwsError::building("UpdateTable");
+    let mut call = primary.update_table().table_name(table).replica_updates(
+        ReplicationGroupUpdate::builder()
+            .create(
+                CreateReplicationGroupMemberAction::builder()
+                    .region_name(region)
+                    .build()
+                    .map_err(&build)?,
+            )
+            .build(),
+    );
+    if let Some(w) = witness {
+        call = call
+            .multi_region_consistency(MultiRegionConsistency::Strong)
+            .global_table_witness_updates(
+                GlobalTableWitnessGroupUpdate::builder()
+                    .create(
+                        CreateGlobalTableWitnessGroupMemberAction::builder()
+                            .region_name(w)
+                            .build()
+                            .map_err(&build)?,
+                    )
+                    .build(),
+            );
+    }
+    call.send().await.aws("UpdateTable", primary)?;
     Ok(())
 }
 
@@ -217,22 +316,32 @@ pub async fn remove_replica(primary: &Client, table: &str, region: &str) -> Resu
     if replica_status(&desc, region).is_none() {
         return Ok(());
     }
-    let res = primary
-        .update_table()
-        .table_name(table)
-        .replica_updates(
-            ReplicationGroupUpdate::builder()
+    let build = AwsError::building("UpdateTable");
+    let mut call = primary.update_table().table_name(table).replica_updates(
+        ReplicationGroupUpdate::builder()
+            .delete(
+                DeleteReplicationGroupMemberAction::builder()
+                    .region_name(region)
+                    .build()
+                    .map_err(&build)?,
+            )
+            .build(),
+    );
+    // A strongly consistent table's witness goes with the replica, in the same call (DynamoDB
+    // removes a witness only so); what remains is a single-region table.
+    if let Some((w, _)) = witness(&desc) {
+        call = call.global_table_witness_updates(
+            GlobalTableWitnessGroupUpdate::builder()
                 .delete(
-                    DeleteReplicationGroupMemberAction::builder()
-                        .region_name(region)
+                    DeleteGlobalTableWitnessGroupMemberAction::builder()
+                        .region_name(w)
                         .build()
-                        .map_err(AwsError::building("UpdateTable"))?,
+                        .map_err(&build)?,
                 )
                 .build(),
-        )
-        .send()
-        .await
-        .aws("UpdateTable", primary);
+        );
+    }
+    let res = call.send().await.aws("UpdateTable", primary);
     match res {
         // Another run removed it between our look and our call.
         Err(e) if e.is(ErrorKind::NotFound) => Ok(()),

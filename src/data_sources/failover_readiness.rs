@@ -388,8 +388,27 @@ async fn stack_checks(
                 );
             }
         }
+        let (status, detail) = session_consistency(&state, secondary);
+        checks.add(&format!("session consistency ({id})"), status, detail);
     }
     Ok(())
+}
+
+/// What a failover would lose of the sessions, from the mode DynamoDB reports and, for a strongly
+/// consistent secondary, the witness that lets the survivor keep writing.
+fn session_consistency(state: &Value, secondary: bool) -> (Status, String) {
+    let block = stack::SESSION_TABLE.of(state);
+    let mode = stack::CONSISTENCY.get(block).unwrap_or_default();
+    let witness = stack::WITNESS_REGION
+        .get(block)
+        .unwrap_or_else(|| "none".into());
+    match (mode.as_str(), secondary, stack::WITNESS_STATUS.get(state).as_deref()) {
+        ("STRONG", true, Some("ACTIVE")) => (Status::Pass, format!("STRONG, witness in {witness} ACTIVE: a region loss loses no committed session (RPO 0) and the survivor keeps writing")),
+        ("STRONG", true, Some("CREATING")) => (Status::Warn, format!("STRONG, witness in {witness} still CREATING: until it is ACTIVE a region loss would stop session writes in the survivor")),
+        ("STRONG", true, other) => (Status::Fail, format!("STRONG, but the witness is {}: a region loss would stop session writes in the survivor", other.map_or_else(|| format!("missing ({witness})"), |s| format!("{s} in {witness}")))),
+        ("STRONG", false, _) => (Status::Pass, "STRONG (the secondary reports the witness): RPO 0 for sessions".to_string()),
+        _ => (Status::Pass, "EVENTUAL: a failover can leave the last second or so of session writes behind in the failed region, reconciled last-writer-wins when it returns".to_string()),
+    }
 }
 
 /// The orchestrator's checks; returns each region's runbook ARN (none without `id`).

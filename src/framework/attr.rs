@@ -320,6 +320,15 @@ impl BlockAttr {
         }
     }
 
+    /// The block's object in `v`, to change in place (None when absent).
+    pub fn of_mut<'a>(&self, v: &'a mut Value) -> Option<&'a mut Value> {
+        let b = v.get_mut(self.name)?;
+        match self.nesting {
+            Nesting::Single => (!b.is_null()).then_some(b),
+            Nesting::List { .. } => b.first_block_mut(),
+        }
+    }
+
     /// Sets the block's object in `v`.
     pub fn put(&self, v: &mut Value, block: Value) {
         match self.nesting {

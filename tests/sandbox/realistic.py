@@ -99,6 +99,8 @@ REAL_SECONDS = {
     "promotion": 300.0,
     # DynamoDB: backups are being enabled for a new table or replica for a while after ACTIVE.
     "pitr_unavailable": 120.0,
+    # DynamoDB: an MRSC table's witness is CREATING for a few minutes after UpdateTable.
+    "witness_create": 180.0,
 }
 
 # IAM is eventually consistent: a new role cannot be assumed by a service for "a few seconds" (up to
@@ -749,6 +751,9 @@ async def dynamodb(orig, method, path, headers, body, query):
                 "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
                 f"Backups are being enabled for the table: {data.get('TableName')}. Please retry later",
             ))
+    answered = _global_before(region, action, data)
+    if answered is not None:
+        return answered
     if action == "ListTagsOfResource":
         with _lock:
             change = _tag_changes.get(data.get("ResourceArn"))
@@ -761,6 +766,7 @@ async def dynamodb(orig, method, path, headers, body, query):
         before = await _table_tags(orig, method, path, headers, query, data.get("ResourceArn"))
     status, rh, rb = await orig(method, path, headers, body, query)
     if status < 300:
+        rb = _global_after(region, action, data, rb)
         with _lock:
             if action in ("TagResource", "UntagResource") and before is not None:
                 _tag_changes[data.get("ResourceArn")] = (time.monotonic(), before)
@@ -776,6 +782,266 @@ async def dynamodb(orig, method, path, headers, body, query):
                     if r:
                         _tables_active[(r, data.get("TableName"))] = time.monotonic()
     return status, rh, rb
+
+
+# Global tables' consistency modes (DynamoDB developer guide, "Consistency modes" and
+# "Multi-Region strong consistency"; API reference, UpdateTable).
+# - MREC (the default): a write is replicated to the other replicas asynchronously, "typically
+#   within a second"; a strongly consistent read elsewhere may miss it; a write not yet replicated
+#   when its region becomes isolated stays there until the region recovers, and concurrent writes
+#   are reconciled last-writer-wins.
+# - MRSC: a write is acknowledged once durable in a second region of the table's three (two
+#   replicas and a witness, or three replicas), so any replica's strongly consistent read returns
+#   it, and a replica that can still reach one other member keeps accepting writes.
+MRSC_REGION_SETS = (
+    ("us-east-1", "us-east-2", "us-west-2"),
+    ("eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"),
+    ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3"),
+)
+# Replication delay of MREC: a real network delay, not a processing time: not scaled.
+MREC_LAG = float(os.environ.get("TRDR_SANDBOX_DYNAMODB_REPLICATION_LAG", "1"))
+_mrec_lag = [MREC_LAG]
+# table name → {"replicas": set of regions, "witness": region or None, "witness": Timeline}
+_mrsc = {}
+# Replications not yet applied: dicts with source, target, table, key, item (None: a delete), at
+# (the write's time: last writer wins), due (when it may apply: MREC lag, or the target's recovery)
+_pending_writes = []
+# (region, table, key) → time of the write the replica holds
+_item_times = {}
+
+
+def _region_set(region):
+    return next((s for s in MRSC_REGION_SETS if region in s), None)
+
+
+def ddb_error(code, message):
+    return json_error(f"com.amazonaws.dynamodb.v20120810#{code}", message)
+
+
+def _mrsc_update_problem(region, data, table):
+    """UpdateTable's MRSC rules, checked before MiniStack (which ignores MultiRegionConsistency and
+    GlobalTableWitnessUpdates); `table` is MiniStack's record in the calling region."""
+    name = data.get("TableName")
+    creates = [(u.get("Create") or {}).get("RegionName") for u in data.get("ReplicaUpdates") or [] if u.get("Create")]
+    deletes = [(u.get("Delete") or {}).get("RegionName") for u in data.get("ReplicaUpdates") or [] if u.get("Delete")]
+    witness = data.get("GlobalTableWitnessUpdates") or []
+    w_create = [(u.get("Create") or {}).get("RegionName") for u in witness if u.get("Create")]
+    w_delete = [(u.get("Delete") or {}).get("RegionName") for u in witness if u.get("Delete")]
+    mode = data.get("MultiRegionConsistency")
+    current = _mrsc.get(name)
+    if mode is not None and mode not in ("EVENTUAL", "STRONG"):
+        return "MultiRegionConsistency must be EVENTUAL or STRONG"
+    if mode is not None and not creates:
+        return "MultiRegionConsistency is only valid when creating a global table with Create actions in ReplicaUpdates"
+    if len(witness) > 1:
+        return "You can create or delete only one witness per UpdateTable operation"
+    if w_create and mode != "STRONG":
+        return "A witness can only be added to a new global table with MultiRegionConsistency STRONG"
+    if w_delete:
+        if not current or current.get("witness") not in w_delete:
+            return f"Witness Region {w_delete[0]} is not a witness of table {name}"
+        if not deletes:
+            return "A witness can only be deleted together with a replica; that converts the remaining replica to a single-Region table"
+    if current and creates:
+        return f"Table {name} is a multi-Region strongly consistent global table; its replicas cannot be changed by adding one"
+    if current and deletes and current.get("witness") and not w_delete:
+        return ("Deleting a replica of an MRSC global table with a witness must delete the witness in the same "
+                "request (GlobalTableWitnessUpdates Delete)")
+    if mode == "STRONG":
+        if table and table.get("_global_regions"):
+            return f"Table {name} is already a global table; a global table's consistency mode cannot be changed"
+        members = [region] + creates + w_create
+        home_set = _region_set(region)
+        if home_set is None or any(m not in home_set for m in members):
+            return (f"Multi-Region strong consistency requires every replica and the witness in one Region set "
+                    f"(US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, eu-central-1; "
+                    f"AP: ap-northeast-1, ap-northeast-2, ap-northeast-3); got {', '.join(members)}")
+        if len(set(members)) != 3 or len(members) != 3:
+            return ("A multi-Region strongly consistent global table has exactly three Regions: three replicas, "
+                    f"or two replicas and one witness; got {', '.join(members)}")
+        if table and any(table.get("items", {}).values()):
+            return f"Table {name} is not empty: only an empty table can become a multi-Region strongly consistent global table"
+        if table and table.get("LocalSecondaryIndexes"):
+            return "Multi-Region strong consistency does not support local secondary indexes"
+        from ministack.services import dynamodb as ddb
+        ttl = ddb._ttl_settings.get_scoped(_account(), region, name) or {}
+        if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            return "Multi-Region strong consistency does not support Time to Live (TTL)"
+    return None
+
+
+def _account():
+    from ministack.core.responses import get_account_id
+    return get_account_id()
+
+
+def _table_record(region, name):
+    from ministack.services import dynamodb as ddb
+    return ddb._tables.get_scoped(_account(), region, name)
+
+
+def _mrsc_quorum(name):
+    """Members of MRSC table `name` outside an outage, and how many it has."""
+    m = _mrsc[name]
+    members = set(m["replicas"]) | ({m["witness"]} if m.get("witness") else set())
+    return len([r for r in members if r not in _regions_down]), len(members)
+
+
+def _with_consistency(region, desc):
+    """DescribeTable's MultiRegionConsistency and GlobalTableWitnesses, which MiniStack lacks."""
+    name = desc.get("TableName")
+    m = _mrsc.get(name)
+    if m and region in m["replicas"]:
+        desc["MultiRegionConsistency"] = "STRONG"
+        if m.get("witness"):
+            t = m["witness_timeline"]
+            desc["GlobalTableWitnesses"] = [{"RegionName": m["witness"], "WitnessStatus": t.status if t.active() else "ACTIVE"}]
+    elif desc.get("Replicas"):
+        desc["MultiRegionConsistency"] = "EVENTUAL"
+    return desc
+
+
+def _global_before(region, action, data):
+    """Global tables' rules MiniStack does not apply: a refusal, or None."""
+    name = data.get("TableName")
+    if action == "UpdateTable" and (data.get("MultiRegionConsistency") or data.get("GlobalTableWitnessUpdates")
+                                    or (name in _mrsc and data.get("ReplicaUpdates"))):
+        with _lock:
+            problem = _mrsc_update_problem(region, data, _table_record(region, name))
+        if problem:
+            return refused("mrsc_update", ddb_error("ValidationException", problem))
+    if name in _mrsc and region in _mrsc[name]["replicas"]:
+        if action == "UpdateTimeToLive":
+            return refused("mrsc_unsupported", ddb_error(
+                "ValidationException", "Time to Live (TTL) is not supported on multi-Region strongly consistent global tables"))
+        if action in ("PutItem", "UpdateItem", "DeleteItem"):
+            with _lock:
+                up, members = _mrsc_quorum(name)
+            if up < 2:
+                return refused("mrsc_no_quorum", json_error(
+                    "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                    f"Table {name} in {region} cannot reach another member of its multi-Region strongly "
+                    f"consistent global table ({up} of {members} reachable)", 500))
+    if action in ("TransactWriteItems", "TransactGetItems"):
+        items = data.get("TransactItems") or []
+        names = {v.get("TableName") for t in items for v in t.values() if isinstance(v, dict)}
+        if names & set(_mrsc):
+            return refused("mrsc_unsupported", ddb_error(
+                "ValidationException", "Transactions are not supported on multi-Region strongly consistent global tables"))
+    return None
+
+
+def _global_after(region, action, data, rb):
+    """What a successful call changes in the consistency model, and DescribeTable's answer."""
+    name = data.get("TableName")
+    with _lock:
+        if action == "UpdateTable" and data.get("MultiRegionConsistency") == "STRONG":
+            creates = [u["Create"]["RegionName"] for u in data.get("ReplicaUpdates") or [] if u.get("Create")]
+            w = [u["Create"]["RegionName"] for u in data.get("GlobalTableWitnessUpdates") or [] if u.get("Create")]
+            _mrsc[name] = {"replicas": {region, *creates}, "witness": w[0] if w else None,
+                           "witness_timeline": Timeline("CREATING", scaled("witness_create"))}
+        elif action == "UpdateTable" and name in _mrsc:
+            for u in data.get("ReplicaUpdates") or []:
+                if u.get("Delete"):
+                    _mrsc[name]["replicas"].discard(u["Delete"]["RegionName"])
+            if data.get("GlobalTableWitnessUpdates") or len(_mrsc[name]["replicas"]) < 2:
+                _mrsc.pop(name, None)
+        elif action == "DeleteTable" and name in _mrsc:
+            _mrsc[name]["replicas"].discard(region)
+            if len(_mrsc[name]["replicas"]) < 2:
+                _mrsc.pop(name, None)
+        elif action == "DescribeTable":
+            out = _json_body(rb)
+            _with_consistency(region, out.get("Table") or {})
+            return json.dumps(out).encode()
+    return rb
+
+
+def _key_of(table, item):
+    from ministack.services import dynamodb as ddb
+    pk = ddb._extract_key_val(item.get(table["pk_name"]))
+    sk = ddb._extract_key_val(item.get(table["sk_name"])) if table.get("sk_name") else "__no_sort__"
+    return pk, sk
+
+
+def _apply_replication(w):
+    """One replicated write into its target replica, unless a later write there wins."""
+    import copy
+    from ministack.core.responses import request_scope
+    from ministack.services import dynamodb as ddb
+
+    with request_scope(w["account"], w["target"]):
+        replica = ddb._tables.get(w["table"])
+        if replica is None:
+            return
+        pk, sk = w["key"]
+        if _item_times.get((w["target"], w["table"], w["key"]), -1.0) > w["at"]:
+            refused("last_writer_wins", None)
+            return
+        _item_times[(w["target"], w["table"], w["key"])] = w["at"]
+        previous = replica["items"].get(pk, {}).get(sk)
+        if w["item"] is None:
+            ddb._remove_item(replica, pk, sk)
+        else:
+            ddb._set_item(replica, pk, sk, copy.deepcopy(w["item"]))
+        if w["item"] is None and previous is None:
+            return
+        event = "REMOVE" if w["item"] is None else ("MODIFY" if previous else "INSERT")
+        ddb._emit_stream_event(w["table"], event, previous,
+                               copy.deepcopy(w["item"]) if w["item"] is not None else None, replicate=False)
+
+
+def _flush_replication():
+    """Applies every pending replication that is due and whose source and target are reachable."""
+    with _lock:
+        now = time.monotonic()
+        ready = [w for w in _pending_writes if w["due"] <= now
+                 and w["source"] not in _regions_down and w["target"] not in _regions_down]
+        for w in ready:
+            _pending_writes.remove(w)
+        for w in sorted(ready, key=lambda w: w["at"]):
+            _apply_replication(w)
+
+
+def _replicate_realistically():
+    """MiniStack applies a global table's write to every replica inside the call. Here MRSC does
+    (to the replicas that are reachable: the others catch up when they are), MREC after its lag."""
+    import copy
+    from ministack.core.responses import get_account_id, get_region
+    from ministack.services import dynamodb as ddb
+
+    def replicate(table, event_name, old_item, new_item):
+        regions = ddb._replica_group(table)
+        if not regions:
+            return
+        home, name = get_region(), table["TableName"]
+        item = new_item if new_item is not None else old_item
+        key = _key_of(table, item)
+        with _lock:
+            now = time.monotonic()
+            _item_times[(home, name, key)] = now
+            strong = name in _mrsc
+            for region in regions:
+                if region == home:
+                    continue
+                w = {"account": get_account_id(), "source": home, "target": region, "table": name, "key": key,
+                     "item": copy.deepcopy(new_item), "at": now, "due": now if strong else now + _mrec_lag[0]}
+                if strong and region not in _regions_down:
+                    _apply_replication(w)
+                else:
+                    _pending_writes.append(w)
+
+    ddb._replicate_write = replicate
+
+    def sweep():
+        while True:
+            time.sleep(0.05)
+            try:
+                _flush_replication()
+            except Exception:  # noqa: BLE001 - the sweeper must outlive one bad write
+                pass
+
+    threading.Thread(target=sweep, name="trdr-ddb-replication", daemon=True).start()
 
 
 async def _table_tags(orig, method, path, headers, query, arn):
@@ -1177,6 +1443,9 @@ def _control(method, path, query, body):
             if data.get("engine_version"):
                 _omit_serverless.add(data["engine_version"])
             return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/dynamodb/replication-lag":
+            _mrec_lag[0] = float(data["seconds"])
+            return 200, {"ok": True}
         if method == "POST" and path == "/_trdr/region/outage":
             (_regions_down.add if data.get("down", True) else _regions_down.discard)(data["region"])
             return 200, {"ok": True, "down": sorted(_regions_down)}
@@ -1251,6 +1520,7 @@ def install():
 
     stepfunctions._invoke_with_callback = scaled_callback
     _scheduler_in_sandbox_time()
+    _replicate_realistically()
 
     # Step Functions' aws-sdk:route53 tasks reach these operations too, as on AWS.
     stepfunctions._ROUTE53_OP_SPECS["GetHealthCheckStatus"] = {

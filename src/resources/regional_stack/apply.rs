@@ -8,9 +8,9 @@ use futures::FutureExt;
 
 use super::observe::{back_rule, forward_rule, REPLICA_OF_TAG};
 use super::schema::{
-    BUCKETS, FORCE_DESTROY, HASH_KEY, REPLICATION_ROLE_ARN, REPLICA_OF, SESSION_TABLE,
+    BUCKETS, CONSISTENCY, FORCE_DESTROY, HASH_KEY, REPLICATION_ROLE_ARN, REPLICA_OF, SESSION_TABLE,
 };
-use super::Stack;
+use super::{Consistency, Stack};
 use crate::aws::errors::shown;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{dynamodb, s3};
@@ -98,6 +98,7 @@ pub async fn converge(
         (None, _) | (_, None) => {
             let (c, table, tags) = (&here.dynamodb, table.clone(), &want_tags);
             let key = stack.hash_key.clone();
+            let strong = stack.consistency == Consistency::Strong;
             list.push(Step::new(format!("table {table}"), &[], move || {
                 async move {
                     dynamodb::create(c, &table, &key, anchor_tags).await?;
@@ -110,6 +111,9 @@ pub async fn converge(
                                 shown(dynamodb::hash_key(&t))
                             ),
                         ));
+                    }
+                    if strong {
+                        refuse_what_mrsc_lacks(c, &t, "this stack's").await?;
                     }
                     ensure_table_settings(c, &t, tags, timeout).await
                 }
@@ -125,6 +129,7 @@ pub async fn converge(
                 stack.hash_key.clone(),
             );
             let primary_region = r.primary_region.clone();
+            let (mode, witness) = (stack.consistency, stack.witness.clone());
             list.push(Step::new(format!("replica of {table} in {region}"), &[], move || {
                 async move {
                     let Some(t) = dynamodb::describe(p_db, &table).await? else {
@@ -136,12 +141,17 @@ pub async fn converge(
                             format!("the primary's table {table} has partition key {}; a replica must use the same key, not {key}", shown(dynamodb::hash_key(&t))),
                         ));
                     }
-                    dynamodb::add_replica(p_db, &table, &region).await?;
+                    let joined = dynamodb::replica_status(&t, &region).is_some();
+                    check_mode(p_db, &t, mode, joined, &primary_region).await?;
+                    dynamodb::add_replica(p_db, &table, &region, witness.as_deref()).await?;
                     waiter::wait_for(&format!("replica of {table} in {region} ACTIVE"), timeout, Backoff::default(), || async {
-                        let status = dynamodb::describe(p_db, &table).await?.and_then(|t| dynamodb::replica_status(&t, &region));
-                        Ok(match status.as_deref() {
-                            Some("ACTIVE") => Poll::Ready(()),
-                            other => Poll::Pending(format!("replica {}", shown(other))),
+                        let t = dynamodb::describe(p_db, &table).await?;
+                        let status = t.as_ref().and_then(|t| dynamodb::replica_status(t, &region));
+                        let witness = t.as_ref().and_then(dynamodb::witness);
+                        Ok(match (status.as_deref(), &witness, mode) {
+                            (Some("ACTIVE"), _, Consistency::Eventual) => Poll::Ready(()),
+                            (Some("ACTIVE"), Some((_, w)), Consistency::Strong) if w == "ACTIVE" => Poll::Ready(()),
+                            (other, w, _) => Poll::Pending(format!("replica {}, witness {}", shown(other), shown(w.as_ref().map(|(r, s)| format!("{r} {s}"))))),
                         })
                     })
                     .await?;
@@ -191,6 +201,93 @@ pub async fn converge(
         diags,
     )
     .await;
+}
+
+/// The primary's table can take this secondary in `mode`: DynamoDB cannot change a global table's
+/// mode, and makes only an empty single-region table without TTL or local secondary indexes a
+/// strongly consistent one (developer guide, "Multi-Region strong consistency"). Checked before
+/// the call, so the diagnostic names the attribute and the way out. `joined`: our replica exists
+/// (an interrupted create being continued).
+async fn check_mode(
+    c: &aws_sdk_dynamodb::Client,
+    t: &aws_sdk_dynamodb::types::TableDescription,
+    mode: Consistency,
+    joined: bool,
+    primary_region: &str,
+) -> Result<(), Failure> {
+    let name = t.table_name().unwrap_or_default();
+    let global = !t.replicas().is_empty();
+    let theirs = match dynamodb::consistency(t) {
+        Some("STRONG") => Some(Consistency::Strong),
+        Some(_) => Some(Consistency::Eventual),
+        None if global => Some(Consistency::Eventual),
+        None => None,
+    };
+    let at = CONSISTENCY.under(&SESSION_TABLE.path());
+    match (theirs, mode) {
+        (Some(theirs), mode) if theirs != mode => Err(Failure::at(at, format!("the primary's table {name} in {primary_region} is already a {} global table; DynamoDB cannot change a global table's consistency mode, so this stack cannot join it as {}. Set consistency alike on both stacks; to change the mode, replace both (the primary's table is made again)", theirs.as_str(), mode.as_str()))),
+        (Some(Consistency::Strong), _) if !joined => Err(Failure::at(REPLICA_OF.path(), format!("the primary's table {name} in {primary_region} is already a strongly consistent global table with other members ({}); a strongly consistent table's regions are fixed when it is made", t.replicas().iter().filter_map(|r| r.region_name()).collect::<Vec<_>>().join(", ")))),
+        (None, Consistency::Strong) => {
+            refuse_what_mrsc_lacks(c, t, "the primary's").await?;
+            if dynamodb::holds_items(c, name).await? {
+                return Err(Failure::at(at, format!("the primary's table {name} in {primary_region} holds items, and DynamoDB makes only an empty table a strongly consistent global table. Replace the primary in the same apply (set consistency = \"STRONG\" on it too: its table and sessions are made again), or keep consistency = \"EVENTUAL\"")));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// TTL and local secondary indexes, which a strongly consistent table does not support: an
+/// adopted table may have them.
+async fn refuse_what_mrsc_lacks(
+    c: &aws_sdk_dynamodb::Client,
+    t: &aws_sdk_dynamodb::types::TableDescription,
+    whose: &str,
+) -> Result<(), Failure> {
+    let name = t.table_name().unwrap_or_default();
+    let at = CONSISTENCY.under(&SESSION_TABLE.path());
+    if !t.local_secondary_indexes().is_empty() {
+        return Err(Failure::at(at, format!("{whose} table {name} has local secondary indexes, which multi-Region strong consistency does not support; use consistency = \"EVENTUAL\" or a table without them")));
+    }
+    if dynamodb::ttl_on(c, name).await? {
+        return Err(Failure::at(at, format!("{whose} table {name} has Time to Live enabled, which multi-Region strong consistency does not support; turn TTL off (aws dynamodb update-time-to-live) or use consistency = \"EVENTUAL\"")));
+    }
+    Ok(())
+}
+
+/// At plan, for a secondary that will make the strongly consistent global table: a primary whose
+/// table holds items makes the apply fail, unless the same apply replaces the primary (which this
+/// plan cannot see): a warning, with the way out. An unreadable answer is said, not fatal.
+pub async fn warn_if_primary_holds_items(cfg: &Configured, stack: &Stack, diags: &mut Diagnostics) {
+    let Some(r) = &stack.replica else { return };
+    let c = &cfg.region(&r.primary_region).dynamodb;
+    let table = stack.table();
+    let at = Some(CONSISTENCY.under(&SESSION_TABLE.path()));
+    let look = async {
+        match dynamodb::describe(c, &table).await? {
+            Some(t) if dynamodb::consistency(&t) != Some("STRONG") && t.replicas().is_empty() => {
+                dynamodb::holds_items(c, &table).await
+            }
+            _ => Ok(false),
+        }
+    };
+    match look.await {
+        Ok(false) => {}
+        Ok(true) => diags.warning(
+            at,
+            format!("The primary's session table {table} holds items"),
+            format!("DynamoDB makes only an empty table a strongly consistent global table, so creating the strongly consistent replica of {table} in {} fails unless this apply also replaces the primary stack in {} (set consistency = \"STRONG\" on it too; its sessions are discarded). The apply checks this before it makes the replica, but a replacement has destroyed the current secondary by then.", stack.id.region, r.primary_region),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not look at the primary's session table at plan time");
+            diags.warning(
+                at,
+                "The primary's session table was not checked at plan time",
+                format!("{e}; whether {table} in {} is empty, as a strongly consistent global table needs, is checked when the apply creates the replica.", r.primary_region),
+            );
+        }
+    }
 }
 
 /// PITR on, stream on, tags; on a table that is ACTIVE. Right after a table or replica becomes
@@ -408,15 +505,16 @@ async fn wait_gone(
         timeout,
         Backoff::default(),
         || async {
-            let listed = dynamodb::describe(primary, table)
-                .await?
-                .and_then(|t| dynamodb::replica_status(&t, region));
+            let t = dynamodb::describe(primary, table).await?;
+            let listed = t.as_ref().and_then(|t| dynamodb::replica_status(t, region));
+            let witness = t.as_ref().and_then(dynamodb::witness);
             let exists = dynamodb::describe(replica, table).await?.is_some();
-            Ok(match (listed, exists) {
-                (None, false) => Poll::Ready(()),
-                (status, exists) => Poll::Pending(format!(
-                    "replica status {}, table present: {exists}",
-                    shown(status)
+            Ok(match (listed, witness, exists) {
+                (None, None, false) => Poll::Ready(()),
+                (status, witness, exists) => Poll::Pending(format!(
+                    "replica status {}, witness {}, table present: {exists}",
+                    shown(status),
+                    shown(witness.map(|(r, s)| format!("{r} {s}")))
                 )),
             })
         },

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::aws::errors::AwsError;
+use crate::aws::errors::{shown, AwsError};
 use crate::framework::validate::is_region;
 use crate::framework::PlanCall;
 use crate::framework::{Diagnostics, Schema, Value};
@@ -80,12 +80,39 @@ pub struct Replica {
     pub two_way: bool,
 }
 
+/// The session table's multi-Region consistency mode (DynamoDB's `MultiRegionConsistency`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consistency {
+    Eventual,
+    Strong,
+}
+
+impl Consistency {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "EVENTUAL" => Some(Consistency::Eventual),
+            "STRONG" => Some(Consistency::Strong),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consistency::Eventual => "EVENTUAL",
+            Consistency::Strong => "STRONG",
+        }
+    }
+}
+
 /// The typed model of one stack, from a planned or stored state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stack {
     pub id: StackId,
     pub buckets: Vec<String>,
     pub hash_key: String,
+    pub consistency: Consistency,
+    /// The witness region of a strongly consistent secondary's global table.
+    pub witness: Option<String>,
     pub noncurrent_days: i32,
     pub force_destroy: bool,
     pub replica: Option<Replica>,
@@ -104,13 +131,20 @@ impl Stack {
                 role_arn: REPLICATION_ROLE_ARN.get(v),
                 two_way,
             });
+        let region = REGION.get(v)?;
+        let consistency = effective_consistency(v);
+        let witness = match (&replica, consistency) {
+            (Some(r), Consistency::Strong) => WITNESS_REGION
+                .get(SESSION_TABLE.of(v))
+                .or_else(|| witness_for(&r.primary_region, &region, None).ok()),
+            _ => None,
+        };
         Some(Stack {
-            id: StackId {
-                naming,
-                region: REGION.get(v)?,
-            },
+            id: StackId { naming, region },
             buckets: BUCKETS.get(v)?,
             hash_key: effective_hash_key(v),
+            consistency,
+            witness,
             noncurrent_days: NONCURRENT_DAYS.get(v)? as i32,
             force_destroy: FORCE_DESTROY.get(v)?,
             replica,
@@ -134,6 +168,43 @@ impl Stack {
 
 fn effective_hash_key(v: &Value) -> String {
     HASH_KEY.get(SESSION_TABLE.of(v)).unwrap_or_default()
+}
+
+fn effective_consistency(v: &Value) -> Consistency {
+    CONSISTENCY
+        .get(SESSION_TABLE.of(v))
+        .as_deref()
+        .and_then(Consistency::parse)
+        .unwrap_or(Consistency::Eventual)
+}
+
+/// The block's attribute `attr` set to `x` in `v`, when the configuration has the block.
+fn put_in_block(v: &mut Value, attr: &crate::framework::attr::Attr<String>, x: Value) {
+    if let Some(b) = SESSION_TABLE.of_mut(v) {
+        attr.put(b, x);
+    }
+}
+
+const MRSC_NEEDS_EMPTY: &str = "DynamoDB makes only an empty table a strongly consistent global table: a secondary becomes STRONG in the same apply that replaces its primary (set consistency alike on both), or with a primary whose table holds no items.";
+
+fn emptied(stack: &Stack) -> &'static str {
+    if stack.buckets.is_empty() {
+        ""
+    } else if stack.force_destroy {
+        ", emptied of every object version"
+    } else {
+        ", which must be empty (force_destroy = false)"
+    }
+}
+
+/// What a change of consistency mode discards, for the plan's warning.
+fn discarded(stack: &Stack, from: Consistency) -> String {
+    let to = stack.consistency.as_str();
+    let from = from.as_str();
+    match &stack.replica {
+        None => format!("DynamoDB cannot change a table's consistency mode ({from} to {to}), so trdr deletes session table {} with every session in it, and the stack's buckets{}, and creates them again empty. A live secondary refuses this until it is replaced in the same apply (change its consistency too). {MRSC_NEEDS_EMPTY}", stack.table(), emptied(stack)),
+        Some(r) => format!("DynamoDB cannot change a global table's consistency mode ({from} to {to}), so trdr removes the replica of {} in {} (its items stay in the primary's table in {}) and deletes this stack's buckets{}, then builds the replica again. {MRSC_NEEDS_EMPTY}", stack.table(), stack.id.region, r.primary_region, emptied(stack)),
+    }
 }
 
 pub struct RegionalStack {
@@ -160,13 +231,17 @@ impl Composite for RegionalStack {
     const CHECK: fn(&Value, &mut Diagnostics) = schema::check;
 
     async fn plan(&self, call: PlanCall<'_>) {
-        let PlanCall { out, prior, .. } = call;
+        let PlanCall {
+            out, prior, diags, ..
+        } = call;
         let planned = &mut out.state;
         let Some(stack) =
             Stack::from_value(planned).filter(|_| BUCKETS.raw(planned).is_wholly_known())
         else {
             return;
         };
+        let strong_secondary = stack.replica.is_some() && stack.consistency == Consistency::Strong;
+        put_in_block(planned, &WITNESS_REGION, Value::from(stack.witness.clone()));
         ID.put(planned, stack.id.to_string());
         TABLE_NAME.put(planned, stack.table());
         BUCKET_NAMES.put(
@@ -183,6 +258,8 @@ impl Composite for RegionalStack {
             ),
         );
         DRIFT.put(planned, Value::List(Vec::new()));
+        let block = SESSION_TABLE.path();
+        let mut builds_mrsc = false;
         match prior {
             None => {
                 TABLE_ARN.put(planned, Value::Unknown);
@@ -195,20 +272,65 @@ impl Composite for RegionalStack {
                         Value::Null
                     },
                 );
+                WITNESS_STATUS.put(
+                    planned,
+                    if strong_secondary {
+                        Value::Unknown
+                    } else {
+                        Value::Null
+                    },
+                );
+                builds_mrsc = strong_secondary;
             }
             Some(prior) => {
+                let was = Stack::from_value(prior);
+                let mut replaced = false;
                 if effective_hash_key(prior) != stack.hash_key {
-                    out.requires_replace
-                        .push(HASH_KEY.under(&SESSION_TABLE.path()));
+                    out.requires_replace.push(HASH_KEY.under(&block));
+                    replaced = true;
+                }
+                if effective_consistency(prior) != stack.consistency {
+                    out.requires_replace.push(CONSISTENCY.under(&block));
+                    replaced = true;
+                    diags.warning(
+                        Some(CONSISTENCY.under(&block)),
+                        format!(
+                            "Changing the session table's consistency replaces regional stack {}",
+                            stack.id
+                        ),
+                        discarded(&stack, effective_consistency(prior)),
+                    );
+                } else if was.as_ref().map(|w| &w.witness) != Some(&stack.witness) {
+                    out.requires_replace.push(WITNESS_REGION.under(&block));
+                    replaced = true;
+                    diags.warning(
+                        Some(WITNESS_REGION.under(&block)),
+                        format!("Changing the witness replaces regional stack {}", stack.id),
+                        format!("DynamoDB adds a witness only when it makes the global table, and removes it only with a replica, so the secondary is destroyed (its replica of {} with its items, and its buckets{}) and created again with the witness in {}. {}", stack.table(), emptied(&stack), shown(stack.witness.as_deref()), MRSC_NEEDS_EMPTY),
+                    );
+                }
+                if replaced {
                     TABLE_ARN.put(planned, Value::Unknown);
                     STREAM_ARN.put(planned, Value::Unknown);
+                    builds_mrsc = strong_secondary;
                 }
                 let status = match (&stack.replica, REPLICA_STATUS.raw(prior).as_str()) {
                     (None, _) => Value::Null,
-                    (Some(_), Some("ACTIVE")) => Value::from("ACTIVE"),
+                    (Some(_), Some("ACTIVE")) if !replaced => Value::from("ACTIVE"),
                     (Some(_), _) => Value::Unknown,
                 };
                 REPLICA_STATUS.put(planned, status);
+                let witness = match (strong_secondary, WITNESS_STATUS.raw(prior).as_str()) {
+                    (false, _) => Value::Null,
+                    (true, Some("ACTIVE")) if !replaced => Value::from("ACTIVE"),
+                    (true, _) => Value::Unknown,
+                };
+                WITNESS_STATUS.put(planned, witness);
+            }
+        }
+        if builds_mrsc {
+            if let Some(cfg) = self.ctx.get() {
+                apply::warn_if_primary_holds_items(&cfg, &stack, diags).await;
             }
         }
     }
@@ -346,6 +468,8 @@ mod declarations {
             ("replica_of", Value::from("trading-us-east-1")),
             ("replication_role_arn", Value::from("arn:aws:s3:::bucket")),
             ("session_table[0].hash_key", Value::from("")),
+            ("session_table[0].consistency", Value::from("WEAK")),
+            ("session_table[0].witness_region", Value::from("moon")),
         ]);
         crate::framework::validate::assert_checks_report_their_paths(&schema().block, &valid, &bad);
     }

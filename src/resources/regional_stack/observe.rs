@@ -28,6 +28,21 @@ pub struct Seen {
     pub missing_buckets: Vec<String>,
     /// The session table's partition key as DynamoDB has it.
     pub hash_key: Option<String>,
+    /// The global table's consistency mode as DynamoDB reports it (None: single-region, or not
+    /// said).
+    pub consistency: Option<String>,
+    /// A strongly consistent global table's witness: region and status.
+    pub witness: Option<(String, String)>,
+}
+
+/// The session table block of `v`, made when the state has none.
+fn session_block(v: &mut Value) -> &mut Value {
+    if SESSION_TABLE.of_mut(v).is_none() {
+        SESSION_TABLE.put(v, Value::object());
+    }
+    SESSION_TABLE
+        .of_mut(v)
+        .expect("the block was just put in place")
 }
 
 impl Seen {
@@ -63,10 +78,30 @@ impl Seen {
             ),
         );
         if let Some(key) = self.hash_key.filter(|k| *k != stack.hash_key) {
-            let mut b = Value::object();
-            HASH_KEY.put(&mut b, key);
-            SESSION_TABLE.put(&mut v, b);
+            HASH_KEY.put(session_block(&mut v), key);
         }
+        if let Some(mode) = self
+            .consistency
+            .filter(|m| *m != stack.consistency.as_str())
+        {
+            CONSISTENCY.put(session_block(&mut v), mode);
+        }
+        let strong_secondary =
+            stack.replica.is_some() && stack.consistency == super::Consistency::Strong;
+        if let Some((region, _)) = self
+            .witness
+            .as_ref()
+            .filter(|(r, _)| strong_secondary && Some(r) != stack.witness.as_ref())
+        {
+            WITNESS_REGION.put(session_block(&mut v), region.clone());
+        }
+        WITNESS_STATUS.put(
+            &mut v,
+            match (&self.witness, strong_secondary) {
+                (Some((_, status)), true) => Value::from(status.clone()),
+                _ => Value::Null,
+            },
+        );
         TABLE_ARN.put(&mut v, self.table_arn);
         STREAM_ARN.put(&mut v, self.stream_arn);
         REPLICA_STATUS.put(
@@ -162,6 +197,8 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
         role_arn: None,
         missing_buckets,
         hash_key: None,
+        consistency: None,
+        witness: None,
     };
     match dynamodb::describe(&here.dynamodb, &table).await? {
         None => drift.push(format!(
@@ -171,6 +208,24 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
         Some(t) => {
             anything = true;
             seen.hash_key = dynamodb::hash_key(&t).map(str::to_string);
+            // The mode and the witness as this region's replica reports them: readable while
+            // the other region is down.
+            seen.consistency = dynamodb::consistency(&t)
+                .map(str::to_string)
+                .or_else(|| (!t.replicas().is_empty()).then(|| "EVENTUAL".to_string()));
+            seen.witness = dynamodb::witness(&t);
+            if let (Some(r), super::Consistency::Strong) = (&stack.replica, stack.consistency) {
+                match &seen.witness {
+                    None if seen.consistency.as_deref() == Some("STRONG") => drift.push(format!(
+                        "session table {table}: the strongly consistent global table of {} and {} has no witness",
+                        r.primary_region, stack.id.region
+                    )),
+                    Some((w, status)) if status != "ACTIVE" && status != "CREATING" => {
+                        drift.push(format!("session table {table}: witness in {w} is {status}"))
+                    }
+                    _ => {}
+                }
+            }
             seen.table_arn = t.table_arn().map(str::to_string);
             seen.stream_arn = t.latest_stream_arn().map(str::to_string);
             let streaming = t.stream_specification().is_some_and(|s| {
@@ -318,14 +373,20 @@ pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, A
     BIDIRECTIONAL.put(&mut v, BIDIRECTIONAL.default_value());
     if let Some(key) = table.as_ref().and_then(dynamodb::hash_key) {
         if HASH_KEY.default_value().as_deref() != Some(key) {
-            let mut b = Value::object();
-            HASH_KEY.put(&mut b, key);
-            SESSION_TABLE.put(&mut v, b);
+            HASH_KEY.put(session_block(&mut v), key);
         }
     }
     let replica_of = tags_seen
         .get(REPLICA_OF_TAG)
         .and_then(|s| StackId::parse(s));
+    if table.as_ref().and_then(dynamodb::consistency) == Some("STRONG") {
+        let b = session_block(&mut v);
+        CONSISTENCY.put(b, "STRONG");
+        if replica_of.is_some() {
+            let witness = table.as_ref().and_then(dynamodb::witness).map(|(r, _)| r);
+            WITNESS_REGION.put(b, witness);
+        }
+    }
     if let Some(primary) = &replica_of {
         REPLICA_OF.put(&mut v, primary.to_string());
         if let Some(p) = purposes.first() {
