@@ -10,5 +10,6 @@ mod harness;
 mod modules;
 mod orchestrator;
 mod plugin;
+mod region_outage;
 mod regional_stack;
 mod semantics;

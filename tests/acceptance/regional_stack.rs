@@ -496,6 +496,41 @@ resource "trdr_regional_stack" "secondary" {{
             "replication_role_arn",
         ),
         (
+            "strong consistency across region sets",
+            String::new(),
+            format!(
+                r#"{}
+resource "trdr_regional_stack" "secondary" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  region             = "eu-west-1"
+  buckets            = []
+  replica_of         = trdr_regional_stack.primary.id
+  session_table {{
+    consistency = "STRONG"
+  }}
+}}"#,
+                stack(
+                    "buckets = []
+  session_table {
+    consistency = \"STRONG\"
+  }"
+                )
+            ),
+            "session_table[0].consistency",
+        ),
+        (
+            "a witness on the primary",
+            String::new(),
+            stack(
+                "session_table {
+    consistency    = \"STRONG\"
+    witness_region = \"us-west-2\"
+  }",
+            ),
+            "session_table[0].witness_region",
+        ),
+        (
             "bad timeout",
             String::new(),
             stack("timeouts {\n    create = \"soon\"\n  }"),
@@ -544,4 +579,269 @@ resource "trdr_regional_stack" "secondary" {{
   replication_role_arn = "trdr-s3-replication"
 }}"#
     )
+}
+
+/// A pair without buckets whose session tables take `primary` and `secondary` as consistency,
+/// and what readiness says of their sessions.
+fn consistency_pair(primary: &str, secondary: &str) -> String {
+    format!(
+        r#"
+resource "trdr_regional_stack" "primary" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  region             = "us-east-1"
+  buckets            = []
+  session_table {{
+    consistency = "{primary}"
+  }}
+}}
+
+resource "trdr_regional_stack" "secondary" {{
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  region             = "us-east-2"
+  buckets            = []
+  replica_of         = trdr_regional_stack.primary.id
+  session_table {{
+    consistency = "{secondary}"
+  }}
+}}
+
+data "trdr_failover_readiness" "sessions" {{
+  global_database_id = "trdr-global-SUFFIX"
+  regional_stack_ids = [trdr_regional_stack.primary.id, trdr_regional_stack.secondary.id]
+}}
+
+output "sessions" {{
+  value = [for c in data.trdr_failover_readiness.sessions.checks : c if startswith(c.name, "session consistency")]
+}}
+"#
+    )
+}
+
+/// The table's mode, witness and replicas as DynamoDB in `region` reports them.
+async fn global_table(
+    aws: &Aws,
+    region: &str,
+    table: &str,
+) -> (Option<String>, Vec<(String, String)>, Vec<String>) {
+    let d = aws
+        .dynamodb(region)
+        .await
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
+    let t = d.table().unwrap();
+    (
+        t.multi_region_consistency().map(|m| m.as_str().to_string()),
+        t.global_table_witnesses()
+            .iter()
+            .map(|w| {
+                (
+                    w.region_name().unwrap_or_default().to_string(),
+                    w.witness_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+        t.replicas()
+            .iter()
+            .filter_map(|r| r.region_name().map(str::to_string))
+            .collect(),
+    )
+}
+
+async fn put_session(aws: &Aws, region: &str, table: &str, id: &str, value: &str) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    aws.dynamodb(region)
+        .await
+        .put_item()
+        .table_name(table)
+        .item("sessionId", AttributeValue::S(id.into()))
+        .item("value", AttributeValue::S(value.into()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutItem {id} in {region}: {e:?}"));
+}
+
+/// A strongly consistent read of session `id` in `region`: its value, or None.
+pub async fn read_session(aws: &Aws, region: &str, table: &str, id: &str) -> Option<String> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let out = aws
+        .dynamodb(region)
+        .await
+        .get_item()
+        .table_name(table)
+        .key("sessionId", AttributeValue::S(id.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetItem {id} in {region}: {e:?}"));
+    out.item()
+        .and_then(|i| i.get("value"))
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn strong_pair_is_mrsc_with_a_witness_reads_strongly_anywhere_and_mode_changes_replace_or_refuse(
+) {
+    let ws = workspace!("mrsc");
+    let aws = ws.aws();
+    let t = table(&ws);
+
+    ws.write(&consistency_pair("STRONG", "STRONG"));
+    ws.apply();
+    for region in ["us-east-1", "us-east-2"] {
+        let (mode, witnesses, _) = global_table(&aws, region, &t).await;
+        assert_eq!(mode.as_deref(), Some("STRONG"), "{region}");
+        assert_eq!(
+            witnesses,
+            vec![("us-west-2".to_string(), "ACTIVE".to_string())],
+            "{region}"
+        );
+    }
+    assert_eq!(
+        global_table(&aws, "us-east-1", &t).await.2,
+        vec!["us-east-2".to_string()]
+    );
+    let secondary = ws.resource(SECONDARY);
+    assert_eq!(secondary["session_table"][0]["witness_region"], "us-west-2");
+    assert_eq!(secondary["witness_status"], "ACTIVE");
+    assert_eq!(secondary["replica_status"], "ACTIVE");
+
+    // A write acknowledged in either region is what a strongly consistent read returns in the
+    // other, at once: no waiting for replication.
+    put_session(&aws, "us-east-1", &t, "from-east-1", "one").await;
+    assert_eq!(
+        read_session(&aws, "us-east-2", &t, "from-east-1")
+            .await
+            .as_deref(),
+        Some("one")
+    );
+    put_session(&aws, "us-east-2", &t, "from-east-2", "two").await;
+    assert_eq!(
+        read_session(&aws, "us-east-1", &t, "from-east-2")
+            .await
+            .as_deref(),
+        Some("two")
+    );
+
+    // Readiness reports the mode and the witness.
+    let out = ws.run(&["output", "-json", "sessions"]);
+    let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |region: &str| {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"].as_str().unwrap().contains(region))
+            .cloned()
+            .unwrap_or_else(|| panic!("no session check for {region}: {checks}"))
+    };
+    let s = of("us-east-2");
+    assert_eq!(s["status"], "pass", "{s}");
+    assert!(
+        s["detail"]
+            .as_str()
+            .unwrap()
+            .contains("witness in us-west-2 ACTIVE"),
+        "{s}"
+    );
+    assert!(
+        of("us-east-1")["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("STRONG"),
+        "{checks}"
+    );
+    ws.assert_plan_empty();
+
+    // The primary alone changing mode: a replacement the plan warns about, refused at apply
+    // while the secondary lives; nothing changes.
+    ws.write(&consistency_pair("EVENTUAL", "STRONG"));
+    let plan = ws.plan_with_changes();
+    assert!(plan.contains("must be replaced"), "{plan}");
+    assert!(
+        plan.contains("Changing the session table's consistency replaces regional stack"),
+        "{plan}"
+    );
+    assert!(plan.contains("every session in it"), "{plan}");
+    let refused = ws.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&refused.stdout),
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!refused.status.success(), "{text}");
+    assert!(text.contains("still has a live secondary"), "{text}");
+    assert_eq!(
+        global_table(&aws, "us-east-1", &t).await.0.as_deref(),
+        Some("STRONG")
+    );
+    assert_eq!(
+        read_session(&aws, "us-east-1", &t, "from-east-1")
+            .await
+            .as_deref(),
+        Some("one")
+    );
+
+    // Both going EVENTUAL: both replaced, the secondary destroyed first (its replica with the
+    // witness: the sandbox, like DynamoDB, refuses one without the other), the primary's table
+    // made again, as the warnings said: the sessions are gone.
+    ws.write(&consistency_pair("STRONG", "EVENTUAL"));
+    let plan = ws.plan_with_changes();
+    assert!(
+        plan.contains("trdr_regional_stack.secondary must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("its items stay in the primary's table in us-east-1"),
+        "{plan}"
+    );
+    ws.write(&consistency_pair("EVENTUAL", "EVENTUAL"));
+    ws.apply();
+    let (mode, witnesses, replicas) = global_table(&aws, "us-east-1", &t).await;
+    assert_eq!(
+        (mode.as_deref(), witnesses.len(), replicas),
+        (Some("EVENTUAL"), 0, vec!["us-east-2".to_string()])
+    );
+    assert_eq!(
+        read_session(&aws, "us-east-1", &t, "from-east-1").await,
+        None
+    );
+    assert_eq!(
+        ws.resource(SECONDARY)["witness_status"],
+        serde_json::Value::Null
+    );
+    ws.assert_plan_empty();
+
+    // Back to STRONG on the secondary alone, with sessions in the primary's table: the plan warns,
+    // the apply refuses before making the replica, naming the attribute.
+    put_session(&aws, "us-east-1", &t, "kept", "in the primary").await;
+    ws.write(&consistency_pair("EVENTUAL", "STRONG"));
+    let plan = ws.plan_with_changes();
+    assert!(plan.contains("holds items"), "{plan}");
+    let failed = ws.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&failed.stdout),
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert!(!failed.status.success(), "{text}");
+    let error = text.split("Error:").nth(1).unwrap_or_default();
+    assert!(
+        error.contains("consistency = \"STRONG\"") && error.contains("holds items"),
+        "the error names session_table.consistency: {text}"
+    );
+    assert_eq!(
+        read_session(&aws, "us-east-1", &t, "kept").await.as_deref(),
+        Some("in the primary")
+    );
+
+    ws.destroy();
+    assert!(aws.tables_with(&ws.suffix).await.is_empty(), "tables left");
 }

@@ -13,14 +13,26 @@ resource "trdr_regional_stack" "primary" {
   name               = var.name
   environment_suffix = var.environment_suffix
   region             = var.primary_region
+
+  session_table {
+    consistency = var.session_consistency
+  }
 }
 
+# With STRONG sessions the secondary builds the multi-Region strongly consistent global table:
+# its replica and a witness in the third region of the pair's set (us-west-2 for us-east-1 and
+# us-east-2), so a region loss loses no committed session.
 resource "trdr_regional_stack" "secondary" {
   name                 = var.name
   environment_suffix   = var.environment_suffix
   region               = var.secondary_region
   replica_of           = trdr_regional_stack.primary.id
   replication_role_arn = var.replication_role_arn
+
+  session_table {
+    consistency    = var.session_consistency
+    witness_region = var.session_consistency == "STRONG" ? var.session_witness_region : null
+  }
 }
 
 resource "trdr_global_database" "trading" {

@@ -55,3 +55,11 @@ output "master_user_secret_arn" {
 output "health_check_ids" {
   value = trdr_failover_orchestrator.trading.health_check_ids
 }
+
+output "session_witness" {
+  description = "The session table's witness region and status (null with EVENTUAL sessions)."
+  value = trdr_regional_stack.secondary.witness_status == null ? null : {
+    region = trdr_regional_stack.secondary.session_table[0].witness_region
+    status = trdr_regional_stack.secondary.witness_status
+  }
+}

@@ -24,6 +24,18 @@ variable "secondary_region" {
   default = "us-east-2"
 }
 
+variable "session_consistency" {
+  description = "The session table's consistency: STRONG (multi-Region strong consistency, RPO 0 for sessions; both regions and the witness in one region set) or EVENTUAL. DynamoDB cannot change it later: a change replaces both stacks and discards the sessions."
+  type        = string
+  default     = "STRONG"
+}
+
+variable "session_witness_region" {
+  description = "With STRONG sessions, the witness region; null takes the third region of the pair's region set (set it in the EU set, which has four)."
+  type        = string
+  default     = null
+}
+
 variable "engine_version" {
   type    = string
   default = "15.10"

@@ -266,7 +266,7 @@ pub async fn warn_if_primary_holds_items(cfg: &Configured, stack: &Stack, diags:
     let at = Some(CONSISTENCY.under(&SESSION_TABLE.path()));
     let look = async {
         match dynamodb::describe(c, &table).await? {
-            Some(t) if dynamodb::consistency(&t) != Some("STRONG") && t.replicas().is_empty() => {
+            Some(t) if dynamodb::consistency(&t) != Some("STRONG") => {
                 dynamodb::holds_items(c, &table).await
             }
             _ => Ok(false),

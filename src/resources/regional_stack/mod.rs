@@ -187,13 +187,20 @@ fn put_in_block(v: &mut Value, attr: &crate::framework::attr::Attr<String>, x: V
 
 const MRSC_NEEDS_EMPTY: &str = "DynamoDB makes only an empty table a strongly consistent global table: a secondary becomes STRONG in the same apply that replaces its primary (set consistency alike on both), or with a primary whose table holds no items.";
 
-fn emptied(stack: &Stack) -> &'static str {
+/// What a replacement does to the stack's buckets, as a clause of the warning.
+fn emptied(stack: &Stack) -> String {
     if stack.buckets.is_empty() {
-        ""
+        String::new()
     } else if stack.force_destroy {
-        ", emptied of every object version"
+        format!(
+            ", and deletes its buckets ({}), emptying every object version",
+            stack.buckets.join(", ")
+        )
     } else {
-        ", which must be empty (force_destroy = false)"
+        format!(
+            ", and deletes its buckets ({}), which must be empty (force_destroy = false)",
+            stack.buckets.join(", ")
+        )
     }
 }
 
@@ -202,8 +209,8 @@ fn discarded(stack: &Stack, from: Consistency) -> String {
     let to = stack.consistency.as_str();
     let from = from.as_str();
     match &stack.replica {
-        None => format!("DynamoDB cannot change a table's consistency mode ({from} to {to}), so trdr deletes session table {} with every session in it, and the stack's buckets{}, and creates them again empty. A live secondary refuses this until it is replaced in the same apply (change its consistency too). {MRSC_NEEDS_EMPTY}", stack.table(), emptied(stack)),
-        Some(r) => format!("DynamoDB cannot change a global table's consistency mode ({from} to {to}), so trdr removes the replica of {} in {} (its items stay in the primary's table in {}) and deletes this stack's buckets{}, then builds the replica again. {MRSC_NEEDS_EMPTY}", stack.table(), stack.id.region, r.primary_region, emptied(stack)),
+        None => format!("DynamoDB cannot change a table's consistency mode ({from} to {to}), so trdr deletes session table {} with every session in it{}, and creates them again empty. A live secondary refuses this until it is replaced in the same apply (change its consistency too). {MRSC_NEEDS_EMPTY}", stack.table(), emptied(stack)),
+        Some(r) => format!("DynamoDB cannot change a global table's consistency mode ({from} to {to}), so trdr removes the replica of {} in {} (its items stay in the primary's table in {}){}, then builds the replica again. {MRSC_NEEDS_EMPTY}", stack.table(), stack.id.region, r.primary_region, emptied(stack)),
     }
 }
 
@@ -306,7 +313,7 @@ impl Composite for RegionalStack {
                     diags.warning(
                         Some(WITNESS_REGION.under(&block)),
                         format!("Changing the witness replaces regional stack {}", stack.id),
-                        format!("DynamoDB adds a witness only when it makes the global table, and removes it only with a replica, so the secondary is destroyed (its replica of {} with its items, and its buckets{}) and created again with the witness in {}. {}", stack.table(), emptied(&stack), shown(stack.witness.as_deref()), MRSC_NEEDS_EMPTY),
+                        format!("DynamoDB adds a witness only when it makes the global table, and removes it only with a replica, so trdr destroys the secondary (removes its replica of {} with its items{}) and creates it again with the witness in {}. {}", stack.table(), emptied(&stack), shown(stack.witness.as_deref()), MRSC_NEEDS_EMPTY),
                     );
                 }
                 if replaced {
@@ -328,7 +335,7 @@ impl Composite for RegionalStack {
                 WITNESS_STATUS.put(planned, witness);
             }
         }
-        if builds_mrsc {
+        if builds_mrsc && !diags.has_errors() {
             if let Some(cfg) = self.ctx.get() {
                 apply::warn_if_primary_holds_items(&cfg, &stack, diags).await;
             }

@@ -77,6 +77,15 @@ impl Sandbox {
         );
     }
 
+    /// How long an eventually consistent global table's write takes to reach the other replicas
+    /// (real seconds; 1 by default, "typically within a second").
+    pub fn replication_lag(&self, seconds: f64) {
+        self.post(
+            "/_trdr/dynamodb/replication-lag",
+            serde_json::json!({"seconds": seconds}),
+        );
+    }
+
     /// Makes `service` (MiniStack's name: "monitoring", "rds", ...) in `region` answer with a body
     /// the SDK cannot parse, or (`on` false) answer normally again.
     pub fn unreadable(&self, service: &str, region: &str, on: bool) {

@@ -1,0 +1,170 @@
+//! `region_outage`: what a region outage does to the session tables, with and without multi-Region
+//! strong consistency. One test at a time on a sandbox of its own (`make test` runs this module
+//! with `automatic_failover`): the outage is sandbox-wide.
+
+use crate::regional_stack::read_session;
+use crate::support::sandbox::Sandbox;
+use crate::workspace;
+
+fn pair(name: &str, consistency: &str) -> String {
+    format!(
+        r#"
+resource "trdr_regional_stack" "{name}_primary" {{
+  name               = "{name}"
+  environment_suffix = "SUFFIX"
+  region             = "us-east-1"
+  buckets            = []
+  session_table {{
+    consistency = "{consistency}"
+  }}
+}}
+
+resource "trdr_regional_stack" "{name}_secondary" {{
+  name               = "{name}"
+  environment_suffix = "SUFFIX"
+  region             = "us-east-2"
+  buckets            = []
+  replica_of         = trdr_regional_stack.{name}_primary.id
+  session_table {{
+    consistency = "{consistency}"
+  }}
+}}
+"#
+    )
+}
+
+async fn put(
+    aws: &crate::support::Aws,
+    region: &str,
+    table: &str,
+    id: &str,
+    value: &str,
+) -> Result<(), String> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    aws.dynamodb(region)
+        .await
+        .put_item()
+        .table_name(table)
+        .item("sessionId", AttributeValue::S(id.into()))
+        .item("value", AttributeValue::S(value.into()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn strong_sessions_lose_nothing_in_an_outage_and_eventual_ones_lose_the_unreplicated() {
+    let ws = workspace!("outage");
+    let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
+        eprintln!("skipped: a region outage needs the sandbox");
+        return;
+    };
+    let aws = ws.aws();
+    ws.write(&format!(
+        "{}{}",
+        pair("strong", "STRONG"),
+        pair("eventual", "EVENTUAL")
+    ));
+    ws.apply();
+    let (strong, eventual) = (
+        format!("strong-sessions-{}", ws.suffix),
+        format!("eventual-sessions-{}", ws.suffix),
+    );
+    // A replication delay long enough to see: DynamoDB documents "typically within a second".
+    sandbox.replication_lag(3.0);
+
+    // Just before us-east-1 fails: writes in us-east-1 to both tables.
+    put(&aws, "us-east-1", &strong, "before", "written in us-east-1")
+        .await
+        .unwrap();
+    put(
+        &aws,
+        "us-east-1",
+        &eventual,
+        "before",
+        "written in us-east-1",
+    )
+    .await
+    .unwrap();
+    put(
+        &aws,
+        "us-east-1",
+        &eventual,
+        "contested",
+        "written in us-east-1",
+    )
+    .await
+    .unwrap();
+    sandbox.region_outage("us-east-1", true);
+
+    // During the outage, in the survivor. Strong: the acknowledged write is there; a new write
+    // is acknowledged (the survivor and the witness are two of three) and read back.
+    assert_eq!(
+        read_session(&aws, "us-east-2", &strong, "before")
+            .await
+            .as_deref(),
+        Some("written in us-east-1")
+    );
+    put(&aws, "us-east-2", &strong, "during", "written in us-east-2")
+        .await
+        .unwrap();
+    assert_eq!(
+        read_session(&aws, "us-east-2", &strong, "during")
+            .await
+            .as_deref(),
+        Some("written in us-east-2")
+    );
+    // Eventual: what had not replicated yet is missing, even to a strongly consistent read.
+    assert_eq!(
+        read_session(&aws, "us-east-2", &eventual, "before").await,
+        None
+    );
+    assert_eq!(
+        read_session(&aws, "us-east-2", &eventual, "contested").await,
+        None
+    );
+    put(
+        &aws,
+        "us-east-2",
+        &eventual,
+        "contested",
+        "written in us-east-2",
+    )
+    .await
+    .unwrap();
+    let wins_before = sandbox.refusals("last_writer_wins");
+
+    sandbox.region_outage("us-east-1", false);
+    // After it: strong — us-east-1 has the survivor's write. Eventual — the stranded write
+    // arrives, and the contested session is reconciled last-writer-wins: the survivor's later
+    // write, in both regions.
+    let aws = &aws;
+    let back = |region: &'static str, table: String, id: &'static str| async move {
+        read_session(aws, region, &table, id).await
+    };
+    let got = crate::support::eventually(20, "the survivor's strong write in us-east-1", || {
+        back("us-east-1", strong.clone(), "during")
+    })
+    .await;
+    assert_eq!(got, "written in us-east-2");
+    let got = crate::support::eventually(20, "the stranded write in us-east-2", || {
+        back("us-east-2", eventual.clone(), "before")
+    })
+    .await;
+    assert_eq!(got, "written in us-east-1");
+    crate::support::eventually(20, "the contested session reconciled", || async {
+        let east1 = read_session(aws, "us-east-1", &eventual, "contested").await;
+        let east2 = read_session(aws, "us-east-2", &eventual, "contested").await;
+        (east1.as_deref() == Some("written in us-east-2") && east1 == east2).then_some(())
+    })
+    .await;
+    assert!(
+        sandbox.refusals("last_writer_wins") > wins_before,
+        "the stranded contested write lost"
+    );
+
+    sandbox.replication_lag(1.0);
+    ws.destroy();
+    assert!(aws.tables_with(&ws.suffix).await.is_empty(), "tables left");
+}
