@@ -96,7 +96,7 @@ const ORCHESTRATOR_ID: Attr<String> = Attr::optional(
     "an orchestrator id name:environment_suffix",
     |s| s.split(':').count() == 2,
 )]);
-const REGIONAL_STACK_IDS: Attr<Vec<String>> = Attr::optional("regional_stack_ids", "Ids of `trdr_regional_stack`s whose replicas, point-in-time recovery and replication to check.")
+const REGIONAL_STACK_IDS: Attr<Vec<String>> = Attr::optional("regional_stack_ids", "Ids of `trdr_regional_stack`s whose replicas, point-in-time recovery, replication and session consistency (the mode, and a strongly consistent secondary's witness) to check.")
     .checks(regional_stack::STACK_IDS);
 const MAX_DRILL_AGE: Attr<String> = Attr::optional("max_drill_age", "How recent the last successful drill must be, in Go duration syntax (e.g. `\"2h\"`): the check `drill within max_drill_age` fails when neither region's runbook finished a drill with outcome `drill-ready` within it. Unset: no such check. Needs `orchestrator_id`.")
     .checks(crate::timeouts::GO_DURATION);

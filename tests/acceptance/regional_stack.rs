@@ -760,6 +760,16 @@ async fn strong_pair_is_mrsc_with_a_witness_reads_strongly_anywhere_and_mode_cha
     );
     ws.assert_plan_empty();
 
+    // Import rebuilds the mode and the witness from DynamoDB: the configuration plans no change.
+    ws.state_rm(&[PRIMARY, SECONDARY]);
+    ws.import(PRIMARY, &format!("trdr:{}:us-east-1", ws.suffix));
+    ws.import(SECONDARY, &format!("trdr:{}:us-east-2", ws.suffix));
+    assert_eq!(
+        ws.resource(SECONDARY)["session_table"][0]["witness_region"],
+        "us-west-2"
+    );
+    ws.assert_plan_empty();
+
     // The primary alone changing mode: a replacement the plan warns about, refused at apply
     // while the secondary lives; nothing changes.
     ws.write(&consistency_pair("EVENTUAL", "STRONG"));

@@ -24,7 +24,13 @@ What it adds (each rule cites where AWS documents it in docs/guides/acceptance-t
 - DynamoDB: `UpdateContinuousBackups` right after a table or replica became `ACTIVE` fails with
   `ContinuousBackupsUnavailableException` for a while; for a few seconds after a tag change
   (`CreateTable` with tags, `TagResource`, `UntagResource`) `ListTagsOfResource` answers the
-  previous tag set (empty for a new table).
+  previous tag set (empty for a new table). Global tables' consistency modes: an eventually
+  consistent (MREC) table's writes reach the other replica after a delay (1 s, unscaled); a
+  strongly consistent (MRSC) table follows `UpdateTable`'s rules (region sets, three members,
+  empty table, no TTL or local secondary indexes, the witness made with the table and removed
+  with a replica), answers `MultiRegionConsistency` and `GlobalTableWitnesses`, applies writes to
+  every reachable replica inside the call and refuses them without a quorum; across a region
+  outage replication waits for both ends and the later write wins.
 - Route 53: `CallerReference` of a health check is at most 64 characters; `GetHealthCheckStatus`
   answers with checker observations whose health tests set; the control plane can be switched off
   per hosted zone (its changes fail as during a us-east-1 impairment) while the data plane keeps
@@ -47,6 +53,8 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
                                       cluster C stays "creating" that long (real seconds, not
                                       scaled), as a slow Aurora create does; a creation under way
                                       ends that long after it started (0: now)
+- POST /_trdr/dynamodb/replication-lag {"seconds": 3}: how long an MREC write takes to reach the
+                                      other replicas (real seconds)
 - POST /_trdr/region/outage           {"region": R, "down": true}: every API call to region R
                                       fails as during an AWS outage (after a delay, 503 or 500,
                                       never a clean refusal); us-east-1 takes Route 53's control
@@ -751,6 +759,8 @@ async def dynamodb(orig, method, path, headers, body, query):
                 "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
                 f"Backups are being enabled for the table: {data.get('TableName')}. Please retry later",
             ))
+    if _loop[0] is None:
+        _loop[0] = asyncio.get_running_loop()
     answered = _global_before(region, action, data)
     if answered is not None:
         return answered
@@ -1034,14 +1044,29 @@ def _replicate_realistically():
     ddb._replicate_write = replicate
 
     def sweep():
+        # Replications are applied on MiniStack's event loop (where its handlers change the
+        # tables), not on this thread: the sweeper only asks the loop to flush.
         while True:
             time.sleep(0.05)
-            try:
-                _flush_replication()
-            except Exception:  # noqa: BLE001 - the sweeper must outlive one bad write
-                pass
+            loop = _loop[0]
+            if loop is not None and _pending_writes:
+                try:
+                    loop.call_soon_threadsafe(_flush_quietly)
+                except RuntimeError:  # the loop closed: the sandbox is stopping
+                    return
 
     threading.Thread(target=sweep, name="trdr-ddb-replication", daemon=True).start()
+
+
+# MiniStack's event loop, seen at the first DynamoDB call.
+_loop = [None]
+
+
+def _flush_quietly():
+    try:
+        _flush_replication()
+    except Exception:  # noqa: BLE001 - one bad write must not stop the others
+        pass
 
 
 async def _table_tags(orig, method, path, headers, query, arn):

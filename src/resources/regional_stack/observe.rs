@@ -35,10 +35,14 @@ pub struct Seen {
     pub witness: Option<(String, String)>,
 }
 
-/// The session table block of `v`, made when the state has none.
+/// The session table block of `v`, made (with the defaults a configuration's block plans) when
+/// the state has none.
 fn session_block(v: &mut Value) -> &mut Value {
     if SESSION_TABLE.of_mut(v).is_none() {
-        SESSION_TABLE.put(v, Value::object());
+        let mut b = Value::object();
+        HASH_KEY.put(&mut b, HASH_KEY.default_value());
+        CONSISTENCY.put(&mut b, CONSISTENCY.default_value());
+        SESSION_TABLE.put(v, b);
     }
     SESSION_TABLE
         .of_mut(v)
