@@ -2,7 +2,7 @@
 //! strong consistency. One test at a time on a sandbox of its own (`make test` runs this module
 //! with `automatic_failover`): the outage is sandbox-wide.
 
-use crate::regional_stack::read_session;
+use crate::regional_stack::{put_session as put, read_session};
 use crate::support::sandbox::Sandbox;
 use crate::workspace;
 
@@ -31,26 +31,6 @@ resource "trdr_regional_stack" "{name}_secondary" {{
 }}
 "#
     )
-}
-
-async fn put(
-    aws: &crate::support::Aws,
-    region: &str,
-    table: &str,
-    id: &str,
-    value: &str,
-) -> Result<(), String> {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    aws.dynamodb(region)
-        .await
-        .put_item()
-        .table_name(table)
-        .item("sessionId", AttributeValue::S(id.into()))
-        .item("value", AttributeValue::S(value.into()))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("{e:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

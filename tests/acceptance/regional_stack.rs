@@ -401,14 +401,8 @@ async fn a_secondary_bucket_the_primary_lacks_fails_naming_buckets() {
         &primary_line,
         r#"buckets                            = ["config"]"#,
     ));
-    let out = ws.run(&["apply", "-auto-approve", "-input=false"]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = ws.apply_failing();
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(!out.status.success(), "{text}");
     assert!(
         flat.contains(r#"the primary stack has no bucket "audit-logs""#)
             && flat.contains("buckets"),
@@ -654,7 +648,14 @@ async fn global_table(
     )
 }
 
-async fn put_session(aws: &Aws, region: &str, table: &str, id: &str, value: &str) {
+/// Writes session `id` in `region`: DynamoDB's refusal, if any, as text.
+pub async fn put_session(
+    aws: &Aws,
+    region: &str,
+    table: &str,
+    id: &str,
+    value: &str,
+) -> Result<(), String> {
     use aws_sdk_dynamodb::types::AttributeValue;
     aws.dynamodb(region)
         .await
@@ -664,7 +665,8 @@ async fn put_session(aws: &Aws, region: &str, table: &str, id: &str, value: &str
         .item("value", AttributeValue::S(value.into()))
         .send()
         .await
-        .unwrap_or_else(|e| panic!("PutItem {id} in {region}: {e:?}"));
+        .map(|_| ())
+        .map_err(|e| format!("PutItem {id} in {region}: {e:?}"))
 }
 
 /// A strongly consistent read of session `id` in `region`: its value, or None.
@@ -715,14 +717,18 @@ async fn strong_pair_is_mrsc_with_a_witness_reads_strongly_anywhere_and_mode_cha
 
     // A write acknowledged in either region is what a strongly consistent read returns in the
     // other, at once: no waiting for replication.
-    put_session(&aws, "us-east-1", &t, "from-east-1", "one").await;
+    put_session(&aws, "us-east-1", &t, "from-east-1", "one")
+        .await
+        .unwrap();
     assert_eq!(
         read_session(&aws, "us-east-2", &t, "from-east-1")
             .await
             .as_deref(),
         Some("one")
     );
-    put_session(&aws, "us-east-2", &t, "from-east-2", "two").await;
+    put_session(&aws, "us-east-2", &t, "from-east-2", "two")
+        .await
+        .unwrap();
     assert_eq!(
         read_session(&aws, "us-east-1", &t, "from-east-2")
             .await
@@ -780,13 +786,7 @@ async fn strong_pair_is_mrsc_with_a_witness_reads_strongly_anywhere_and_mode_cha
         "{plan}"
     );
     assert!(plan.contains("every session in it"), "{plan}");
-    let refused = ws.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&refused.stdout),
-        String::from_utf8_lossy(&refused.stderr)
-    );
-    assert!(!refused.status.success(), "{text}");
+    let text = ws.apply_failing();
     assert!(text.contains("still has a live secondary"), "{text}");
     assert_eq!(
         global_table(&aws, "us-east-1", &t).await.0.as_deref(),
@@ -831,17 +831,13 @@ async fn strong_pair_is_mrsc_with_a_witness_reads_strongly_anywhere_and_mode_cha
 
     // Back to STRONG on the secondary alone, with sessions in the primary's table: the plan warns,
     // the apply refuses before making the replica, naming the attribute.
-    put_session(&aws, "us-east-1", &t, "kept", "in the primary").await;
+    put_session(&aws, "us-east-1", &t, "kept", "in the primary")
+        .await
+        .unwrap();
     ws.write(&consistency_pair("EVENTUAL", "STRONG"));
     let plan = ws.plan_with_changes();
     assert!(plan.contains("holds items"), "{plan}");
-    let failed = ws.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&failed.stdout),
-        String::from_utf8_lossy(&failed.stderr)
-    );
-    assert!(!failed.status.success(), "{text}");
+    let text = ws.apply_failing();
     let error = text.split("Error:").nth(1).unwrap_or_default();
     assert!(
         error.contains("consistency = \"STRONG\"") && error.contains("holds items"),

@@ -154,6 +154,21 @@ provider "trdr" {{
         self.must(&["apply", "-auto-approve", "-input=false"])
     }
 
+    /// An apply that must fail: its output and errors, together.
+    pub fn apply_failing(&self) -> String {
+        let out = self.run(&["apply", "-auto-approve", "-input=false"]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !out.status.success(),
+            "the apply was meant to fail:\n{text}"
+        );
+        text
+    }
+
     pub fn destroy(&self) -> String {
         self.must(&["destroy", "-auto-approve", "-input=false"])
     }
