@@ -1,4 +1,4 @@
-//! Generates a plugin-protocol-6 *client* from tests/proto/tfplugin6.proto, for the test that
+//! Generates a plugin-protocol-6 (6.10) *client* from tests/proto/tfplugin6.proto, for the test that
 //! sends random payloads to every RPC of the running plugin (tests/faults/protocol.rs). The
 //! provider itself does not use it.
 

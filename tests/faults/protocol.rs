@@ -155,6 +155,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                 .configure_provider(configure_provider::Request {
                     terraform_version: "1.11.4".into(),
                     config: dv(&mut rng),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),
@@ -162,6 +163,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                 .validate_resource_config(validate_resource_config::Request {
                     type_name: ty(&mut rng),
                     config: dv(&mut rng),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),
@@ -189,6 +191,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                     current_state: dv(&mut rng),
                     private: payload(&mut rng),
                     provider_meta: dv(&mut rng),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),
@@ -200,6 +203,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                     config: dv(&mut rng),
                     prior_private: payload(&mut rng),
                     provider_meta: dv(&mut rng),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),
@@ -211,6 +215,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                     config: dv(&mut rng),
                     planned_private: payload(&mut rng),
                     provider_meta: dv(&mut rng),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),
@@ -218,6 +223,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                 .import_resource_state(import_resource_state::Request {
                     type_name: ty(&mut rng),
                     id: format!("{}", rng.gen::<u32>()),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),
@@ -226,6 +232,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                     type_name: ty(&mut rng),
                     config: dv(&mut rng),
                     provider_meta: dv(&mut rng),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),
@@ -245,6 +252,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                     source_state: None,
                     target_type_name: ty(&mut rng),
                     source_private: vec![],
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ()),

@@ -219,6 +219,7 @@ fn cvt_attributes_tf6(
                     StringKind::Markdown => tfplugin6::StringKind::Markdown,
                 } as i32,
                 deprecated: attr.deprecated,
+                ..Default::default()
             }
         })
         .collect()
@@ -236,6 +237,7 @@ impl From<&Block> for tfplugin6::schema::Block {
                 StringKind::Markdown => tfplugin6::StringKind::Markdown,
             } as i32,
             deprecated: value.deprecated,
+            ..Default::default()
         }
     }
 }

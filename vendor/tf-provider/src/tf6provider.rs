@@ -26,6 +26,13 @@ use crate::server::Server;
 use crate::tfplugin6 as tf;
 use crate::utils::{CollectDiagnostics, OptionExpand};
 
+/// A server-streaming answer.
+type Stream<T> = std::pin::Pin<Box<dyn futures::Stream<Item = Result<T, tonic::Status>> + Send>>;
+
+fn unimplemented(rpc: &str) -> tonic::Status {
+    tonic::Status::unimplemented(format!("{rpc} is not served by this provider"))
+}
+
 #[tonic::async_trait]
 impl tf::provider_server::Provider for Arc<Server> {
     async fn get_metadata(
@@ -56,11 +63,13 @@ impl tf::provider_server::Provider for Arc<Server> {
                 plan_destroy: true,
                 get_provider_schema_optional: false,
                 move_resource_state: false,
+                ..Default::default()
             }),
             diagnostics: self.init_diags.clone().into(),
             data_sources,
             resources,
             functions,
+            ..Default::default()
         }))
     }
     async fn get_provider_schema(
@@ -95,8 +104,10 @@ impl tf::provider_server::Provider for Arc<Server> {
                 plan_destroy: true,
                 get_provider_schema_optional: false,
                 move_resource_state: false,
+                ..Default::default()
             }),
             functions,
+            ..Default::default()
         }))
     }
     async fn validate_provider_config(
@@ -250,6 +261,7 @@ impl tf::provider_server::Provider for Arc<Server> {
             new_state: state.map(Into::into),
             diagnostics: diags.into(),
             private: private_state.unwrap_or_default(),
+            ..Default::default()
         }))
     }
     async fn plan_resource_change(
@@ -347,6 +359,7 @@ impl tf::provider_server::Provider for Arc<Server> {
             planned_private: private_state.unwrap_or_default(),
             diagnostics: diags.into(),
             legacy_type_system: false,
+            ..Default::default()
         }))
     }
     async fn apply_resource_change(
@@ -428,6 +441,7 @@ impl tf::provider_server::Provider for Arc<Server> {
             private: private_state.unwrap_or_default(),
             diagnostics: diags.into(),
             legacy_type_system: false,
+            ..Default::default()
         }))
     }
     async fn import_resource_state(
@@ -448,12 +462,14 @@ impl tf::provider_server::Provider for Arc<Server> {
                 type_name: request.type_name,
                 state: Some(state.into()),
                 private: private_state,
+                ..Default::default()
             },
         );
 
         Ok(tonic::Response::new(tf::import_resource_state::Response {
             imported_resources: imported.into_iter().collect(),
             diagnostics: diags.into(),
+            ..Default::default()
         }))
     }
 
@@ -468,6 +484,7 @@ impl tf::provider_server::Provider for Arc<Server> {
             diagnostics: diags.into(),
             target_private: vec![],
             target_state: None,
+            ..Default::default()
         }))
     }
     async fn read_data_source(
@@ -493,6 +510,7 @@ impl tf::provider_server::Provider for Arc<Server> {
         Ok(tonic::Response::new(tf::read_data_source::Response {
             state: state.map(Into::into),
             diagnostics: diags.into(),
+            ..Default::default()
         }))
     }
     async fn get_functions(
@@ -601,6 +619,132 @@ impl tf::provider_server::Provider for Arc<Server> {
             error,
             result: result.map(Into::into),
         }))
+    }
+
+    // trdr: the RPCs of protocol 6.6 to 6.10 this provider does not serve answer as gRPC says
+    // for a method it does not implement; Terraform treats that as the feature being absent.
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: tonic::Request<tf::get_resource_identity_schemas::Request>,
+    ) -> Result<tonic::Response<tf::get_resource_identity_schemas::Response>, tonic::Status> {
+        Ok(tonic::Response::new(Default::default()))
+    }
+    async fn upgrade_resource_identity(
+        &self,
+        _request: tonic::Request<tf::upgrade_resource_identity::Request>,
+    ) -> Result<tonic::Response<tf::upgrade_resource_identity::Response>, tonic::Status> {
+        Err(unimplemented("UpgradeResourceIdentity"))
+    }
+    async fn generate_resource_config(
+        &self,
+        _request: tonic::Request<tf::generate_resource_config::Request>,
+    ) -> Result<tonic::Response<tf::generate_resource_config::Response>, tonic::Status> {
+        Err(unimplemented("GenerateResourceConfig"))
+    }
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _request: tonic::Request<tf::validate_ephemeral_resource_config::Request>,
+    ) -> Result<tonic::Response<tf::validate_ephemeral_resource_config::Response>, tonic::Status> {
+        Err(unimplemented("ValidateEphemeralResourceConfig"))
+    }
+    async fn open_ephemeral_resource(
+        &self,
+        _request: tonic::Request<tf::open_ephemeral_resource::Request>,
+    ) -> Result<tonic::Response<tf::open_ephemeral_resource::Response>, tonic::Status> {
+        Err(unimplemented("OpenEphemeralResource"))
+    }
+    async fn renew_ephemeral_resource(
+        &self,
+        _request: tonic::Request<tf::renew_ephemeral_resource::Request>,
+    ) -> Result<tonic::Response<tf::renew_ephemeral_resource::Response>, tonic::Status> {
+        Err(unimplemented("RenewEphemeralResource"))
+    }
+    async fn close_ephemeral_resource(
+        &self,
+        _request: tonic::Request<tf::close_ephemeral_resource::Request>,
+    ) -> Result<tonic::Response<tf::close_ephemeral_resource::Response>, tonic::Status> {
+        Err(unimplemented("CloseEphemeralResource"))
+    }
+    type ListResourceStream = Stream<tf::list_resource::Event>;
+    async fn list_resource(
+        &self,
+        _request: tonic::Request<tf::list_resource::Request>,
+    ) -> Result<tonic::Response<Self::ListResourceStream>, tonic::Status> {
+        Err(unimplemented("ListResource"))
+    }
+    async fn validate_list_resource_config(
+        &self,
+        _request: tonic::Request<tf::validate_list_resource_config::Request>,
+    ) -> Result<tonic::Response<tf::validate_list_resource_config::Response>, tonic::Status> {
+        Err(unimplemented("ValidateListResourceConfig"))
+    }
+    async fn validate_state_store_config(
+        &self,
+        _request: tonic::Request<tf::validate_state_store::Request>,
+    ) -> Result<tonic::Response<tf::validate_state_store::Response>, tonic::Status> {
+        Err(unimplemented("ValidateStateStoreConfig"))
+    }
+    async fn configure_state_store(
+        &self,
+        _request: tonic::Request<tf::configure_state_store::Request>,
+    ) -> Result<tonic::Response<tf::configure_state_store::Response>, tonic::Status> {
+        Err(unimplemented("ConfigureStateStore"))
+    }
+    type ReadStateBytesStream = Stream<tf::read_state_bytes::Response>;
+    async fn read_state_bytes(
+        &self,
+        _request: tonic::Request<tf::read_state_bytes::Request>,
+    ) -> Result<tonic::Response<Self::ReadStateBytesStream>, tonic::Status> {
+        Err(unimplemented("ReadStateBytes"))
+    }
+    async fn write_state_bytes(
+        &self,
+        _request: tonic::Request<tonic::Streaming<tf::write_state_bytes::RequestChunk>>,
+    ) -> Result<tonic::Response<tf::write_state_bytes::Response>, tonic::Status> {
+        Err(unimplemented("WriteStateBytes"))
+    }
+    async fn lock_state(
+        &self,
+        _request: tonic::Request<tf::lock_state::Request>,
+    ) -> Result<tonic::Response<tf::lock_state::Response>, tonic::Status> {
+        Err(unimplemented("LockState"))
+    }
+    async fn unlock_state(
+        &self,
+        _request: tonic::Request<tf::unlock_state::Request>,
+    ) -> Result<tonic::Response<tf::unlock_state::Response>, tonic::Status> {
+        Err(unimplemented("UnlockState"))
+    }
+    async fn get_states(
+        &self,
+        _request: tonic::Request<tf::get_states::Request>,
+    ) -> Result<tonic::Response<tf::get_states::Response>, tonic::Status> {
+        Err(unimplemented("GetStates"))
+    }
+    async fn delete_state(
+        &self,
+        _request: tonic::Request<tf::delete_state::Request>,
+    ) -> Result<tonic::Response<tf::delete_state::Response>, tonic::Status> {
+        Err(unimplemented("DeleteState"))
+    }
+    async fn plan_action(
+        &self,
+        _request: tonic::Request<tf::plan_action::Request>,
+    ) -> Result<tonic::Response<tf::plan_action::Response>, tonic::Status> {
+        Err(unimplemented("PlanAction"))
+    }
+    type InvokeActionStream = Stream<tf::invoke_action::Event>;
+    async fn invoke_action(
+        &self,
+        _request: tonic::Request<tf::invoke_action::Request>,
+    ) -> Result<tonic::Response<Self::InvokeActionStream>, tonic::Status> {
+        Err(unimplemented("InvokeAction"))
+    }
+    async fn validate_action_config(
+        &self,
+        _request: tonic::Request<tf::validate_action_config::Request>,
+    ) -> Result<tonic::Response<tf::validate_action_config::Response>, tonic::Status> {
+        Err(unimplemented("ValidateActionConfig"))
     }
     /// ////// Graceful Shutdown
     async fn stop_provider(
