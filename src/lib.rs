@@ -12,8 +12,9 @@
 //!   [`tags`], [`ownership`] (which create owns an object).
 //! - [`resources`]: one module per composite resource, each a [`resources::composite::Composite`]
 //!   (the lifecycle — claim, converge under one deadline, read back, mark — written once);
-//!   [`data_sources`]: the data sources.
+//!   [`data_sources`]: the data sources; [`actions`]: the actions (drill, switchover, failover).
 
+pub mod actions;
 pub mod aws;
 pub mod data_sources;
 pub mod docs;
@@ -54,6 +55,11 @@ pub fn data_sources(
     )]
 }
 
+/// Every action, sharing the provider context.
+pub fn actions(ctx: &Arc<provider::ProviderContext>) -> Vec<Arc<dyn framework::ActionType>> {
+    actions::all(ctx)
+}
+
 /// Serves the provider over plugin protocol 6 until Terraform shuts it down.
 pub async fn serve() -> anyhow::Result<()> {
     // Both the AWS SDK (aws-lc-rs) and tonic (ring) bring a TLS crypto backend, so rustls cannot
@@ -63,7 +69,12 @@ pub async fn serve() -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     ignore_interrupts()?;
     let ctx = Arc::new(provider::ProviderContext::default());
-    let p = protocol::tf6::Tf6Provider::new(ctx.clone(), resources(&ctx), data_sources(&ctx));
+    let p = protocol::tf6::Tf6Provider::new(
+        ctx.clone(),
+        resources(&ctx),
+        data_sources(&ctx),
+        actions(&ctx),
+    );
     tf_provider::serve("trdr", p).await
 }
 

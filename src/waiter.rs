@@ -98,6 +98,11 @@ fn time_scale() -> f64 {
     *TIME_SCALE.get().unwrap_or(&1.0)
 }
 
+/// `d` at the endpoint's time scale: `d` against AWS, shorter on a sandbox that plays AWS faster.
+pub fn sandbox_scaled(d: Duration) -> Duration {
+    d.mul_f64(time_scale())
+}
+
 impl Default for Backoff {
     fn default() -> Self {
         Backoff {

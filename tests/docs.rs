@@ -44,6 +44,12 @@ fn rendered() -> Vec<(String, String)> {
         let page = trdr::docs::page("Data Source", &full, &d.schema().block, &example, None);
         pages.push((format!("docs/data-sources/{}.md", d.name()), page));
     }
+    for a in trdr::actions(&ctx) {
+        let full = format!("trdr_{}", a.name());
+        let example = read(&format!("examples/actions/{full}/action.tf"));
+        let page = trdr::docs::page("Action", &full, &a.schema().block, &example, None);
+        pages.push((format!("docs/actions/{}.md", a.name()), page));
+    }
     let guides = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/guides");
     let mut names: Vec<_> = std::fs::read_dir(&guides)
         .unwrap()

@@ -71,3 +71,26 @@ pub trait DataSourceType: Send + Sync + 'static {
     /// The configuration with every computed attribute filled in.
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
 }
+
+/// Where an invoked action reports its progress, one line at a time.
+pub type Progress<'a> = &'a (dyn Fn(String) + Send + Sync);
+
+/// An action (plugin protocol 6.10): an operation Terraform runs with
+/// `terraform apply -invoke=action.TYPE.NAME` or from an `action_trigger`.
+#[async_trait]
+pub trait ActionType: Send + Sync + 'static {
+    /// The type name without the provider prefix, e.g. `drill`.
+    fn name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks the configuration alone.
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+
+    /// Whether the action can run as configured, from what AWS says now: an error refuses it
+    /// before anything runs.
+    async fn plan(&self, config: &Value, diags: &mut Diagnostics);
+
+    /// Runs it; its diagnostics end the run.
+    async fn invoke(&self, config: &Value, progress: Progress<'_>, diags: &mut Diagnostics);
+}

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod actions;
 mod automatic_failover;
 mod global_database;
 mod harness;

@@ -46,7 +46,7 @@ async fn global_cluster(ws: &Workspace) -> aws_sdk_rds::types::GlobalCluster {
     g.global_clusters()[0].clone()
 }
 
-async fn writer(ws: &Workspace) -> String {
+pub async fn writer(ws: &Workspace) -> String {
     global_cluster(ws)
         .await
         .global_cluster_members()

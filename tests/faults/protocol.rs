@@ -88,6 +88,17 @@ fn dv(rng: &mut StdRng) -> Option<DynamicValue> {
     })
 }
 
+fn action(rng: &mut StdRng) -> String {
+    [
+        "trdr_drill",
+        "trdr_switchover",
+        "trdr_failover",
+        "trdr_nope",
+        "",
+    ][rng.gen_range(0..5)]
+    .to_string()
+}
+
 fn ty(rng: &mut StdRng) -> String {
     TYPES[rng.gen_range(0..TYPES.len())].to_string()
 }
@@ -140,7 +151,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
     let mut rng = StdRng::seed_from_u64(0x6e7);
     let mut calls = 0;
     for _ in 0..150 {
-        let r = match rng.gen_range(0..14) {
+        let r = match rng.gen_range(0..17) {
             0 => c
                 .get_provider_schema(get_provider_schema::Request {})
                 .await
@@ -237,6 +248,53 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                 .await
                 .map(|_| ()),
             11 => c.get_functions(get_functions::Request {}).await.map(|_| ()),
+            14 => c
+                .validate_action_config(validate_action_config::Request {
+                    type_name: action(&mut rng),
+                    config: dv(&mut rng),
+                })
+                .await
+                .map(|_| ()),
+            15 => c
+                .plan_action(plan_action::Request {
+                    action_type: action(&mut rng),
+                    config: dv(&mut rng),
+                    ..Default::default()
+                })
+                .await
+                .map(|_| ()),
+            16 => match c
+                .invoke_action(invoke_action::Request {
+                    action_type: action(&mut rng),
+                    config: dv(&mut rng),
+                    ..Default::default()
+                })
+                .await
+            {
+                // The stream ends with its Completed event, whatever the input.
+                Ok(stream) => {
+                    let mut stream = stream.into_inner();
+                    let mut last = None;
+                    let ended = loop {
+                        match stream.message().await {
+                            Ok(Some(event)) => last = Some(event),
+                            Ok(None) => break Ok(()),
+                            Err(e) => break Err(e),
+                        }
+                    };
+                    if ended.is_ok() {
+                        assert!(
+                            matches!(
+                                last.and_then(|e| e.r#type),
+                                Some(invoke_action::event::Type::Completed(_))
+                            ),
+                            "an InvokeAction stream must end with Completed"
+                        );
+                    }
+                    ended
+                }
+                Err(e) => Err(e),
+            },
             12 => c
                 .call_function(call_function::Request {
                     name: "nope".into(),

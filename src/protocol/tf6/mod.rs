@@ -15,7 +15,8 @@ use tf_provider::{AttributePath, DynamicDataSource, DynamicResource};
 use tracing::Instrument;
 
 use crate::framework::{
-    plan, DataSourceType, Diagnostics, PlanCall, PlanOutcome, ResourceType, Schema, Value,
+    plan, ActionType, DataSourceType, Diagnostics, PlanCall, PlanOutcome, ResourceType, Schema,
+    Value,
 };
 use crate::provider::config::{self, ProviderConfig};
 use crate::provider::{Configured, ProviderContext};
@@ -32,6 +33,7 @@ pub struct Tf6Provider {
     ctx: Arc<ProviderContext>,
     resources: Vec<Arc<dyn ResourceType>>,
     data_sources: Vec<Arc<dyn DataSourceType>>,
+    actions: Vec<Arc<dyn ActionType>>,
 }
 
 impl Tf6Provider {
@@ -39,11 +41,13 @@ impl Tf6Provider {
         ctx: Arc<ProviderContext>,
         resources: Vec<Arc<dyn ResourceType>>,
         data_sources: Vec<Arc<dyn DataSourceType>>,
+        actions: Vec<Arc<dyn ActionType>>,
     ) -> Self {
         Tf6Provider {
             ctx,
             resources,
             data_sources,
+            actions,
         }
     }
 }
@@ -193,6 +197,28 @@ impl tf_provider::Provider for Tf6Provider {
         )
     }
 
+    fn get_actions(
+        &self,
+        _diags: &mut tf_provider::Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn tf_provider::DynamicAction>>> {
+        Some(
+            self.actions
+                .iter()
+                .map(|a| {
+                    let adapter = Tf6Action {
+                        schema: a.schema(),
+                        inner: a.clone(),
+                        stop: self.ctx.stop_signal(),
+                    };
+                    (
+                        a.name().to_string(),
+                        Box::new(adapter) as Box<dyn tf_provider::DynamicAction>,
+                    )
+                })
+                .collect(),
+        )
+    }
+
     fn get_data_sources(
         &self,
         _diags: &mut tf_provider::Diagnostics,
@@ -213,6 +239,60 @@ impl tf_provider::Provider for Tf6Provider {
                 })
                 .collect(),
         )
+    }
+}
+
+struct Tf6Action {
+    inner: Arc<dyn ActionType>,
+    schema: Schema,
+    stop: stop::Signal,
+}
+
+#[async_trait]
+impl tf_provider::Action for Tf6Action {
+    type Config<'a> = Value;
+
+    fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
+        Some(to_tf_schema(&self.schema))
+    }
+
+    async fn validate<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+    ) -> Option<()> {
+        guarded(diags, "action validation", async {
+            let mut d = Diagnostics::default();
+            self.inner.validate(&config, &mut d);
+            (Some(()), d)
+        })
+        .await
+    }
+
+    async fn plan<'a>(&self, diags: &mut tf_provider::Diagnostics, config: Value) -> Option<()> {
+        call(diags, &self.stop, "action plan", || Some(()), async {
+            let mut d = Diagnostics::default();
+            self.inner.plan(&config, &mut d).await;
+            (Some(()), d)
+        })
+        .await
+    }
+
+    async fn invoke<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+        progress: tf_provider::Progress,
+    ) {
+        let send = move |line: String| {
+            let _ = progress.send(line);
+        };
+        let _ = call(diags, &self.stop, "action", || Some(()), async {
+            let mut d = Diagnostics::default();
+            self.inner.invoke(&config, &send, &mut d).await;
+            (Some(()), d)
+        })
+        .await;
     }
 }
 

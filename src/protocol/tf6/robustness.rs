@@ -98,6 +98,7 @@ async fn every_rpc_answers_random_input_with_diagnostics() {
         ctx.clone(),
         crate::resources(&ctx),
         crate::data_sources(&ctx),
+        crate::actions(&ctx),
     );
     let resources: Vec<Tf6Resource> = crate::resources(&ctx)
         .into_iter()

@@ -154,6 +154,13 @@ provider "trdr" {{
         self.must(&["apply", "-auto-approve", "-input=false"])
     }
 
+    /// `terraform apply` with `extra` arguments, which must succeed: its output.
+    pub fn must_apply(&self, extra: &[&str]) -> String {
+        let mut args = vec!["apply", "-auto-approve", "-input=false"];
+        args.extend_from_slice(extra);
+        self.must(&args)
+    }
+
     /// An apply that must fail: its output and errors, together.
     pub fn apply_failing(&self) -> String {
         let out = self.run(&["apply", "-auto-approve", "-input=false"]);
@@ -202,6 +209,15 @@ provider "trdr" {{
             "expected a plan with changes, got exit {code}:\n{text}"
         );
         text
+    }
+
+    /// A plan that changes no resource (outputs, such as readiness checks, may change).
+    pub fn assert_no_resource_changes(&self) {
+        let (code, out) = self.plan();
+        assert!(
+            code == 0 || (code == 2 && !out.contains("Plan: ")),
+            "expected no resource changes, got exit {code}:\n{out}"
+        );
     }
 
     pub fn assert_plan_empty(&self) {

@@ -21,6 +21,7 @@
 //! Implementing a provider consists in implementing the [`Resource`], [`DataSource`], and/or [`Function`] traits,
 //! and implementing the [`Provider`] trait that references the resources, data sources and functions.
 
+mod action;
 mod attribute_path;
 mod data_source;
 mod diagnostics;
@@ -40,6 +41,7 @@ mod tfplugin6 {
     tonic::include_proto!("tfplugin6");
 }
 
+pub use action::{Action, DynamicAction, Progress};
 pub use attribute_path::{AttributePath, AttributePathStep};
 pub use data_source::{DataSource, DynamicDataSource};
 pub use diagnostics::{Diagnostic, Diagnostics};

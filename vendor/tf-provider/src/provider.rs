@@ -16,6 +16,7 @@
 
 //! [`Provider`] module
 
+use crate::action::DynamicAction;
 use std::collections::HashMap;
 
 use crate::data_source::DynamicDataSource;
@@ -172,6 +173,13 @@ pub trait Provider: Send + Sync + 'static {
         _ = diags;
         Some(HashMap::new())
     }
+
+    /// trdr: the provider's actions (plugin protocol 6.10), by type name without the provider
+    /// prefix.
+    fn get_actions(&self, diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn DynamicAction>>> {
+        _ = diags;
+        Some(HashMap::new())
+    }
 }
 
 /// Trait for implementing a provider *without* automatic serialization/deserialization
@@ -308,6 +316,13 @@ pub trait DynamicProvider: Send + Sync + 'static {
         _ = diags;
         Some(HashMap::new())
     }
+
+    /// trdr: the provider's actions (plugin protocol 6.10), by type name without the provider
+    /// prefix.
+    fn get_actions(&self, diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn DynamicAction>>> {
+        _ = diags;
+        Some(HashMap::new())
+    }
 }
 
 #[async_trait]
@@ -365,6 +380,10 @@ impl<T: Provider> DynamicProvider for T {
         diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicFunction>>> {
         <T as Provider>::get_functions(self, diags)
+    }
+
+    fn get_actions(&self, diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn DynamicAction>>> {
+        <T as Provider>::get_actions(self, diags)
     }
 }
 

@@ -16,6 +16,7 @@
 
 //! [`Server`] module
 
+use crate::action::DynamicAction;
 use std::collections::HashMap;
 use std::env;
 use std::fs::File;
@@ -59,6 +60,7 @@ pub(crate) struct Server {
     pub(crate) resources: HashMap<String, (Box<dyn DynamicResource>, Schema)>,
     pub(crate) data_sources: HashMap<String, (Box<dyn DynamicDataSource>, Schema)>,
     pub(crate) functions: HashMap<String, (Box<dyn DynamicFunction>, FunctionSchema)>,
+    pub(crate) actions: HashMap<String, (Arc<dyn DynamicAction>, Schema)>,
 }
 
 impl Server {
@@ -89,6 +91,16 @@ impl Server {
                 Some((format!("{}_{}", provider_name, name), (data_source, schema)))
             })
             .collect();
+        let actions = provider
+            .get_actions(&mut diags)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, action)| {
+                let schema = action.schema(&mut diags).or_else(&mut set_error)?;
+                let action: Arc<dyn DynamicAction> = Arc::from(action);
+                Some((format!("{}_{}", provider_name, name), (action, schema)))
+            })
+            .collect();
         let functions = provider
             .get_functions(&mut diags)
             .unwrap_or_default()
@@ -101,6 +113,7 @@ impl Server {
                 }
             })
             .collect();
+
 
         if has_errors {
             diags.internal_error()
@@ -116,6 +129,7 @@ impl Server {
             resources,
             data_sources,
             functions,
+            actions,
         }
     }
 
@@ -131,6 +145,20 @@ impl Server {
             None
         }
     }
+    pub(crate) fn get_action(
+        &self,
+        diags: &mut Diagnostics,
+        name: &str,
+    ) -> Option<&Arc<dyn DynamicAction>> {
+        match self.actions.get(name) {
+            Some((action, _)) => Some(action),
+            None => {
+                diags.root_error_short(format!("Could not find action `{}` in provider", name));
+                None
+            }
+        }
+    }
+
     pub(crate) fn get_data_source<'a>(
         &'a self,
         diags: &mut Diagnostics,

@@ -58,7 +58,15 @@ impl tf::provider_server::Provider for Arc<Server> {
             .keys()
             .map(|name| tf::get_metadata::FunctionMetadata { name: name.clone() })
             .collect();
+        let actions = self
+            .actions
+            .keys()
+            .map(|name| tf::get_metadata::ActionMetadata {
+                type_name: name.clone(),
+            })
+            .collect();
         Ok(tonic::Response::new(tf::get_metadata::Response {
+            actions,
             server_capabilities: Some(tf::ServerCapabilities {
                 plan_destroy: true,
                 get_provider_schema_optional: false,
@@ -94,7 +102,20 @@ impl tf::provider_server::Provider for Arc<Server> {
             .map(|(name, (_, schema))| (name.clone(), schema.into()))
             .collect();
 
+        let action_schemas = self
+            .actions
+            .iter()
+            .map(|(name, (_, schema))| {
+                (
+                    name.clone(),
+                    tf::ActionSchema {
+                        schema: Some(schema.into()),
+                    },
+                )
+            })
+            .collect();
         Ok(tonic::Response::new(tf::get_provider_schema::Response {
+            action_schemas,
             provider: schema,
             resource_schemas: resources,
             data_source_schemas: data_sources,
@@ -727,24 +748,81 @@ impl tf::provider_server::Provider for Arc<Server> {
     ) -> Result<tonic::Response<tf::delete_state::Response>, tonic::Status> {
         Err(unimplemented("DeleteState"))
     }
+    // trdr: actions (protocol 6.10, see NOTICE).
+    async fn validate_action_config(
+        &self,
+        request: tonic::Request<tf::validate_action_config::Request>,
+    ) -> Result<tonic::Response<tf::validate_action_config::Response>, tonic::Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        if let (Some(action), Some(config)) = (
+            self.get_action(&mut diags, &request.type_name),
+            request.config,
+        ) {
+            if action.validate(&mut diags, config.into()).await.is_none() {
+                diags.internal_error();
+            }
+        }
+        Ok(tonic::Response::new(tf::validate_action_config::Response {
+            diagnostics: diags.into(),
+        }))
+    }
     async fn plan_action(
         &self,
-        _request: tonic::Request<tf::plan_action::Request>,
+        request: tonic::Request<tf::plan_action::Request>,
     ) -> Result<tonic::Response<tf::plan_action::Response>, tonic::Status> {
-        Err(unimplemented("PlanAction"))
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        if let (Some(action), Some(config)) = (
+            self.get_action(&mut diags, &request.action_type),
+            request.config,
+        ) {
+            if action.plan(&mut diags, config.into()).await.is_none() {
+                diags.internal_error();
+            }
+        }
+        Ok(tonic::Response::new(tf::plan_action::Response {
+            diagnostics: diags.into(),
+            deferred: None,
+        }))
     }
     type InvokeActionStream = Stream<tf::invoke_action::Event>;
     async fn invoke_action(
         &self,
-        _request: tonic::Request<tf::invoke_action::Request>,
+        request: tonic::Request<tf::invoke_action::Request>,
     ) -> Result<tonic::Response<Self::InvokeActionStream>, tonic::Status> {
-        Err(unimplemented("InvokeAction"))
-    }
-    async fn validate_action_config(
-        &self,
-        _request: tonic::Request<tf::validate_action_config::Request>,
-    ) -> Result<tonic::Response<tf::validate_action_config::Response>, tonic::Status> {
-        Err(unimplemented("ValidateActionConfig"))
+        use tf::invoke_action::event::{Completed, Progress, Type};
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        let action = self.get_action(&mut diags, &request.action_type).cloned();
+        let (progress, mut messages) = tokio::sync::mpsc::unbounded_channel::<String>();
+        // The run goes on in its own task; its progress messages are events as they come, and
+        // its diagnostics the last event.
+        let run = tokio::spawn(async move {
+            match (action, request.config) {
+                (Some(action), Some(config)) => {
+                    action.invoke(&mut diags, config.into(), progress).await
+                }
+                (Some(_), None) => diags.root_error_short("InvokeAction without a configuration"),
+                (None, _) => {}
+            }
+            diags
+        });
+        let events = async_stream::stream! {
+            while let Some(message) = messages.recv().await {
+                yield Ok(tf::invoke_action::Event { r#type: Some(Type::Progress(Progress { message })) });
+            }
+            let diags = match run.await {
+                Ok(diags) => diags,
+                Err(e) => {
+                    let mut d = Diagnostics::default();
+                    d.root_error("The action ended abnormally", e.to_string());
+                    d
+                }
+            };
+            yield Ok(tf::invoke_action::Event { r#type: Some(Type::Completed(Completed { diagnostics: diags.into() })) });
+        };
+        Ok(tonic::Response::new(Box::pin(events)))
     }
     /// ////// Graceful Shutdown
     async fn stop_provider(
