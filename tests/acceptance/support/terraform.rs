@@ -240,17 +240,29 @@ provider "trdr" {{
             .unwrap_or_else(|| panic!("{address} not in state: {state}"))
     }
 
-    /// Starts `terraform apply` in its own process group, so a kill takes the provider with it.
+    /// Starts `terraform ARGS` in its own process group, so a kill takes the provider with it.
+    /// Its output goes to files ([`Workspace::spawned_output`]), not to pipes nobody reads while
+    /// it runs: a full pipe would block Terraform mid-apply (before it records a finished
+    /// resource in the state, say) and move the moment a test means to kill it at.
     pub fn spawn(&self, args: &[&str]) -> Child {
         use std::os::unix::process::CommandExt;
         let mut full = args.to_vec();
         full.insert(1, "-no-color");
+        let file = |name: &str| {
+            std::fs::File::create(self.path().join(name)).expect("an output file in the workspace")
+        };
         self.command(&full)
             .process_group(0)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(Stdio::from(file("spawned.stdout")))
+            .stderr(Stdio::from(file("spawned.stderr")))
             .spawn()
             .expect("terraform starts")
+    }
+
+    /// What the last [`Workspace::spawn`]ed run printed, its output then its errors.
+    pub fn spawned_output(&self) -> String {
+        let read = |name: &str| std::fs::read_to_string(self.path().join(name)).unwrap_or_default();
+        format!("{}{}", read("spawned.stdout"), read("spawned.stderr"))
     }
 }
 
