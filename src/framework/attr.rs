@@ -146,6 +146,7 @@ pub struct Attr<T: Kind> {
     replace: bool,
     stable: bool,
     sensitive: bool,
+    write_only: bool,
     checks: &'static [Check],
     _kind: PhantomData<fn() -> T>,
 }
@@ -161,6 +162,7 @@ impl<T: Kind> Attr<T> {
             replace: false,
             stable: false,
             sensitive: false,
+            write_only: false,
             checks: &[],
             _kind: PhantomData,
         }
@@ -211,6 +213,14 @@ impl<T: Kind> Attr<T> {
     }
 
     pub const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// Write-only (Terraform 1.11+, protocol 6.8): only the configuration holds it; the apply
+    /// sees it, plan and state hold null. Sensitive too.
+    pub const fn write_only(mut self) -> Self {
+        self.write_only = true;
         self.sensitive = true;
         self
     }
@@ -268,6 +278,7 @@ impl<T: Kind> Attr<T> {
             requires_replace: self.replace,
             use_state_for_unknown: self.stable,
             checks: self.checks,
+            write_only: self.write_only,
         }
     }
 }

@@ -53,6 +53,9 @@ pub struct Attribute {
     pub use_state_for_unknown: bool,
     /// Validators the framework runs on the configured value ([`super::validate::schema`]).
     pub checks: &'static [Check],
+    /// Write-only (Terraform 1.11+): the configuration carries it to the apply; plan and state
+    /// never hold it.
+    pub write_only: bool,
 }
 
 impl Attribute {
@@ -67,6 +70,7 @@ impl Attribute {
             requires_replace: false,
             use_state_for_unknown: false,
             checks: &[],
+            write_only: false,
         }
     }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_sdk_rds::types::GlobalCluster;
 use serde_json::Value as Json;
 
+use crate::support::sandbox::Sandbox;
 use crate::support::{CallCounter, Workspace};
 use crate::workspace;
 use trdr_testing::proxy::Faults;
@@ -1333,4 +1334,133 @@ output "checks" {
     );
 
     ws.destroy();
+}
+
+async fn writer_resource_id(ws: &Workspace) -> Option<String> {
+    ws.aws()
+        .rds("us-east-1")
+        .await
+        .describe_db_clusters()
+        .db_cluster_identifier(cluster_id(ws, "us-east-1"))
+        .send()
+        .await
+        .unwrap()
+        .db_clusters()[0]
+        .db_cluster_resource_id()
+        .map(str::to_string)
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `config` with a brought password instead of trdr's secret.
+fn with_written_password(password: &str, version: u32) -> String {
+    config(&Shape {
+        primary_count: 1,
+        ..Shape::default()
+    })
+    .replace(
+        "  master_password_version = 1\n",
+        &format!("  master_password_wo         = \"{password}\"\n  master_password_wo_version = {version}\n"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_only_password_reaches_rds_never_the_state_or_logs_and_rotates_by_version() {
+    let ws = workspace!("wo");
+    let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
+        eprintln!("skipped: RDS never answers a password; the sandbox keeps its digest");
+        return;
+    };
+    let (first, second) = ("Wo-Pass-0001-first", "Wo-Pass-0002-second");
+    let writer = cluster_id(&ws, "us-east-1");
+    let body = with_written_password(first, 1);
+    assert!(
+        body.contains("master_password_wo "),
+        "the shape's password line was replaced"
+    );
+    ws.write(&body);
+    let log = ws.path().join("trace.log");
+    let out = ws
+        .command(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .env("TF_LOG", "trace")
+        .env("TF_LOG_PATH", &log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // RDS got it (the sandbox's digest of what CreateDBCluster carried); trdr made no secret.
+    assert_eq!(
+        sandbox.master_password_digest("us-east-1", &writer),
+        (Some(sha256_hex(first)), 1)
+    );
+    let state = ws.resource(DB);
+    assert_eq!(state["master_user_secret_arn"], serde_json::Value::Null);
+    assert_eq!(state["master_password_wo"], serde_json::Value::Null);
+    let secret = ws
+        .aws()
+        .secrets("us-east-1")
+        .await
+        .describe_secret()
+        .secret_id(secret_name(&ws))
+        .send()
+        .await;
+    assert!(
+        secret.is_err(),
+        "no trdr secret with a brought password: {secret:?}"
+    );
+    // Nowhere in state, plan output, or Terraform's and the provider's trace log.
+    let shown = String::from_utf8(ws.run(&["show", "-json"]).stdout).unwrap();
+    let state_file = std::fs::read_to_string(ws.path().join("terraform.tfstate")).unwrap();
+    let trace = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        trace.len() > 10_000,
+        "a trace log was written ({} bytes)",
+        trace.len()
+    );
+    for (what, text) in [
+        ("show -json", &shown),
+        ("state file", &state_file),
+        ("TF_LOG=trace", &trace),
+        (
+            "apply output",
+            &String::from_utf8_lossy(&out.stdout).into_owned(),
+        ),
+    ] {
+        assert!(!text.contains(first), "the password is in {what}");
+    }
+    ws.assert_plan_empty();
+
+    // A new password with a raised version: set in place on the writer, nothing replaced.
+    let before = writer_resource_id(&ws).await;
+    ws.write(&with_written_password(second, 2));
+    let plan = ws.plan_with_changes();
+    assert!(
+        plan.contains("update in-place") && !plan.contains("must be replaced"),
+        "{plan}"
+    );
+    assert!(!plan.contains(second), "{plan}");
+    ws.apply();
+    assert_eq!(
+        sandbox.master_password_digest("us-east-1", &writer),
+        (Some(sha256_hex(second)), 2)
+    );
+    assert_eq!(
+        writer_resource_id(&ws).await,
+        before,
+        "the writer cluster was not replaced"
+    );
+    ws.assert_plan_empty();
+
+    ws.destroy();
+    assert_nothing_left(&ws).await;
 }

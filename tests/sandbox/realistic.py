@@ -71,6 +71,9 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
 - POST /_trdr/unreadable              {"service": S, "region": R, "on": true}: service S (MiniStack's
                                       name, e.g. "monitoring", "rds") in region R answers 200 with a
                                       body the SDK cannot parse, as CloudWatch once did for a user
+- GET  /_trdr/rds/master-password?region=R&db_cluster_id=C → {"sha256": digest of the master
+                                      password CreateDBCluster or ModifyDBCluster last gave the
+                                      cluster, "changes": how often} (RDS never answers a password)
 - GET  /_trdr/config                  → the scale and the scaled durations
 - GET  /_trdr/stats                   → {"refusals": {rule: count}, "promotions": {global id:
                                       count}, "probes": {fqdn: count}}
@@ -147,6 +150,8 @@ class Timeline:
 
 # (region, id) → Timeline
 _clusters = {}
+# (region, cluster id) → (SHA-256 of the master password RDS was last given, how often it was set)
+_master_passwords = {}
 # (region, cluster id) → (Endpoint, ReaderEndpoint) as CreateDBCluster answered them
 _cluster_endpoints = {}
 _instances = {}
@@ -549,6 +554,12 @@ def _rds_before(region, action, p):
 
 
 def _rds_after(region, action, p, status, rh, xml):
+    if status < 300 and action in ("CreateDBCluster", "ModifyDBCluster") and p.get("MasterUserPassword"):
+        # What RDS would check a login against, kept as a digest only (GET /_trdr/rds/master-password).
+        with _lock:
+            key = (region, p.get("DBClusterIdentifier"))
+            _, changes = _master_passwords.get(key, (None, 0))
+            _master_passwords[key] = (hashlib.sha256(p["MasterUserPassword"].encode()).hexdigest(), changes + 1)
     if status >= 400:
         if action == "DescribeDBInstances" and p.get("DBInstanceIdentifier"):
             g = _ghosts(_ghost_instances, region, wanted_id=p["DBInstanceIdentifier"])
@@ -1499,6 +1510,9 @@ def _control(method, path, query, body):
                     v.clear()
                 _second.clear()
             return 200, {"ok": True, "on": _rate_limits_on}
+        if method == "GET" and path == "/_trdr/rds/master-password":
+            digest, changes = _master_passwords.get((query.get("region"), query.get("db_cluster_id")), (None, 0))
+            return 200, {"sha256": digest, "changes": changes}
         if method == "GET" and path == "/_trdr/rate-stats":
             return 200, {k: dict(v) for k, v in _rate_stats.items()}
         if method == "GET" and path == "/_trdr/stats":

@@ -76,6 +76,7 @@ fn to_tf_block(b: &crate::framework::Block) -> tfs::Block {
                         },
                         sensitive: a.sensitive,
                         deprecated: false,
+                        write_only: a.write_only,
                     },
                 )
             })

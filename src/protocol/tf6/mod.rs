@@ -347,8 +347,24 @@ struct Tf6Resource {
 }
 
 impl Tf6Resource {
+    /// `v` as the schema has it, write-only attributes null: Terraform takes them from the
+    /// configuration only, and refuses a plan or state that holds one.
     fn shape(&self, v: Value) -> Value {
-        plan::conform(&self.schema.block, &v)
+        let mut v = plan::conform(&self.schema.block, &v);
+        for a in self.schema.block.attributes.iter().filter(|a| a.write_only) {
+            v.set(a.name, Value::Null);
+        }
+        v
+    }
+
+    /// `planned` with the configuration's write-only values, for the apply to use (never to
+    /// return: [`Tf6Resource::shape`] takes them out again).
+    fn with_write_only(&self, planned: &Value, config: &Value) -> Value {
+        let mut v = planned.clone();
+        for a in self.schema.block.attributes.iter().filter(|a| a.write_only) {
+            v.set(a.name, config.get(a.name).clone());
+        }
+        v
     }
 
     /// The generic plan, refined by the resource, in the operation's span.
@@ -476,7 +492,7 @@ impl tf_provider::Resource for Tf6Resource {
         &self,
         diags: &mut tf_provider::Diagnostics,
         planned: Value,
-        _config: Value,
+        config: Value,
         private: Value,
         _meta: Value,
     ) -> Option<(Value, Value)> {
@@ -485,7 +501,8 @@ impl tf_provider::Resource for Tf6Resource {
         let create = async {
             let mut d = Diagnostics::default();
             let span = self.span("create", &planned);
-            let out = self.inner.create(&planned, &mut d).instrument(span).await;
+            let working = self.with_write_only(&planned, &config);
+            let out = self.inner.create(&working, &mut d).instrument(span).await;
             (out, d)
         };
         let created = call(diags, &self.stop, "create", made, create).await?;
@@ -497,16 +514,17 @@ impl tf_provider::Resource for Tf6Resource {
         diags: &mut tf_provider::Diagnostics,
         prior: Value,
         planned: Value,
-        _config: Value,
+        config: Value,
         private: Value,
         _meta: Value,
     ) -> Option<(Value, Value)> {
         let update = async {
             let mut d = Diagnostics::default();
             let span = self.span("update", &prior);
+            let working = self.with_write_only(&planned, &config);
             let out = self
                 .inner
-                .update(&prior, &planned, &mut d)
+                .update(&prior, &working, &mut d)
                 .instrument(span)
                 .await;
             (out, d)

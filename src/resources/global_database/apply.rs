@@ -9,7 +9,8 @@ use std::time::Duration;
 use futures::FutureExt;
 
 use super::schema::{
-    ENGINE_VERSION, MASTER_PASSWORD_VERSION, MASTER_USERNAME, MAX_RPO_SECONDS, WRITER_REGION,
+    ENGINE_VERSION, MASTER_PASSWORD_VERSION, MASTER_PASSWORD_WO, MASTER_PASSWORD_WO_VERSION,
+    MASTER_USERNAME, MAX_RPO_SECONDS, WRITER_REGION,
 };
 use super::Db;
 use crate::aws::errors::shown;
@@ -99,6 +100,60 @@ async fn rotate_password(
     .map_err(|f| f.about(MASTER_PASSWORD_VERSION.path()))?;
     wait_cluster(cfg, writer, &id, None, typical::CLUSTER_MODIFY, timeout).await?;
     secrets::tag(&c, &info.arn, &secret_tags(cfg, db)).await?;
+    Ok(())
+}
+
+/// Where the version of a brought password (`master_password_wo_version`) that the writer has is
+/// recorded: a tag on the global cluster, moved after the password, so an interrupted change is
+/// repeated by the next apply.
+pub const GIVEN_PASSWORD_TAG: &str = "TrdrPasswordVersion";
+
+/// The password of `master_password_wo`, from the apply's working copy of the configuration.
+async fn given_value(db: &Db) -> Result<Option<&str>, Failure> {
+    match &db.given_password {
+        None => Ok(None),
+        Some(g) => g.value.as_deref().map(Some).ok_or_else(|| {
+            Failure::at(MASTER_PASSWORD_WO.path(), "master_password_wo_version is set but the configuration gives this apply no master_password_wo value")
+        }),
+    }
+}
+
+/// A raised `master_password_wo_version`: the brought password onto the writer, then its
+/// version onto the global cluster.
+async fn set_given_password(
+    cfg: &Configured,
+    db: &Db,
+    writer: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let (Some(given), Some(password)) = (&db.given_password, given_value(db).await?) else {
+        return Ok(());
+    };
+    let c = &cfg.region(&db.primary.region).rds;
+    let Some(g) = rds::global(c, &db.global_id()).await? else {
+        return Ok(());
+    };
+    let want = given.version.to_string();
+    if rds::global_tags(&g).get(GIVEN_PASSWORD_TAG) == Some(&want) {
+        return Ok(());
+    }
+    tracing::info!(global_cluster = %db.global_id(), version = %want, "setting the brought master password");
+    let rc = &cfg.region(writer).rds;
+    let id = db.cluster_id(writer);
+    when_settled(&format!("set the master password on {id}"), timeout, || {
+        rds::set_master_password(rc, &id, password)
+    })
+    .await
+    .map_err(|f| f.about(MASTER_PASSWORD_WO_VERSION.path()))?;
+    wait_cluster(cfg, writer, &id, None, typical::CLUSTER_MODIFY, timeout).await?;
+    if let Some(arn) = g.global_cluster_arn() {
+        rds::tag(
+            c,
+            arn,
+            &Tags::from([(GIVEN_PASSWORD_TAG.to_string(), want)]),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -196,9 +251,12 @@ async fn ensure_cluster(
     match rds::cluster(c, &id).await? {
         None => {
             transition = typical::CLUSTER_CREATE;
-            let password = match first_writer {
-                true => Some(secrets::password(&secrets_client(cfg, db), &db.secret_name()).await?),
-                false => None,
+            let password = match (first_writer, given_value(db).await?) {
+                (true, Some(given)) => Some(given.to_string()),
+                (true, None) => {
+                    Some(secrets::password(&secrets_client(cfg, db), &db.secret_name()).await?)
+                }
+                (false, _) => None,
             };
             let spec = ClusterSpec {
                 id: &id,
@@ -520,6 +578,10 @@ pub async fn converge(
 
     let mut global_tags = tags_for(cfg, db, &db.primary.region);
     global_tags.extend(marker.map(Marker::tags).unwrap_or_default());
+    if let Some(given) = &db.given_password {
+        // The writer is created with this version's password.
+        global_tags.insert(GIVEN_PASSWORD_TAG.into(), given.version.to_string());
+    }
     let sc = format!("master secret {}", db.secret_name());
     let (wc, rc, gc, ic, up) = (
         format!("cluster {}", db.cluster_id(w)),
@@ -547,12 +609,26 @@ pub async fn converge(
             }
             .boxed()
         }),
-        Step::new(sc.clone(), &[], move || ensure_secret(cfg, db).boxed()),
+        Step::new(sc.clone(), &[], move || {
+            async move {
+                match db.given_password {
+                    Some(_) => Ok(()),
+                    None => ensure_secret(cfg, db).await,
+                }
+            }
+            .boxed()
+        }),
         Step::new(wc.clone(), &[&gc, &sc], move || {
             ensure_cluster(cfg, db, w, first, timeout).boxed()
         }),
         Step::new("master password", &[&ic], move || {
-            rotate_password(cfg, db, w, timeout).boxed()
+            async move {
+                match db.given_password {
+                    Some(_) => set_given_password(cfg, db, w, timeout).await,
+                    None => rotate_password(cfg, db, w, timeout).await,
+                }
+            }
+            .boxed()
         }),
         Step::new(ic.clone(), &[&wc], move || {
             async move {

@@ -70,6 +70,9 @@ pub struct Db {
     pub master_username: String,
     /// Raising it rotates the master password (a new one in the secret, then on the writer).
     pub master_password_version: i64,
+    /// A password brought with `master_password_wo` and its version (then no secret of trdr's);
+    /// the value only in an apply's working copy of the configuration, never in plan or state.
+    pub given_password: Option<GivenPassword>,
     /// `rds.global_db_rpo` in trdr's cluster parameter groups; `None`: no group.
     pub max_rpo_seconds: Option<i64>,
     pub writer_region: String,
@@ -84,6 +87,24 @@ pub struct Db {
     pub hold_writer: bool,
 }
 
+/// A master password the configuration brings (`master_password_wo`).
+#[derive(Clone, PartialEq)]
+pub struct GivenPassword {
+    /// `None` outside an apply: Terraform holds it in the configuration only.
+    pub value: Option<String>,
+    pub version: i64,
+}
+
+impl std::fmt::Debug for GivenPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "GivenPassword {{ version: {}, value: <hidden> }}",
+            self.version
+        )
+    }
+}
+
 impl Db {
     pub fn from_value(v: &Value) -> Option<Self> {
         let scaling = SERVERLESS_V2.of(v);
@@ -94,6 +115,12 @@ impl Db {
             database_name: DATABASE_NAME.get(v),
             master_username: MASTER_USERNAME.get(v)?,
             master_password_version: MASTER_PASSWORD_VERSION.get(v)?,
+            given_password: MASTER_PASSWORD_WO_VERSION
+                .get(v)
+                .map(|version| GivenPassword {
+                    value: MASTER_PASSWORD_WO.get(v),
+                    version,
+                }),
             max_rpo_seconds: MAX_RPO_SECONDS.get(v),
             writer_region: WRITER_REGION
                 .get(v)
@@ -319,8 +346,22 @@ impl Composite for GlobalDatabase {
             self.check_engine(&db, diags).await;
         }
 
+        if let Some(p) = prior.and_then(Db::from_value) {
+            if p.given_password.is_some() != db.given_password.is_some() {
+                let (from, to) = match db.given_password {
+                    Some(_) => ("trdr's generated secret", "master_password_wo"),
+                    None => ("master_password_wo", "trdr's generated secret"),
+                };
+                return diags.attr_error(&MASTER_PASSWORD_WO_VERSION.path(), format!("switching an existing database from {from} to {to} is not supported: trdr would leave a secret whose password the database no longer has, or none where applications read one. Keep the current way, or replace the database."));
+            }
+        }
         let planned = &mut out.state;
         ID.put(planned, db.global_id());
+        if db.given_password.is_some() {
+            // No secret of trdr's with a brought password: known null, never "known after apply".
+            MASTER_PASSWORD_VERSION.put(planned, Value::Null);
+            MASTER_USER_SECRET_ARN.put(planned, Value::Null);
+        }
         GLOBAL_CLUSTER_IDENTIFIER.put(planned, db.global_id());
         CURRENT_WRITER_REGION.put(planned, db.writer_region.clone());
         // With automatic failover, the configured writer is a preference: a writer that moved
@@ -345,6 +386,7 @@ impl Composite for GlobalDatabase {
             differs(ENGINE_VERSION.name, WRITER_REGION.name)
                 || differs(BACKUP_RETENTION_DAYS.name, SERVERLESS_V2.name)
                 || MASTER_PASSWORD_VERSION.raw(p) != MASTER_PASSWORD_VERSION.raw(planned)
+                || MASTER_PASSWORD_WO_VERSION.raw(p) != MASTER_PASSWORD_WO_VERSION.raw(planned)
                 || MAX_RPO_SECONDS.raw(p) != MAX_RPO_SECONDS.raw(planned)
                 || MEMBERS.iter().any(|m| {
                     let (was, now) = (m.of(p), m.of(planned));
@@ -362,7 +404,13 @@ impl Composite for GlobalDatabase {
         match prior {
             None => {
                 ARN.put(planned, Value::Unknown);
-                MASTER_USER_SECRET_ARN.put(planned, Value::Unknown);
+                MASTER_USER_SECRET_ARN.put(
+                    planned,
+                    match db.given_password {
+                        Some(_) => Value::Null,
+                        None => Value::Unknown,
+                    },
+                );
                 WRITER_ENDPOINT.put(planned, Value::Unknown);
             }
             Some(prior) => {

@@ -38,6 +38,19 @@ pub const MASTER_USERNAME: Attr<String> = Attr::required("master_username", "Mas
 pub const MASTER_PASSWORD_VERSION: Attr<i64> = Attr::optional("master_password_version", "Raise it (e.g. 1 → 2) to rotate the master password in place: trdr generates a new password into the secret, then sets it on the writer cluster. Applications read the secret again after a rotation.")
     .default(1)
     .checks(&[Check::Whole, Check::Range(1.0, 1e9)]);
+pub const MASTER_PASSWORD_WO: Attr<String> = Attr::optional("master_password_wo", "Write-only (Terraform 1.11+): the master password you bring, e.g. from an ephemeral resource or an `ephemeral` variable; it reaches RDS and never enters state, plan output or logs. Instead of trdr's generated secret (then `master_user_secret_arn` is null and `master_password_version` unset); needs `master_password_wo_version`. 8 to 128 printable ASCII characters except `/`, `\"`, `@` and space (Aurora PostgreSQL's rule).")
+    .write_only()
+    .checks(&[Check::Rule(|v| {
+        let p = v.as_str()?;
+        let bad = p.chars().find(|c| !c.is_ascii_graphic() || matches!(c, '/' | '"' | '@'));
+        match (p.len(), bad) {
+            (n, _) if !(8..=128).contains(&n) => Some(format!("must be 8 to 128 characters long, not {n}.")),
+            (_, Some(c)) => Some(format!("contains {c:?}: Aurora PostgreSQL takes printable ASCII except '/', '\"', '@' and space.")),
+            _ => None,
+        }
+    })]);
+pub const MASTER_PASSWORD_WO_VERSION: Attr<i64> = Attr::optional("master_password_wo_version", "With `master_password_wo`: the version of that password. Raise it (e.g. 1 → 2) with a new `master_password_wo` to set the new password on the writer cluster in place; Terraform cannot see a write-only value change by itself.")
+    .checks(&[Check::Whole, Check::Range(1.0, 1e9)]);
 pub const MAX_RPO_SECONDS: Attr<i64> = Attr::optional("max_rpo_seconds", "Bound, in seconds, on what an unplanned failover can lose (Aurora PostgreSQL's `rds.global_db_rpo`, 20 at least). trdr manages a cluster parameter group per region (`NAME-REGION-SUFFIX-rpo`, family from `engine_version`) that sets it and attaches it to the member; a change is in place. While every secondary lags more than this, commits on the writer wait. Unset: AWS's default behaviour, no parameter group (trdr's is detached and deleted).")
     .checks(&[Check::Whole, Check::Range(20.0, 2_147_483_647.0)]);
 pub const WRITER_REGION: Attr<String> = Attr::optional_computed("writer_region", "Region whose cluster writes (default: `primary.region`). A change is a managed switchover (`SwitchoverGlobalCluster`, no data loss). After a failover outside Terraform, set it to the new writer region to accept the failover.");
@@ -141,8 +154,8 @@ fn member_block() -> Block {
 pub fn schema() -> Schema {
     Schema {
         version: 0,
-        block: Block::new("An Aurora PostgreSQL global database: the global cluster, one regional cluster in each region, and their serverless v2 instances, created in order (writer first), switched over as a plan, and deleted member by member in reverse. trdr generates the master password into a Secrets Manager secret of its own, replicated to the secondary region (RDS-managed passwords are not supported for global databases); no password ever enters Terraform state, plan output or logs.")
-            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &ENGINE_VERSION, &DATABASE_NAME, &MASTER_USERNAME, &MASTER_PASSWORD_VERSION, &MAX_RPO_SECONDS, &WRITER_REGION, &BACKUP_RETENTION_DAYS, &STORAGE_ENCRYPTED, &GLOBAL_CLUSTER_IDENTIFIER, &ARN, &WRITER_ENDPOINT, &CURRENT_WRITER_REGION, &AUTOMATIC_FAILOVER_BY, &MASTER_USER_SECRET_ARN])
+        block: Block::new("An Aurora PostgreSQL global database: the global cluster, one regional cluster in each region, and their serverless v2 instances, created in order (writer first), switched over as a plan, and deleted member by member in reverse. trdr generates the master password into a Secrets Manager secret of its own, replicated to the secondary region (RDS-managed passwords are not supported for global databases); no password ever enters Terraform state, plan output or logs. Or bring your own with the write-only `master_password_wo`.")
+            .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &ENGINE_VERSION, &DATABASE_NAME, &MASTER_USERNAME, &MASTER_PASSWORD_VERSION, &MASTER_PASSWORD_WO, &MASTER_PASSWORD_WO_VERSION, &MAX_RPO_SECONDS, &WRITER_REGION, &BACKUP_RETENTION_DAYS, &STORAGE_ENCRYPTED, &GLOBAL_CLUSTER_IDENTIFIER, &ARN, &WRITER_ENDPOINT, &CURRENT_WRITER_REGION, &AUTOMATIC_FAILOVER_BY, &MASTER_USER_SECRET_ARN])
             .nest(&SERVERLESS_V2, Block::default().with(&[&MIN_CAPACITY, &MAX_CAPACITY]))
             .nest(&PRIMARY, member_block())
             .nest(&SECONDARY, member_block())
@@ -189,6 +202,19 @@ fn identifier_problem(id: &str) -> Option<String> {
 /// The checks across attributes (each attribute's own run from the schema); unknown values are
 /// skipped.
 pub(super) fn check(config: &Value, diags: &mut Diagnostics) {
+    let (wo, wo_version) = (
+        MASTER_PASSWORD_WO.raw(config),
+        MASTER_PASSWORD_WO_VERSION.raw(config),
+    );
+    if wo.is_null() && !wo_version.is_null() && !wo_version.is_unknown() {
+        diags.attr_error(&MASTER_PASSWORD_WO_VERSION.path(), "is the version of master_password_wo, which is not set: set both, or neither (trdr then generates the password).");
+    }
+    if !wo.is_null() && wo_version.is_null() {
+        diags.attr_error(&MASTER_PASSWORD_WO_VERSION.path(), "required with master_password_wo: Terraform cannot see a write-only value change, so raising this version is how a new password reaches the database. Start at 1.");
+    }
+    if !wo.is_null() && !MASTER_PASSWORD_VERSION.raw(config).is_null() {
+        diags.attr_error(&MASTER_PASSWORD_VERSION.path(), "rotates trdr's generated password, and master_password_wo replaces it: use master_password_wo_version to rotate a password you bring.");
+    }
     let scaling = SERVERLESS_V2.of(config);
     let known = |a: &Attr<f64>| {
         (!a.raw(scaling).is_unknown())
@@ -250,6 +276,78 @@ pub(super) fn check_resolved(planned: &Value, diags: &mut Diagnostics) {
                     format!("{problem}; shorten name or environment_suffix."),
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod password_rules {
+    use super::*;
+    use crate::resources::config;
+    use serde_json::json;
+
+    fn errors(extra: serde_json::Value) -> Vec<(String, String)> {
+        let mut v = json!({"name": "trading", "environment_suffix": "dev", "engine_version": "15.10", "master_username": "dbadmin"});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let mut diags = Diagnostics::default();
+        check(&config(v), &mut diags);
+        diags
+            .errors()
+            .map(|d| {
+                (
+                    d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                    d.detail.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_brought_password_needs_its_version_and_excludes_the_generated_ones() {
+        assert!(
+            errors(json!({"master_password_wo": "x", "master_password_wo_version": 1})).is_empty()
+        );
+        let e = errors(json!({"master_password_wo": "x"}));
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].0, "master_password_wo_version");
+        let e = errors(json!({"master_password_wo_version": 2}));
+        assert_eq!(e[0].0, "master_password_wo_version");
+        assert!(e[0].1.contains("not set"), "{e:?}");
+        let e = errors(
+            json!({"master_password_wo": "x", "master_password_wo_version": 1, "master_password_version": 2}),
+        );
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].0, "master_password_version");
+    }
+
+    #[test]
+    fn the_password_rule_is_auroras_and_never_quotes_the_value() {
+        let rule = |p: &str| {
+            let mut diags = Diagnostics::default();
+            let block = Block::default().with(&[&MASTER_PASSWORD_WO]);
+            crate::framework::validate::schema(
+                &mut diags,
+                &block,
+                &config(json!({"master_password_wo": p})),
+            );
+            diags.errors().map(|d| d.detail.clone()).collect::<Vec<_>>()
+        };
+        assert!(rule("Good-Pass-123").is_empty());
+        for bad in [
+            "short",
+            "has space 123",
+            "with/slash1",
+            "with@at-123",
+            "with\"quote1",
+        ] {
+            let e = rule(bad);
+            assert_eq!(e.len(), 1, "{bad}: {e:?}");
+            assert!(
+                !e[0].contains(bad),
+                "the diagnostic quotes the password: {e:?}"
+            );
         }
     }
 }

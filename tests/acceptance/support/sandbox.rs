@@ -77,6 +77,25 @@ impl Sandbox {
         );
     }
 
+    /// The SHA-256 (hex) of the master password cluster `db_cluster_id` in `region` was last
+    /// given, and how often it was set: RDS never answers a password, the sandbox keeps a digest.
+    pub fn master_password_digest(
+        &self,
+        region: &str,
+        db_cluster_id: &str,
+    ) -> (Option<String>, u64) {
+        let (status, answer) = self.call(
+            "GET",
+            &format!("/_trdr/rds/master-password?region={region}&db_cluster_id={db_cluster_id}"),
+            None,
+        );
+        assert_eq!(status, 200, "{answer}");
+        (
+            answer["sha256"].as_str().map(str::to_string),
+            answer["changes"].as_u64().unwrap_or_default(),
+        )
+    }
+
     /// How long an eventually consistent global table's write takes to reach the other replicas
     /// (real seconds; 1 by default, "typically within a second").
     pub fn replication_lag(&self, seconds: f64) {

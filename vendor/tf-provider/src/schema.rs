@@ -219,6 +219,7 @@ fn cvt_attributes_tf6(
                     StringKind::Markdown => tfplugin6::StringKind::Markdown,
                 } as i32,
                 deprecated: attr.deprecated,
+                write_only: attr.write_only,
                 ..Default::default()
             }
         })
@@ -354,6 +355,8 @@ pub struct Attribute {
     pub sensitive: bool,
     /// Is the attribute deprecated
     pub deprecated: bool,
+    /// trdr: write-only (protocol 6.8): in the configuration only, never in plan or state
+    pub write_only: bool,
 }
 
 impl Default for Attribute {
@@ -364,6 +367,7 @@ impl Default for Attribute {
             constraint: AttributeConstraint::OptionalComputed,
             sensitive: false,
             deprecated: false,
+            write_only: false,
         }
     }
 }
