@@ -29,6 +29,26 @@ pub(crate) fn config(json: serde_json::Value) -> crate::framework::Value {
     serde_json::from_value(json).expect("a configuration")
 }
 
+/// The errors a resource's cross-attribute `check` reports for a JSON configuration: each error's
+/// path and detail.
+#[cfg(test)]
+pub(crate) fn check_errors(
+    check: fn(&crate::framework::Value, &mut crate::framework::Diagnostics),
+    json: serde_json::Value,
+) -> Vec<(String, String)> {
+    let mut diags = crate::framework::Diagnostics::default();
+    check(&config(json), &mut diags);
+    diags
+        .errors()
+        .map(|d| {
+            (
+                d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                d.detail.clone(),
+            )
+        })
+        .collect()
+}
+
 /// The `timeouts` block of a valid test configuration, and a bad value for each of its
 /// attributes.
 #[cfg(test)]

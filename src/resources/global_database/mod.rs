@@ -555,6 +555,8 @@ mod declarations {
             ("database_name", Value::from("1app")),
             ("master_username", Value::from("postgres")),
             ("master_password_version", Value::from(0i64)),
+            ("master_password_wo", Value::from("short")),
+            ("master_password_wo_version", Value::from(0.5)),
             ("backup_retention_days", Value::from(36i64)),
             ("max_rpo_seconds", Value::from(19i64)),
             ("serverless_v2[0].min_capacity", Value::from(0.3)),

@@ -291,17 +291,7 @@ mod password_rules {
         v.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        let mut diags = Diagnostics::default();
-        check(&config(v), &mut diags);
-        diags
-            .errors()
-            .map(|d| {
-                (
-                    d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-                    d.detail.clone(),
-                )
-            })
-            .collect()
+        crate::resources::check_errors(check, v)
     }
 
     #[test]

@@ -226,7 +226,6 @@ fn check_derived_names(n: &Naming, config: &Value, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::config;
     use serde_json::json;
 
     /// The paths and details of the errors `check` reports for a stack in `region`.
@@ -235,21 +234,13 @@ mod tests {
         replica_of: Option<&str>,
         table: serde_json::Value,
     ) -> Vec<(String, String)> {
-        let v = config(json!({
-            "name": "trading", "environment_suffix": "dev", "region": region,
-            "buckets": [], "replica_of": replica_of, "session_table": [table],
-        }));
-        let mut diags = Diagnostics::default();
-        check(&v, &mut diags);
-        diags
-            .errors()
-            .map(|d| {
-                (
-                    d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-                    d.detail.clone(),
-                )
-            })
-            .collect()
+        crate::resources::check_errors(
+            check,
+            json!({
+                "name": "trading", "environment_suffix": "dev", "region": region,
+                "buckets": [], "replica_of": replica_of, "session_table": [table],
+            }),
+        )
     }
 
     #[test]
