@@ -120,23 +120,11 @@ def sandbox_control(path, body):
     urllib.request.urlopen(req, timeout=10).read()
 
 
-def sessions_in_the_outage(table):
-    """With STRONG sessions: a session written in us-east-1 the moment before the outage is what a
-    strongly consistent read in us-east-2 returns during it, and us-east-2 keeps taking writes."""
-    east1, east2 = client("dynamodb", PRIMARY), client("dynamodb", SECONDARY)
-    east1.put_item(TableName=table, Item={"sessionId": {"S": "demo-before"}, "trader": {"S": "alice"}})
-    sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": True})
-    got = east2.get_item(TableName=table, Key={"sessionId": {"S": "demo-before"}}, ConsistentRead=True).get("Item")
-    east2.put_item(TableName=table, Item={"sessionId": {"S": "demo-during"}, "trader": {"S": "bob"}})
-    return {"read_in_survivor": bool(got), "written_in_survivor": True}
-
-
-def automatic_failover(watchers, table):
-    """us-east-1 goes down; nobody starts anything; returns the watcher shift that failed over and
-    what the sessions did."""
+def automatic_failover(watchers):
+    """us-east-1 goes down; nobody starts anything; returns the watcher shift that failed over."""
     sfn = client("stepfunctions", SECONDARY)
     seen = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=watchers[SECONDARY], maxResults=1000)["executions"]}
-    sessions = sessions_in_the_outage(table)
+    sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": True})
     started = time.time()
     try:
         while time.time() - started < 120:
@@ -147,7 +135,7 @@ def automatic_failover(watchers, table):
                 out = json.loads(sfn.describe_execution(executionArn=e["executionArn"]).get("output") or "{}")
                 if str(out.get("outcome", "")).startswith("failed-over"):
                     out["wall_seconds"] = time.time() - started
-                    return out, sessions
+                    return out
             time.sleep(0.1)
         sys.exit("the watcher in us-east-2 did not fail over within 120 s of the outage")
     finally:
@@ -209,13 +197,7 @@ def main():
         sys.exit("the failback did not move the writer back to us-east-1")
 
     print("\n==> Automatic failover: us-east-1 goes down (a sandbox outage); nobody starts anything", flush=True)
-    auto, sessions = automatic_failover(dr["watcher_arns"], dr["table_name"])
-    witness = dr.get("session_witness") or {}
-    say(f"sessions ({'STRONG, witness ' + witness.get('region', '?') if witness else 'EVENTUAL'}): the session written in "
-        f"us-east-1 just before the outage {'was' if sessions['read_in_survivor'] else 'was NOT'} in us-east-2 during it; "
-        f"us-east-2 kept taking session writes")
-    if witness and not sessions["read_in_survivor"]:
-        sys.exit("a strongly consistent session write was missing in the surviving region")
+    auto = automatic_failover(dr["watcher_arns"])
     after_auto = (writer_region(SECONDARY), primary_target(zone))
     say(f"the watcher in us-east-2 failed over: writer {after_failback[0]} → {after_auto[0]} "
         f"({auto['outcome']}; {auto['streak']} failed probes in a row, Route 53 {auto['observations'][-1]['route53']})")
@@ -249,9 +231,6 @@ def main():
           f"first failed probe → writer moved {auto['first_failed_to_writer_moved_seconds']:.2f} s, "
           f"decision → writer moved {auto['detected_to_writer_moved_seconds']:.2f} s (sandbox seconds; "
           f"the promotion is 300 s of AWS time scaled to 3 s)")
-    if witness:
-        print(f"\n sessions: STRONG (multi-Region strong consistency, witness in {witness['region']} {witness['status']}): "
-              f"the session written in us-east-1 just before the outage was read in us-east-2 during it (RPO 0)")
     checks = dr["checks"]
     passed = sum(1 for c in checks if c["status"] == "pass")
     print(f"\n readiness: {'READY' if dr['ready'] else 'NOT READY'} ({passed}/{len(checks)} pass)")

@@ -47,7 +47,6 @@ fn demo_runs_start_to_finish_and_prints_the_summary() {
         "automatic   us-east-2       def456.execute-api.us-east-2.amazonaws.com",
         "back        us-east-1       abc123.execute-api.us-east-1.amazonaws.com",
         "automatic failover (watcher in us-east-2",
-        "sessions: STRONG (multi-Region strong consistency, witness in us-west-2 ACTIVE): the session written in us-east-1 just before the outage was read in us-east-2 during it",
         "Destroy complete!",
         "sandbox: stopped",
     ] {
