@@ -259,11 +259,20 @@ impl AwsError {
 
     /// Appends this error as a diagnostic, about `path` when an attribute is at fault.
     pub fn report(&self, diags: &mut Diagnostics, path: Option<Path>, doing: &str) {
-        let detail = match self.hint() {
+        diags.error(path, format!("Failed to {doing}"), self.detail());
+    }
+
+    /// Appends this error as a warning: for a read whose failure leaves the rest of the answer
+    /// useful (a list that could not see one region).
+    pub fn warn(&self, diags: &mut Diagnostics, doing: &str) {
+        diags.warning(None, format!("Could not {doing}"), self.detail());
+    }
+
+    fn detail(&self) -> String {
+        match self.hint() {
             Some(hint) => format!("{self}\n\n{hint}"),
             None => self.to_string(),
-        };
-        diags.error(path, format!("Failed to {doing}"), detail);
+        }
     }
 }
 

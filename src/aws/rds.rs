@@ -38,6 +38,31 @@ pub async fn global(c: &Client, id: &str) -> Result<Option<GlobalCluster>, AwsEr
         .and_then(|o| o.global_clusters.and_then(|mut v| v.pop())))
 }
 
+/// Every global cluster the account has, as `DescribeGlobalClusters` lists them without an
+/// identifier, page by page (the API reference: `MaxRecords` 20–100, then `Marker`). For
+/// `terraform query` only: a plan never lists.
+pub async fn globals(c: &Client) -> Result<Vec<GlobalCluster>, AwsError> {
+    let mut all = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = c
+            .describe_global_clusters()
+            .max_records(GLOBALS_PAGE)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .aws("DescribeGlobalClusters", c)?;
+        all.extend(out.global_clusters().iter().cloned());
+        match out.marker().filter(|m| !m.is_empty()) {
+            Some(m) => marker = Some(m.to_string()),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// `DescribeGlobalClusters`' largest page.
+const GLOBALS_PAGE: i32 = 100;
+
 /// The global cluster's tags, as `DescribeGlobalClusters` lists them.
 pub fn global_tags(g: &GlobalCluster) -> Tags {
     g.tag_list()

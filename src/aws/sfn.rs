@@ -31,6 +31,27 @@ pub async fn find(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
     }
 }
 
+/// The names of every state machine in `c`'s region (pages of [`LIST_PAGE`]). For
+/// `terraform query` only.
+pub async fn names(c: &Client) -> Result<Vec<String>, AwsError> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .list_state_machines()
+            .max_results(LIST_PAGE)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .aws("ListStateMachines", c)?;
+        all.extend(out.state_machines().iter().map(|sm| sm.name().to_string()));
+        match out.next_token() {
+            Some(t) => token = Some(t.to_string()),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// `ListStateMachines`' largest page (the API reference: 1–1000, default 100).
 const LIST_PAGE: i32 = 1000;
 

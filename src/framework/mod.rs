@@ -11,6 +11,8 @@ pub mod value;
 
 pub use attr::{Attr, BlockAttr};
 pub use diag::{Diagnostics, Path};
-pub use resource::{ActionType, DataSourceType, PlanCall, PlanOutcome, ResourceType};
+pub use resource::{
+    ActionType, DataSourceType, Found, IdentityField, PlanCall, PlanOutcome, ResourceType,
+};
 pub use schema::{Attribute, Block, Schema, Type};
 pub use value::Value;

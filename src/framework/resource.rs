@@ -56,6 +56,63 @@ pub trait ResourceType: Send + Sync + 'static {
     async fn delete(&self, prior: &Value, diags: &mut Diagnostics);
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value>;
+
+    /// The typed identity (plugin protocol 6.9): the state's attributes that name the object,
+    /// each a string, all of them given to import by identity. Empty: the resource has none.
+    fn identity(&self) -> &'static [IdentityField] {
+        &[]
+    }
+
+    /// Imports the object an identity names; its fields are known strings.
+    async fn import_by_identity(&self, identity: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        _ = identity;
+        diags.error(None, "Import by identity is not supported", "");
+        None
+    }
+
+    /// The schema of a `list` block's `config` (`terraform query`); `None`: it cannot be listed.
+    fn list_schema(&self) -> Option<Schema> {
+        None
+    }
+
+    /// The existing objects a list's configuration selects, at most `limit`, each with its
+    /// state (as an import reads it) when `include_state`. What cannot be read is a warning.
+    async fn list(
+        &self,
+        config: &Value,
+        include_state: bool,
+        limit: usize,
+        diags: &mut Diagnostics,
+    ) -> Vec<Found> {
+        _ = (config, include_state, limit);
+        diags.error(None, "List is not supported", "");
+        vec![]
+    }
+}
+
+/// One field of a resource's identity: a string attribute of its state.
+pub struct IdentityField {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// An object a list found.
+pub struct Found {
+    /// Its identity: an object of the resource's identity fields.
+    pub identity: Value,
+    /// What `terraform query` shows for it.
+    pub display_name: String,
+    pub state: Option<Value>,
+}
+
+/// The identity `state` has: its identity fields, or `None` while one is not a known string (a
+/// planned create of a name not known yet).
+pub fn identity_of(fields: &[IdentityField], state: &Value) -> Option<Value> {
+    let mut identity = Value::object();
+    for f in fields {
+        identity.set(f.name, state.get(f.name).as_str()?);
+    }
+    Some(identity)
 }
 
 /// The contract of a data source: validate the configuration, then read.

@@ -11,10 +11,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
+use crate::framework::resource::identity_of;
 use crate::framework::validate;
-use crate::framework::{Diagnostics, PlanCall, ResourceType, Schema, Value};
+use crate::framework::{Diagnostics, Found, IdentityField, PlanCall, ResourceType, Schema, Value};
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
+use crate::resources::list::{self, Filter};
 use crate::stop;
 use crate::timeouts::{self, Operation};
 use crate::waiter;
@@ -89,6 +91,31 @@ pub trait Composite: Send + Sync + 'static {
     fn import_id_problem(_id: &str) -> Option<String> {
         None
     }
+
+    /// The identity's fields ([`ResourceType::identity`]).
+    const IDENTITY: &'static [IdentityField];
+
+    /// The import id `identity` names.
+    fn identity_id(identity: &Value) -> Option<String>;
+
+    /// The state of the deployment `identity` names; `None` when there is none.
+    async fn discover_identity(
+        cfg: &Configured,
+        identity: &Value,
+    ) -> Result<Option<Value>, AwsError> {
+        match Self::identity_id(identity) {
+            Some(id) => Self::discover(cfg, &id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Whether a list can select by `region`.
+    const LIST_BY_REGION: bool = false;
+
+    /// The identities of what may be objects of this kind that `filter` selects, from listing
+    /// calls (none when the filter names one topology), each confirmed later by
+    /// [`Composite::discover_identity`]; a region that cannot be listed is a warning.
+    async fn candidates(cfg: &Configured, filter: &Filter, diags: &mut Diagnostics) -> Vec<Value>;
 }
 
 fn timeout_of<C: Composite>(v: &Value, op: Operation) -> Duration {
@@ -265,5 +292,79 @@ impl<C: Composite> ResourceType for C {
                 None
             }
         }
+    }
+
+    fn identity(&self) -> &'static [IdentityField] {
+        C::IDENTITY
+    }
+
+    async fn import_by_identity(&self, identity: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let Some(id) = C::identity_id(identity) else {
+            diags.error(
+                None,
+                "Invalid identity",
+                format!("{identity:?} names no {}.", C::KIND),
+            );
+            return None;
+        };
+        if let Some(problem) = C::import_id_problem(&id) {
+            diags.error(None, "Invalid identity", problem);
+            return None;
+        }
+        let cfg = self.context().require(diags)?;
+        let what = format!("{} {id}", C::KIND);
+        match C::discover_identity(&cfg, identity).await {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                diags.error(
+                    None,
+                    format!("Cannot import {what}: it does not exist"),
+                    C::missing(&id),
+                );
+                None
+            }
+            Err(e) => {
+                e.report(diags, None, &format!("import {what}"));
+                None
+            }
+        }
+    }
+
+    fn list_schema(&self) -> Option<Schema> {
+        Some(list::schema(C::LIST_BY_REGION))
+    }
+
+    /// The candidates ([`Composite::candidates`]) the filter selects, each read as an import
+    /// reads it: only what exists and is whole enough to import is listed.
+    async fn list(
+        &self,
+        config: &Value,
+        include_state: bool,
+        limit: usize,
+        diags: &mut Diagnostics,
+    ) -> Vec<Found> {
+        let Some(cfg) = self.context().require(diags) else {
+            return vec![];
+        };
+        let filter = Filter::from_value(config);
+        let mut found = Vec::new();
+        for candidate in C::candidates(&cfg, &filter, diags).await {
+            if found.len() >= limit || stop::requested() {
+                break;
+            }
+            let Some(id) = C::identity_id(&candidate) else {
+                continue;
+            };
+            match C::discover_identity(&cfg, &candidate).await {
+                Ok(Some(state)) => found.push(Found {
+                    identity: identity_of(C::IDENTITY, &state).unwrap_or(candidate),
+                    display_name: format!("{} {id}", C::KIND),
+                    state: include_state.then_some(state),
+                }),
+                Ok(None) => {}
+                Err(e) => e.warn(diags, &format!("read {} {id}", C::KIND)),
+            }
+        }
+        found
     }
 }

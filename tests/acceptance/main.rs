@@ -8,6 +8,7 @@ mod actions;
 mod automatic_failover;
 mod global_database;
 mod harness;
+mod identity;
 mod modules;
 mod orchestrator;
 mod plugin;

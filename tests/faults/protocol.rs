@@ -151,7 +151,7 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
     let mut rng = StdRng::seed_from_u64(0x6e7);
     let mut calls = 0;
     for _ in 0..150 {
-        let r = match rng.gen_range(0..17) {
+        let r = match rng.gen_range(0..21) {
             0 => c
                 .get_provider_schema(get_provider_schema::Request {})
                 .await
@@ -295,6 +295,51 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
                 }
                 Err(e) => Err(e),
             },
+            17 => c
+                .get_resource_identity_schemas(get_resource_identity_schemas::Request {})
+                .await
+                .map(|_| ()),
+            18 => c
+                .upgrade_resource_identity(upgrade_resource_identity::Request {
+                    type_name: ty(&mut rng),
+                    version: rng.gen_range(-1..3),
+                    raw_identity: Some(RawState {
+                        json: payload(&mut rng),
+                        flatmap: Default::default(),
+                    }),
+                })
+                .await
+                .map(|_| ()),
+            19 => c
+                .validate_list_resource_config(validate_list_resource_config::Request {
+                    type_name: ty(&mut rng),
+                    config: dv(&mut rng),
+                    ..Default::default()
+                })
+                .await
+                .map(|_| ()),
+            20 => match c
+                .list_resource(list_resource::Request {
+                    type_name: ty(&mut rng),
+                    config: dv(&mut rng),
+                    include_resource_object: rng.gen(),
+                    limit: rng.gen_range(-1..5),
+                })
+                .await
+            {
+                // The stream ends, whatever the input.
+                Ok(stream) => {
+                    let mut stream = stream.into_inner();
+                    loop {
+                        match stream.message().await {
+                            Ok(Some(_)) => {}
+                            Ok(None) => break Ok(()),
+                            Err(e) => break Err(e),
+                        }
+                    }
+                }
+                Err(e) => Err(e),
+            },
             12 => c
                 .call_function(call_function::Request {
                     name: "nope".into(),
@@ -336,6 +381,28 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
         .unwrap()
         .into_inner();
     assert!(schema.resource_schemas.contains_key("trdr_global_database"));
+    assert!(schema
+        .list_resource_schemas
+        .contains_key("trdr_regional_stack"));
+    let identities = c
+        .get_resource_identity_schemas(get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner()
+        .identity_schemas;
+    let fields: Vec<_> = identities["trdr_regional_stack"]
+        .identity_attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a.required_for_import))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("name", true),
+            ("environment_suffix", true),
+            ("region", true)
+        ]
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(child.try_wait().unwrap().is_none());
     let _ = child.kill();

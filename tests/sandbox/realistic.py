@@ -17,6 +17,9 @@ What it adds (each rule cites where AWS documents it in docs/guides/acceptance-t
   backing container once an instance exists, which AWS never does).
   Cluster parameter groups: `rds.global_db_rpo` below 20 is refused; a group still used by a
   cluster cannot be deleted; a cluster takes a custom group only of its major version's family.
+- Listing: `DescribeGlobalClusters` without an identifier takes `MaxRecords` 20–100 (default 100)
+  and pages with `Marker` (MiniStack answers every global cluster at once); `ListTables` takes
+  `Limit` 1–100. POST /_trdr/list-page makes every listing's pages smaller, as AWS may.
 - Step Functions: `ListStateMachines` pages of 100 unless asked for up to 1,000; the tags of a
   state machine that does not exist are `ResourceNotFound`; tag values limited to AWS's
   character set; a role that does not exist, or was
@@ -74,6 +77,10 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
 - GET  /_trdr/rds/master-password?region=R&db_cluster_id=C → {"sha256": digest of the master
                                       password CreateDBCluster or ModifyDBCluster last gave the
                                       cluster, "changes": how often} (RDS never answers a password)
+- POST /_trdr/list-page               {"size": 2}: `DescribeGlobalClusters` (without an
+                                      identifier), `ListTables` (given a `Limit`) and
+                                      `ListStateMachines` answer pages of at most that many (AWS's
+                                      page sizes are upper limits); null: AWS's own
 - GET  /_trdr/config                  → the scale and the scaled durations
 - GET  /_trdr/stats                   → {"refusals": {rule: count}, "promotions": {global id:
                                       count}, "probes": {fqdn: count}}
@@ -96,6 +103,9 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 SCALE = float(os.environ.get("TRDR_SANDBOX_TIME_SCALE", "0.01"))
+
+# POST /_trdr/list-page: the largest page a listing answers, below AWS's own (None: AWS's).
+_list_page = [None]
 
 # Real durations in seconds, of the order AWS documents or users observe; scaled by SCALE.
 REAL_SECONDS = {
@@ -434,6 +444,31 @@ async def rds(orig, method, path, headers, body, query):
     return answer
 
 
+def _global_page(xml, p):
+    """One page of a DescribeGlobalClusters answer: MaxRecords (or the list-page size) global
+    clusters from the Marker on (an offset here; opaque to the caller), and the next Marker."""
+    head, found, rest = xml.partition("<GlobalClusters>")
+    if not found:
+        return xml
+    body, _, tail = rest.rpartition("</GlobalClusters>")
+    # The top-level <GlobalClusterMember> elements (a global cluster's members nest the same tag).
+    blocks, depth, start_at = [], 0, 0
+    for m in re.finditer(r"<(/?)GlobalClusterMember>", body):
+        if not m.group(1):
+            if depth == 0:
+                start_at = m.start()
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                blocks.append(body[start_at:m.end()])
+    size = min(int(p.get("MaxRecords") or 100), _list_page[0] or 100)
+    start = int(p.get("Marker") or 0)
+    page = blocks[start:start + size]
+    marker = f"<Marker>{start + size}</Marker>" if start + size < len(blocks) else ""
+    return f"{head}<GlobalClusters>{''.join(page)}</GlobalClusters>{marker}{tail}"
+
+
 def _busy_global(gid):
     pr = _promotions.get(gid)
     if pr and pr.active():
@@ -507,6 +542,12 @@ def _orderable_serverless(p):
 
 
 def _rds_before(region, action, p):
+    if action == "DescribeGlobalClusters" and not p.get("GlobalClusterIdentifier") and p.get("MaxRecords"):
+        # The API reference: MaxRecords minimum 20, maximum 100.
+        asked = int(p["MaxRecords"])
+        if not 20 <= asked <= 100:
+            return refused("rds_max_records", rds_error(
+                "InvalidParameterValue", f"Invalid value {asked} for MaxRecords. Must be between 20 and 100"))
     if (action == "DescribeOrderableDBInstanceOptions" and p.get("DBInstanceClass") == "db.serverless"
             and p.get("Engine") == "aurora-postgresql"):
         return _orderable_serverless(p)
@@ -612,6 +653,8 @@ def _rds_after(region, action, p, status, rh, xml):
             xml = _rewrite_globals(xml, _promotion_view)
     elif action == "DescribeGlobalClusters":
         xml = _rewrite_globals(xml, _promotion_view)
+        if not p.get("GlobalClusterIdentifier"):
+            xml = _global_page(xml, p)
     elif action == "DescribeDBClusters":
         def cluster(cid, block):
             t = _clusters.get((region, cid))
@@ -714,7 +757,7 @@ async def states(orig, method, path, headers, body, query):
             return refused("sfn_page_size", json_error(
                 "ValidationException", f"1 validation error detected: Value '{asked}' at 'maxResults' "
                 "failed to satisfy constraint: Member must have value less than or equal to 1000"))
-        body = json.dumps(dict(data, maxResults=asked or 100)).encode()
+        body = json.dumps(dict(data, maxResults=min(asked or 100, _list_page[0] or 1000))).encode()
     arn = data.get("resourceArn", "")
     if action in ("ListTagsForResource", "TagResource", "UntagResource") and ":stateMachine:" in arn:
         # A state machine that does not exist has no tags to list: ResourceNotFound (MiniStack
@@ -770,6 +813,15 @@ async def dynamodb(orig, method, path, headers, body, query):
                 "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
                 f"Backups are being enabled for the table: {data.get('TableName')}. Please retry later",
             ))
+    if action == "ListTables":
+        # The API reference: Limit 1–100 (100 when absent).
+        asked = data.get("Limit", 100)
+        if not isinstance(asked, int) or not 1 <= asked <= 100:
+            return refused("dynamodb_list_limit", json_error(
+                "ValidationException", f"1 validation error detected: Value '{asked}' at 'limit' failed "
+                "to satisfy constraint: Member must have value less than or equal to 100"))
+        if "Limit" in data:
+            body = json.dumps(dict(data, Limit=min(asked, _list_page[0] or 100))).encode()
     if _loop[0] is None:
         _loop[0] = asyncio.get_running_loop()
     answered = _global_before(region, action, data)
@@ -1478,6 +1530,9 @@ def _control(method, path, query, body):
                 _omit_endpoint.add(data["global_cluster_id"])
             if data.get("engine_version"):
                 _omit_serverless.add(data["engine_version"])
+            return 200, {"ok": True}
+        if method == "POST" and path == "/_trdr/list-page":
+            _list_page[0] = int(data["size"]) if data.get("size") else None
             return 200, {"ok": True}
         if method == "POST" and path == "/_trdr/dynamodb/replication-lag":
             _mrec_lag[0] = float(data["seconds"])

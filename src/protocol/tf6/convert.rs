@@ -7,7 +7,7 @@ use tf_provider::{AttributePath, AttributePathStep};
 
 use crate::framework::diag::{Severity, Step};
 use crate::framework::schema::{Mode, Nesting};
-use crate::framework::{Diagnostics, Path, Schema, Type};
+use crate::framework::{Diagnostics, IdentityField, Path, Schema, Type};
 
 pub(super) fn push(into: &mut tf_provider::Diagnostics, from: Diagnostics) {
     for d in from.0 {
@@ -104,5 +104,22 @@ pub fn to_tf_schema(s: &Schema) -> tfs::Schema {
     tfs::Schema {
         version: s.version,
         block: to_tf_block(&s.block),
+    }
+}
+
+/// An identity of string fields, all required to import by identity.
+pub(super) fn to_tf_identity(fields: &[IdentityField]) -> tfs::IdentitySchema {
+    tfs::IdentitySchema {
+        version: 0,
+        attributes: fields
+            .iter()
+            .map(|f| tfs::IdentityAttribute {
+                name: f.name.to_string(),
+                attr_type: tfs::AttributeType::String,
+                required_for_import: true,
+                optional_for_import: false,
+                description: f.description.to_string(),
+            })
+            .collect(),
     }
 }

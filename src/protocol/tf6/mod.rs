@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::FutureExt;
-use tf_provider::schema as tfs;
+use tf_provider::schema::{self as tfs, IdentitySchema};
 use tf_provider::{AttributePath, DynamicDataSource, DynamicResource};
 use tracing::Instrument;
 
 use crate::framework::{
-    plan, ActionType, DataSourceType, Diagnostics, PlanCall, PlanOutcome, ResourceType, Schema,
-    Value,
+    plan, resource, validate, ActionType, DataSourceType, Diagnostics, PlanCall, PlanOutcome,
+    ResourceType, Schema, Value,
 };
 use crate::provider::config::{self, ProviderConfig};
 use crate::provider::{Configured, ProviderContext};
@@ -27,7 +27,7 @@ mod convert;
 mod robustness;
 
 pub use convert::to_tf_schema;
-use convert::{push, to_tf_path};
+use convert::{push, to_tf_identity, to_tf_path};
 
 pub struct Tf6Provider {
     ctx: Arc<ProviderContext>,
@@ -402,9 +402,105 @@ impl tf_provider::Resource for Tf6Resource {
     type State<'a> = Value;
     type PrivateState<'a> = Value;
     type ProviderMetaState<'a> = Value;
+    type Identity<'a> = Value;
+    type ListConfig<'a> = Value;
 
     fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
         Some(to_tf_schema(&self.schema))
+    }
+
+    fn identity_schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<IdentitySchema> {
+        let fields = self.inner.identity();
+        (!fields.is_empty()).then(|| to_tf_identity(fields))
+    }
+
+    fn identity<'a>(
+        &self,
+        _diags: &mut tf_provider::Diagnostics,
+        state: &Self::State<'a>,
+    ) -> Option<Self::Identity<'a>> {
+        resource::identity_of(self.inner.identity(), state)
+    }
+
+    async fn import_by_identity<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        identity: Value,
+    ) -> Option<(Value, Value)> {
+        let import = async {
+            let mut d = Diagnostics::default();
+            let fields = self.inner.identity();
+            let Some(identity) = resource::identity_of(fields, &identity) else {
+                let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+                d.error(
+                    None,
+                    "Incomplete identity",
+                    format!(
+                        "An import by identity needs every field: {}.",
+                        names.join(", ")
+                    ),
+                );
+                return (None, d);
+            };
+            let span = self.span("import", &identity);
+            let out = self
+                .inner
+                .import_by_identity(&identity, &mut d)
+                .instrument(span)
+                .await;
+            (out, d)
+        };
+        let imported = call(diags, &self.stop, "import", || None, import).await?;
+        Some((self.shape(imported), Value::Null))
+    }
+
+    fn list_schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
+        self.inner.list_schema().map(|s| to_tf_schema(&s))
+    }
+
+    async fn validate_list<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+    ) -> Option<()> {
+        guarded(diags, "list validation", async {
+            let mut d = Diagnostics::default();
+            if let Some(schema) = self.inner.list_schema() {
+                validate::schema(&mut d, &schema.block, &config);
+            }
+            (Some(()), d)
+        })
+        .await
+    }
+
+    async fn list<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        config: Value,
+        include_state: bool,
+        limit: i64,
+    ) -> Vec<tf_provider::Listed<Value, Value>> {
+        let list = async {
+            let mut d = Diagnostics::default();
+            let span = tracing::info_span!("trdr", resource = self.inner.name(), op = "list");
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let found = self
+                .inner
+                .list(&config, include_state, limit, &mut d)
+                .instrument(span)
+                .await;
+            (Some(found), d)
+        };
+        let found = call(diags, &self.stop, "list", || None, list).await;
+        found
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| tf_provider::Listed {
+                identity: f.identity,
+                display_name: f.display_name,
+                state: f.state.map(|s| self.shape(s)),
+            })
+            .collect()
     }
 
     async fn validate<'a>(

@@ -154,10 +154,20 @@ async fn every_rpc_answers_random_input_with_diagnostics() {
             )
             .await;
             let _ = Resource::plan_destroy(r, &mut diags, b.clone(), c.clone(), Value::Null).await;
+            let _ = Resource::identity(r, &mut diags, &b);
+            let _ = Resource::identity(r, &mut diags, &c);
+            let list_config = match r.inner.list_schema() {
+                Some(schema) if rng.gen_bool(0.7) => shaped(&mut rng, &schema.block),
+                _ => random_value(&mut rng, 0),
+            };
+            let _ = Resource::validate_list(r, &mut diags, list_config.clone()).await;
             if ctx.get().is_none() {
                 // Unconfigured: read, import and apply answer with a diagnostic, not a call.
                 let _ = Resource::read(r, &mut diags, b.clone(), c.clone(), Value::Null).await;
                 let _ = Resource::import(r, &mut diags, random_string(&mut rng)).await;
+                let _ = Resource::import_by_identity(r, &mut diags, c.clone()).await;
+                let _ = Resource::import_by_identity(r, &mut diags, b.clone()).await;
+                let _ = Resource::list(r, &mut diags, list_config, rng.gen(), rng.gen()).await;
             }
             assert_no_panic(&diags, r.inner.name());
         }

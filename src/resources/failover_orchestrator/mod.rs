@@ -25,13 +25,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::aws::errors::AwsError;
+use crate::aws::sfn;
 use crate::framework::PlanCall;
-use crate::framework::{Attr, BlockAttr, Diagnostics, Schema, Value};
+use crate::framework::{Attr, BlockAttr, Diagnostics, IdentityField, Schema, Value};
 use crate::naming::{Naming, ENVIRONMENT_SUFFIX};
 use crate::ownership::{Anchor, Marker};
 use crate::provider::config::ProviderConfig;
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
+use crate::resources::list::{self, Filter};
 use crate::resources::regional_stack::StackId;
 use crate::timeouts::Operation;
 use runbook::watcher::{Approval, Policy, Probe, WatcherSpec};
@@ -533,6 +535,36 @@ impl Composite for FailoverOrchestrator {
 
     fn missing(id: &str) -> String {
         format!("No runbook state machines for {id:?} (name:environment_suffix) were found.")
+    }
+
+    const IDENTITY: &'static [IdentityField] = list::TOPOLOGY;
+
+    fn identity_id(identity: &Value) -> Option<String> {
+        let naming = list::naming_of(identity)?;
+        Some(format!("{}:{}", naming.name, naming.suffix))
+    }
+
+    /// The runbooks named `NAME-failover-PRIMARY-SUFFIX` in the primary region (where an import
+    /// reads an orchestrator): one listing, none when the filter names the topology.
+    async fn candidates(cfg: &Configured, filter: &Filter, diags: &mut Diagnostics) -> Vec<Value> {
+        if let Some(naming) = filter.named() {
+            return vec![list::identity(&naming, None)];
+        }
+        let region = &cfg.config.primary_region;
+        let middle = format!("-failover-{region}-");
+        match sfn::names(&cfg.region(region).sfn).await {
+            Ok(names) => names
+                .iter()
+                .filter_map(|n| {
+                    let naming = list::parse(n, &middle)?;
+                    filter.wants(&naming).then(|| list::identity(&naming, None))
+                })
+                .collect(),
+            Err(e) => {
+                e.warn(diags, &format!("list the state machines in {region}"));
+                vec![]
+            }
+        }
     }
 }
 

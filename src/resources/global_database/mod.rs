@@ -23,11 +23,13 @@ use async_trait::async_trait;
 use crate::aws::errors::AwsError;
 use crate::aws::rds;
 use crate::framework::PlanCall;
-use crate::framework::{BlockAttr, Diagnostics, Schema, Value};
+use crate::framework::{BlockAttr, Diagnostics, IdentityField, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
+use crate::resources::list::{self, Filter};
+use crate::tags;
 use crate::timeouts::Operation;
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["90m", "60m", "60m"];
@@ -505,6 +507,56 @@ impl Composite for GlobalDatabase {
 
     fn missing(id: &str) -> String {
         format!("No global cluster {id:?} with members named like NAME-REGION-SUFFIX was found.")
+    }
+
+    const IDENTITY: &'static [IdentityField] = list::TOPOLOGY;
+
+    fn identity_id(identity: &Value) -> Option<String> {
+        Some(list::naming_of(identity)?.global_cluster())
+    }
+
+    async fn discover_identity(
+        cfg: &Configured,
+        identity: &Value,
+    ) -> Result<Option<Value>, AwsError> {
+        match list::naming_of(identity) {
+            Some(naming) => observe::discover_named(cfg, &naming).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The global clusters trdr made (tag `ManagedBy = trdr`), named `NAME-global-SUFFIX` with
+    /// `SUFFIX` their `Environment` tag: one listing in the primary region, else the secondary.
+    async fn candidates(cfg: &Configured, filter: &Filter, diags: &mut Diagnostics) -> Vec<Value> {
+        if let Some(naming) = filter.named() {
+            return vec![list::identity(&naming, None)];
+        }
+        let mut problems = Vec::new();
+        for region in [&cfg.config.primary_region, &cfg.config.secondary_region] {
+            match rds::globals(&cfg.region(region).rds).await {
+                Ok(globals) => {
+                    return globals
+                        .iter()
+                        .filter_map(|g| {
+                            let tags = rds::global_tags(g);
+                            if tags.get("ManagedBy").map(String::as_str) != Some(tags::MANAGED_BY) {
+                                return None;
+                            }
+                            let suffix = tags.get("Environment")?;
+                            let id = g.global_cluster_identifier()?;
+                            let naming = list::parse(id, "-global-")?;
+                            (naming.suffix == *suffix && filter.wants(&naming))
+                                .then(|| list::identity(&naming, None))
+                        })
+                        .collect();
+                }
+                Err(e) => problems.push((region, e)),
+            }
+        }
+        for (region, e) in problems {
+            e.warn(diags, &format!("list the global clusters in {region}"));
+        }
+        vec![]
     }
 }
 

@@ -151,10 +151,17 @@ pub async fn observe(cfg: &Configured, db: &Db, base: &Value) -> Result<Option<V
 
 /// Rebuilds the configuration of global cluster `id` (`NAME-global-SUFFIX`) from RDS.
 pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsError> {
-    let Some((name, suffix)) = id.split_once("-global-") else {
-        return Ok(None);
-    };
-    let naming = Naming::new(name, suffix);
+    match id.split_once("-global-") {
+        Some((name, suffix)) => discover_named(cfg, &Naming::new(name, suffix)).await,
+        None => Ok(None),
+    }
+}
+
+/// [`discover`] of the global database `naming` names (an identity's name and suffix, which
+/// need no parsing of the identifier).
+pub async fn discover_named(cfg: &Configured, naming: &Naming) -> Result<Option<Value>, AwsError> {
+    let (name, suffix) = (naming.name.as_str(), naming.suffix.as_str());
+    let id = &naming.global_cluster();
     let Some(g) = rds::global(&cfg.region(&cfg.config.primary_region).rds, id).await? else {
         return Ok(None);
     };
@@ -194,7 +201,12 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
     NAME.put(&mut v, name);
     ENVIRONMENT_SUFFIX.put(&mut v, suffix);
     ENGINE_VERSION.put(&mut v, wc.engine_version());
-    DATABASE_NAME.put(&mut v, g.database_name().or(wc.database_name()));
+    // RDS may answer an empty DatabaseName for a cluster made without one: that is none.
+    let database_name = [g.database_name(), wc.database_name()]
+        .into_iter()
+        .flatten()
+        .find(|n| !n.is_empty());
+    DATABASE_NAME.put(&mut v, database_name);
     MASTER_USERNAME.put(&mut v, wc.master_username());
     WRITER_REGION.put(&mut v, writer_region.clone());
     STORAGE_ENCRYPTED.put(&mut v, g.storage_encrypted().unwrap_or(true));
@@ -210,7 +222,14 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
         s.and_then(|s| s.max_capacity())
             .or(MAX_CAPACITY.default_value()),
     );
-    SERVERLESS_V2.put(&mut v, scaling);
+    // The block with the defaults means what no block means; an import (or a query's generated
+    // configuration) writes it only when the capacity differs, so a configuration without it plans
+    // no change.
+    let defaults = MIN_CAPACITY.raw(&scaling).as_f64() == MIN_CAPACITY.default_value()
+        && MAX_CAPACITY.raw(&scaling).as_f64() == MAX_CAPACITY.default_value();
+    if !defaults {
+        SERVERLESS_V2.put(&mut v, scaling);
+    }
     for (which, region) in [(&PRIMARY, &primary), (&SECONDARY, &secondary)] {
         let mut m = Value::object();
         REGION.put(&mut m, region.clone());

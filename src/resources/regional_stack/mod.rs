@@ -19,14 +19,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::aws::dynamodb;
 use crate::aws::errors::{shown, AwsError};
 use crate::framework::validate::is_region;
 use crate::framework::PlanCall;
-use crate::framework::{Diagnostics, Schema, Value};
+use crate::framework::{Diagnostics, IdentityField, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
+use crate::resources::list::{self, Filter};
 use crate::timeouts::Operation;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -419,6 +421,48 @@ impl Composite for RegionalStack {
 
     fn import_id_problem(id: &str) -> Option<String> {
         StackId::parse(id).is_none().then(|| format!("{id:?} is not a stack id; use name:environment_suffix:region, e.g. trading:dev:us-east-1."))
+    }
+
+    const IDENTITY: &'static [IdentityField] = list::STACK;
+
+    fn identity_id(identity: &Value) -> Option<String> {
+        let naming = list::naming_of(identity)?;
+        let region = identity.get("region").as_str()?;
+        Some(format!("{}:{}:{region}", naming.name, naming.suffix))
+    }
+
+    const LIST_BY_REGION: bool = true;
+
+    /// The session tables named `NAME-sessions-SUFFIX` in each of the provider's regions the
+    /// filter selects (a secondary's is its replica there): one listing per region, none when the
+    /// filter names the topology.
+    async fn candidates(cfg: &Configured, filter: &Filter, diags: &mut Diagnostics) -> Vec<Value> {
+        let regions = [&cfg.config.primary_region, &cfg.config.secondary_region];
+        if let Some(r) = filter.region.as_ref().filter(|r| !regions.contains(r)) {
+            diags.error(
+                Some(list::REGION.path()),
+                "Region not served by this provider",
+                format!("{r:?} is neither the provider's primary_region nor its secondary_region; list it with a provider configured for it."),
+            );
+            return vec![];
+        }
+        let mut found = Vec::new();
+        for region in regions.into_iter().filter(|r| filter.wants_region(r)) {
+            if let Some(naming) = filter.named() {
+                found.push(list::identity(&naming, Some(region)));
+                continue;
+            }
+            match dynamodb::table_names(&cfg.region(region).dynamodb).await {
+                Ok(names) => found.extend(names.iter().filter_map(|t| {
+                    let naming = list::parse(t, "-sessions-")?;
+                    filter
+                        .wants(&naming)
+                        .then(|| list::identity(&naming, Some(region)))
+                })),
+                Err(e) => e.warn(diags, &format!("list the tables in {region}")),
+            }
+        }
+        found
     }
 }
 

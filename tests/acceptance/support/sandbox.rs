@@ -105,6 +105,12 @@ impl Sandbox {
         );
     }
 
+    /// Listings answer pages of at most `size` items (`None`: AWS's own sizes), so a caller
+    /// that does not follow `Marker`, `LastEvaluatedTableName` or `nextToken` misses items.
+    pub fn list_page(&self, size: Option<u32>) {
+        self.post("/_trdr/list-page", serde_json::json!({ "size": size }));
+    }
+
     /// Makes `service` (MiniStack's name: "monitoring", "rds", ...) in `region` answer with a body
     /// the SDK cannot parse, or (`on` false) answer normally again.
     pub fn unreadable(&self, service: &str, region: &str, on: bool) {

@@ -70,7 +70,40 @@ impl Workspace {
 
     /// Writes main.tf: the provider block plus `body` (`SUFFIX` is replaced by the suffix).
     pub fn write(&self, body: &str) {
-        let hcl = format!(
+        std::fs::write(self.dir.path().join("main.tf"), self.with_provider(body)).unwrap();
+    }
+
+    /// Writes `files` (name, content; `SUFFIX` replaced) into the directory `dir` of the
+    /// workspace, with a main.tf of the provider block alone: a second root module with its own
+    /// state, run with `-chdir=DIR` ([`Workspace::run_in`]).
+    pub fn write_in(&self, dir: &str, files: &[(&str, &str)]) {
+        let root = self.dir.path().join(dir);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("main.tf"), self.with_provider("")).unwrap();
+        for (name, body) in files {
+            std::fs::write(root.join(name), body.replace("SUFFIX", &self.suffix)).unwrap();
+        }
+    }
+
+    /// `terraform -chdir=DIR ARGS`, no colour: its output and errors, together, and whether it
+    /// succeeded.
+    pub fn run_in(&self, dir: &str, args: &[&str]) -> (bool, String) {
+        let chdir = format!("-chdir={dir}");
+        let mut full = vec![chdir.as_str()];
+        full.extend_from_slice(&args[..1]);
+        full.push("-no-color");
+        full.extend_from_slice(&args[1..]);
+        let out = self.command(&full).output().expect("terraform runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
+    fn with_provider(&self, body: &str) -> String {
+        format!(
             r#"terraform {{
   required_providers {{
     trdr = {{ source = "trdr-dev/trdr" }}
@@ -90,8 +123,7 @@ provider "trdr" {{
             self.regions.1,
             self.provider_extra,
             body.replace("SUFFIX", &self.suffix)
-        );
-        std::fs::write(self.dir.path().join("main.tf"), hcl).unwrap();
+        )
     }
 
     /// The Terraform under test: `TRDR_TERRAFORM` (a command, e.g. `scripts/terraform-next`, the

@@ -47,7 +47,7 @@ pub use data_source::{DataSource, DynamicDataSource};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use function::{DynamicFunction, Function};
 pub use provider::{DynamicProvider, Provider};
-pub use resource::{DynamicResource, Resource};
+pub use resource::{DynamicResource, Listed, Resource};
 pub use server::{serve, serve_dynamic};
 
 #[macro_export]

@@ -19,7 +19,7 @@
 use crate::attribute_path::AttributePath;
 use crate::diagnostics::Diagnostics;
 use crate::raw::RawValue;
-use crate::schema::Schema;
+use crate::schema::{IdentitySchema, Schema};
 use crate::utils::OptionFactor;
 
 use async_trait::async_trait;
@@ -44,6 +44,14 @@ pub trait Resource: Send + Sync {
     ///
     /// The state will be automatically serialized/deserialized at the border of the request.
     type ProviderMetaState<'a>: Serialize + Deserialize<'a> + Send;
+
+    /// trdr: identity of the resource (protocol 6.9)
+    ///
+    /// The identity will be automatically serialized/deserialized at the border of the request.
+    type Identity<'a>: Serialize + Deserialize<'a> + Send;
+
+    /// trdr: configuration of the resource's list (`terraform query`, protocol 6.10)
+    type ListConfig<'a>: Serialize + Deserialize<'a> + Send;
 
     /// Get the schema of the resource
     ///
@@ -278,6 +286,89 @@ pub trait Resource: Send + Sync {
         diags.root_error_short("Upgrade is not supported");
         None
     }
+
+    // trdr: resource identity (protocol 6.9) and list resources (6.10), see NOTICE.
+
+    /// The identity schema; [`None`] for a resource without an identity.
+    fn identity_schema(&self, diags: &mut Diagnostics) -> Option<IdentitySchema> {
+        _ = diags;
+        None
+    }
+
+    /// The identity of the object `state` describes; [`None`] while it is not known yet (a
+    /// planned create whose identifying values are unknown), or for a resource without one.
+    fn identity<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: &Self::State<'a>,
+    ) -> Option<Self::Identity<'a>> {
+        _ = (diags, state);
+        None
+    }
+
+    /// Import the object an identity names (`import { identity = { ... } }`).
+    async fn import_by_identity<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        identity: Self::Identity<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        _ = identity;
+        diags.root_error_short("Import by identity is not supported");
+        None
+    }
+
+    /// Upgrade an identity stored under an older identity schema version.
+    async fn upgrade_identity<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        version: i64,
+        prior_identity: RawValue,
+    ) -> Option<Self::Identity<'a>> {
+        _ = (version, prior_identity);
+        diags.root_error_short("Identity upgrade is not supported");
+        None
+    }
+
+    /// The schema of the list's `config` block; [`None`] for a resource that cannot be listed.
+    fn list_schema(&self, diags: &mut Diagnostics) -> Option<Schema> {
+        _ = diags;
+        None
+    }
+
+    /// Validate the configuration of a list
+    async fn validate_list<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::ListConfig<'a>,
+    ) -> Option<()> {
+        _ = (diags, config);
+        Some(())
+    }
+
+    /// The existing objects the list's configuration selects, at most `limit`, each with its
+    /// state when `include_state` (for generating configuration).
+    async fn list<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::ListConfig<'a>,
+        include_state: bool,
+        limit: i64,
+    ) -> Vec<Listed<Self::Identity<'a>, Self::State<'a>>> {
+        _ = (config, include_state, limit);
+        diags.root_error_short("List is not supported");
+        vec![]
+    }
+}
+
+/// One object a list found: its identity, a name to show and, when asked for, its state.
+#[derive(Clone, Debug)]
+pub struct Listed<I, S> {
+    /// Identity of the object
+    pub identity: I,
+    /// Name shown by `terraform query`
+    pub display_name: String,
+    /// State of the object, when the list was asked to include it
+    pub state: Option<S>,
 }
 
 /// Trait for implementing a resource *without* automatic serialization/deserialization
@@ -510,6 +601,68 @@ pub trait DynamicResource: Send + Sync {
         _ = prior_state;
         diags.root_error_short("Upgrade is not supported");
         None
+    }
+
+    // trdr: resource identity (protocol 6.9) and list resources (6.10), see NOTICE.
+
+    /// See [`Resource::identity_schema`]
+    fn identity_schema(&self, diags: &mut Diagnostics) -> Option<IdentitySchema> {
+        _ = diags;
+        None
+    }
+
+    /// See [`Resource::identity`]
+    fn identity(&self, diags: &mut Diagnostics, state: &RawValue) -> Option<RawValue> {
+        _ = (diags, state);
+        None
+    }
+
+    /// See [`Resource::import_by_identity`]
+    async fn import_by_identity(
+        &self,
+        diags: &mut Diagnostics,
+        identity: RawValue,
+    ) -> Option<(RawValue, Vec<u8>)> {
+        _ = identity;
+        diags.root_error_short("Import by identity is not supported");
+        None
+    }
+
+    /// See [`Resource::upgrade_identity`]
+    async fn upgrade_identity(
+        &self,
+        diags: &mut Diagnostics,
+        version: i64,
+        prior_identity: RawValue,
+    ) -> Option<RawValue> {
+        _ = (version, prior_identity);
+        diags.root_error_short("Identity upgrade is not supported");
+        None
+    }
+
+    /// See [`Resource::list_schema`]
+    fn list_schema(&self, diags: &mut Diagnostics) -> Option<Schema> {
+        _ = diags;
+        None
+    }
+
+    /// See [`Resource::validate_list`]
+    async fn validate_list(&self, diags: &mut Diagnostics, config: RawValue) -> Option<()> {
+        _ = (diags, config);
+        Some(())
+    }
+
+    /// See [`Resource::list`]
+    async fn list(
+        &self,
+        diags: &mut Diagnostics,
+        config: RawValue,
+        include_state: bool,
+        limit: i64,
+    ) -> Vec<Listed<RawValue, RawValue>> {
+        _ = (config, include_state, limit);
+        diags.root_error_short("List is not supported");
+        vec![]
     }
 }
 
@@ -756,6 +909,71 @@ impl<T: Resource> DynamicResource for T {
     ) -> Option<RawValue> {
         let state = <T as Resource>::upgrade(self, diags, version, prior_state).await?;
         RawValue::serialize(diags, &state)
+    }
+
+    fn identity_schema(&self, diags: &mut Diagnostics) -> Option<IdentitySchema> {
+        <T as Resource>::identity_schema(self, diags)
+    }
+    fn identity(&self, diags: &mut Diagnostics, state: &RawValue) -> Option<RawValue> {
+        let state = state.deserialize(diags)?;
+        let identity = <T as Resource>::identity(self, diags, &state)?;
+        RawValue::serialize(diags, &identity)
+    }
+    async fn import_by_identity(
+        &self,
+        diags: &mut Diagnostics,
+        identity: RawValue,
+    ) -> Option<(RawValue, Vec<u8>)> {
+        let identity = identity.deserialize(diags)?;
+        let (state, private_state) =
+            <T as Resource>::import_by_identity(self, diags, identity).await?;
+        (
+            RawValue::serialize(diags, &state),
+            RawValue::serialize_vec(diags, &private_state),
+        )
+            .factor()
+    }
+    async fn upgrade_identity(
+        &self,
+        diags: &mut Diagnostics,
+        version: i64,
+        prior_identity: RawValue,
+    ) -> Option<RawValue> {
+        let identity =
+            <T as Resource>::upgrade_identity(self, diags, version, prior_identity).await?;
+        RawValue::serialize(diags, &identity)
+    }
+    fn list_schema(&self, diags: &mut Diagnostics) -> Option<Schema> {
+        <T as Resource>::list_schema(self, diags)
+    }
+    async fn validate_list(&self, diags: &mut Diagnostics, config: RawValue) -> Option<()> {
+        let config = config.deserialize(diags)?;
+        <T as Resource>::validate_list(self, diags, config).await
+    }
+    async fn list(
+        &self,
+        diags: &mut Diagnostics,
+        config: RawValue,
+        include_state: bool,
+        limit: i64,
+    ) -> Vec<Listed<RawValue, RawValue>> {
+        let Some(config) = config.deserialize(diags) else {
+            return vec![];
+        };
+        <T as Resource>::list(self, diags, config, include_state, limit)
+            .await
+            .into_iter()
+            .filter_map(|found| {
+                Some(Listed {
+                    identity: RawValue::serialize(diags, &found.identity)?,
+                    display_name: found.display_name,
+                    state: match found.state {
+                        Some(state) => Some(RawValue::serialize(diags, &state)?),
+                        None => None,
+                    },
+                })
+            })
+            .collect()
     }
 }
 

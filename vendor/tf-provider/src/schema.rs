@@ -550,3 +550,49 @@ impl From<&FunctionSchema> for tfplugin6::Function {
         }
     }
 }
+
+// trdr: resource identity (protocol 6.9, see NOTICE).
+
+/// The identity of a managed resource (protocol 6.9): the typed fields that name one object, as
+/// `import { identity = { ... } }` gives them and the state records them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct IdentitySchema {
+    /// Version of the identity schema
+    pub version: i64,
+    /// The fields, in order
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+/// One field of an [`IdentitySchema`]
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct IdentityAttribute {
+    /// Name of the field
+    pub name: String,
+    /// Type of the field
+    pub attr_type: AttributeType,
+    /// Whether an import by identity must give it
+    pub required_for_import: bool,
+    /// Whether an import by identity may give it
+    pub optional_for_import: bool,
+    /// Description of the field (plain text)
+    pub description: String,
+}
+
+impl From<&IdentitySchema> for tfplugin6::ResourceIdentitySchema {
+    fn from(value: &IdentitySchema) -> Self {
+        Self {
+            version: value.version,
+            identity_attributes: value
+                .attributes
+                .iter()
+                .map(|a| tfplugin6::resource_identity_schema::IdentityAttribute {
+                    name: a.name.clone(),
+                    r#type: serde_json::to_vec(&a.attr_type).unwrap_or_default(),
+                    required_for_import: a.required_for_import,
+                    optional_for_import: a.optional_for_import,
+                    description: a.description.clone(),
+                })
+                .collect(),
+        }
+    }
+}

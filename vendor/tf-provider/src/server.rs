@@ -37,7 +37,7 @@ use crate::function::DynamicFunction;
 use crate::plugin::grpc_broker_server::GrpcBrokerServer;
 use crate::plugin::grpc_controller_server::GrpcControllerServer;
 use crate::plugin::grpc_stdio_server::GrpcStdioServer;
-use crate::schema::FunctionSchema;
+use crate::schema::{FunctionSchema, IdentitySchema};
 use crate::tfplugin6::provider_server::ProviderServer;
 
 use crate::data_source::DynamicDataSource;
@@ -61,6 +61,9 @@ pub(crate) struct Server {
     pub(crate) data_sources: HashMap<String, (Box<dyn DynamicDataSource>, Schema)>,
     pub(crate) functions: HashMap<String, (Box<dyn DynamicFunction>, FunctionSchema)>,
     pub(crate) actions: HashMap<String, (Arc<dyn DynamicAction>, Schema)>,
+    // trdr: the resources' identities (protocol 6.9) and lists (6.10), by resource type.
+    pub(crate) identities: HashMap<String, IdentitySchema>,
+    pub(crate) list_schemas: HashMap<String, Schema>,
 }
 
 impl Server {
@@ -73,13 +76,25 @@ impl Server {
         };
         let schema = provider.schema(&mut diags).or_else(&mut set_error);
         let meta_schema = provider.meta_schema(&mut diags).or_else(&mut set_error);
-        let resources = provider
+        let resources: HashMap<String, (Box<dyn DynamicResource>, Schema)> = provider
             .get_resources(&mut diags)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(name, resource)| {
                 let schema = resource.schema(&mut diags).or_else(&mut set_error)?;
                 Some((format!("{}_{}", provider_name, name), (resource, schema)))
+            })
+            .collect();
+        let identities = resources
+            .iter()
+            .filter_map(|(name, (resource, _))| {
+                Some((name.clone(), resource.identity_schema(&mut diags)?))
+            })
+            .collect();
+        let list_schemas = resources
+            .iter()
+            .filter_map(|(name, (resource, _))| {
+                Some((name.clone(), resource.list_schema(&mut diags)?))
             })
             .collect();
         let data_sources = provider
@@ -130,6 +145,8 @@ impl Server {
             data_sources,
             functions,
             actions,
+            identities,
+            list_schemas,
         }
     }
 

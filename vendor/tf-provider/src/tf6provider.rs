@@ -29,6 +29,23 @@ use crate::utils::{CollectDiagnostics, OptionExpand};
 /// A server-streaming answer.
 type Stream<T> = std::pin::Pin<Box<dyn futures::Stream<Item = Result<T, tonic::Status>> + Send>>;
 
+/// trdr: the identity (protocol 6.9) of the object `state` describes, when the resource has an
+/// identity and the state is not null.
+fn identity_of(
+    server: &Server,
+    diags: &mut Diagnostics,
+    type_name: &str,
+    state: Option<&RawValue>,
+) -> Option<tf::ResourceIdentityData> {
+    let state = state.filter(|s| !s.is_null())?;
+    server.identities.get(type_name)?;
+    let (resource, _) = server.resources.get(type_name)?;
+    let identity = resource.identity(diags, state)?;
+    Some(tf::ResourceIdentityData {
+        identity_data: Some(identity.into()),
+    })
+}
+
 fn unimplemented(rpc: &str) -> tonic::Status {
     tonic::Status::unimplemented(format!("{rpc} is not served by this provider"))
 }
@@ -65,8 +82,16 @@ impl tf::provider_server::Provider for Arc<Server> {
                 type_name: name.clone(),
             })
             .collect();
+        let list_resources = self
+            .list_schemas
+            .keys()
+            .map(|name| tf::get_metadata::ListResourceMetadata {
+                type_name: name.clone(),
+            })
+            .collect();
         Ok(tonic::Response::new(tf::get_metadata::Response {
             actions,
+            list_resources,
             server_capabilities: Some(tf::ServerCapabilities {
                 plan_destroy: true,
                 get_provider_schema_optional: false,
@@ -114,8 +139,14 @@ impl tf::provider_server::Provider for Arc<Server> {
                 )
             })
             .collect();
+        let list_resource_schemas = self
+            .list_schemas
+            .iter()
+            .map(|(name, schema)| (name.clone(), schema.into()))
+            .collect();
         Ok(tonic::Response::new(tf::get_provider_schema::Response {
             action_schemas,
+            list_resource_schemas,
             provider: schema,
             resource_schemas: resources,
             data_source_schemas: data_sources,
@@ -278,10 +309,12 @@ impl tf::provider_server::Provider for Arc<Server> {
             }
             .expand();
 
+        let new_identity = identity_of(self, &mut diags, &request.type_name, state.as_ref());
         Ok(tonic::Response::new(tf::read_resource::Response {
             new_state: state.map(Into::into),
             diagnostics: diags.into(),
             private: private_state.unwrap_or_default(),
+            new_identity,
             ..Default::default()
         }))
     }
@@ -365,17 +398,20 @@ impl tf::provider_server::Provider for Arc<Server> {
             None
         }
         .map(|(state, private_state, triggers)| {
+            let identity = identity_of(self, &mut diags, &request.type_name, Some(&state));
             (
-                state.into(),
+                (state.into(), identity),
                 private_state,
                 triggers.into_iter().map(|attr| attr.into()).collect(),
             )
         })
         .collect_diagnostics(&mut diags)
         .expand();
+        let (state, planned_identity) = state.unzip();
 
         Ok(tonic::Response::new(tf::plan_resource_change::Response {
             planned_state: state,
+            planned_identity: planned_identity.flatten(),
             requires_replace: triggers.unwrap_or_default(),
             planned_private: private_state.unwrap_or_default(),
             diagnostics: diags.into(),
@@ -457,7 +493,9 @@ impl tf::provider_server::Provider for Arc<Server> {
         .collect_diagnostics(&mut diags)
         .expand();
 
+        let new_identity = identity_of(self, &mut diags, &request.type_name, state.as_ref());
         Ok(tonic::Response::new(tf::apply_resource_change::Response {
+            new_identity,
             new_state: state.map(Into::into),
             private: private_state.unwrap_or_default(),
             diagnostics: diags.into(),
@@ -472,20 +510,29 @@ impl tf::provider_server::Provider for Arc<Server> {
         let request = request.into_inner();
         let mut diags = Diagnostics::default();
 
-        let imported = if let Some(resource) = self.get_resource(&mut diags, &request.type_name) {
-            resource.import(&mut diags, request.id).await
-        } else {
-            None
+        // trdr: an import block with an identity (protocol 6.9) sends it instead of an id.
+        let by_identity = request
+            .identity
+            .and_then(|i| i.identity_data)
+            .map(RawValue::from)
+            .filter(|i| !i.is_null());
+        let imported = match (self.get_resource(&mut diags, &request.type_name), by_identity) {
+            (Some(resource), Some(identity)) => {
+                resource.import_by_identity(&mut diags, identity).await
+            }
+            (Some(resource), None) => resource.import(&mut diags, request.id).await,
+            (None, _) => None,
         }
         .collect_diagnostics(&mut diags)
-        .map(
-            |(state, private_state)| tf::import_resource_state::ImportedResource {
-                type_name: request.type_name,
+        .map(|(state, private_state)| {
+            let identity = identity_of(self, &mut diags, &request.type_name, Some(&state));
+            tf::import_resource_state::ImportedResource {
+                type_name: request.type_name.clone(),
                 state: Some(state.into()),
                 private: private_state,
-                ..Default::default()
-            },
-        );
+                identity,
+            }
+        });
 
         Ok(tonic::Response::new(tf::import_resource_state::Response {
             imported_resources: imported.into_iter().collect(),
@@ -644,17 +691,63 @@ impl tf::provider_server::Provider for Arc<Server> {
 
     // trdr: the RPCs of protocol 6.6 to 6.10 this provider does not serve answer as gRPC says
     // for a method it does not implement; Terraform treats that as the feature being absent.
+    // trdr: resource identity (protocol 6.9).
     async fn get_resource_identity_schemas(
         &self,
         _request: tonic::Request<tf::get_resource_identity_schemas::Request>,
     ) -> Result<tonic::Response<tf::get_resource_identity_schemas::Response>, tonic::Status> {
-        Ok(tonic::Response::new(Default::default()))
+        let identity_schemas = self
+            .identities
+            .iter()
+            .map(|(name, schema)| (name.clone(), schema.into()))
+            .collect();
+        Ok(tonic::Response::new(
+            tf::get_resource_identity_schemas::Response {
+                identity_schemas,
+                diagnostics: self.init_diags.clone().into(),
+            },
+        ))
     }
     async fn upgrade_resource_identity(
         &self,
-        _request: tonic::Request<tf::upgrade_resource_identity::Request>,
+        request: tonic::Request<tf::upgrade_resource_identity::Request>,
     ) -> Result<tonic::Response<tf::upgrade_resource_identity::Response>, tonic::Status> {
-        Err(unimplemented("UpgradeResourceIdentity"))
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        let upgraded = match (
+            self.get_resource(&mut diags, &request.type_name),
+            self.identities.get(&request.type_name),
+            request.raw_identity,
+        ) {
+            (Some(_), None, _) => {
+                diags.root_error_short(format!("{} has no identity", request.type_name));
+                None
+            }
+            (Some(resource), Some(schema), Some(raw)) if !raw.json.is_empty() => {
+                let json = RawValue::Json(raw.json);
+                if request.version == schema.version {
+                    Some(json)
+                } else {
+                    resource
+                        .upgrade_identity(&mut diags, request.version, json)
+                        .await
+                }
+            }
+            (Some(_), Some(_), _) => {
+                diags.root_error_short("Upgrading an identity without its JSON is not supported");
+                None
+            }
+            (None, _, _) => None,
+        }
+        .collect_diagnostics(&mut diags);
+        Ok(tonic::Response::new(
+            tf::upgrade_resource_identity::Response {
+                upgraded_identity: upgraded.map(|i| tf::ResourceIdentityData {
+                    identity_data: Some(i.into()),
+                }),
+                diagnostics: diags.into(),
+            },
+        ))
     }
     async fn generate_resource_config(
         &self,
@@ -686,18 +779,79 @@ impl tf::provider_server::Provider for Arc<Server> {
     ) -> Result<tonic::Response<tf::close_ephemeral_resource::Response>, tonic::Status> {
         Err(unimplemented("CloseEphemeralResource"))
     }
+    // trdr: list resources (protocol 6.10, `terraform query`).
     type ListResourceStream = Stream<tf::list_resource::Event>;
     async fn list_resource(
         &self,
-        _request: tonic::Request<tf::list_resource::Request>,
+        request: tonic::Request<tf::list_resource::Request>,
     ) -> Result<tonic::Response<Self::ListResourceStream>, tonic::Status> {
-        Err(unimplemented("ListResource"))
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        let found = match (
+            self.get_resource(&mut diags, &request.type_name),
+            self.list_schemas.contains_key(&request.type_name),
+            request.config,
+        ) {
+            (Some(resource), true, Some(config)) => {
+                let limit = request.limit.max(0);
+                let mut found = resource
+                    .list(&mut diags, config.into(), request.include_resource_object, limit)
+                    .await;
+                found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+                found
+            }
+            (Some(_), false, _) => {
+                diags.root_error_short(format!("{} cannot be listed", request.type_name));
+                vec![]
+            }
+            (Some(_), true, None) => {
+                diags.root_error_short("ListResource without a configuration");
+                vec![]
+            }
+            (None, _, _) => vec![],
+        };
+        let include = request.include_resource_object;
+        let mut events: Vec<Result<tf::list_resource::Event, tonic::Status>> = found
+            .into_iter()
+            .map(|found| {
+                Ok(tf::list_resource::Event {
+                    identity: Some(tf::ResourceIdentityData {
+                        identity_data: Some(found.identity.into()),
+                    }),
+                    display_name: found.display_name,
+                    resource_object: found.state.filter(|_| include).map(Into::into),
+                    diagnostic: vec![],
+                })
+            })
+            .collect();
+        // The list's warnings and errors come last, in an event of their own.
+        if !diags.errors.is_empty() || !diags.warnings.is_empty() {
+            events.push(Ok(tf::list_resource::Event {
+                diagnostic: diags.into(),
+                ..Default::default()
+            }));
+        }
+        Ok(tonic::Response::new(Box::pin(futures::stream::iter(events))))
     }
     async fn validate_list_resource_config(
         &self,
-        _request: tonic::Request<tf::validate_list_resource_config::Request>,
+        request: tonic::Request<tf::validate_list_resource_config::Request>,
     ) -> Result<tonic::Response<tf::validate_list_resource_config::Response>, tonic::Status> {
-        Err(unimplemented("ValidateListResourceConfig"))
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        if let (Some(resource), Some(config)) = (
+            self.get_resource(&mut diags, &request.type_name),
+            request.config,
+        ) {
+            if resource.validate_list(&mut diags, config.into()).await.is_none() {
+                diags.internal_error();
+            }
+        }
+        Ok(tonic::Response::new(
+            tf::validate_list_resource_config::Response {
+                diagnostics: diags.into(),
+            },
+        ))
     }
     async fn validate_state_store_config(
         &self,
