@@ -140,3 +140,15 @@ pub fn page(
     }
     out
 }
+
+/// The import-by-identity part of a resource page: the `import` block example and the identity's
+/// fields.
+pub fn identity_section(fields: &[crate::framework::IdentityField], example: &str) -> String {
+    let mut out = format!(
+        "\nIn Terraform 1.12 and later, an `import` block can name the resource by its identity instead of an id:\n\n```terraform\n{example}```\n\n### Identity Schema\n\n#### Required\n\n"
+    );
+    for f in fields {
+        let _ = writeln!(out, "- `{}` (String) {}", f.name, f.description);
+    }
+    out
+}

@@ -29,14 +29,27 @@ fn rendered() -> Vec<(String, String)> {
                 .join("import.sh"),
         )
         .ok();
-        let page = trdr::docs::page(
+        let mut page = trdr::docs::page(
             "Resource",
             &full,
             &r.schema().block,
             &read(&format!("{dir}/resource.tf")),
             import.as_deref(),
         );
+        if !r.identity().is_empty() {
+            page.push_str(&trdr::docs::identity_section(
+                r.identity(),
+                &read(&format!("{dir}/import-by-identity.tf")),
+            ));
+        }
         pages.push((format!("docs/resources/{}.md", r.name()), page));
+        if let Some(list) = r.list_schema() {
+            let example = read(&format!(
+                "examples/list-resources/{full}/example.tfquery.hcl"
+            ));
+            let page = trdr::docs::page("List Resource", &full, &list.block, &example, None);
+            pages.push((format!("docs/list-resources/{}.md", r.name()), page));
+        }
     }
     for d in trdr::data_sources(&ctx) {
         let full = format!("trdr_{}", d.name());

@@ -112,6 +112,9 @@ pub trait Composite: Send + Sync + 'static {
     /// Whether a list can select by `region`.
     const LIST_BY_REGION: bool = false;
 
+    /// What a `list` of this kind finds, for its documentation.
+    const LIST_DESCRIPTION: &'static str;
+
     /// The identities of what may be objects of this kind that `filter` selects, from listing
     /// calls (none when the filter names one topology), each confirmed later by
     /// [`Composite::discover_identity`]; a region that cannot be listed is a warning.
@@ -331,7 +334,7 @@ impl<C: Composite> ResourceType for C {
     }
 
     fn list_schema(&self) -> Option<Schema> {
-        Some(list::schema(C::LIST_BY_REGION))
+        Some(list::schema(C::LIST_DESCRIPTION, C::LIST_BY_REGION))
     }
 
     /// The candidates ([`Composite::candidates`]) the filter selects, each read as an import

@@ -27,9 +27,8 @@ pub const REGION: Attr<String> = Attr::optional(
 .checks(&[Check::Matches("an AWS region like us-east-1", is_region)]);
 
 /// The `config` block of a `list`: `name` and `environment_suffix`, and `region` for stacks.
-pub fn schema(with_region: bool) -> Schema {
-    let block =
-        Block::new("Which topologies to find; every one the provider's regions hold when empty.");
+pub fn schema(description: &'static str, with_region: bool) -> Schema {
+    let block = Block::new(description);
     let block = if with_region {
         block.with(&[&NAME, &ENVIRONMENT_SUFFIX, &REGION])
     } else {

@@ -539,6 +539,8 @@ impl Composite for FailoverOrchestrator {
 
     const IDENTITY: &'static [IdentityField] = list::TOPOLOGY;
 
+    const LIST_DESCRIPTION: &'static str = "Finds the failover orchestrators for `terraform query` (Terraform 1.14 and later): the runbooks named `NAME-failover-PRIMARY_REGION-SUFFIX` in the provider's primary region (`ListStateMachines`, page by page), each read as an import reads it. With `name` and `environment_suffix` both set, nothing is listed: that orchestrator is read directly. `-generate-config-out` writes a `resource` and an `import` block (by identity) for each.";
+
     fn identity_id(identity: &Value) -> Option<String> {
         let naming = list::naming_of(identity)?;
         Some(format!("{}:{}", naming.name, naming.suffix))

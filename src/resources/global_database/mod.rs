@@ -511,6 +511,8 @@ impl Composite for GlobalDatabase {
 
     const IDENTITY: &'static [IdentityField] = list::TOPOLOGY;
 
+    const LIST_DESCRIPTION: &'static str = "Finds the global databases trdr made for `terraform query` (Terraform 1.14 and later): the global clusters tagged `ManagedBy = trdr` and named `NAME-global-SUFFIX` after their `Environment` tag (`DescribeGlobalClusters` in the primary region, else the secondary, page by page), each read as an import reads it. With `name` and `environment_suffix` both set, nothing is listed: that database is read directly. `-generate-config-out` writes a `resource` and an `import` block (by identity) for each.";
+
     fn identity_id(identity: &Value) -> Option<String> {
         Some(list::naming_of(identity)?.global_cluster())
     }

@@ -433,6 +433,8 @@ impl Composite for RegionalStack {
 
     const LIST_BY_REGION: bool = true;
 
+    const LIST_DESCRIPTION: &'static str = "Finds the regional stacks in the provider's two regions for `terraform query` (Terraform 1.14 and later): the session tables named `NAME-sessions-SUFFIX` (one `ListTables` per region, page by page), each read as an import reads it; what cannot be imported is not listed. With `name` and `environment_suffix` both set, nothing is listed: that topology's stacks are read directly. A region that cannot be listed is a warning, and the other region's stacks are still listed. `-generate-config-out` writes a `resource` and an `import` block (by identity) for each.";
+
     /// The session tables named `NAME-sessions-SUFFIX` in each of the provider's regions the
     /// filter selects (a secondary's is its replica there): one listing per region, none when the
     /// filter names the topology.
