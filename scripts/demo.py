@@ -126,18 +126,24 @@ def automatic_failover(watchers):
     seen = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=watchers[SECONDARY], maxResults=1000)["executions"]}
     sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": True})
     started = time.time()
+    shifts = []  # (seconds into the outage, status, outcome or error) of each shift that ended
     try:
         while time.time() - started < 120:
             for e in sfn.list_executions(stateMachineArn=watchers[SECONDARY], maxResults=1000)["executions"]:
                 if e["executionArn"] in seen or e["status"] == "RUNNING":
                     continue
                 seen.add(e["executionArn"])
-                out = json.loads(sfn.describe_execution(executionArn=e["executionArn"]).get("output") or "{}")
+                d = sfn.describe_execution(executionArn=e["executionArn"])
+                out = json.loads(d.get("output") or "{}")
+                shifts.append((round(time.time() - started, 1), d["status"],
+                               out.get("outcome") or f"{d.get('error')}: {d.get('cause')}"))
                 if str(out.get("outcome", "")).startswith("failed-over"):
                     out["wall_seconds"] = time.time() - started
                     return out
             time.sleep(0.1)
-        sys.exit("the watcher in us-east-2 did not fail over within 120 s of the outage")
+        # What the watcher's shifts said, so a timeout shows why nothing failed over.
+        last = "\n".join(f"  +{t} s {status}: {what}" for t, status, what in shifts[-10:]) or "  (no shift ended)"
+        sys.exit(f"the watcher in us-east-2 did not fail over within 120 s of the outage; its last shifts:\n{last}")
     finally:
         sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": False})
 
