@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
+use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent};
 
 use crate::aws::errors::{AwsError, AwsResultExt};
 use crate::aws::{rds, sfn};
@@ -362,7 +362,7 @@ async fn follow(
 ) -> Result<Run, AwsError> {
     let pause =
         crate::waiter::sandbox_scaled(Duration::from_secs(2)).max(Duration::from_millis(50));
-    let mut seen = 0usize;
+    let mut last_event = 0i64;
     loop {
         let d = c
             .describe_execution()
@@ -370,29 +370,13 @@ async fn follow(
             .send()
             .await
             .aws("DescribeExecution", c)?;
-        let history = c
-            .get_execution_history()
-            .execution_arn(execution)
-            .max_results(1000)
-            .send()
-            .await
-            .aws("GetExecutionHistory", c)?;
-        let entered: Vec<String> = history
-            .events()
-            .iter()
-            .filter(|e| {
-                e.r#type().as_str().ends_with("StateEntered")
-                    || *e.r#type() == HistoryEventType::TaskStateEntered
-            })
-            .filter_map(|e| {
-                e.state_entered_event_details()
-                    .map(|s| s.name().to_string())
-            })
-            .collect();
-        for name in entered.iter().skip(seen) {
-            progress(format!("  {name}"));
+        for event in events_after(c, execution, last_event).await? {
+            last_event = event.id();
+            let entered = event.r#type().as_str().ends_with("StateEntered");
+            if let Some(s) = event.state_entered_event_details().filter(|_| entered) {
+                progress(format!("  {}", s.name()));
+            }
         }
-        seen = seen.max(entered.len());
         if *d.status() != ExecutionStatus::Running {
             let json = |s: Option<&str>| {
                 s.and_then(|s| serde_json::from_str(s).ok())
@@ -408,6 +392,47 @@ async fn follow(
         tokio::time::sleep(pause).await;
     }
 }
+
+/// The execution's history events after event `after`, oldest first: read newest first, page
+/// by page, until an event already seen, so a poll reads what is new (and one page), not the
+/// whole history again. Without the events' input and output, which the progress does not show.
+async fn events_after(
+    c: &aws_sdk_sfn::Client,
+    execution: &str,
+    after: i64,
+) -> Result<Vec<HistoryEvent>, AwsError> {
+    let mut fresh = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = c
+            .get_execution_history()
+            .execution_arn(execution)
+            .reverse_order(true)
+            .include_execution_data(false)
+            .max_results(HISTORY_PAGE)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .aws("GetExecutionHistory", c)?;
+        for e in page.events() {
+            if e.id() <= after {
+                fresh.reverse();
+                return Ok(fresh);
+            }
+            fresh.push(e.clone());
+        }
+        match page.next_token() {
+            Some(t) => token = Some(t.to_string()),
+            None => {
+                fresh.reverse();
+                return Ok(fresh);
+            }
+        }
+    }
+}
+
+/// A page of history: a poll every 2 s sees a few new events, rarely more.
+const HISTORY_PAGE: i32 = 100;
 
 /// The run's end as the last progress line, or as the action's error; whether the writer moved.
 fn report(

@@ -286,26 +286,22 @@ pub async fn enable_pitr(c: &Client, table: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Adds a replica in `region` to the table owned by `primary` (no-op when it exists). With a
-/// `witness`, the one call that makes the table a strongly consistent global table: the replica,
-/// the witness and `MultiRegionConsistency` STRONG together (DynamoDB adds a witness only when it
-/// makes the global table).
+/// Adds a replica in `region` to `table`, the primary's table as `primary` just described it
+/// (no-op when it has that replica). With a `witness`, the one call that makes the table a
+/// strongly consistent global table: the replica, the witness and `MultiRegionConsistency`
+/// STRONG together (DynamoDB adds a witness only when it makes the global table).
 pub async fn add_replica(
     primary: &Client,
-    table: &str,
+    table: &TableDescription,
     region: &str,
     witness: Option<&str>,
 ) -> Result<(), AwsError> {
-    let desc = describe(primary, table).await?;
-    if desc
-        .as_ref()
-        .and_then(|t| replica_status(t, region))
-        .is_some()
-    {
+    if replica_status(table, region).is_some() {
         return Ok(());
     }
+    let name = table.table_name().unwrap_or_default();
     let build = AwsError::building("UpdateTable");
-    let mut call = primary.update_table().table_name(table).replica_updates(
+    let mut call = primary.update_table().table_name(name).replica_updates(
         ReplicationGroupUpdate::builder()
             .create(
                 CreateReplicationGroupMemberAction::builder()

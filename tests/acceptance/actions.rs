@@ -95,6 +95,15 @@ async fn a_drill_and_a_switchover_run_as_actions_and_a_failover_into_the_writer_
     // Functions, the writer where it was.
     let out = ws.must_apply(&["-invoke=action.trdr_drill.check"]);
     assert!(out.contains("drill runbook started in us-east-2"), "{out}");
+    // Each state the run entered, once, in order (the history read newest first, page by page).
+    let members = out
+        .find("  DrillMembers")
+        .expect("the drill's first check as progress");
+    let health = out
+        .find("  DrillHealthOwn")
+        .expect("its health check as progress");
+    assert!(members < health, "{out}");
+    assert_eq!(out.matches("  DrillMembers\n").count(), 1, "{out}");
     assert!(out.contains("drill-ready"), "{out}");
     let sfn = aws.sfn("us-east-2").await;
     let runs = executions("us-east-2").await;

@@ -143,7 +143,7 @@ pub async fn converge(
                     }
                     let joined = dynamodb::replica_status(&t, &region).is_some();
                     check_mode(p_db, &t, mode, joined, &primary_region).await?;
-                    dynamodb::add_replica(p_db, &table, &region, witness.as_deref()).await?;
+                    dynamodb::add_replica(p_db, &t, &region, witness.as_deref()).await?;
                     waiter::wait_for(&format!("replica of {table} in {region} ACTIVE"), timeout, Backoff::default(), || async {
                         let t = dynamodb::describe(p_db, &table).await?;
                         let status = t.as_ref().and_then(|t| dynamodb::replica_status(t, &region));
