@@ -19,21 +19,7 @@ const DB: &str = "trdr_global_database.trading";
 
 /// The writer's region as RDS in us-east-2 reports it (us-east-1 may be down).
 async fn writer(ws: &Workspace) -> String {
-    let rds = ws.aws().rds("us-east-2").await;
-    let g = rds
-        .describe_global_clusters()
-        .global_cluster_identifier(format!("trdr-global-{}", ws.suffix))
-        .send()
-        .await
-        .unwrap();
-    g.global_clusters()[0]
-        .global_cluster_members()
-        .iter()
-        .find(|m| m.is_writer() == Some(true))
-        .and_then(|m| m.db_cluster_arn())
-        .and_then(|a| a.split(':').nth(3))
-        .unwrap_or("none")
-        .to_string()
+    crate::orchestrator::writer_seen_from(ws, "us-east-2").await
 }
 
 /// The outputs of the finished shifts of `region`'s watcher, newest first.

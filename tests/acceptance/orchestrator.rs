@@ -34,9 +34,17 @@ fn failing_checks(ws: &Workspace) -> Vec<String> {
 
 /// The global cluster as RDS describes it.
 async fn global_cluster(ws: &Workspace) -> aws_sdk_rds::types::GlobalCluster {
+    global_cluster_seen_from(ws, "us-east-1").await
+}
+
+/// The global cluster as RDS in `region` describes it (the other region may be down).
+async fn global_cluster_seen_from(
+    ws: &Workspace,
+    region: &str,
+) -> aws_sdk_rds::types::GlobalCluster {
     let g = ws
         .aws()
-        .rds("us-east-1")
+        .rds(region)
         .await
         .describe_global_clusters()
         .global_cluster_identifier(format!("trdr-global-{}", ws.suffix))
@@ -47,14 +55,19 @@ async fn global_cluster(ws: &Workspace) -> aws_sdk_rds::types::GlobalCluster {
 }
 
 pub async fn writer(ws: &Workspace) -> String {
-    global_cluster(ws)
+    writer_seen_from(ws, "us-east-1").await
+}
+
+/// The writer's region as RDS in `region` reports it; `none` when no member writes.
+pub async fn writer_seen_from(ws: &Workspace, region: &str) -> String {
+    global_cluster_seen_from(ws, region)
         .await
         .global_cluster_members()
         .iter()
         .find(|m| m.is_writer() == Some(true))
         .and_then(|m| m.db_cluster_arn())
         .and_then(|a| a.split(':').nth(3))
-        .unwrap()
+        .unwrap_or("none")
         .to_string()
 }
 
