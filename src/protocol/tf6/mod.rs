@@ -178,74 +178,94 @@ impl tf_provider::Provider for Tf6Provider {
         &self,
         _diags: &mut tf_provider::Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some(
-            self.resources
-                .iter()
-                .map(|r| {
-                    let schema = r.schema();
-                    let adapter = Tf6Resource {
-                        inner: r.clone(),
-                        schema,
-                        stop: self.ctx.stop_signal(),
-                    };
-                    (
-                        r.name().to_string(),
-                        Box::new(adapter) as Box<dyn DynamicResource>,
-                    )
-                })
-                .collect(),
-        )
+        Some(adapted(&self.resources, &self.ctx, |a| Box::new(a) as _))
     }
 
     fn get_actions(
         &self,
         _diags: &mut tf_provider::Diagnostics,
     ) -> Option<HashMap<String, Box<dyn tf_provider::DynamicAction>>> {
-        Some(
-            self.actions
-                .iter()
-                .map(|a| {
-                    let adapter = Tf6Action {
-                        schema: a.schema(),
-                        inner: a.clone(),
-                        stop: self.ctx.stop_signal(),
-                    };
-                    (
-                        a.name().to_string(),
-                        Box::new(adapter) as Box<dyn tf_provider::DynamicAction>,
-                    )
-                })
-                .collect(),
-        )
+        Some(adapted(&self.actions, &self.ctx, |a| Box::new(a) as _))
     }
 
     fn get_data_sources(
         &self,
         _diags: &mut tf_provider::Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        Some(
-            self.data_sources
-                .iter()
-                .map(|d| {
-                    let adapter = Tf6DataSource {
-                        schema: d.schema(),
-                        inner: d.clone(),
-                        stop: self.ctx.stop_signal(),
-                    };
-                    (
-                        d.name().to_string(),
-                        Box::new(adapter) as Box<dyn DynamicDataSource>,
-                    )
-                })
-                .collect(),
-        )
+        Some(adapted(&self.data_sources, &self.ctx, |a| Box::new(a) as _))
     }
 }
 
-struct Tf6Action {
-    inner: Arc<dyn ActionType>,
+/// One of our resource, data source or action types behind the crate's trait for it: the type,
+/// its schema (assembled once) and the stop signal its calls wind down on.
+struct Adapter<T: ?Sized> {
+    inner: Arc<T>,
     schema: Schema,
     stop: stop::Signal,
+}
+
+type Tf6Resource = Adapter<dyn ResourceType>;
+type Tf6DataSource = Adapter<dyn DataSourceType>;
+type Tf6Action = Adapter<dyn ActionType>;
+
+/// What every adapted type has: a name, a schema and the checks of its configuration alone.
+trait Adaptable: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+}
+
+macro_rules! adaptable {
+    ($($contract:ident),*) => {$(
+        impl Adaptable for dyn $contract {
+            fn name(&self) -> &'static str {
+                $contract::name(self)
+            }
+            fn schema(&self) -> Schema {
+                $contract::schema(self)
+            }
+            fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+                $contract::validate(self, config, diags)
+            }
+        }
+    )*};
+}
+adaptable!(ResourceType, DataSourceType, ActionType);
+
+impl<T: ?Sized + Adaptable> Adapter<T> {
+    fn new(inner: &Arc<T>, ctx: &ProviderContext) -> Self {
+        Adapter {
+            schema: inner.schema(),
+            inner: inner.clone(),
+            stop: ctx.stop_signal(),
+        }
+    }
+
+    fn tf_schema(&self) -> tfs::Schema {
+        to_tf_schema(&self.schema)
+    }
+
+    /// The configuration's checks, a panic among them an error diagnostic.
+    async fn check(&self, diags: &mut tf_provider::Diagnostics, config: &Value) -> Option<()> {
+        guarded(diags, "validation", async {
+            let mut d = Diagnostics::default();
+            self.inner.validate(config, &mut d);
+            (Some(()), d)
+        })
+        .await
+    }
+}
+
+/// Each of `items` adapted, by its type name, boxed as the crate wants it.
+fn adapted<T: ?Sized + Adaptable, B>(
+    items: &[Arc<T>],
+    ctx: &ProviderContext,
+    boxed: impl Fn(Adapter<T>) -> B,
+) -> HashMap<String, B> {
+    items
+        .iter()
+        .map(|i| (i.name().to_string(), boxed(Adapter::new(i, ctx))))
+        .collect()
 }
 
 #[async_trait]
@@ -253,7 +273,7 @@ impl tf_provider::Action for Tf6Action {
     type Config<'a> = Value;
 
     fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
-        Some(to_tf_schema(&self.schema))
+        Some(self.tf_schema())
     }
 
     async fn validate<'a>(
@@ -261,12 +281,7 @@ impl tf_provider::Action for Tf6Action {
         diags: &mut tf_provider::Diagnostics,
         config: Value,
     ) -> Option<()> {
-        guarded(diags, "action validation", async {
-            let mut d = Diagnostics::default();
-            self.inner.validate(&config, &mut d);
-            (Some(()), d)
-        })
-        .await
+        self.check(diags, &config).await
     }
 
     async fn plan<'a>(&self, diags: &mut tf_provider::Diagnostics, config: Value) -> Option<()> {
@@ -296,19 +311,13 @@ impl tf_provider::Action for Tf6Action {
     }
 }
 
-struct Tf6DataSource {
-    inner: Arc<dyn DataSourceType>,
-    schema: Schema,
-    stop: stop::Signal,
-}
-
 #[async_trait]
 impl tf_provider::DataSource for Tf6DataSource {
     type State<'a> = Value;
     type ProviderMetaState<'a> = Value;
 
     fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
-        Some(to_tf_schema(&self.schema))
+        Some(self.tf_schema())
     }
 
     async fn validate<'a>(
@@ -316,12 +325,7 @@ impl tf_provider::DataSource for Tf6DataSource {
         diags: &mut tf_provider::Diagnostics,
         config: Value,
     ) -> Option<()> {
-        guarded(diags, "validation", async {
-            let mut d = Diagnostics::default();
-            self.inner.validate(&config, &mut d);
-            (Some(()), d)
-        })
-        .await
+        self.check(diags, &config).await
     }
 
     async fn read<'a>(
@@ -338,12 +342,6 @@ impl tf_provider::DataSource for Tf6DataSource {
         .await?;
         Some(plan::conform(&self.schema.block, &read))
     }
-}
-
-struct Tf6Resource {
-    inner: Arc<dyn ResourceType>,
-    schema: Schema,
-    stop: stop::Signal,
 }
 
 impl Tf6Resource {
@@ -406,7 +404,7 @@ impl tf_provider::Resource for Tf6Resource {
     type ListConfig<'a> = Value;
 
     fn schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<tfs::Schema> {
-        Some(to_tf_schema(&self.schema))
+        Some(self.tf_schema())
     }
 
     fn identity_schema(&self, _diags: &mut tf_provider::Diagnostics) -> Option<IdentitySchema> {
@@ -508,12 +506,7 @@ impl tf_provider::Resource for Tf6Resource {
         diags: &mut tf_provider::Diagnostics,
         config: Value,
     ) -> Option<()> {
-        guarded(diags, "validation", async {
-            let mut d = Diagnostics::default();
-            self.inner.validate(&config, &mut d);
-            (Some(()), d)
-        })
-        .await
+        self.check(diags, &config).await
     }
 
     async fn read<'a>(

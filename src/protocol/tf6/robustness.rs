@@ -101,20 +101,12 @@ async fn every_rpc_answers_random_input_with_diagnostics() {
         crate::actions(&ctx),
     );
     let resources: Vec<Tf6Resource> = crate::resources(&ctx)
-        .into_iter()
-        .map(|r| Tf6Resource {
-            schema: r.schema(),
-            inner: r,
-            stop: ctx.stop_signal(),
-        })
+        .iter()
+        .map(|r| Adapter::new(r, &ctx))
         .collect();
     let sources: Vec<Tf6DataSource> = crate::data_sources(&ctx)
-        .into_iter()
-        .map(|d| Tf6DataSource {
-            schema: d.schema(),
-            inner: d,
-            stop: ctx.stop_signal(),
-        })
+        .iter()
+        .map(|d| Adapter::new(d, &ctx))
         .collect();
     for round in 0..300 {
         let mut diags = tf_provider::Diagnostics::default();
