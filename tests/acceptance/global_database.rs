@@ -1386,17 +1386,7 @@ async fn a_write_only_password_reaches_rds_never_the_state_or_logs_and_rotates_b
     );
     ws.write(&body);
     let log = ws.path().join("trace.log");
-    let out = ws
-        .command(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .env("TF_LOG", "trace")
-        .env("TF_LOG_PATH", &log)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = ws.must_run_traced(&["apply", "-auto-approve", "-input=false"], &log, &[]);
 
     // RDS got it (the sandbox's digest of what CreateDBCluster carried); trdr made no secret.
     assert_eq!(
@@ -1431,10 +1421,7 @@ async fn a_write_only_password_reaches_rds_never_the_state_or_logs_and_rotates_b
         ("show -json", &shown),
         ("state file", &state_file),
         ("TF_LOG=trace", &trace),
-        (
-            "apply output",
-            &String::from_utf8_lossy(&out.stdout).into_owned(),
-        ),
+        ("apply output", &out),
     ] {
         assert!(!text.contains(first), "the password is in {what}");
     }

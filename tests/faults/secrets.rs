@@ -27,20 +27,7 @@ resource "trdr_global_database" "d" {
     );
     let log = ws.path().join("trace.log");
     let run = |args: &[&str]| {
-        let mut full = args.to_vec();
-        full.insert(1, "-no-color");
-        let out = ws
-            .command(&full)
-            .env("TF_LOG", "trace")
-            .env("TF_LOG_PATH", &log)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ws.must_run_traced(args, &log, &[("AWS_SECRET_ACCESS_KEY", SECRET_KEY)]);
     };
     run(&["apply", "-auto-approve", "-input=false"]);
 

@@ -198,6 +198,25 @@ provider "trdr" {{
         stdout.into_owned()
     }
 
+    /// `terraform ARGS` (no colour) with `TF_LOG=trace` written to `log` and `env` set, which
+    /// must succeed: its output.
+    pub fn must_run_traced(&self, args: &[&str], log: &Path, env: &[(&str, &str)]) -> String {
+        let mut full = args.to_vec();
+        full.insert(1, "-no-color");
+        let mut c = self.command(&full);
+        c.env("TF_LOG", "trace").env("TF_LOG_PATH", log);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().expect("terraform runs");
+        assert!(
+            out.status.success(),
+            "terraform {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// `terraform version`'s version, e.g. `1.11.4`.
     pub fn terraform_version(&self) -> String {
         let out = self.must(&["version", "-json"]);
