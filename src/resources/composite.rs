@@ -165,6 +165,31 @@ async fn finish<C: Composite>(
     state
 }
 
+/// What an import of `id` found: its state, or an error saying it does not exist or could not
+/// be read.
+fn imported<C: Composite>(
+    id: &str,
+    found: Result<Option<Value>, AwsError>,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let what = format!("{} {id}", C::KIND);
+    match found {
+        Ok(Some(v)) => Some(v),
+        Ok(None) => {
+            diags.error(
+                None,
+                format!("Cannot import {what}: it does not exist"),
+                C::missing(id),
+            );
+            None
+        }
+        Err(e) => {
+            e.report(diags, None, &format!("import {what}"));
+            None
+        }
+    }
+}
+
 /// A create or update Terraform stopped ([`crate::stop`]): AWS is not read back, as no call starts
 /// after a stop. The steps said where they stopped; a run that had finished says it here.
 fn interrupted(diags: &mut Diagnostics, what: &str) {
@@ -279,22 +304,7 @@ impl<C: Composite> ResourceType for C {
             return None;
         }
         let cfg = self.context().require(diags)?;
-        let what = format!("{} {id}", C::KIND);
-        match C::discover(&cfg, id).await {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => {
-                diags.error(
-                    None,
-                    format!("Cannot import {what}: it does not exist"),
-                    C::missing(id),
-                );
-                None
-            }
-            Err(e) => {
-                e.report(diags, None, &format!("import {what}"));
-                None
-            }
-        }
+        imported::<C>(id, C::discover(&cfg, id).await, diags)
     }
 
     fn identity(&self) -> &'static [IdentityField] {
@@ -315,22 +325,7 @@ impl<C: Composite> ResourceType for C {
             return None;
         }
         let cfg = self.context().require(diags)?;
-        let what = format!("{} {id}", C::KIND);
-        match C::discover_identity(&cfg, identity).await {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => {
-                diags.error(
-                    None,
-                    format!("Cannot import {what}: it does not exist"),
-                    C::missing(&id),
-                );
-                None
-            }
-            Err(e) => {
-                e.report(diags, None, &format!("import {what}"));
-                None
-            }
-        }
+        imported::<C>(&id, C::discover_identity(&cfg, identity).await, diags)
     }
 
     fn list_schema(&self) -> Option<Schema> {

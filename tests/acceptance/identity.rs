@@ -206,6 +206,37 @@ async fn identities_import_the_topology_and_a_query_finds_it_with_config_that_pl
         "{plan}\n\ngenerated:\n{generated}"
     );
 
+    // An identity that names nothing: the plan fails saying so, and nothing is made.
+    ws.write_in(
+        "missing",
+        &[(
+            "import.tf",
+            r#"
+import {
+  to       = trdr_global_database.none
+  identity = { name = "nobody", environment_suffix = "SUFFIX" }
+}
+
+resource "trdr_global_database" "none" {
+  name               = "nobody"
+  environment_suffix = "SUFFIX"
+  engine_version     = "15.10"
+  master_username    = "dbadmin"
+  primary {}
+  secondary {}
+}
+"#,
+        )],
+    );
+    let (ok, out) = ws.run_in("missing", &["plan", "-input=false"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "Cannot import global database nobody-global-{suffix}: it does not exist"
+        )),
+        "{out}"
+    );
+
     // A list of a region the provider does not serve is refused, naming the attribute.
     ws.write_in(
         "elsewhere",
