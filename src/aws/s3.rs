@@ -159,6 +159,40 @@ pub struct BucketFacts {
     pub tags: Tags,
 }
 
+/// The names of the buckets in `region` (`c`'s) that begin with `prefix`, page by page: the
+/// S3 API reference recommends only paginated `ListBuckets` (`MaxBuckets` 1–10,000, then
+/// `ContinuationToken`), and refuses unpaginated ones for accounts allowed more than 10,000
+/// buckets. `Prefix` and `BucketRegion` let S3 filter, so the answer does not grow with the
+/// account's other buckets.
+pub async fn bucket_names(c: &Client, prefix: &str, region: &str) -> Result<Vec<String>, AwsError> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .list_buckets()
+            .prefix(prefix)
+            .bucket_region(region)
+            .max_buckets(BUCKETS_PAGE)
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .aws("ListBuckets", c)?;
+        all.extend(
+            out.buckets()
+                .iter()
+                .filter_map(|b| b.name())
+                .map(str::to_string),
+        );
+        match out.continuation_token().filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t.to_string()),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// A page of `ListBuckets`: a topology has a few buckets; the prefix leaves little else.
+const BUCKETS_PAGE: i32 = 1000;
+
 /// `None` when the bucket does not exist.
 pub async fn inspect(c: &Client, bucket: &str) -> Result<Option<BucketFacts>, AwsError> {
     let Some(v) = c

@@ -78,9 +78,10 @@ Control API (loopback only, like the sandbox itself), JSON bodies:
                                       password CreateDBCluster or ModifyDBCluster last gave the
                                       cluster, "changes": how often} (RDS never answers a password)
 - POST /_trdr/list-page               {"size": 2}: `DescribeGlobalClusters` (without an
-                                      identifier), `ListTables` (given a `Limit`) and
-                                      `ListStateMachines` answer pages of at most that many (AWS's
-                                      page sizes are upper limits); null: AWS's own
+                                      identifier), `ListTables` (given a `Limit`), `ListBuckets`
+                                      (given `MaxBuckets`) and `ListStateMachines` answer pages of
+                                      at most that many (AWS's page sizes are upper limits); null:
+                                      AWS's own
 - GET  /_trdr/config                  → the scale and the scaled durations
 - GET  /_trdr/stats                   → {"refusals": {rule: count}, "promotions": {global id:
                                       count}, "probes": {fqdn: count}}
@@ -777,6 +778,15 @@ async def states(orig, method, path, headers, body, query):
             denied = _role_problem(data.get("roleArn", ""))
         if denied:
             return refused("iam_propagation", denied)
+    return await orig(method, path, headers, body, query)
+
+
+async def s3(orig, method, path, headers, body, query):
+    # ListBuckets with MaxBuckets: pages of at most the list-page size (POST /_trdr/list-page).
+    if method == "GET" and path in ("", "/") and _list_page[0] and query.get("max-buckets"):
+        asked = query["max-buckets"]
+        asked = int(asked[0] if isinstance(asked, list) else asked)
+        query = dict(query, **{"max-buckets": [str(min(asked, _list_page[0]))]})
     return await orig(method, path, headers, body, query)
 
 
@@ -1584,7 +1594,7 @@ def install():
     from ministack.services import stepfunctions
 
     for name, fn in (("rds", rds), ("states", states), ("iam", iam), ("dynamodb", dynamodb),
-                     ("route53", route53), ("secretsmanager", secretsmanager)):
+                     ("route53", route53), ("secretsmanager", secretsmanager), ("s3", s3)):
         orig = app_mod.SERVICE_HANDLERS[name]
 
         async def handler(method, path, headers, body, query_params, _orig=orig, _fn=fn):

@@ -324,12 +324,9 @@ pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, A
     let here = cfg.region(&id.region);
     let prefix = format!("{}-", id.naming.name);
     let suffix = format!("-{}-{}", id.region, id.naming.suffix);
-    let listed = here.s3.list_buckets().send().await;
-    let listed = crate::aws::errors::AwsResultExt::aws(listed, "ListBuckets", &here.s3)?;
+    let listed = s3::bucket_names(&here.s3, &prefix, &id.region).await?;
     let mut purposes: Vec<String> = listed
-        .buckets()
         .iter()
-        .filter_map(|b| b.name())
         .filter_map(|n| {
             n.strip_prefix(&prefix)?
                 .strip_suffix(&suffix)
