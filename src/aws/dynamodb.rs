@@ -206,18 +206,29 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// The resource's tags, page by page (`ListTagsOfResource` answers a `NextToken` while more
+/// remain).
 pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
-    let out = c
-        .list_tags_of_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .aws("ListTagsOfResource", c)?;
-    Ok(out
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect())
+    let mut tags = Tags::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .list_tags_of_resource()
+            .resource_arn(arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .aws("ListTagsOfResource", c)?;
+        tags.extend(
+            out.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string())),
+        );
+        match out.next_token().filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t.to_string()),
+            None => return Ok(tags),
+        }
+    }
 }
 
 /// How long DynamoDB's tags may lag a change: "a few seconds" (API reference, TagResource).
