@@ -312,6 +312,10 @@ impl<C: Composite> ResourceType for C {
     }
 
     async fn import_by_identity(&self, identity: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        if let Some(problem) = list::identity_problem(identity) {
+            diags.error(None, "Invalid identity", problem);
+            return None;
+        }
         let Some(id) = C::identity_id(identity) else {
             diags.error(
                 None,

@@ -110,6 +110,24 @@ pub fn naming_of(identity: &Value) -> Option<Naming> {
     ))
 }
 
+/// Why `identity`'s fields cannot name a trdr topology, as the resources' own attributes check
+/// them (an identity comes from an `import` block, which no schema validator sees).
+pub fn identity_problem(identity: &Value) -> Option<String> {
+    let field = |name: &str| identity.get(name).as_str();
+    if let Some(p) = field("name").and_then(|n| name_problem(n, MAX_NAME_LEN)) {
+        return Some(format!("name: {p}"));
+    }
+    if let Some(p) = field("environment_suffix").and_then(|s| name_problem(s, MAX_SUFFIX_LEN)) {
+        return Some(format!("environment_suffix: {p}"));
+    }
+    match field("region") {
+        Some(r) if !is_region(r) => {
+            Some(format!("region: {r:?} is not an AWS region like us-east-1"))
+        }
+        _ => None,
+    }
+}
+
 /// An identity object of a topology's name and suffix (and region, for a stack).
 pub fn identity(naming: &Naming, region: Option<&str>) -> Value {
     let mut v = Value::object();
@@ -147,6 +165,25 @@ mod tests {
             parse("trading-failover-us-east-1-dev", "-failover-us-east-1-"),
             n("trading", "dev")
         );
+    }
+
+    #[test]
+    fn an_identity_is_checked_as_the_attributes_are() {
+        let id = |n: &str, s: &str, r: Option<&str>| identity(&Naming::new(n, s), r);
+        assert_eq!(
+            identity_problem(&id("trading", "dev", Some("us-east-1"))),
+            None
+        );
+        assert_eq!(identity_problem(&id("trading", "dev", None)), None);
+        assert!(identity_problem(&id("Trading", "dev", None))
+            .unwrap()
+            .starts_with("name: "));
+        assert!(identity_problem(&id("trading", "dev--x", None))
+            .unwrap()
+            .starts_with("environment_suffix: "));
+        assert!(identity_problem(&id("trading", "dev", Some("mars")))
+            .unwrap()
+            .starts_with("region: "));
     }
 
     #[test]
