@@ -51,22 +51,14 @@ pub fn region_sets_text() -> String {
 /// The names of every table in `c`'s region, page by page (the API reference: `Limit` 1–100,
 /// then `ExclusiveStartTableName` from `LastEvaluatedTableName`). For `terraform query` only.
 pub async fn table_names(c: &Client) -> Result<Vec<String>, AwsError> {
-    let mut all = Vec::new();
-    let mut start: Option<String> = None;
-    loop {
-        let out = c
-            .list_tables()
-            .limit(TABLES_PAGE)
-            .set_exclusive_start_table_name(start.take())
-            .send()
-            .await
-            .aws("ListTables", c)?;
-        all.extend(out.table_names().iter().cloned());
-        match out.last_evaluated_table_name() {
-            Some(last) => start = Some(last.to_string()),
-            None => return Ok(all),
-        }
-    }
+    c.list_tables()
+        .limit(TABLES_PAGE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListTables", c)
 }
 
 /// `ListTables`' largest page.

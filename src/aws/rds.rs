@@ -42,22 +42,14 @@ pub async fn global(c: &Client, id: &str) -> Result<Option<GlobalCluster>, AwsEr
 /// identifier, page by page (the API reference: `MaxRecords` 20–100, then `Marker`). For
 /// `terraform query` only: a plan never lists.
 pub async fn globals(c: &Client) -> Result<Vec<GlobalCluster>, AwsError> {
-    let mut all = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = c
-            .describe_global_clusters()
-            .max_records(GLOBALS_PAGE)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .aws("DescribeGlobalClusters", c)?;
-        all.extend(out.global_clusters().iter().cloned());
-        match out.marker().filter(|m| !m.is_empty()) {
-            Some(m) => marker = Some(m.to_string()),
-            None => return Ok(all),
-        }
-    }
+    c.describe_global_clusters()
+        .max_records(GLOBALS_PAGE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("DescribeGlobalClusters", c)
 }
 
 /// `DescribeGlobalClusters`' largest page.

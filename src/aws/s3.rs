@@ -165,29 +165,18 @@ pub struct BucketFacts {
 /// buckets. `Prefix` and `BucketRegion` let S3 filter, so the answer does not grow with the
 /// account's other buckets.
 pub async fn bucket_names(c: &Client, prefix: &str, region: &str) -> Result<Vec<String>, AwsError> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .list_buckets()
-            .prefix(prefix)
-            .bucket_region(region)
-            .max_buckets(BUCKETS_PAGE)
-            .set_continuation_token(token.take())
-            .send()
-            .await
-            .aws("ListBuckets", c)?;
-        all.extend(
-            out.buckets()
-                .iter()
-                .filter_map(|b| b.name())
-                .map(str::to_string),
-        );
-        match out.continuation_token().filter(|t| !t.is_empty()) {
-            Some(t) => token = Some(t.to_string()),
-            None => return Ok(all),
-        }
-    }
+    let buckets: Vec<_> = c
+        .list_buckets()
+        .prefix(prefix)
+        .bucket_region(region)
+        .max_buckets(BUCKETS_PAGE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListBuckets", c)?;
+    Ok(buckets.into_iter().filter_map(|b| b.name).collect())
 }
 
 /// A page of `ListBuckets`: a topology has a few buckets; the prefix leaves little else.

@@ -12,44 +12,34 @@ use crate::tags::Tags;
 /// of the region (AWS's largest page, 1,000): only where no account id is known
 /// ([`locate`]), as on an import or an interrupted create without one.
 pub async fn find(c: &Client, name: &str) -> Result<Option<String>, AwsError> {
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .list_state_machines()
-            .max_results(LIST_PAGE)
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .aws("ListStateMachines", c)?;
-        if let Some(sm) = out.state_machines().iter().find(|sm| sm.name() == name) {
+    // Page by page, stopping at the page that has it.
+    let mut pages = c
+        .list_state_machines()
+        .max_results(LIST_PAGE)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.aws("ListStateMachines", c)?;
+        if let Some(sm) = page.state_machines().iter().find(|sm| sm.name() == name) {
             return Ok(Some(sm.state_machine_arn().to_string()));
         }
-        match out.next_token() {
-            Some(t) => token = Some(t.to_string()),
-            None => return Ok(None),
-        }
     }
+    Ok(None)
 }
 
 /// The names of every state machine in `c`'s region (pages of [`LIST_PAGE`]). For
 /// `terraform query` only.
 pub async fn names(c: &Client) -> Result<Vec<String>, AwsError> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .list_state_machines()
-            .max_results(LIST_PAGE)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .aws("ListStateMachines", c)?;
-        all.extend(out.state_machines().iter().map(|sm| sm.name().to_string()));
-        match out.next_token() {
-            Some(t) => token = Some(t.to_string()),
-            None => return Ok(all),
-        }
-    }
+    let machines: Vec<_> = c
+        .list_state_machines()
+        .max_results(LIST_PAGE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListStateMachines", c)?;
+    Ok(machines.into_iter().map(|sm| sm.name).collect())
 }
 
 /// `ListStateMachines`' largest page (the API reference: 1–1000, default 100).
