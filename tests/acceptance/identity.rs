@@ -66,21 +66,10 @@ list "trdr_failover_orchestrator" "orchestrators" {
 }
 "#;
 
-fn minor(version: &str) -> (u32, u32) {
-    let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn identities_import_the_topology_and_a_query_finds_it_with_config_that_plans_no_change() {
     let ws = workspace!("idq");
-    let version = ws.terraform_version();
-    if minor(&version) < (1, 14) {
-        assert!(
-            std::env::var("TRDR_TERRAFORM_VERSION").is_err(),
-            "terraform query needs Terraform 1.14 or later, the matrix runs {version}"
-        );
-        eprintln!("skipped: terraform query needs Terraform 1.14 or later; this is {version} (make test runs this test under 1.15.5)");
+    if !ws.has_terraform((1, 14), "identity and terraform query") {
         return;
     }
     let aws = ws.aws();

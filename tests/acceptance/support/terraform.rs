@@ -217,6 +217,25 @@ provider "trdr" {{
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Whether the Terraform under test is at least `(major, minor)` for `feature`. When it is
+    /// not, the test is to return: allowed only outside the matrix (TRDR_TERRAFORM_VERSION set),
+    /// which runs such tests under the newest core precisely to test the feature.
+    pub fn has_terraform(&self, at_least: (u32, u32), feature: &str) -> bool {
+        let version = self.terraform_version();
+        let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
+        let have = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        if have >= at_least {
+            return true;
+        }
+        let (major, minor) = at_least;
+        assert!(
+            std::env::var("TRDR_TERRAFORM_VERSION").is_err(),
+            "{feature} need Terraform {major}.{minor} or later, the matrix runs {version}"
+        );
+        eprintln!("skipped: {feature} need Terraform {major}.{minor} or later; this is {version} (make test runs this test under 1.15.5)");
+        false
+    }
+
     /// `terraform version`'s version, e.g. `1.11.4`.
     pub fn terraform_version(&self) -> String {
         let out = self.must(&["version", "-json"]);
