@@ -103,7 +103,7 @@ pub const NAME: Attr<String> = Attr::required(
     "Purpose of the platform, e.g. `trading`: lowercase letters, digits and hyphens, starting with a letter, at most 32 characters. Part of every physical name.",
 )
 .replace()
-.checks(&[Check::Rule(|v| name_problem(v.as_str()?, MAX_NAME_LEN))]);
+.checks(NAME_CHECKS);
 
 /// `environment_suffix`, the same declaration in every resource.
 pub const ENVIRONMENT_SUFFIX: Attr<String> = Attr::required(
@@ -111,7 +111,13 @@ pub const ENVIRONMENT_SUFFIX: Attr<String> = Attr::required(
     "Environment, e.g. `dev` or `pr-123`: lowercase letters, digits and hyphens, at most 24 characters. Part of every physical name, so environments never collide.",
 )
 .replace()
-.checks(&[Check::Rule(|v| name_problem(v.as_str()?, MAX_SUFFIX_LEN))]);
+.checks(SUFFIX_CHECKS);
+
+/// What a `name` must be, wherever one is given (a resource, a list's filter).
+pub const NAME_CHECKS: &[Check] = &[Check::Rule(|v| name_problem(v.as_str()?, MAX_NAME_LEN))];
+
+/// What an `environment_suffix` must be, wherever one is given.
+pub const SUFFIX_CHECKS: &[Check] = &[Check::Rule(|v| name_problem(v.as_str()?, MAX_SUFFIX_LEN))];
 
 /// What is wrong with `s` as a part of physical names (`name`, `environment_suffix`, a bucket
 /// purpose): they take lowercase letters, digits and single hyphens, starting with a letter, so

@@ -6,19 +6,21 @@
 use crate::framework::attr::Attr;
 use crate::framework::validate::{is_region, Check};
 use crate::framework::{Block, IdentityField, Schema, Value};
-use crate::naming::{name_problem, Naming, MAX_NAME_LEN, MAX_SUFFIX_LEN};
+use crate::naming::{
+    name_problem, Naming, MAX_NAME_LEN, MAX_SUFFIX_LEN, NAME_CHECKS, SUFFIX_CHECKS,
+};
 
 pub const NAME: Attr<String> = Attr::optional(
     "name",
     "Only topologies of this name (`name` of the resources), e.g. `trading`.",
 )
-.checks(&[Check::Rule(|v| name_problem(v.as_str()?, MAX_NAME_LEN))]);
+.checks(NAME_CHECKS);
 
 pub const ENVIRONMENT_SUFFIX: Attr<String> = Attr::optional(
     "environment_suffix",
     "Only topologies of this environment (`environment_suffix`), e.g. `dev`. With `name` as well, the list reads that one topology and lists nothing.",
 )
-.checks(&[Check::Rule(|v| name_problem(v.as_str()?, MAX_SUFFIX_LEN))]);
+.checks(SUFFIX_CHECKS);
 
 pub const REGION: Attr<String> = Attr::optional(
     "region",
@@ -184,6 +186,24 @@ mod tests {
         assert!(identity_problem(&id("trading", "dev", Some("mars")))
             .unwrap()
             .starts_with("region: "));
+    }
+
+    #[test]
+    fn a_lists_filter_is_checked_as_the_resources_attributes_are() {
+        let config = crate::resources::config(
+            serde_json::json!({"name": "Trading", "environment_suffix": "dev--x", "region": "mars"}),
+        );
+        let mut diags = crate::framework::Diagnostics::default();
+        crate::framework::validate::schema(&mut diags, &schema("d", true).block, &config);
+        let mut paths: Vec<String> = diags
+            .errors()
+            .map(|d| format!("{:?}", d.path.as_ref().unwrap()))
+            .collect();
+        paths.sort();
+        assert_eq!(paths.len(), 3, "{paths:?}");
+        for (path, attr) in paths.iter().zip(["environment_suffix", "name", "region"]) {
+            assert!(path.contains(attr), "{paths:?}");
+        }
     }
 
     #[test]
