@@ -78,6 +78,13 @@ def writer_region(region=PRIMARY):
     return next(m["DBClusterArn"].split(":")[3] for m in g["GlobalClusterMembers"] if m["IsWriter"])
 
 
+def members(region):
+    """Each member's region and writer flag, and any failover under way, as `region` reports them."""
+    g = client("rds", region).describe_global_clusters(GlobalClusterIdentifier=f"trading-global-{SUFFIX}")["GlobalClusters"][0]
+    flags = {m["DBClusterArn"].split(":")[3]: m["IsWriter"] for m in g["GlobalClusterMembers"]}
+    return f"{flags}, status {g.get('Status')}, failover state {g.get('FailoverState')}"
+
+
 def primary_target(zone):
     sets = client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
     return next((r["ResourceRecords"][0]["Value"] for r in sets if r.get("Failover") == "PRIMARY"), "-")
@@ -123,7 +130,10 @@ def sandbox_control(path, body):
 def automatic_failover(watchers):
     """us-east-1 goes down; nobody starts anything; returns the watcher shift that failed over."""
     sfn = client("stepfunctions", SECONDARY)
-    seen = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=watchers[SECONDARY], maxResults=1000)["executions"]}
+    # The shifts that ended before the outage. Not the one on duty: it is the one that sees the
+    # outage begin, stays on duty through the failure streak and fails over.
+    seen = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=watchers[SECONDARY], maxResults=1000)["executions"]
+            if e["status"] != "RUNNING"}
     sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": True})
     started = time.time()
     shifts = []  # (seconds into the outage, status, outcome or error) of each shift that ended
@@ -143,7 +153,8 @@ def automatic_failover(watchers):
             time.sleep(0.1)
         # What the watcher's shifts said, so a timeout shows why nothing failed over.
         last = "\n".join(f"  +{t} s {status}: {what}" for t, status, what in shifts[-10:]) or "  (no shift ended)"
-        sys.exit(f"the watcher in us-east-2 did not fail over within 120 s of the outage; its last shifts:\n{last}")
+        sys.exit(f"the watcher in us-east-2 did not fail over within 120 s of the outage; its last shifts:\n{last}\n"
+                 f"the members as us-east-2 reports them: {members(SECONDARY)}")
     finally:
         sandbox_control("/_trdr/region/outage", {"region": PRIMARY, "down": False})
 
