@@ -5,13 +5,24 @@ use std::collections::BTreeMap;
 
 pub type Tags = BTreeMap<String, String>;
 
+pub const MANAGED_BY_KEY: &str = "ManagedBy";
 pub const MANAGED_BY: &str = "trdr";
+
+/// The tag that marks what trdr made (`ManagedBy = trdr`), alone.
+pub fn ours() -> Tags {
+    Tags::from([(MANAGED_BY_KEY.to_string(), MANAGED_BY.to_string())])
+}
+
+/// True when `tags` say trdr made the object.
+pub fn is_ours(tags: &Tags) -> bool {
+    tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY)
+}
 
 pub fn standard(default_tags: &Tags, environment: &str, region: &str) -> Tags {
     let mut tags = default_tags.clone();
     tags.insert("Environment".into(), environment.into());
     tags.insert("Region".into(), region.into());
-    tags.insert("ManagedBy".into(), MANAGED_BY.into());
+    tags.insert(MANAGED_BY_KEY.into(), MANAGED_BY.into());
     tags
 }
 
@@ -39,5 +50,7 @@ mod tests {
             &t,
             &standard(&Tags::new(), "dev", "us-east-1")
         ));
+        assert!(is_ours(&t) && contains_all(&t, &ours()));
+        assert!(!is_ours(&defaults));
     }
 }

@@ -128,11 +128,11 @@ async fn identities_import_the_topology_and_a_query_finds_it_with_config_that_pl
 
     // A query by suffix lists the four, and the configuration it generates imports them with
     // nothing to add or change (a second root module, with its own empty state).
-    // Not trdr's: a global cluster without its tags and a table of another name, both carrying
-    // the suffix. Listings answer one item a page, so only a list that follows every page (and
-    // skips these) finds the four.
+    // Not trdr's: a global cluster and a table named as trdr names its own (`orders` a stack's
+    // session table), carrying the suffix but not `ManagedBy = trdr`. Listings answer one item
+    // a page, so only a list that follows every page (and skips these) finds the four.
     let foreign_global = format!("foreign-global-{suffix}");
-    let foreign_table = format!("orders-{suffix}");
+    let foreign_table = format!("orders-sessions-{suffix}");
     let rds = aws.rds("us-east-1").await;
     rds.create_global_cluster()
         .global_cluster_identifier(&foreign_global)
@@ -173,6 +173,10 @@ async fn identities_import_the_topology_and_a_query_finds_it_with_config_that_pl
         s.list_page(None);
     }
     assert!(ok, "{out}");
+    assert!(
+        !out.contains("orders"),
+        "a foreign table was listed:\n{out}"
+    );
     for shown in [
         format!("regional stack trdr:{suffix}:us-east-1"),
         format!("regional stack trdr:{suffix}:us-east-2"),

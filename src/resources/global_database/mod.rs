@@ -541,7 +541,7 @@ impl Composite for GlobalDatabase {
                         .iter()
                         .filter_map(|g| {
                             let tags = rds::global_tags(g);
-                            if tags.get("ManagedBy").map(String::as_str) != Some(tags::MANAGED_BY) {
+                            if !tags::is_ours(&tags) {
                                 return None;
                             }
                             let suffix = tags.get("Environment")?;

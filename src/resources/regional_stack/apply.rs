@@ -372,9 +372,9 @@ pub async fn anchor(cfg: &Configured, stack: &Stack) -> Result<Anchor, AwsError>
         return Ok(Anchor::Unfinished);
     }
     // Tags lag their change by a few seconds: wait for trdr's to show before judging.
-    let ours = Tags::from([("ManagedBy".to_string(), tags::MANAGED_BY.to_string())]);
+    let ours = tags::ours();
     let tags = dynamodb::tags_settled(c, arn, &ours).await?;
-    if stack.replica.is_some() && !tags.contains_key("ManagedBy") {
+    if stack.replica.is_some() && !tags.contains_key(tags::MANAGED_BY_KEY) {
         return Ok(Anchor::Unfinished);
     }
     Ok(Anchor::Tagged(tags))
@@ -389,7 +389,7 @@ pub async fn mark_complete(cfg: &Configured, stack: &Stack) -> Result<(), AwsErr
     else {
         return Ok(());
     };
-    let ours = Tags::from([("ManagedBy".to_string(), tags::MANAGED_BY.to_string())]);
+    let ours = tags::ours();
     if let Some(m) = ownership::to_complete(&dynamodb::tags_settled(c, &arn, &ours).await?) {
         dynamodb::tag(c, &arn, &m.tags()).await?;
     }
