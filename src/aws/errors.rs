@@ -22,6 +22,9 @@ pub enum ErrorKind {
     Conflict,
     /// No answer from the endpoint (connection refused, timeout).
     Transport,
+    /// The service failed on its side (HTTP 5xx: `InternalFailure`, `ServiceUnavailable`, …)
+    /// after every retry: what a region's outage looks like from outside.
+    Unavailable,
     /// Not made: Terraform asked the provider to stop ([`crate::stop`]).
     Stopped,
     Other,
@@ -125,6 +128,21 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         // DynamoDB: "Backups are being enabled for the table" right after it became ACTIVE.
         "ContinuousBackupsUnavailableException",
     ];
+    // A failure on the service's side, by the common errors' names (InternalFailure,
+    // ServiceUnavailable), S3's, and the fault shapes of the botocore models of the services we
+    // call (DynamoDB, Scheduler, EventBridge, CloudWatch, Secrets Manager, SNS). Each is
+    // answered with HTTP 500 or 503, which classifies it too.
+    const UNAVAILABLE: &[&str] = &[
+        "InternalFailure",
+        "ServiceUnavailable",
+        "InternalError",
+        "InternalServerError",
+        "InternalServerException",
+        "InternalException",
+        "InternalServiceError",
+        "InternalServiceFault",
+        "InternalErrorException",
+    ];
     if THROTTLED.contains(&code) || http_status == Some(429) {
         ErrorKind::Throttled
     } else if DENIED.contains(&code) {
@@ -142,6 +160,8 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         ErrorKind::InvalidInput
     } else if CONFLICT.contains(&code) {
         ErrorKind::Conflict
+    } else if UNAVAILABLE.contains(&code) || http_status.is_some_and(|s| s >= 500) {
+        ErrorKind::Unavailable
     } else {
         ErrorKind::Other
     }
@@ -242,6 +262,12 @@ impl AwsError {
         self.kind == kind
     }
 
+    /// The region (or the endpoint) did not answer, or failed on its side, after every retry:
+    /// an outage, as far as a caller can tell. Never a refusal of the call itself.
+    pub fn is_outage(&self) -> bool {
+        matches!(self.kind, ErrorKind::Transport | ErrorKind::Unavailable)
+    }
+
     /// What the user can do about an error of this kind, if there is something to say.
     pub fn hint(&self) -> Option<String> {
         Some(match self.kind {
@@ -253,6 +279,11 @@ impl AwsError {
             ErrorKind::Throttled => "AWS kept throttling after every retry; raise the provider's max_retries or run with less parallelism (-parallelism).".to_string(),
             ErrorKind::Transport => "No answer from the AWS endpoint. Check endpoint_url / TRDR_ENDPOINT_URL and the network.".to_string(),
             ErrorKind::Conflict => "The object is busy; running the same command again continues once it settles.".to_string(),
+            ErrorKind::Unavailable => format!(
+                "{} failed on AWS's side after every retry: the service{} is unavailable (the AWS Health Dashboard says whether it is an outage). Running the same command again continues once it answers.",
+                self.operation,
+                self.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
+            ),
             _ => return None,
         })
     }
@@ -266,6 +297,20 @@ impl AwsError {
     /// useful (a list that could not see one region).
     pub fn warn(&self, diags: &mut Diagnostics, doing: &str) {
         diags.warning(None, format!("Could not {doing}"), self.detail());
+    }
+
+    /// Appends this error as the warning of a refresh that kept the last known state of `what`
+    /// because its region did not answer ([`AwsError::is_outage`]).
+    pub fn kept(&self, diags: &mut Diagnostics, what: &str) {
+        diags.warning(
+            None,
+            format!("Kept the last known state of {what}"),
+            format!(
+                "{}\n\nIt could not be read, as in an outage of {}, so this plan compares the configuration with the state the last apply or refresh recorded, and what happened there since is not in it. An apply that has to change something there fails until it answers; the next refresh reads it again. (With automatic failover on, the watcher of the other region acts on its own: nothing here waits for this plan.)",
+                self.detail(),
+                self.region.as_deref().unwrap_or("its region")
+            ),
+        );
     }
 
     fn detail(&self) -> String {
@@ -370,7 +415,14 @@ mod tests {
             ErrorKind::Conflict
         );
         assert_eq!(classify("AccessDenied", Some(403)), ErrorKind::AccessDenied);
-        assert_eq!(classify("Whatever", Some(500)), ErrorKind::Other);
+        assert_eq!(classify("Whatever", Some(500)), ErrorKind::Unavailable);
+        assert_eq!(
+            classify("ServiceUnavailable", Some(503)),
+            ErrorKind::Unavailable
+        );
+        assert_eq!(classify("InternalFailure", None), ErrorKind::Unavailable);
+        assert_eq!(classify("", Some(502)), ErrorKind::Unavailable);
+        assert_eq!(classify("Whatever", Some(400)), ErrorKind::Other);
     }
 
     #[test]

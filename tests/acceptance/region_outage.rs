@@ -152,8 +152,9 @@ async fn strong_sessions_lose_nothing_in_an_outage_and_eventual_ones_lose_the_un
 }
 
 /// The failover action during an outage of the writer's region: it reads only the surviving
-/// region (its runbook, RDS there) and runs that region's runbook. Terraform 1.14+ (actions), on
-/// this module's sandbox of its own: the newest core runs it.
+/// region (its runbook, RDS there) and runs that region's runbook; the refresh before it keeps
+/// the last known state of what cannot be read in the failed region, and says so. Terraform
+/// 1.14+ (actions), on this module's sandbox of its own: the newest core runs it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failover_action_runs_from_the_surviving_region_during_an_outage() {
     let ws = workspace!("outact").with_newest_core();
@@ -179,25 +180,38 @@ action "trdr_failover" "away" {
     assert_eq!(writer_seen_from(&ws, "us-east-2").await, "us-east-1");
 
     sandbox.region_outage("us-east-1", true);
+    let outage_before = sandbox.refusals("region_outage");
+    // With the refresh: every resource is read first, and those in us-east-1 cannot be.
     let out = ws.run_in(
         ".",
         &[
             "apply",
             "-auto-approve",
             "-input=false",
-            // A refresh would read the resources in us-east-1 and fail: what the docs say to run.
-            "-refresh=false",
             "-invoke=action.trdr_failover.away",
         ],
     );
+    let refused_in_outage = sandbox.refusals("region_outage") - outage_before;
     sandbox.region_outage("us-east-1", false);
     let (ok, out) = out;
     assert!(ok, "{out}");
+    assert!(refused_in_outage > 0, "nothing was read in us-east-1");
+    // The primary stack lives in us-east-1 only: its refresh kept what the apply recorded.
+    assert!(
+        out.contains(&format!(
+            "Kept the last known state of regional stack trading:{}:us-east-1",
+            ws.suffix
+        )),
+        "{out}"
+    );
     assert!(
         out.contains("failover runbook started in us-east-2"),
         "{out}"
     );
     assert_eq!(writer_seen_from(&ws, "us-east-2").await, "us-east-2");
+    // us-east-1 is back: the next refresh reads it again.
+    let (_, plan) = ws.plan();
+    assert!(!plan.contains("Kept the last known state"), "{plan}");
 
     ws.destroy();
     aws.assert_nothing_left(&ws.suffix).await;
