@@ -306,7 +306,7 @@ impl AwsError {
             None,
             format!("Kept the last known state of {what}"),
             format!(
-                "{}\n\nIt could not be read, as in an outage of {}, so this plan compares the configuration with the state the last apply or refresh recorded, and what happened there since is not in it. An apply that has to change something there fails until it answers; the next refresh reads it again. (With automatic failover on, the watcher of the other region acts on its own: nothing here waits for this plan.)",
+                "{}\n\nIt could not be read, as in an outage of {}, so this plan compares the configuration with the state the last apply or refresh recorded, and what happened there since is not in it. An apply that has to change something there fails until it answers; the next refresh reads it again.",
                 self.detail(),
                 self.region.as_deref().unwrap_or("its region")
             ),

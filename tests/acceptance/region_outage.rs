@@ -199,7 +199,7 @@ action "trdr_failover" "away" {
     // The primary stack lives in us-east-1 only: its refresh kept what the apply recorded.
     assert!(
         out.contains(&format!(
-            "Kept the last known state of regional stack trading:{}:us-east-1",
+            "Kept the last known state of regional stack trdr:{}:us-east-1",
             ws.suffix
         )),
         "{out}"

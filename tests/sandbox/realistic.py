@@ -1403,6 +1403,13 @@ async def outage(service, orig, method, path, headers, body, query):
         return rds_error(code, message, status)
     if service == "route53":
         return r53_error(code, message, status)
+    if service == "s3":
+        # S3's REST error document (S3 API reference, "Error responses"): XML, no namespace,
+        # with S3's own code for HTTP 500.
+        code = "InternalError" if status == 500 else code
+        body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+                f"<Message>{message}</Message><RequestId>trdr-realistic</RequestId></Error>")
+        return status, {"Content-Type": "application/xml"}, body.encode()
     return json_error(code, message, status)
 
 
