@@ -260,8 +260,8 @@ impl<C: Composite> ResourceType for C {
         let m = C::model(&cfg, state)?;
         match C::observe(&cfg, &m, state).await {
             Ok(v) => v,
-            // A region in an outage must not stop the plan that acts in the other one (pausing a
-            // watcher, a failover action): what it last recorded stands, and the plan says so.
+            // A region in an outage must not stop the plan that acts in the other one (a change
+            // there, a failover action): what it last recorded stands, and the plan says so.
             Err(e) if e.is_outage() => {
                 e.kept(diags, &format!("{} {}", C::KIND, C::id(&m)));
                 Some(state.clone())
