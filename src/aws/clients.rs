@@ -14,6 +14,7 @@ use aws_types::sdk_config::SharedCredentialsProvider;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use super::budget::Budget;
+use super::outage;
 use crate::provider::config::ProviderConfig;
 use crate::stop;
 
@@ -57,6 +58,7 @@ impl RegionClients {
         path_style: bool,
         stop: &stop::Signal,
         budget: &Arc<Budget>,
+        breaker: &Arc<outage::Breaker>,
         http: &SharedHttpClient,
     ) -> Self {
         let conf = base
@@ -71,12 +73,18 @@ impl RegionClients {
                 .token_bucket(TokenBucket::unlimited())
                 .build()
         };
+        let gate = |service| outage::Gate {
+            service,
+            region: region.to_string(),
+            breaker: breaker.clone(),
+        };
         macro_rules! client {
             ($sdk:ident, $service:literal) => {
                 $sdk::Client::from_conf(
                     $sdk::config::Builder::from(&conf)
                         .retry_partition(partition())
                         .interceptor(stop::Gate(stop.clone()))
+                        .interceptor(gate($service))
                         .http_client(budget.client(http.clone(), $service, region))
                         .build(),
                 )
@@ -86,6 +94,7 @@ impl RegionClients {
             .force_path_style(path_style)
             .retry_partition(partition())
             .interceptor(stop::Gate(stop.clone()))
+            .interceptor(gate("s3"))
             .http_client(budget.client(http.clone(), "s3", region))
             .build();
         RegionClients {
@@ -111,6 +120,8 @@ pub struct Clients {
     stop: stop::Signal,
     /// trdr's share of AWS's rate limits, shared by every client ([`Budget`]).
     budget: Arc<Budget>,
+    /// The services and regions that stopped answering ([`outage::Gate`]).
+    breaker: Arc<outage::Breaker>,
     http: SharedHttpClient,
     by_region: Mutex<HashMap<String, Arc<RegionClients>>>,
     /// The account the credentials belong to, asked once (`sts:GetCallerIdentity`); `None` when
@@ -167,6 +178,7 @@ impl Clients {
             base,
             path_style: config.endpoint_url.is_some(),
             budget: Budget::new(config.api_budget_share, stop.clone()),
+            breaker: outage::Breaker::new(config.max_retries),
             stop,
             http: https_client(),
             by_region: Mutex::new(HashMap::new()),
@@ -217,6 +229,7 @@ impl Clients {
                     self.path_style,
                     &self.stop,
                     &self.budget,
+                    &self.breaker,
                     &self.http,
                 ))
             })

@@ -186,6 +186,19 @@ impl AwsError {
                 request_id: None,
             };
         }
+        if let Some(u) = super::outage::unanswered(&err) {
+            return AwsError {
+                operation,
+                region,
+                code: "NotSent".into(),
+                message: u.to_string(),
+                kind: match u.failure {
+                    super::outage::Failure::NoAnswer => ErrorKind::Transport,
+                    super::outage::Failure::ServerError => ErrorKind::Unavailable,
+                },
+                request_id: None,
+            };
+        }
         let status = err.raw_response().map(|r| r.status().as_u16());
         let request_id = err.raw_response().and_then(|r| {
             ["x-amzn-requestid", "x-amz-request-id"]
@@ -280,8 +293,7 @@ impl AwsError {
             ErrorKind::Transport => "No answer from the AWS endpoint. Check endpoint_url / TRDR_ENDPOINT_URL and the network.".to_string(),
             ErrorKind::Conflict => "The object is busy; running the same command again continues once it settles.".to_string(),
             ErrorKind::Unavailable => format!(
-                "{} failed on AWS's side after every retry: the service{} is unavailable (the AWS Health Dashboard says whether it is an outage). Running the same command again continues once it answers.",
-                self.operation,
+                "AWS failed on its side after every retry: the service{} is unavailable (the AWS Health Dashboard says whether it is an outage). Running the same command again continues once it answers.",
                 self.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
             ),
             _ => return None,

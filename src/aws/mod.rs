@@ -7,6 +7,7 @@ pub mod cloudwatch;
 pub mod dynamodb;
 pub mod errors;
 pub mod events;
+pub mod outage;
 pub mod rds;
 pub mod route53;
 pub mod s3;

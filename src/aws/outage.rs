@@ -1,0 +1,293 @@
+//! A service that stopped answering in a region is not called again for a while.
+//!
+//! During a region's outage every call there fails only after all of its attempts (`max_retries`,
+//! with backoff; on AWS an attempt may also wait out the connect timeout). A refresh reads one
+//! resource after another, so each would pay that again: minutes of a plan spent learning the
+//! same thing. [`Gate`], an interceptor on every regional client, counts the attempts to its
+//! service and region that failed as an outage does — no connection, a timeout, or HTTP 5xx —
+//! with none answering in between. Once as many failed in a row as one call may make, the
+//! service in that region is *unanswered* for [`HOLD`]: new calls and retries fail at once with
+//! [`Unanswered`] (no request is sent), which [`crate::aws::errors::AwsError`] reports as the
+//! same kind of failure, so a refresh keeps the last known state as it would have anyway. After
+//! the hold the next call goes out again; any answer at all (even a refusal) clears the count.
+//!
+//! Per service and region, as AWS's outages usually are: RDS in us-east-1 failing does not stop
+//! DynamoDB there, nor anything in the other region. Per provider process (one Terraform
+//! command), like the clients.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use tokio::time::Instant;
+
+/// How long a service that stopped answering is left alone before a call tries it again.
+pub const HOLD: Duration = Duration::from_secs(60);
+
+/// How an attempt failed, as far as the breaker is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: the connection failed or an attempt timed out.
+    NoAnswer,
+    /// HTTP 5xx: the service failed on its side.
+    ServerError,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    failed_in_a_row: u32,
+    last: Option<(Failure, String)>,
+    until: Option<Instant>,
+}
+
+/// The services and regions that stopped answering, shared by every client of a provider.
+#[derive(Debug)]
+pub struct Breaker {
+    /// Failed attempts in a row that make a service unanswered: the attempts of one call.
+    threshold: u32,
+    seen: Mutex<HashMap<(&'static str, String), Seen>>,
+}
+
+impl Breaker {
+    pub fn new(attempts_per_call: u32) -> Arc<Self> {
+        Arc::new(Breaker {
+            threshold: attempts_per_call.max(2),
+            seen: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn with<R>(&self, service: &'static str, region: &str, f: impl FnOnce(&mut Seen) -> R) -> R {
+        let mut map = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        f(map.entry((service, region.to_string())).or_default())
+    }
+
+    /// An attempt got an answer: the service is there.
+    pub fn answered(&self, service: &'static str, region: &str) {
+        self.with(service, region, |s| *s = Seen::default());
+    }
+
+    /// An attempt failed as an outage does (`why`: what it got, for the refusals' message).
+    pub fn failed(&self, service: &'static str, region: &str, failure: Failure, why: String) {
+        let threshold = self.threshold;
+        self.with(service, region, |s| {
+            s.failed_in_a_row += 1;
+            s.last = Some((failure, why));
+            if s.failed_in_a_row >= threshold && s.until.is_none_or(|u| u <= Instant::now()) {
+                s.until = Some(Instant::now() + HOLD);
+                tracing::warn!(
+                    service,
+                    region,
+                    attempts = s.failed_in_a_row,
+                    hold_s = HOLD.as_secs(),
+                    "stopped answering: no further call to it for the hold"
+                );
+            }
+        });
+    }
+
+    /// Why a call to `service` in `region` must not be sent now, if it must not.
+    pub fn refusal(&self, service: &'static str, region: &str) -> Option<Unanswered> {
+        self.with(service, region, |s| {
+            let until = s.until.filter(|u| *u > Instant::now())?;
+            let (failure, why) = s.last.clone()?;
+            Some(Unanswered {
+                service,
+                region: region.to_string(),
+                failure,
+                why,
+                attempts: s.failed_in_a_row,
+                left: until - Instant::now(),
+            })
+        })
+    }
+}
+
+/// What a call refused by [`Gate`] fails with.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("not sent: the last {attempts} attempts to reach {service} in {region} failed ({why}); trdr sends it nothing for another {}s", .left.as_secs().max(1))]
+pub struct Unanswered {
+    pub service: &'static str,
+    pub region: String,
+    pub failure: Failure,
+    why: String,
+    attempts: u32,
+    left: Duration,
+}
+
+/// The [`Unanswered`] that `err`, or an error it was caused by, is.
+pub fn unanswered<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Unanswered> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(u) = e.downcast_ref::<Unanswered>() {
+            return Some(u);
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// The interceptor on every regional client: counts its attempts' outcomes into the
+/// [`Breaker`], and sends nothing while its service and region are unanswered.
+#[derive(Debug)]
+pub struct Gate {
+    pub service: &'static str,
+    pub region: String,
+    pub breaker: Arc<Breaker>,
+}
+
+impl Gate {
+    fn check(&self) -> Result<(), BoxError> {
+        match self.breaker.refusal(self.service, &self.region) {
+            Some(u) => Err(Box::new(u)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Intercept for Gate {
+    fn name(&self) -> &'static str {
+        "trdr::aws::outage::Gate"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.check()
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.check()
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let status = context.response().map(|r| r.status().as_u16());
+        // S3 throttles with 503 `SlowDown`: an answer, not an outage.
+        let slow_down = context
+            .response()
+            .and_then(|r| r.body().bytes())
+            .is_some_and(|b| b.windows(8).any(|w| w == b"SlowDown"));
+        match (status, context.output_or_error()) {
+            (Some(s), _) if s >= 500 && !slow_down => self.breaker.failed(
+                self.service,
+                &self.region,
+                Failure::ServerError,
+                format!("HTTP {s}"),
+            ),
+            (Some(_), _) => self.breaker.answered(self.service, &self.region),
+            (None, Some(Err(e))) if e.is_timeout_error() || e.is_connector_error() => {
+                let what = if e.is_timeout_error() {
+                    "timed out"
+                } else {
+                    "no connection"
+                };
+                self.breaker
+                    .failed(self.service, &self.region, Failure::NoAnswer, what.into());
+            }
+            // Not sent (this gate, the stop) or not an attempt's answer: says nothing.
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::errors::{AwsError, ErrorKind};
+
+    fn client(breaker: &Arc<Breaker>, attempts: u32) -> aws_sdk_sfn::Client {
+        let conf = aws_sdk_sfn::Config::builder()
+            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+            .region(aws_sdk_sfn::config::Region::new("us-east-1"))
+            // A closed port: every attempt fails to connect.
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            .retry_config(
+                aws_sdk_sfn::config::retry::RetryConfig::standard()
+                    .with_max_attempts(attempts)
+                    .with_initial_backoff(Duration::from_millis(1)),
+            )
+            .interceptor(Gate {
+                service: "sfn",
+                region: "us-east-1".into(),
+                breaker: breaker.clone(),
+            })
+            .build();
+        aws_sdk_sfn::Client::from_conf(conf)
+    }
+
+    /// Inside the SDK: a call's attempts that all fail to connect make the service unanswered;
+    /// the next call fails at once with [`Unanswered`], as the same kind of failure.
+    #[tokio::test]
+    async fn a_service_that_never_answers_is_not_called_again_for_the_hold() {
+        let breaker = Breaker::new(3);
+        let sfn = client(&breaker, 3);
+        let first = sfn.list_state_machines().send().await.unwrap_err();
+        assert!(unanswered(&first).is_none(), "{first:?}");
+        let first = AwsError::from_sdk("ListStateMachines", Some("us-east-1".into()), first);
+        assert!(first.is(ErrorKind::Transport), "{first:?}");
+
+        let second = sfn.list_state_machines().send().await.unwrap_err();
+        let u = unanswered(&second).expect("refused without a request");
+        assert_eq!((u.service, u.region.as_str()), ("sfn", "us-east-1"));
+        let second = AwsError::from_sdk("ListStateMachines", Some("us-east-1".into()), second);
+        assert!(
+            second.is(ErrorKind::Transport) && second.is_outage(),
+            "{second:?}"
+        );
+        assert!(second.message.contains("not sent"), "{second}");
+        // Other services and regions are not held.
+        assert!(breaker.refusal("rds", "us-east-1").is_none());
+        assert!(breaker.refusal("sfn", "us-east-2").is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_clears_the_count_and_the_hold_ends() {
+        let breaker = Breaker::new(3);
+        let fail = || breaker.failed("rds", "us-east-1", Failure::ServerError, "HTTP 503".into());
+        fail();
+        fail();
+        breaker.answered("rds", "us-east-1");
+        fail();
+        fail();
+        assert!(
+            breaker.refusal("rds", "us-east-1").is_none(),
+            "an answer came between"
+        );
+        fail();
+        let u = breaker.refusal("rds", "us-east-1").expect("three in a row");
+        assert_eq!(u.failure, Failure::ServerError);
+        tokio::time::advance(HOLD).await;
+        assert!(
+            breaker.refusal("rds", "us-east-1").is_none(),
+            "the hold ended"
+        );
+        // The next failure after the hold holds again at once: the count did not clear.
+        fail();
+        assert!(breaker.refusal("rds", "us-east-1").is_some());
+        breaker.answered("rds", "us-east-1");
+        assert!(breaker.refusal("rds", "us-east-1").is_none());
+    }
+}
