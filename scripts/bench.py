@@ -418,9 +418,9 @@ def query_section(rows):
     lines = [f"## terraform query: finding an environment (measured {time.strftime('%Y-%m-%d')})\n",
              "One environment's four resources found by `terraform query` under Terraform 1.15.5 (30 ms per call): three `list` "
              "blocks, by `environment_suffix` alone (each list pages through the account: `ListTables` per region, "
-             "`DescribeGlobalClusters`, `ListStateMachines`) or by `name` and `environment_suffix` (nothing is listed). Each "
-             "listed table of a stack's name is checked for `ManagedBy = trdr` (`DescribeTable`, `ListTagsOfResource`: 4 calls for the two "
-             "stacks), and every candidate is read as an import reads it (what is not importable is not listed), so `-generate-config-out` costs no "
+             "`DescribeGlobalClusters`, `ListStateMachines`) or by `name` and `environment_suffix` (nothing is listed). Every "
+             "candidate is read as an import reads it (what is not importable, or a listed table without `ManagedBy = trdr`, is not listed; "
+             "the read takes the table's tags first), so `-generate-config-out` costs no "
              "more calls; most of the ~60 calls are those reads (a stack's buckets and table, the database's members, the runbooks). The busy account holds 1,000 foreign "
              "state machines per region, 250 foreign tables in us-east-1 and 150 foreign global clusters.\n",
              "| account | lists | generate config | AWS calls | time | list and describe calls (`DescribeGlobalClusters` counts the reads by identifier too) |", "|---|---|---|---|---|---|"]

@@ -223,15 +223,6 @@ pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
     }
 }
 
-/// The tags of table `name` (`DescribeTable` for its ARN, then [`tags`]); `None` when there is no
-/// such table.
-pub async fn tags_of_table(c: &Client, name: &str) -> Result<Option<Tags>, AwsError> {
-    match describe(c, name).await?.and_then(|t| t.table_arn) {
-        Some(arn) => tags(c, &arn).await.map(Some),
-        None => Ok(None),
-    }
-}
-
 /// How long DynamoDB's tags may lag a change: "a few seconds" (API reference, TagResource).
 pub const TAG_LAG: Duration = Duration::from_secs(10);
 

@@ -109,6 +109,16 @@ pub trait Composite: Send + Sync + 'static {
         }
     }
 
+    /// The state of a candidate of [`Composite::candidates`] under `filter`, as
+    /// [`Composite::discover_identity`] reads it; `None` for one that is not to be listed.
+    async fn discover_listed(
+        cfg: &Configured,
+        _filter: &Filter,
+        candidate: &Value,
+    ) -> Result<Option<Value>, AwsError> {
+        Self::discover_identity(cfg, candidate).await
+    }
+
     /// Whether a list can select by `region`.
     const LIST_BY_REGION: bool = false;
 
@@ -363,7 +373,7 @@ impl<C: Composite> ResourceType for C {
             let Some(id) = C::identity_id(&candidate) else {
                 continue;
             };
-            match C::discover_identity(&cfg, &candidate).await {
+            match C::discover_listed(&cfg, &filter, &candidate).await {
                 Ok(Some(state)) => found.push(Found {
                     identity: identity_of(C::IDENTITY, &state).unwrap_or(candidate),
                     display_name: format!("{} {id}", C::KIND),

@@ -29,7 +29,6 @@ use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
 use crate::resources::list::{self, Filter};
-use crate::tags;
 use crate::timeouts::Operation;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -416,6 +415,20 @@ impl Composite for RegionalStack {
         observe::discover(cfg, &id).await
     }
 
+    /// A table found by listing is a stack only if trdr tagged it (`ManagedBy = trdr`), which
+    /// its discovery reads anyway; a topology the filter names is read as an import reads it.
+    async fn discover_listed(
+        cfg: &Configured,
+        filter: &Filter,
+        candidate: &Value,
+    ) -> Result<Option<Value>, AwsError> {
+        match Self::identity_id(candidate).and_then(|id| StackId::parse(&id)) {
+            Some(id) if filter.named().is_some() => observe::discover(cfg, &id).await,
+            Some(id) => observe::discover_owned(cfg, &id).await,
+            None => Ok(None),
+        }
+    }
+
     fn missing(id: &str) -> String {
         format!("No session table or buckets of stack {id} were found in its region.")
     }
@@ -434,11 +447,11 @@ impl Composite for RegionalStack {
 
     const LIST_BY_REGION: bool = true;
 
-    const LIST_DESCRIPTION: &'static str = "Finds the regional stacks in the provider's two regions for `terraform query` (Terraform 1.14 and later): the session tables named `NAME-sessions-SUFFIX` (one `ListTables` per region, page by page) and tagged `ManagedBy = trdr` (`DescribeTable` and `ListTagsOfResource` for each table of such a name), each read as an import reads it; what cannot be imported is not listed. With `name` and `environment_suffix` both set, nothing is listed: that topology's stacks are read directly. A region that cannot be listed is a warning, and the other region's stacks are still listed. `-generate-config-out` writes a `resource` and an `import` block (by identity) for each.";
+    const LIST_DESCRIPTION: &'static str = "Finds the regional stacks in the provider's two regions for `terraform query` (Terraform 1.14 and later): the session tables named `NAME-sessions-SUFFIX` (one `ListTables` per region, page by page) and tagged `ManagedBy = trdr`, each read as an import reads it (which reads the table's tags first); what cannot be imported is not listed. With `name` and `environment_suffix` both set, nothing is listed: that topology's stacks are read directly. A region that cannot be listed is a warning, and the other region's stacks are still listed. `-generate-config-out` writes a `resource` and an `import` block (by identity) for each.";
 
-    /// The session tables named `NAME-sessions-SUFFIX` and tagged `ManagedBy = trdr` in each of
-    /// the provider's regions the filter selects (a secondary's is its replica there): one
-    /// listing per region, none when the filter names the topology.
+    /// The session tables named `NAME-sessions-SUFFIX` in each of the provider's regions the
+    /// filter selects (a secondary's is its replica there): one listing per region, none when the
+    /// filter names the topology. Which of them trdr made, [`Composite::discover_listed`] says.
     async fn candidates(cfg: &Configured, filter: &Filter, diags: &mut Diagnostics) -> Vec<Value> {
         let regions = [&cfg.config.primary_region, &cfg.config.secondary_region];
         if let Some(r) = filter.region.as_ref().filter(|r| !regions.contains(r)) {
@@ -455,26 +468,14 @@ impl Composite for RegionalStack {
                 found.push(list::identity(&naming, Some(region)));
                 continue;
             }
-            let c = &cfg.region(region).dynamodb;
-            let names = match dynamodb::table_names(c).await {
-                Ok(names) => names,
-                Err(e) => {
-                    e.warn(diags, &format!("list the tables in {region}"));
-                    continue;
-                }
-            };
-            for t in &names {
-                let Some(naming) = list::parse(t, "-sessions-").filter(|n| filter.wants(n)) else {
-                    continue;
-                };
-                // A table of that name trdr did not make (no `ManagedBy = trdr`) is not a stack.
-                match dynamodb::tags_of_table(c, t).await {
-                    Ok(Some(tags)) if tags::is_ours(&tags) => {
-                        found.push(list::identity(&naming, Some(region)))
-                    }
-                    Ok(_) => {}
-                    Err(e) => e.warn(diags, &format!("read the tags of table {t} in {region}")),
-                }
+            match dynamodb::table_names(&cfg.region(region).dynamodb).await {
+                Ok(names) => found.extend(names.iter().filter_map(|t| {
+                    let naming = list::parse(t, "-sessions-")?;
+                    filter
+                        .wants(&naming)
+                        .then(|| list::identity(&naming, Some(region)))
+                })),
+                Err(e) => e.warn(diags, &format!("list the tables in {region}")),
             }
         }
         found

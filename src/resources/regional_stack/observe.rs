@@ -321,7 +321,31 @@ pub async fn observe(cfg: &Configured, stack: &Stack) -> Result<Option<Seen>, Aw
 
 /// Rebuilds a stack's configuration from AWS, for import.
 pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, AwsError> {
+    discover_if(cfg, id, |_| true).await
+}
+
+/// As [`discover`], for a listing: `None` unless the session table exists and carries
+/// `ManagedBy = trdr` (a table of a stack's name trdr did not make is not a stack).
+pub async fn discover_owned(cfg: &Configured, id: &StackId) -> Result<Option<Value>, AwsError> {
+    discover_if(cfg, id, tags::is_ours).await
+}
+
+/// [`discover`], given up (`None`) when the session table's tags (none without a table) are not
+/// `wanted`.
+async fn discover_if(
+    cfg: &Configured,
+    id: &StackId,
+    wanted: impl Fn(&tags::Tags) -> bool,
+) -> Result<Option<Value>, AwsError> {
     let here = cfg.region(&id.region);
+    let table = dynamodb::describe(&here.dynamodb, &id.naming.session_table()).await?;
+    let mut tags_seen = BTreeMap::new();
+    if let Some(arn) = table.as_ref().and_then(|t| t.table_arn()) {
+        tags_seen = dynamodb::tags(&here.dynamodb, arn).await?;
+    }
+    if !wanted(&tags_seen) {
+        return Ok(None);
+    }
     let prefix = format!("{}-", id.naming.name);
     let suffix = format!("-{}-{}", id.region, id.naming.suffix);
     let listed = s3::bucket_names(&here.s3, &prefix, &id.region).await?;
@@ -347,13 +371,8 @@ pub async fn discover(cfg: &Configured, id: &StackId) -> Result<Option<Value>, A
         )
     });
 
-    let table = dynamodb::describe(&here.dynamodb, &id.naming.session_table()).await?;
     if purposes.is_empty() && table.is_none() {
         return Ok(None);
-    }
-    let mut tags_seen = BTreeMap::new();
-    if let Some(arn) = table.as_ref().and_then(|t| t.table_arn()) {
-        tags_seen = dynamodb::tags(&here.dynamodb, arn).await?;
     }
     if tags_seen.is_empty() {
         if let Some(p) = purposes.first() {
