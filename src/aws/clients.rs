@@ -58,7 +58,7 @@ impl RegionClients {
         path_style: bool,
         stop: &stop::Signal,
         budget: &Arc<Budget>,
-        breaker: &Arc<outage::Breaker>,
+        attempts_per_call: u32,
         http: &SharedHttpClient,
     ) -> Self {
         let conf = base
@@ -73,11 +73,7 @@ impl RegionClients {
                 .token_bucket(TokenBucket::unlimited())
                 .build()
         };
-        let gate = |service| outage::Gate {
-            service,
-            region: region.to_string(),
-            breaker: breaker.clone(),
-        };
+        let gate = |service| outage::Gate::new(service, region, attempts_per_call);
         macro_rules! client {
             ($sdk:ident, $service:literal) => {
                 $sdk::Client::from_conf(
@@ -120,8 +116,9 @@ pub struct Clients {
     stop: stop::Signal,
     /// trdr's share of AWS's rate limits, shared by every client ([`Budget`]).
     budget: Arc<Budget>,
-    /// The services and regions that stopped answering ([`outage::Gate`]).
-    breaker: Arc<outage::Breaker>,
+    /// Attempts per call (`max_retries`): as many failed in a row stop a service in a region
+    /// from being called for a while ([`outage::Gate`]).
+    attempts_per_call: u32,
     http: SharedHttpClient,
     by_region: Mutex<HashMap<String, Arc<RegionClients>>>,
     /// The account the credentials belong to, asked once (`sts:GetCallerIdentity`); `None` when
@@ -178,7 +175,7 @@ impl Clients {
             base,
             path_style: config.endpoint_url.is_some(),
             budget: Budget::new(config.api_budget_share, stop.clone()),
-            breaker: outage::Breaker::new(config.max_retries),
+            attempts_per_call: config.max_retries,
             stop,
             http: https_client(),
             by_region: Mutex::new(HashMap::new()),
@@ -229,7 +226,7 @@ impl Clients {
                     self.path_style,
                     &self.stop,
                     &self.budget,
-                    &self.breaker,
+                    self.attempts_per_call,
                     &self.http,
                 ))
             })

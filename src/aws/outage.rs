@@ -15,7 +15,6 @@
 //! DynamoDB there, nor anything in the other region. Per provider process (one Terraform
 //! command), like the clients.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,7 +31,7 @@ use tokio::time::Instant;
 /// How long a service that stopped answering is left alone before a call tries it again.
 pub const HOLD: Duration = Duration::from_secs(60);
 
-/// How an attempt failed, as far as the breaker is concerned.
+/// How an attempt failed, as far as [`Gate`] is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// No answer: the connection failed or an attempt timed out.
@@ -46,68 +45,6 @@ struct Seen {
     failed_in_a_row: u32,
     last: Option<(Failure, String)>,
     until: Option<Instant>,
-}
-
-/// The services and regions that stopped answering, shared by every client of a provider.
-#[derive(Debug)]
-pub struct Breaker {
-    /// Failed attempts in a row that make a service unanswered: the attempts of one call.
-    threshold: u32,
-    seen: Mutex<HashMap<(&'static str, String), Seen>>,
-}
-
-impl Breaker {
-    pub fn new(attempts_per_call: u32) -> Arc<Self> {
-        Arc::new(Breaker {
-            threshold: attempts_per_call.max(2),
-            seen: Mutex::new(HashMap::new()),
-        })
-    }
-
-    fn with<R>(&self, service: &'static str, region: &str, f: impl FnOnce(&mut Seen) -> R) -> R {
-        let mut map = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        f(map.entry((service, region.to_string())).or_default())
-    }
-
-    /// An attempt got an answer: the service is there.
-    pub fn answered(&self, service: &'static str, region: &str) {
-        self.with(service, region, |s| *s = Seen::default());
-    }
-
-    /// An attempt failed as an outage does (`why`: what it got, for the refusals' message).
-    pub fn failed(&self, service: &'static str, region: &str, failure: Failure, why: String) {
-        let threshold = self.threshold;
-        self.with(service, region, |s| {
-            s.failed_in_a_row += 1;
-            s.last = Some((failure, why));
-            if s.failed_in_a_row >= threshold && s.until.is_none_or(|u| u <= Instant::now()) {
-                s.until = Some(Instant::now() + HOLD);
-                tracing::warn!(
-                    service,
-                    region,
-                    attempts = s.failed_in_a_row,
-                    hold_s = HOLD.as_secs(),
-                    "stopped answering: no further call to it for the hold"
-                );
-            }
-        });
-    }
-
-    /// Why a call to `service` in `region` must not be sent now, if it must not.
-    pub fn refusal(&self, service: &'static str, region: &str) -> Option<Unanswered> {
-        self.with(service, region, |s| {
-            let until = s.until.filter(|u| *u > Instant::now())?;
-            let (failure, why) = s.last.clone()?;
-            Some(Unanswered {
-                service,
-                region: region.to_string(),
-                failure,
-                why,
-                attempts: s.failed_in_a_row,
-                left: until - Instant::now(),
-            })
-        })
-    }
 }
 
 /// What a call refused by [`Gate`] fails with.
@@ -134,18 +71,71 @@ pub fn unanswered<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
     None
 }
 
-/// The interceptor on every regional client: counts its attempts' outcomes into the
-/// [`Breaker`], and sends nothing while its service and region are unanswered.
-#[derive(Debug)]
+/// The interceptor on every regional client, one per service and region (each region's clients
+/// are built once): counts its attempts' outcomes, and sends nothing while its service in its
+/// region is unanswered. Clones share the count.
+#[derive(Clone, Debug)]
 pub struct Gate {
-    pub service: &'static str,
-    pub region: String,
-    pub breaker: Arc<Breaker>,
+    service: &'static str,
+    region: String,
+    /// Failed attempts in a row that make the service unanswered: the attempts of one call.
+    threshold: u32,
+    seen: Arc<Mutex<Seen>>,
 }
 
 impl Gate {
+    pub fn new(service: &'static str, region: &str, attempts_per_call: u32) -> Self {
+        Gate {
+            service,
+            region: region.to_string(),
+            threshold: attempts_per_call.max(2),
+            seen: Arc::default(),
+        }
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An attempt got an answer: the service is there.
+    fn answered(&self) {
+        *self.seen() = Seen::default();
+    }
+
+    /// An attempt failed as an outage does (`why`: what it got, for the refusals' message).
+    fn failed(&self, failure: Failure, why: String) {
+        let mut s = self.seen();
+        s.failed_in_a_row += 1;
+        s.last = Some((failure, why));
+        if s.failed_in_a_row >= self.threshold && s.until.is_none_or(|u| u <= Instant::now()) {
+            s.until = Some(Instant::now() + HOLD);
+            tracing::warn!(
+                service = self.service,
+                region = self.region,
+                attempts = s.failed_in_a_row,
+                hold_s = HOLD.as_secs(),
+                "stopped answering: no further call to it for the hold"
+            );
+        }
+    }
+
+    /// Why a call must not be sent now, if it must not.
+    pub fn refusal(&self) -> Option<Unanswered> {
+        let s = self.seen();
+        let until = s.until.filter(|u| *u > Instant::now())?;
+        let (failure, why) = s.last.clone()?;
+        Some(Unanswered {
+            service: self.service,
+            region: self.region.clone(),
+            failure,
+            why,
+            attempts: s.failed_in_a_row,
+            left: until - Instant::now(),
+        })
+    }
+
     fn check(&self) -> Result<(), BoxError> {
-        match self.breaker.refusal(self.service, &self.region) {
+        match self.refusal() {
             Some(u) => Err(Box::new(u)),
             None => Ok(()),
         }
@@ -187,21 +177,17 @@ impl Intercept for Gate {
             .and_then(|r| r.body().bytes())
             .is_some_and(|b| b.windows(8).any(|w| w == b"SlowDown"));
         match (status, context.output_or_error()) {
-            (Some(s), _) if s >= 500 && !slow_down => self.breaker.failed(
-                self.service,
-                &self.region,
-                Failure::ServerError,
-                format!("HTTP {s}"),
-            ),
-            (Some(_), _) => self.breaker.answered(self.service, &self.region),
+            (Some(s), _) if s >= 500 && !slow_down => {
+                self.failed(Failure::ServerError, format!("HTTP {s}"))
+            }
+            (Some(_), _) => self.answered(),
             (None, Some(Err(e))) if e.is_timeout_error() || e.is_connector_error() => {
                 let what = if e.is_timeout_error() {
                     "timed out"
                 } else {
                     "no connection"
                 };
-                self.breaker
-                    .failed(self.service, &self.region, Failure::NoAnswer, what.into());
+                self.failed(Failure::NoAnswer, what.into());
             }
             // Not sent (this gate, the stop) or not an attempt's answer: says nothing.
             _ => {}
@@ -215,7 +201,7 @@ mod tests {
     use super::*;
     use crate::aws::errors::{AwsError, ErrorKind};
 
-    fn client(breaker: &Arc<Breaker>, attempts: u32) -> aws_sdk_sfn::Client {
+    fn client(gate: &Gate, attempts: u32) -> aws_sdk_sfn::Client {
         let conf = aws_sdk_sfn::Config::builder()
             .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
             .region(aws_sdk_sfn::config::Region::new("us-east-1"))
@@ -229,11 +215,7 @@ mod tests {
                     .with_max_attempts(attempts)
                     .with_initial_backoff(Duration::from_millis(1)),
             )
-            .interceptor(Gate {
-                service: "sfn",
-                region: "us-east-1".into(),
-                breaker: breaker.clone(),
-            })
+            .interceptor(gate.clone())
             .build();
         aws_sdk_sfn::Client::from_conf(conf)
     }
@@ -242,8 +224,8 @@ mod tests {
     /// the next call fails at once with [`Unanswered`], as the same kind of failure.
     #[tokio::test]
     async fn a_service_that_never_answers_is_not_called_again_for_the_hold() {
-        let breaker = Breaker::new(3);
-        let sfn = client(&breaker, 3);
+        let gate = Gate::new("sfn", "us-east-1", 3);
+        let sfn = client(&gate, 3);
         let first = sfn.list_state_machines().send().await.unwrap_err();
         assert!(unanswered(&first).is_none(), "{first:?}");
         let first = AwsError::from_sdk("ListStateMachines", Some("us-east-1".into()), first);
@@ -258,36 +240,31 @@ mod tests {
             "{second:?}"
         );
         assert!(second.message.contains("not sent"), "{second}");
-        // Other services and regions are not held.
-        assert!(breaker.refusal("rds", "us-east-1").is_none());
-        assert!(breaker.refusal("sfn", "us-east-2").is_none());
+        assert!(gate.refusal().is_some());
+        // Other services and regions have gates of their own, with counts of their own.
+        assert!(Gate::new("rds", "us-east-1", 3).refusal().is_none());
+        assert!(Gate::new("sfn", "us-east-2", 3).refusal().is_none());
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_answer_clears_the_count_and_the_hold_ends() {
-        let breaker = Breaker::new(3);
-        let fail = || breaker.failed("rds", "us-east-1", Failure::ServerError, "HTTP 503".into());
+        let gate = Gate::new("rds", "us-east-1", 3);
+        let fail = || gate.failed(Failure::ServerError, "HTTP 503".into());
         fail();
         fail();
-        breaker.answered("rds", "us-east-1");
+        gate.answered();
         fail();
         fail();
-        assert!(
-            breaker.refusal("rds", "us-east-1").is_none(),
-            "an answer came between"
-        );
+        assert!(gate.refusal().is_none(), "an answer came between");
         fail();
-        let u = breaker.refusal("rds", "us-east-1").expect("three in a row");
+        let u = gate.refusal().expect("three in a row");
         assert_eq!(u.failure, Failure::ServerError);
         tokio::time::advance(HOLD).await;
-        assert!(
-            breaker.refusal("rds", "us-east-1").is_none(),
-            "the hold ended"
-        );
+        assert!(gate.refusal().is_none(), "the hold ended");
         // The next failure after the hold holds again at once: the count did not clear.
         fail();
-        assert!(breaker.refusal("rds", "us-east-1").is_some());
-        breaker.answered("rds", "us-east-1");
-        assert!(breaker.refusal("rds", "us-east-1").is_none());
+        assert!(gate.refusal().is_some());
+        gate.answered();
+        assert!(gate.refusal().is_none());
     }
 }
