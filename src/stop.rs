@@ -73,14 +73,7 @@ pub struct Refused;
 
 /// Whether `err`, or an error it was caused by, is [`Refused`].
 pub fn refused(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(err);
-    while let Some(e) = next {
-        if e.is::<Refused>() {
-            return true;
-        }
-        next = e.source();
-    }
-    false
+    crate::aws::errors::cause::<Refused>(err).is_some()
 }
 
 /// The interceptor on every AWS client: no call, and no retry of one, starts after the stop.

@@ -50,6 +50,21 @@ pub fn shown<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "none reported".to_string(), |v| v.to_string())
 }
 
+/// The `T` that `err` is, or that one of its causes is: how an SDK error says a call was refused
+/// by one of our interceptors ([`crate::stop::Refused`], [`super::outage::Unanswered`]).
+pub fn cause<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(t) = e.downcast_ref::<T>() {
+            return Some(t);
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// An error's chain of causes in one line ("dispatch failure: io error: … Connection refused"),
 /// each level's own message once, without the `Debug` dump of the raw response.
 fn causes(err: &(dyn std::error::Error + 'static)) -> String {
@@ -186,7 +201,7 @@ impl AwsError {
                 request_id: None,
             };
         }
-        if let Some(u) = super::outage::unanswered(&err) {
+        if let Some(u) = cause::<super::outage::Unanswered>(&err) {
             return AwsError {
                 operation,
                 region,

@@ -59,18 +59,6 @@ pub struct Unanswered {
     left: Duration,
 }
 
-/// The [`Unanswered`] that `err`, or an error it was caused by, is.
-pub fn unanswered<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Unanswered> {
-    let mut next = Some(err);
-    while let Some(e) = next {
-        if let Some(u) = e.downcast_ref::<Unanswered>() {
-            return Some(u);
-        }
-        next = e.source();
-    }
-    None
-}
-
 /// The interceptor on every regional client, one per service and region (each region's clients
 /// are built once): counts its attempts' outcomes, and sends nothing while its service in its
 /// region is unanswered. Clones share the count.
@@ -199,7 +187,7 @@ impl Intercept for Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::errors::{AwsError, ErrorKind};
+    use crate::aws::errors::{cause, AwsError, ErrorKind};
 
     fn client(gate: &Gate, attempts: u32) -> aws_sdk_sfn::Client {
         let conf = aws_sdk_sfn::Config::builder()
@@ -227,12 +215,12 @@ mod tests {
         let gate = Gate::new("sfn", "us-east-1", 3);
         let sfn = client(&gate, 3);
         let first = sfn.list_state_machines().send().await.unwrap_err();
-        assert!(unanswered(&first).is_none(), "{first:?}");
+        assert!(cause::<Unanswered>(&first).is_none(), "{first:?}");
         let first = AwsError::from_sdk("ListStateMachines", Some("us-east-1".into()), first);
         assert!(first.is(ErrorKind::Transport), "{first:?}");
 
         let second = sfn.list_state_machines().send().await.unwrap_err();
-        let u = unanswered(&second).expect("refused without a request");
+        let u = cause::<Unanswered>(&second).expect("refused without a request");
         assert_eq!((u.service, u.region.as_str()), ("sfn", "us-east-1"));
         let second = AwsError::from_sdk("ListStateMachines", Some("us-east-1".into()), second);
         assert!(
