@@ -395,34 +395,25 @@ async fn events_after(
     execution: &str,
     after: i64,
 ) -> Result<Vec<HistoryEvent>, AwsError> {
+    let mut pages = c
+        .get_execution_history()
+        .execution_arn(execution)
+        .reverse_order(true)
+        .include_execution_data(false)
+        .max_results(HISTORY_PAGE)
+        .into_paginator()
+        .send();
     let mut fresh = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = c
-            .get_execution_history()
-            .execution_arn(execution)
-            .reverse_order(true)
-            .include_execution_data(false)
-            .max_results(HISTORY_PAGE)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .aws("GetExecutionHistory", c)?;
-        for e in page.events() {
+    'pages: while let Some(page) = pages.next().await {
+        for e in page.aws("GetExecutionHistory", c)?.events() {
             if e.id() <= after {
-                fresh.reverse();
-                return Ok(fresh);
+                break 'pages;
             }
             fresh.push(e.clone());
         }
-        match page.next_token() {
-            Some(t) => token = Some(t.to_string()),
-            None => {
-                fresh.reverse();
-                return Ok(fresh);
-            }
-        }
     }
+    fresh.reverse();
+    Ok(fresh)
 }
 
 /// A page of history: a poll every 2 s sees a few new events, rarely more.
