@@ -415,7 +415,9 @@ mod tests {
             d.detail
         );
         assert_eq!(
-            d.detail.matches("raise the provider's max_retries").count(),
+            d.detail
+                .matches("raise the provider's max_attempts")
+                .count(),
             1,
             "{}",
             d.detail

@@ -17,7 +17,7 @@ provider "trdr" {
   # Defaults to the TRDR_ENDPOINT_URL environment variable.
   # endpoint_url = "http://127.0.0.1:4566"
 
-  max_retries = 8
+  max_attempts = 8
 
   default_tags = {
     Project = "trading"

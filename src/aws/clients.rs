@@ -65,7 +65,7 @@ impl RegionClients {
             .to_builder()
             .region(Region::new(region.to_string()))
             .build();
-        // Attempts are bounded per call by `max_retries`. The SDK's default retry quota, shared by
+        // Attempts are bounded per call by `max_attempts`. The SDK's default retry quota, shared by
         // every call of a client, drains during a long apply under sustained throttling (many
         // polls) and then stops retrying calls that would succeed; trdr does not use it.
         let partition = || {
@@ -116,7 +116,7 @@ pub struct Clients {
     stop: stop::Signal,
     /// trdr's share of AWS's rate limits, shared by every client ([`Budget`]).
     budget: Arc<Budget>,
-    /// Attempts per call (`max_retries`): as many failed in a row stop a service in a region
+    /// Attempts per call (`max_attempts`): as many failed in a row stop a service in a region
     /// from being called for a while ([`outage::Gate`]).
     attempts_per_call: u32,
     http: SharedHttpClient,
@@ -130,7 +130,7 @@ impl Clients {
     pub async fn new(config: &ProviderConfig, stop: stop::Signal) -> Self {
         crate::waiter::configure_time_scale(config.endpoint_url.as_deref());
         let retry = RetryConfig::standard()
-            .with_max_attempts(config.max_retries)
+            .with_max_attempts(config.max_attempts)
             .with_initial_backoff(Duration::from_millis(200))
             .with_max_backoff(Duration::from_secs(10));
         // A hung answer ends after 60 s of waiting for it (the connector's read timeout). Not
@@ -175,7 +175,7 @@ impl Clients {
             base,
             path_style: config.endpoint_url.is_some(),
             budget: Budget::new(config.api_budget_share, stop.clone()),
-            attempts_per_call: config.max_retries,
+            attempts_per_call: config.max_attempts,
             stop,
             http: https_client(),
             by_region: Mutex::new(HashMap::new()),

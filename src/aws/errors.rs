@@ -304,7 +304,7 @@ impl AwsError {
                 self.operation,
                 self.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
             ),
-            ErrorKind::Throttled => "AWS kept throttling after every retry; raise the provider's max_retries or run with less parallelism (-parallelism).".to_string(),
+            ErrorKind::Throttled => "AWS kept throttling after every retry; raise the provider's max_attempts or run with less parallelism (-parallelism).".to_string(),
             ErrorKind::Transport => "No answer from the AWS endpoint. Check endpoint_url / TRDR_ENDPOINT_URL and the network.".to_string(),
             ErrorKind::Conflict => "The object is busy; running the same command again continues once it settles.".to_string(),
             ErrorKind::Unavailable => format!(

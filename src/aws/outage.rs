@@ -1,6 +1,6 @@
 //! A service that stopped answering in a region is not called again for a while.
 //!
-//! During a region's outage every call there fails only after all of its attempts (`max_retries`,
+//! During a region's outage every call there fails only after all of its attempts (`max_attempts`,
 //! with backoff; on AWS an attempt may also wait out the connect timeout). A refresh reads one
 //! resource after another, so each would pay that again: minutes of a plan spent learning the
 //! same thing. [`Gate`], an interceptor on every regional client, counts the attempts to its

@@ -147,6 +147,7 @@ pub struct Attr<T: Kind> {
     stable: bool,
     sensitive: bool,
     write_only: bool,
+    deprecated: Option<&'static str>,
     checks: &'static [Check],
     _kind: PhantomData<fn() -> T>,
 }
@@ -163,6 +164,7 @@ impl<T: Kind> Attr<T> {
             stable: false,
             sensitive: false,
             write_only: false,
+            deprecated: None,
             checks: &[],
             _kind: PhantomData,
         }
@@ -225,6 +227,13 @@ impl<T: Kind> Attr<T> {
         self
     }
 
+    /// Deprecated: the schema says so, and a configuration that sets it gets a warning at its
+    /// path with `instead` (which names the replacement) from every validation.
+    pub const fn deprecated(mut self, instead: &'static str) -> Self {
+        self.deprecated = Some(instead);
+        self
+    }
+
     /// Validators the framework runs on the configured value (known, non-null), reporting at this
     /// attribute's path.
     pub const fn checks(mut self, checks: &'static [Check]) -> Self {
@@ -279,6 +288,7 @@ impl<T: Kind> Attr<T> {
             use_state_for_unknown: self.stable,
             checks: self.checks,
             write_only: self.write_only,
+            deprecated: self.deprecated,
         }
     }
 }

@@ -56,6 +56,8 @@ pub struct Attribute {
     /// Write-only (Terraform 1.11+): the configuration carries it to the apply; plan and state
     /// never hold it.
     pub write_only: bool,
+    /// Deprecated, with what to use instead ([`super::attr::Attr::deprecated`]).
+    pub deprecated: Option<&'static str>,
 }
 
 impl Attribute {
@@ -71,6 +73,7 @@ impl Attribute {
             use_state_for_unknown: false,
             checks: &[],
             write_only: false,
+            deprecated: None,
         }
     }
 

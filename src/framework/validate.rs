@@ -71,6 +71,15 @@ fn walk(diags: &mut Diagnostics, block: &Block, config: &Value, at: &Path) {
         for check in a.checks {
             check.apply(diags, &at.then(a.name), config.get(a.name));
         }
+        if let Some(instead) = a.deprecated {
+            if !config.get(a.name).is_null() {
+                diags.warning(
+                    Some(at.then(a.name)),
+                    format!("Deprecated attribute \"{}\"", at.then(a.name)),
+                    instead,
+                );
+            }
+        }
     }
     for nb in &block.blocks {
         let v = config.get(nb.name);

@@ -7,8 +7,8 @@ use crate::framework::{Attr, Block, BlockAttr, Diagnostics, Schema, Value};
 
 pub const DEFAULT_PRIMARY: &str = "us-east-1";
 pub const DEFAULT_SECONDARY: &str = "us-east-2";
-pub const DEFAULT_MAX_RETRIES: i64 = 8;
-pub const MAX_MAX_RETRIES: i64 = 25;
+pub const DEFAULT_MAX_ATTEMPTS: i64 = 8;
+pub const MAX_MAX_ATTEMPTS: i64 = 25;
 pub const ENDPOINT_ENV: &str = "TRDR_ENDPOINT_URL";
 
 #[derive(Clone, Debug, PartialEq)]
@@ -24,7 +24,8 @@ pub struct ProviderConfig {
     pub secondary_region: String,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
-    pub max_retries: u32,
+    /// Attempts per AWS call, the first one included.
+    pub max_attempts: u32,
     /// The share of AWS's documented API rate limits this provider process uses
     /// ([`crate::aws::budget`]).
     pub api_budget_share: f64,
@@ -40,7 +41,7 @@ impl std::fmt::Debug for ProviderConfig {
             .field("secondary_region", &self.secondary_region)
             .field("profile", &self.profile)
             .field("endpoint_url", &self.endpoint_url)
-            .field("max_retries", &self.max_retries)
+            .field("max_attempts", &self.max_attempts)
             .field("api_budget_share", &self.api_budget_share)
             .field(
                 "assume_role",
@@ -50,15 +51,13 @@ impl std::fmt::Debug for ProviderConfig {
     }
 }
 
-pub const PRIMARY_REGION: Attr<String> = Attr::optional(
-    "primary_region",
-    "Region that normally writes (default `us-east-1`).",
-)
-.otherwise(DEFAULT_PRIMARY)
-.checks(REGION);
+pub const PRIMARY_REGION: Attr<String> =
+    Attr::optional("primary_region", "Region that normally writes.")
+        .otherwise(DEFAULT_PRIMARY)
+        .checks(REGION);
 pub const SECONDARY_REGION: Attr<String> = Attr::optional(
     "secondary_region",
-    "Standby region (default `us-east-2`); must differ from `primary_region`.",
+    "Standby region; must differ from `primary_region`.",
 )
 .otherwise(DEFAULT_SECONDARY)
 .checks(REGION);
@@ -69,15 +68,23 @@ const REGION: &[Check] = &[Check::Matches(
 pub const PROFILE: Attr<String> = Attr::optional("profile", "Shared-config profile to take credentials from. Otherwise the standard AWS credential chain is used (environment, profile, SSO, web identity, instance metadata).");
 pub const ENDPOINT_URL: Attr<String> = Attr::optional("endpoint_url", "One endpoint for every AWS service, e.g. the local sandbox `http://127.0.0.1:4566`. Defaults to the `TRDR_ENDPOINT_URL` environment variable; unset means real AWS. S3 then uses path-style addressing.")
     .checks(&[Check::Matches("an http:// or https:// URL", is_url)]);
+pub const MAX_ATTEMPTS: Attr<i64> = Attr::optional(
+    "max_attempts",
+    "Attempts per AWS call, the first one included (1 to 25): a call that fails with throttling, a 5xx or a dropped connection is tried again with exponential backoff and full jitter until this many attempts have failed.",
+)
+.otherwise(DEFAULT_MAX_ATTEMPTS)
+.checks(ATTEMPTS);
+/// The 0.1 development name of `max_attempts`: it always counted attempts, not retries.
 pub const MAX_RETRIES: Attr<i64> = Attr::optional(
     "max_retries",
-    "Attempts per AWS call, with exponential backoff and jitter (default 8, at most 25).",
+    "Deprecated: use `max_attempts`, which it has always meant (attempts per AWS call, the first one included).",
 )
-.otherwise(DEFAULT_MAX_RETRIES)
-.checks(&[Check::Whole, Check::Range(1.0, MAX_MAX_RETRIES as f64)]);
+.deprecated("max_retries counts attempts, not retries, and is renamed max_attempts (same value, same meaning). Rename it in the provider block; max_retries will be removed in 1.0.")
+.checks(ATTEMPTS);
+const ATTEMPTS: &[Check] = &[Check::Whole, Check::Range(1.0, MAX_MAX_ATTEMPTS as f64)];
 pub const API_BUDGET_SHARE: Attr<f64> = Attr::optional(
     "api_budget_share",
-    "The share of each AWS API's documented per-account rate limit (RDS: a burst of 300 and 12 requests per second per region; Route 53: 50 and 10 per second for the account, `CreateHealthCheck` 0.5 per second) that this provider may use, from 0.05 to 1 (default 0.5). Every call and every poll of a wait takes its token first, so parallel resources slow each other down instead of being throttled, and the rest stays for the console, monitoring and other tools of the account. Two `terraform apply` runs in one account at the default share use the whole limit together.",
+    "The share of each AWS API's documented per-account rate limit (RDS: a burst of 300 and 12 requests per second per region; Route 53: 50 and 10 per second for the account, `CreateHealthCheck` 0.5 per second) that this provider may use, from 0.05 to 1. Every call and every poll of a wait takes its token first, so parallel resources slow each other down instead of being throttled, and the rest stays for the console, monitoring and other tools of the account. Two `terraform apply` runs in one account at the default share use the whole limit together.",
 )
 .otherwise(crate::aws::budget::DEFAULT_SHARE)
 .checks(&[Check::Range(0.05, 1.0)]);
@@ -89,17 +96,16 @@ pub const ROLE_ARN: Attr<String> = Attr::required("role_arn", "ARN of the IAM ro
         "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
         is_iam_role_arn,
     )]);
-pub const SESSION_NAME: Attr<String> =
-    Attr::optional("session_name", "Session name (default `trdr`).")
-        .otherwise("trdr")
-        .checks(&[Check::Matches(
-            "a session name of 2 to 64 characters from [A-Za-z0-9_+=,.@-]",
-            |s| {
-                (2..=64).contains(&s.len())
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-            },
-        )]);
+pub const SESSION_NAME: Attr<String> = Attr::optional("session_name", "Session name.")
+    .otherwise("trdr")
+    .checks(&[Check::Matches(
+        "a session name of 2 to 64 characters from [A-Za-z0-9_+=,.@-]",
+        |s| {
+            (2..=64).contains(&s.len())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+        },
+    )]);
 pub const EXTERNAL_ID: Attr<String> = Attr::optional(
     "external_id",
     "External id the role's trust policy requires.",
@@ -114,7 +120,7 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block::new("Configures the two AWS regions of the disaster-recovery topology and how trdr reaches AWS.")
-            .with(&[&PRIMARY_REGION, &SECONDARY_REGION, &PROFILE, &ENDPOINT_URL, &MAX_RETRIES, &API_BUDGET_SHARE, &DEFAULT_TAGS])
+            .with(&[&PRIMARY_REGION, &SECONDARY_REGION, &PROFILE, &ENDPOINT_URL, &MAX_ATTEMPTS, &MAX_RETRIES, &API_BUDGET_SHARE, &DEFAULT_TAGS])
             .nest(&ASSUME_ROLE, Block::default()
                 .with(&[&ROLE_ARN, &SESSION_NAME, &EXTERNAL_ID])),
     }
@@ -127,6 +133,12 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     let both_known =
         !PRIMARY_REGION.raw(config).is_unknown() && !SECONDARY_REGION.raw(config).is_unknown();
     let (primary, secondary) = (PRIMARY_REGION.get(config), SECONDARY_REGION.get(config));
+    if !MAX_ATTEMPTS.raw(config).is_null() && !MAX_RETRIES.raw(config).is_null() {
+        diags.attr_error(
+            &MAX_RETRIES.path(),
+            "max_retries is the deprecated name of max_attempts; set only max_attempts.",
+        );
+    }
     if both_known && primary == secondary {
         diags.attr_error(
             &SECONDARY_REGION.path(),
@@ -160,7 +172,10 @@ impl ProviderConfig {
             secondary_region: SECONDARY_REGION.get(config)?,
             profile: PROFILE.get(config),
             endpoint_url,
-            max_retries: MAX_RETRIES.get(config)? as u32,
+            max_attempts: MAX_RETRIES
+                .get(config)
+                .filter(|_| MAX_ATTEMPTS.raw(config).is_null())
+                .or_else(|| MAX_ATTEMPTS.get(config))? as u32,
             api_budget_share: API_BUDGET_SHARE.get(config)?,
             default_tags: DEFAULT_TAGS.get(config).unwrap_or_default(),
             assume_role: ROLE_ARN.get(role).map(|role_arn| AssumeRole {
@@ -180,7 +195,7 @@ mod tests {
     fn every_validator_reports_its_attribute_path() {
         let valid = crate::resources::config(serde_json::json!({
             "primary_region": "eu-west-1", "secondary_region": "eu-central-1",
-            "endpoint_url": "http://127.0.0.1:4566", "max_retries": 3, "api_budget_share": 0.25,
+            "endpoint_url": "http://127.0.0.1:4566", "max_attempts": 3, "max_retries": null, "api_budget_share": 0.25,
             "assume_role": [{"role_arn": "arn:aws:iam::123456789012:role/dr", "session_name": "ci"}],
         }));
         crate::framework::validate::assert_checks_report_their_paths(
@@ -190,6 +205,7 @@ mod tests {
                 ("primary_region", Value::from("eu")),
                 ("secondary_region", Value::from("EU-WEST-1")),
                 ("endpoint_url", Value::from("127.0.0.1:4566")),
+                ("max_attempts", Value::from(26i64)),
                 ("max_retries", Value::from(26i64)),
                 ("api_budget_share", Value::from(2.0)),
                 ("assume_role[0].role_arn", Value::from("dr")),
@@ -212,7 +228,41 @@ mod tests {
         let c = ProviderConfig::from_value(&Value::object(), &mut d).unwrap();
         assert_eq!(c.primary_region, "us-east-1");
         assert_eq!(c.secondary_region, "us-east-2");
-        assert_eq!(c.max_retries, 8);
+        assert_eq!(c.max_attempts, 8);
+    }
+
+    #[test]
+    fn max_retries_is_the_deprecated_name_of_max_attempts() {
+        let mut d = Diagnostics::default();
+        let c = ProviderConfig::from_value(&cfg(&[("max_retries", Value::from(3i64))]), &mut d)
+            .unwrap();
+        assert_eq!(c.max_attempts, 3, "the old name keeps its meaning");
+        let warnings: Vec<_> =
+            d.0.iter()
+                .filter(|w| w.severity == crate::framework::diag::Severity::Warning)
+                .collect();
+        assert_eq!(warnings.len(), 1, "{d:?}");
+        assert_eq!(
+            warnings[0].path.as_ref().unwrap().to_string(),
+            "max_retries"
+        );
+        assert!(warnings[0].detail.contains("max_attempts"), "{d:?}");
+
+        let mut d = Diagnostics::default();
+        let both = cfg(&[
+            ("max_retries", Value::from(3i64)),
+            ("max_attempts", Value::from(4i64)),
+        ]);
+        assert!(ProviderConfig::from_value(&both, &mut d).is_none());
+        assert!(d
+            .errors()
+            .any(|e| e.path.as_ref().unwrap().to_string() == "max_retries"));
+
+        let mut d = Diagnostics::default();
+        let c = ProviderConfig::from_value(&cfg(&[("max_attempts", Value::from(5i64))]), &mut d)
+            .unwrap();
+        assert_eq!(c.max_attempts, 5);
+        assert!(d.0.is_empty(), "{d:?}");
     }
 
     #[test]
@@ -226,8 +276,9 @@ mod tests {
                 cfg(&[("primary_region", "mars-1".into())]),
                 "primary_region",
             ),
+            (cfg(&[("max_attempts", Value::Number(0.0))]), "max_attempts"),
+            (cfg(&[("max_attempts", Value::Number(2.5))]), "max_attempts"),
             (cfg(&[("max_retries", Value::Number(0.0))]), "max_retries"),
-            (cfg(&[("max_retries", Value::Number(2.5))]), "max_retries"),
             (
                 cfg(&[("endpoint_url", "localhost:4566".into())]),
                 "endpoint_url",

@@ -70,3 +70,81 @@ pub(crate) fn timeouts_cases() -> (
             .collect(),
     )
 }
+
+/// Each default is stated once: in the declaration, from which the docs render "Default …".
+/// A description that also spells the value out would disagree with it after the next change.
+#[cfg(test)]
+#[test]
+fn no_description_repeats_a_declared_default() {
+    use crate::framework::schema::Block;
+    use crate::framework::Value;
+
+    fn spelled(v: &Value) -> Vec<String> {
+        let text = match v {
+            Value::Number(n) => format!("{n}"),
+            Value::Bool(b) => format!("{b}"),
+            Value::String(s) => s.clone(),
+            _ => return vec!["(default".into(), "default `[".into()],
+        };
+        vec![
+            "(default".into(),
+            format!("default {text}"),
+            format!("default `{text}`"),
+            format!("default: {text}"),
+            format!("default `\"{text}\"`"),
+        ]
+    }
+    fn walk(block: &Block, at: &str, found: &mut Vec<String>) {
+        for a in &block.attributes {
+            if let Some(d) = &a.default {
+                let lower = a.description.to_lowercase();
+                for s in spelled(d) {
+                    if lower.contains(&s.to_lowercase()) {
+                        found.push(format!("{at}{}: {:?} in {:?}", a.name, s, a.description));
+                    }
+                }
+            }
+        }
+        for nb in &block.blocks {
+            walk(&nb.block, &format!("{at}{}.", nb.name), found);
+        }
+    }
+    let ctx = std::sync::Arc::new(crate::provider::ProviderContext::default());
+    let mut found = Vec::new();
+    walk(
+        &crate::provider::config::schema().block,
+        "provider.",
+        &mut found,
+    );
+    let mut seen = 1;
+    for r in crate::resources(&ctx) {
+        walk(
+            &r.schema().block,
+            &format!("trdr_{}.", r.name()),
+            &mut found,
+        );
+        seen += 1;
+    }
+    for d in crate::data_sources(&ctx) {
+        walk(
+            &d.schema().block,
+            &format!("trdr_{}.", d.name()),
+            &mut found,
+        );
+        seen += 1;
+    }
+    for a in crate::actions(&ctx) {
+        walk(
+            &a.schema().block,
+            &format!("trdr_{}.", a.name()),
+            &mut found,
+        );
+        seen += 1;
+    }
+    assert!(seen >= 8, "every schema was read: {seen}");
+    assert!(
+        found.is_empty(),
+        "defaults stated twice:\n{}",
+        found.join("\n")
+    );
+}

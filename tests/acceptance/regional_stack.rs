@@ -13,7 +13,8 @@ fn role_arn() -> String {
         .unwrap_or_else(|_| "arn:aws:iam::000000000000:role/trdr-s3-replication".into())
 }
 
-/// A primary in us-east-1 and its secondary in us-east-2.
+/// A primary in us-east-1 and its secondary in us-east-2, whose buckets destroy empties (the
+/// tests write objects into them).
 fn pair(days: u32, buckets: &str) -> String {
     format!(
         r#"
@@ -23,6 +24,7 @@ resource "trdr_regional_stack" "primary" {{
   region                             = "us-east-1"
   buckets                            = {buckets}
   noncurrent_version_expiration_days = {days}
+  force_destroy                      = true
 }}
 
 resource "trdr_regional_stack" "secondary" {{
@@ -32,6 +34,7 @@ resource "trdr_regional_stack" "secondary" {{
   buckets              = {buckets}
   replica_of           = trdr_regional_stack.primary.id
   replication_role_arn = "{role}"
+  force_destroy        = true
 
   noncurrent_version_expiration_days = {days}
 }}
@@ -247,6 +250,16 @@ async fn pair_replicates_both_ways_imports_updates_and_destroys() {
         ws.resource(SECONDARY)["replica_of"],
         format!("trdr:{}:us-east-1", ws.suffix)
     );
+    // AWS keeps no force_destroy: an import records the default (false), as an apply of a
+    // configuration without it would, and the configured true is set in place without a call.
+    assert_eq!(ws.resource(SECONDARY)["force_destroy"], false);
+    let plan = ws.plan_with_changes();
+    assert!(
+        plan.contains("0 to add, 2 to change, 0 to destroy")
+            && plan.matches("~ force_destroy").count() == 2,
+        "only force_destroy changes after the import:\n{plan}"
+    );
+    ws.apply();
     ws.assert_plan_empty();
 
     // In-place update: longer retention and a third bucket purpose, replicated too.
@@ -383,6 +396,77 @@ async fn killed_apply_then_apply_again_converges_without_duplicates() {
     buckets.sort();
     assert_eq!(buckets.len(), 4, "no duplicates: {buckets:?}");
 
+    ws.destroy();
+    aws.assert_nothing_left(&ws.suffix).await;
+}
+
+/// force_destroy is false unless set, as in hashicorp/aws: a destroy refuses a bucket that still
+/// holds objects, naming the attribute, and deletes nothing of it; set to true, the next destroy
+/// empties it and leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_force_destroy_a_destroy_refuses_a_bucket_that_holds_objects() {
+    let ws = workspace!("keep");
+    let aws = ws.aws();
+    let config = r#"
+resource "trdr_regional_stack" "primary" {
+  name               = "trdr"
+  environment_suffix = "SUFFIX"
+  region             = "us-east-1"
+  buckets            = ["config"]
+}
+"#;
+    ws.write(config);
+    ws.apply();
+    assert_eq!(ws.resource(PRIMARY)["force_destroy"], false, "the default");
+    let config_bucket = bucket(&ws, "config", "us-east-1");
+    let key = format!("keep-{}.txt", ws.suffix);
+    aws.put_object("us-east-1", &config_bucket, &key, "kept")
+        .await;
+
+    let out = ws.run(&["destroy", "-auto-approve", "-input=false"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "the destroy was meant to fail:\n{text}"
+    );
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(&format!(
+            "bucket {config_bucket} is not empty and force_destroy is false"
+        )) && flat.contains("force_destroy"),
+        "the diagnostic names the bucket and the attribute:\n{text}"
+    );
+    let kept = aws
+        .s3("us-east-1")
+        .await
+        .get_object()
+        .bucket(&config_bucket)
+        .key(&key)
+        .send()
+        .await
+        .expect("the object is still there after the refused destroy");
+    let body = kept.body.collect().await.unwrap().into_bytes();
+    assert_eq!(&body[..], b"kept");
+    assert_eq!(
+        ws.resource(PRIMARY)["id"],
+        format!("trdr:{}:us-east-1", ws.suffix),
+        "state still holds the stack"
+    );
+
+    ws.write(&config.replace(
+        "  buckets            = [\"config\"]\n",
+        "  buckets            = [\"config\"]\n  force_destroy      = true\n",
+    ));
+    let plan = ws.plan_with_changes();
+    assert!(
+        plan.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    ws.apply();
     ws.destroy();
     aws.assert_nothing_left(&ws.suffix).await;
 }

@@ -84,9 +84,10 @@ fn forty_and_more_invalid_configurations_fail_early_naming_the_attribute() {
         // The provider block.
         ("provider: same region twice", "secondary_region = \"us-east-1\"", ok_stack.clone(), "secondary_region"),
         ("provider: malformed region", "primary_region = \"useast1\"", ok_stack.clone(), "primary_region"),
-        ("provider: no retries", "max_retries = 0", ok_stack.clone(), "max_retries"),
-        ("provider: fractional retries", "max_retries = 2.5", ok_stack.clone(), "max_retries"),
-        ("provider: too many retries", "max_retries = 100", ok_stack.clone(), "max_retries"),
+        ("provider: no attempts", "max_attempts = 0", ok_stack.clone(), "max_attempts"),
+        ("provider: fractional attempts", "max_attempts = 2.5", ok_stack.clone(), "max_attempts"),
+        ("provider: too many attempts", "max_attempts = 100", ok_stack.clone(), "max_attempts"),
+        ("provider: old and new name of attempts", "max_retries = 3\n  max_attempts = 3", ok_stack.clone(), "max_retries"),
         ("provider: role is not an ARN", "assume_role {\n    role_arn = \"deployer\"\n  }", ok_stack.clone(), "assume_role[0].role_arn"),
         ("provider: short session name", "assume_role {\n    role_arn = \"arn:aws:iam::1:role/x\"\n    session_name = \"x\"\n  }", ok_stack.clone(), "assume_role[0].session_name"),
         // trdr_regional_stack.

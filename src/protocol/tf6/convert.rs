@@ -75,7 +75,7 @@ fn to_tf_block(b: &crate::framework::Block) -> tfs::Block {
                             Mode::Computed => tfs::AttributeConstraint::Computed,
                         },
                         sensitive: a.sensitive,
-                        deprecated: false,
+                        deprecated: a.deprecated.is_some(),
                         write_only: a.write_only,
                     },
                 )

@@ -326,6 +326,10 @@ impl Orchestrator {
     }
 }
 
+/// What the docs and the default `rto_target_seconds` allow for AWS's own promotion of a global
+/// database, which AWS documents as taking minutes (the realistic sandbox takes 300 s too).
+pub const PROMOTION_ALLOWANCE_SECONDS: f64 = 300.0;
+
 /// The parts of the recovery time that trdr controls. AWS's promotion comes on top: AWS documents
 /// it as taking minutes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -696,7 +700,7 @@ mod declarations {
             secondary_region: "us-east-2".into(),
             profile: None,
             endpoint_url: None,
-            max_retries: 3,
+            max_attempts: 3,
             api_budget_share: 0.5,
             default_tags: Default::default(),
             assume_role: None,
@@ -713,6 +717,51 @@ mod declarations {
         crate::resources::assert_model_defaults_are_the_schemas(&schema(), &config, |v| {
             Orchestrator::from_value(v, &provider)
         });
+    }
+
+    /// The default target is at least what a failover takes with every other setting at its
+    /// default: trdr's worst case plus the promotion AWS documents as minutes. Otherwise every
+    /// run on AWS would report `rto-exceeded`.
+    #[test]
+    fn the_default_rto_target_covers_a_failover_with_default_settings() {
+        let provider = ProviderConfig {
+            primary_region: "us-east-1".into(),
+            secondary_region: "us-east-2".into(),
+            profile: None,
+            endpoint_url: None,
+            max_attempts: 8,
+            api_budget_share: 0.5,
+            default_tags: Default::default(),
+            assume_role: None,
+        };
+        let target = RTO_TARGET_SECONDS.default_value().unwrap();
+        for extra in [
+            json!({}),
+            json!({"automatic_failover": [{}]}),
+            json!({"automatic_failover": [{}], "automatic_failback": [{}]}),
+        ] {
+            let mut body = json!({
+                "name": "trading", "environment_suffix": "dev",
+                "global_database_id": "trading-global-dev",
+                "execution_role_arn": "arn:aws:iam::123456789012:role/failover",
+                "dns": {"zone_id": "Z0123456789ABCDEFGHIJ", "record_name": "api.example.com"},
+                "primary_endpoint": {"fqdn": "a.example.com"},
+                "secondary_endpoint": {"fqdn": "b.example.com"},
+                "health_check": [{}], "runbook": [{}],
+            });
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let planned =
+                crate::framework::plan::plan(&schema().block, None, &config(body.clone())).state;
+            let o = Orchestrator::from_value(&planned, &provider).expect("a valid configuration");
+            let worst = o.budget().total() + PROMOTION_ALLOWANCE_SECONDS;
+            assert!(
+                worst <= target,
+                "{extra}: {} + promotion {PROMOTION_ALLOWANCE_SECONDS} s = {worst} s > default rto_target_seconds {target}",
+                o.budget().explain()
+            );
+        }
     }
 
     #[test]

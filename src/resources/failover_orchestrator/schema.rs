@@ -29,8 +29,8 @@ pub const REGIONAL_STACK_IDS: Attr<Vec<String>> = Attr::optional(
     "Ids of the `trdr_regional_stack`s whose session tables a drill checks.",
 )
 .checks(regional_stack::STACK_IDS);
-pub const RTO_TARGET_SECONDS: Attr<f64> = Attr::optional("rto_target_seconds", "Recovery-time objective in seconds (default 300). Every run reports its measured recovery time against it and publishes an `rto-exceeded` notice when it was missed; a missed target never aborts a promotion. A plan warns when what trdr controls (`rto_budget_seconds`) already exceeds it.")
-    .default(300.0)
+pub const RTO_TARGET_SECONDS: Attr<f64> = Attr::optional("rto_target_seconds", "Recovery-time objective in seconds. The default covers a failover with every other setting at its default: what trdr controls at its worst (`rto_budget_seconds`) plus 300 s for AWS's promotion, which AWS documents as taking minutes. Every run reports its measured recovery time against it and publishes an `rto-exceeded` notice when it was missed; a missed target never aborts a promotion. A plan warns when what trdr controls (`rto_budget_seconds`) already exceeds it.")
+    .default(600.0)
     .checks(&[Check::Range(1.0, 3600.0)]);
 pub const STATE_MACHINE_ARNS: Attr<Value> =
     Attr::computed("state_machine_arns", "Runbook state machine ARN by region.")
@@ -60,7 +60,7 @@ pub const RECORD_NAME: Attr<String> = Attr::required(
 )
 .replace()
 .checks(&[Check::Matches("a DNS name", is_dns_name)]);
-pub const TTL: Attr<i64> = Attr::optional("ttl", "TTL of both records in seconds (default 60).")
+pub const TTL: Attr<i64> = Attr::optional("ttl", "TTL of both records in seconds.")
     .default(60)
     .checks(&[Check::Whole, Check::Range(0.0, 172800.0)]);
 
@@ -74,20 +74,18 @@ pub const SECONDARY_ENDPOINT: BlockAttr = BlockAttr::single(
 );
 pub const FQDN: Attr<String> = Attr::required("fqdn", "Host name of the endpoint, e.g. `abc123.execute-api.us-east-1.amazonaws.com`; the health check probes it over HTTPS and the failover record points at it.")
     .checks(&[Check::Matches("a host name", is_dns_name)]);
-pub const HEALTH_PATH: Attr<String> = Attr::optional(
-    "health_path",
-    "Path the health check requests (default `/health`).",
-)
-.default("/health")
-.checks(&[Check::Matches("a path starting with /", |s| {
-    s.starts_with('/') && s.len() <= 255
-})]);
+pub const HEALTH_PATH: Attr<String> =
+    Attr::optional("health_path", "Path the health check requests.")
+        .default("/health")
+        .checks(&[Check::Matches("a path starting with /", |s| {
+            s.starts_with('/') && s.len() <= 255
+        })]);
 
 pub const HEALTH_CHECK: BlockAttr =
     BlockAttr::optional("health_check", "How Route 53 probes each endpoint.");
 pub const REQUEST_INTERVAL: Attr<i64> = Attr::optional(
     "request_interval",
-    "Seconds between probes: 10 or 30 (default 30). A change replaces the health checks.",
+    "Seconds between probes: 10 or 30. A change replaces the health checks.",
 )
 .default(30)
 .checks(&[Check::Rule(|v| {
@@ -97,27 +95,27 @@ pub const REQUEST_INTERVAL: Attr<i64> = Attr::optional(
 })]);
 pub const FAILURE_THRESHOLD: Attr<i64> = Attr::optional(
     "failure_threshold",
-    "Consecutive failures before an endpoint is unhealthy, 1 to 10 (default 3); changed in place.",
+    "Consecutive failures before an endpoint is unhealthy, 1 to 10; changed in place.",
 )
 .default(3)
 .checks(&[Check::Whole, Check::Range(1.0, 10.0)]);
 
 pub const RUNBOOK: BlockAttr = BlockAttr::optional("runbook", "Bounds of the generated runbook; with the health check and DNS TTL they determine `rto_budget_seconds`.");
-pub const POLL_INTERVAL_SECONDS: Attr<i64> = Attr::optional("poll_interval_seconds", "Wait between polls of the promotion (1 to 30, default 5): the runbook notices a finished promotion at most this late.")
+pub const POLL_INTERVAL_SECONDS: Attr<i64> = Attr::optional("poll_interval_seconds", "Wait between polls of the promotion (1 to 30): the runbook notices a finished promotion at most this late.")
     .default(5)
     .checks(&[Check::Whole, Check::Range(1.0, 30.0)]);
-pub const PROMOTION_TIMEOUT_SECONDS: Attr<i64> = Attr::optional("promotion_timeout_seconds", "How long the runbook waits for AWS to finish the promotion before reporting `PromotionTimedOut` (60 to 3600, default 900: AWS documents promotion as taking minutes). The execution timeout is derived from it.")
+pub const PROMOTION_TIMEOUT_SECONDS: Attr<i64> = Attr::optional("promotion_timeout_seconds", "How long the runbook waits for AWS to finish the promotion before reporting `PromotionTimedOut` (60 to 3600; AWS documents promotion as taking minutes). The execution timeout is derived from it.")
     .default(900)
     .checks(&[Check::Whole, Check::Range(60.0, 3600.0)]);
 pub const TASK_TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
     "task_timeout_seconds",
-    "Timeout of each AWS call (1 to 30, default 2).",
+    "Timeout of each AWS call (1 to 30).",
 )
 .default(2)
 .checks(&[Check::Whole, Check::Range(1.0, 30.0)]);
 pub const TASK_RETRIES: Attr<i64> = Attr::optional(
     "task_retries",
-    "Retries of each AWS call, with backoff and jitter (1 to 5, default 1).",
+    "Retries of each AWS call after its first attempt, with backoff and jitter (1 to 5).",
 )
 .default(1)
 .checks(&[Check::Whole, Check::Range(1.0, 5.0)]);
@@ -125,33 +123,36 @@ pub const TASK_RETRIES: Attr<i64> = Attr::optional(
 pub const AUTOMATIC_FAILOVER: BlockAttr = BlockAttr::optional("automatic_failover", "Fail over without a person: a watcher in each region (a Step Functions state machine started every minute by EventBridge Scheduler) probes both endpoints' health paths from its own region through HTTP Tasks and, when the other region has been failing for `failure_window_seconds` while its own endpoint answers, starts its own region's runbook in `failover` mode. With it, `writer_region` on the global database is a preference: a plan never moves the writer back after a failover. See the failover guide for the evidence, the guards and the cost.");
 pub const PROBE_INTERVAL_SECONDS: Attr<i64> = Attr::optional(
     "probe_interval_seconds",
-    "Seconds between a watcher's probes (5 to 60, default 10).",
+    "Seconds between a watcher's probes (5 to 60).",
 )
 .default(10)
 .checks(&[Check::Whole, Check::Range(5.0, 60.0)]);
 pub const PROBE_TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
     "probe_timeout_seconds",
-    "Timeout of one probe's HTTP request (1 to 30, default 5).",
+    "Timeout of one probe's HTTP request (1 to 30).",
 )
 .default(5)
 .checks(&[Check::Whole, Check::Range(1.0, 30.0)]);
-pub const FAILURE_WINDOW_SECONDS: Attr<i64> = Attr::optional("failure_window_seconds", "How long the other region must fail every probe, with Route 53's checkers not reporting it healthy, before the watcher fails over (20 to 3600, default 60; rounded up to whole probes, at least two). One successful probe starts the window again.")
+pub const FAILURE_WINDOW_SECONDS: Attr<i64> = Attr::optional("failure_window_seconds", "How long the other region must fail every probe, with Route 53's checkers not reporting it healthy, before the watcher fails over (20 to 3600, rounded up to whole probes, at least two). One successful probe starts the window again.")
     .default(60)
     .checks(&[Check::Whole, Check::Range(20.0, 3600.0)]);
-pub const PAUSED: Attr<bool> = Attr::optional("paused", "Pauses both watchers (default false). During an incident an operator pauses the watcher of a region without Terraform by tagging its state machine `TrdrWatch = paused` (`aws stepfunctions tag-resource`); a refresh reports that here, and a plan that would unpause it shows the change.")
+pub const PAUSED: Attr<bool> = Attr::optional("paused", "Pauses both watchers. During an incident an operator pauses the watcher of a region without Terraform by tagging its state machine `TrdrWatch = paused` (`aws stepfunctions tag-resource`); a refresh reports that here, and a plan that would unpause it shows the change.")
     .default(false);
 pub const SCHEDULE_ROLE_ARN: Attr<String> = Attr::optional("schedule_role_arn", "IAM role EventBridge Scheduler assumes to start the watcher (`states:StartExecution` on the watchers; trusted by scheduler.amazonaws.com). Default: `execution_role_arn`, which must then trust scheduler.amazonaws.com too.")
     .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
 pub const APPROVAL_TIMEOUT_SECONDS: Attr<i64> = Attr::optional("approval_timeout_seconds", "When set, each automatic promotion waits for a person: the watcher publishes an `approval-needed` notice with a Step Functions task token to `notification_topic_arn` (required then) in its own region, and goes ahead on `SendTaskSuccess`, gives up on `SendTaskFailure`. Unanswered after this many seconds (60 to 86400), `approval_on_timeout` decides.")
     .checks(&[Check::Whole, Check::Range(60.0, 86400.0)]);
-pub const APPROVAL_ON_TIMEOUT: Attr<String> = Attr::optional("approval_on_timeout", "What an unanswered approval means: `proceed` (default: the approval is a chance to veto, and a person asleep must not keep the platform down) or `abandon`.")
+pub const APPROVAL_ON_TIMEOUT: Attr<String> = Attr::optional("approval_on_timeout", "What an unanswered approval means: `proceed` (the approval is a chance to veto, and a person asleep must not keep the platform down) or `abandon`.")
     .default("proceed")
     .checks(&[Check::OneOf(&["proceed", "abandon"])]);
 
 pub const AUTOMATIC_FAILBACK: BlockAttr = BlockAttr::optional("automatic_failback", "Switch back by itself (a managed switchover, no data loss) once the primary region (the provider's `primary_region`) has been healthy for `healthy_window_seconds`, with the current writer's endpoint healthy too and the primary's member reported in sync by RDS; the same guards as `automatic_failover` (pause, approval, one promotion). Needs `automatic_failover`.");
-pub const HEALTHY_WINDOW_SECONDS: Attr<i64> = Attr::optional("healthy_window_seconds", "How long both endpoints must answer every probe before failing back (60 to 3000, default 600).")
-    .default(600)
-    .checks(&[Check::Whole, Check::Range(60.0, 3000.0)]);
+pub const HEALTHY_WINDOW_SECONDS: Attr<i64> = Attr::optional(
+    "healthy_window_seconds",
+    "How long both endpoints must answer every probe before failing back (60 to 3000).",
+)
+.default(600)
+.checks(&[Check::Whole, Check::Range(60.0, 3000.0)]);
 
 pub const WATCHER_ARNS: Attr<Value> = Attr::computed("watcher_arns", "With `automatic_failover`: the watcher state machine's ARN by region (its executions' output lists what each shift saw); empty without.")
     .of_type(Type::map_of_strings);

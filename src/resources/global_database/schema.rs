@@ -81,14 +81,12 @@ pub const SERVERLESS_V2: BlockAttr = BlockAttr::optional(
     "serverless_v2",
     "Serverless v2 capacity of every instance, in Aurora capacity units (ACU), in steps of 0.5.",
 );
-pub const MIN_CAPACITY: Attr<f64> =
-    Attr::optional("min_capacity", "Minimum ACU (0 to 256, default 0.5).")
-        .default(0.5)
-        .checks(&[Check::Range(0.0, 256.0), Check::Step(0.5)]);
-pub const MAX_CAPACITY: Attr<f64> =
-    Attr::optional("max_capacity", "Maximum ACU (0.5 to 256, default 16).")
-        .default(16.0)
-        .checks(&[Check::Range(0.5, 256.0), Check::Step(0.5)]);
+pub const MIN_CAPACITY: Attr<f64> = Attr::optional("min_capacity", "Minimum ACU (0 to 256).")
+    .default(0.5)
+    .checks(&[Check::Range(0.0, 256.0), Check::Step(0.5)]);
+pub const MAX_CAPACITY: Attr<f64> = Attr::optional("max_capacity", "Maximum ACU (0.5 to 256).")
+    .default(16.0)
+    .checks(&[Check::Range(0.5, 256.0), Check::Step(0.5)]);
 
 pub const PRIMARY: BlockAttr =
     BlockAttr::single("primary", "The primary region's cluster and its instances.");

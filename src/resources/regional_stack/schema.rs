@@ -18,16 +18,16 @@ pub const REGION: Attr<String> = Attr::required("region", "AWS region of this st
         "an AWS region name such as us-east-1",
         is_region,
     )]);
-pub const BUCKETS: Attr<Vec<String>> = Attr::optional("buckets", "Bucket purposes; each becomes bucket `NAME-PURPOSE-REGION-SUFFIX` (versioned, encrypted, public access blocked, lifecycle-managed). Default `[\"config\", \"audit-logs\"]`. A secondary must use purposes its primary has.")
+pub const BUCKETS: Attr<Vec<String>> = Attr::optional("buckets", "Bucket purposes; each becomes bucket `NAME-PURPOSE-REGION-SUFFIX` (versioned, encrypted, public access blocked, lifecycle-managed). A secondary must use purposes its primary has.")
     .default(&["config", "audit-logs"] as &[&str])
     .checks(&[
         Check::Unique,
         Check::Each(&Check::Rule(|v| naming::name_problem(v.as_str()?, 20))),
     ]);
-pub const NONCURRENT_DAYS: Attr<i64> = Attr::optional("noncurrent_version_expiration_days", "Days after which noncurrent object versions expire (default 30). Incomplete multipart uploads are always aborted after 7 days.")
+pub const NONCURRENT_DAYS: Attr<i64> = Attr::optional("noncurrent_version_expiration_days", "Days after which noncurrent object versions expire. Incomplete multipart uploads are always aborted after 7 days.")
     .default(30)
     .checks(&[Check::Whole, Check::Range(1.0, 3650.0)]);
-pub const FORCE_DESTROY: Attr<bool> = Attr::optional("force_destroy", "Empty every object version and delete marker on destroy so the buckets can be deleted (default true).").default(true);
+pub const FORCE_DESTROY: Attr<bool> = Attr::optional("force_destroy", "Empty every object version and delete marker on destroy so the buckets can be deleted. When false, a destroy refuses a bucket that still holds objects, naming it, and deletes nothing of it (as hashicorp/aws's `aws_s3_bucket`). Not stored in AWS: an import records the default.").default(false);
 pub const REPLICA_OF: Attr<String> = Attr::optional("replica_of", "Id of the primary stack (another region). Makes this stack the secondary: it creates its buckets, then replication from each primary bucket to its twin here (and back when `bidirectional_replication`), then a replica of the primary's session table in this region.")
     .replace()
     .checks(&[Check::Matches(
@@ -42,7 +42,7 @@ pub const REPLICATION_ROLE_ARN: Attr<String> = Attr::optional(
     "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
     is_iam_role_arn,
 )]);
-pub const BIDIRECTIONAL: Attr<bool> = Attr::optional("bidirectional_replication", "Also replicate this stack's buckets back to the primary, with replica-modification sync, so data flows back after a failback (default true).").default(true);
+pub const BIDIRECTIONAL: Attr<bool> = Attr::optional("bidirectional_replication", "Also replicate this stack's buckets back to the primary, with replica-modification sync, so data flows back after a failback.").default(true);
 pub const BUCKET_NAMES: Attr<Value> = Attr::computed("bucket_names", "Bucket name by purpose.")
     .stable()
     .of_type(crate::framework::Type::map_of_strings);
@@ -66,14 +66,14 @@ pub const SESSION_TABLE: BlockAttr = BlockAttr::optional(
     "session_table",
     "The session table's key and consistency mode. A secondary's replica has the primary's key and mode.",
 );
-pub const CONSISTENCY: Attr<String> = Attr::optional("consistency", "`EVENTUAL` (default): DynamoDB's multi-Region eventual consistency; a failover can leave the last second or so of session writes behind in the failed region. `STRONG`: multi-Region strong consistency (MRSC): a write is acknowledged once it is durable in a second region, so a region loss loses no committed session (RPO 0) and a strongly consistent read in either region returns the latest write; it needs both stacks and the witness in one region set (US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3), and the table does not support TTL, local secondary indexes or transactions. Set it alike on both stacks. DynamoDB cannot change a table's mode: a change replaces the stack (its table and every session in it; the plan warns), and a primary with a live secondary is refused until both are replaced.")
+pub const CONSISTENCY: Attr<String> = Attr::optional("consistency", "`EVENTUAL`: DynamoDB's multi-Region eventual consistency; a failover can leave the last second or so of session writes behind in the failed region. `STRONG`: multi-Region strong consistency (MRSC): a write is acknowledged once it is durable in a second region, so a region loss loses no committed session (RPO 0) and a strongly consistent read in either region returns the latest write; it needs both stacks and the witness in one region set (US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3), and the table does not support TTL, local secondary indexes or transactions. Set it alike on both stacks. DynamoDB cannot change a table's mode: a change replaces the stack (its table and every session in it; the plan warns), and a primary with a live secondary is refused until both are replaced.")
     .default("EVENTUAL")
     .checks(&[Check::OneOf(&["EVENTUAL", "STRONG"])]);
 pub const WITNESS_REGION: Attr<String> = Attr::optional_computed("witness_region", "Secondary with `consistency = \"STRONG\"` only: the region of the global table's witness, which holds the replicated change data (no reads or writes) so that either replica keeps accepting writes while the other region is lost. Default: the third region of the pair's region set (US, AP); the EU set has four regions, so there it must be set. Changing it replaces the secondary.")
     .checks(&[Check::Matches("an AWS region name such as us-west-2", is_region)]);
 pub const HASH_KEY: Attr<String> = Attr::optional(
     "hash_key",
-    "Partition key attribute (string), default `sessionId`. Changing it replaces the stack.",
+    "Partition key attribute (string). Changing it replaces the stack.",
 )
 .default("sessionId")
 .checks(&[Check::Matches(
