@@ -2,7 +2,7 @@
 
 Applies examples/sandbox, runs a drill, a failover through the secondary region's generated
 runbook and a failback through the primary's, and prints a summary with each runbook's per-step
-timeline against the 300 s target. Exits non-zero if anything did not do what it should.
+timeline against the topology's RTO target. Exits non-zero if anything did not do what it should.
 """
 import argparse
 import json
@@ -15,7 +15,6 @@ import botocore.session
 
 ENDPOINT = os.environ["TRDR_ENDPOINT_URL"]
 assert ENDPOINT.startswith("http://127.0.0.1:"), "the demo only talks to the local sandbox"
-TARGET_SECONDS = 300.0
 SUFFIX = "demo"
 TOPIC = "trading-alerts-demo"
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
@@ -184,6 +183,7 @@ def main():
     terraform(wd, "apply", "-auto-approve", "-input=false", "-no-color", f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}")
     apply_seconds = time.time() - t_apply
     dr = json.loads(terraform(wd, "output", "-json", "dr", capture=True))
+    target = float(dr["rto_target_seconds"])
     arns = dr["state_machine_arns"]
     plan = subprocess.run(["terraform", f"-chdir={wd}", "plan", "-detailed-exitcode", "-input=false", "-no-color",
                            f"-var=zone_id={zone}", f"-var=environment_suffix={SUFFIX}"], capture_output=True, text=True)
@@ -238,7 +238,7 @@ def main():
     print("\n" + "=" * 78)
     print(" trdr demo — two-region DR on the local sandbox")
     print("=" * 78)
-    print(f" apply (4 resources + readiness): {apply_seconds:5.1f} s   what trdr controls (budget): {dr['rto_budget_seconds']:.0f} s of the {TARGET_SECONDS:.0f} s target")
+    print(f" apply (4 resources + readiness): {apply_seconds:5.1f} s   what trdr controls (budget): {dr['rto_budget_seconds']:.0f} s of the {target:.0f} s target")
     print(f" database writer endpoint: {dr['writer_endpoint']}")
     print(f"\n {'':12}{'writer region':16}{'DNS PRIMARY →'}")
     for label, (w, d) in (("before", before), ("failover", after_failover), ("failback", after_failback),
@@ -254,10 +254,10 @@ def main():
     for c in checks:
         mark = {"pass": "✓", "warn": "!", "fail": "✗"}[c["status"]]
         print(f"   {mark} {c['name']:<52} {c['detail']}")
-    print(f"\n runbook executions against the {TARGET_SECONDS:.0f} s target (one █ = {TARGET_SECONDS / 40:.1f} s)")
+    print(f"\n runbook executions against the {target:.0f} s target (one █ = {target / 40:.1f} s)")
     for r in runs:
         o = r["output"]
-        print(f"   {r['mode']:<10} in {r['region']}  {r['seconds']:6.2f} s |{bar(r['seconds'], TARGET_SECONDS)}| {o.get('outcome', '')}")
+        print(f"   {r['mode']:<10} in {r['region']}  {r['seconds']:6.2f} s |{bar(r['seconds'], target)}| {o.get('outcome', '')}")
         # Repeated steps (the promotion polls) are summed into one line.
         steps = {}
         for s in o.get("steps", []):

@@ -1,9 +1,13 @@
 # The two-region DR topology against the local sandbox (MiniStack): `make demo` applies it.
 # The hosted zone and the alert topics are made by the demo through the AWS API first.
 terraform {
+  # Supported Terraform versions: see the README at the repository's root.
+  required_version = ">= 1.11"
+
   required_providers {
     trdr = {
-      source = "trdr-dev/trdr"
+      source  = "trdr-dev/trdr"
+      version = "~> 0.1"
     }
   }
 }
@@ -48,6 +52,8 @@ module "dr" {
   max_drill_age        = "2h"
   # Automatic failover is on (dr-core's default); the demo takes us-east-1 down to show it.
   failure_window_seconds = 30
+  # A sandbox is thrown away: destroy empties its buckets. Production keeps the default (false).
+  force_destroy = true
 }
 
 output "dr" {

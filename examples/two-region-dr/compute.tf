@@ -33,7 +33,8 @@ resource "aws_lambda_function" "trade_processor_primary" {
       # The global writer endpoint: after a switchover or failover it already resolves to the
       # new writer, so neither function needs new configuration.
       DB_WRITER_ENDPOINT = module.dr.writer_endpoint
-      DB_SECRET_ARN      = module.dr.master_user_secret_arn
+      # This region's copy of the secret: readable while the other region is down.
+      DB_SECRET_ARN = module.dr.master_user_secret_arns[var.primary_region]
     }
   }
   vpc_config {
@@ -57,7 +58,8 @@ resource "aws_lambda_function" "trade_processor_secondary" {
       # The global writer endpoint: after a switchover or failover it already resolves to the
       # new writer, so neither function needs new configuration.
       DB_WRITER_ENDPOINT = module.dr.writer_endpoint
-      DB_SECRET_ARN      = module.dr.master_user_secret_arn
+      # This region's copy of the secret (the replica): readable while the other region is down.
+      DB_SECRET_ARN = module.dr.master_user_secret_arns[var.secondary_region]
     }
   }
   vpc_config {

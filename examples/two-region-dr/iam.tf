@@ -153,7 +153,8 @@ resource "aws_iam_role_policy" "lambda" {
     Statement = [
       { Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource = [aws_sqs_queue.trades_primary.arn, aws_sqs_queue.trades_secondary.arn] },
       { Effect = "Allow", Action = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource = "${local.arn}:dynamodb:*:${local.account}:table/${local.name}-sessions-${var.environment_suffix}" },
-      { Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = module.dr.master_user_secret_arn },
+      # Each region's function reads its own region's copy of the secret.
+      { Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = values(module.dr.master_user_secret_arns) },
     ]
   })
 }
@@ -173,8 +174,8 @@ resource "aws_iam_role_policy" "events" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      { Effect = "Allow", Action = ["events:PutEvents"], Resource = [aws_cloudwatch_event_bus.trading_secondary.arn, data.aws_cloudwatch_event_bus.default_secondary.arn] },
-      { Effect = "Allow", Action = ["states:StartExecution"], Resource = values(module.dr.state_machine_arns) },
+      # Forwarding only: EventBridge starts no runbook in this platform.
+      { Effect = "Allow", Action = ["events:PutEvents"], Resource = [aws_cloudwatch_event_bus.trading_secondary.arn] },
     ]
   })
 }

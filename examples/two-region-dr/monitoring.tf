@@ -1,9 +1,14 @@
-# Alarms: the primary endpoint's health (which starts the runbook), replication lag, Lambda
-# errors, API latency; and a dashboard.
-# Route 53 publishes health check metrics in us-east-1 only, so this alarm lives there.
+# Alarms notify people; none of them starts a runbook (the watchers decide failovers). Each alarm
+# lives in the region of the metric it watches and notifies that region's topic, so the surviving
+# region still alarms and notifies while the other is down.
+
+# Route 53 publishes health check metrics in us-east-1 only, so this alarm lives there and goes
+# quiet when us-east-1 itself is down; the watcher in the other region then notifies from there
+# (approval-needed, automatic-failover, blocked notices on its own topic).
 resource "aws_cloudwatch_metric_alarm" "primary_unhealthy" {
   provider            = aws.primary
   alarm_name          = "${local.name}-primary-unhealthy-${var.environment_suffix}"
+  alarm_description   = "The ${var.primary_region} endpoint fails Route 53's health check. Notification only: the watchers decide a failover."
   namespace           = "AWS/Route53"
   metric_name         = "HealthCheckStatus"
   dimensions          = { HealthCheckId = module.dr.health_check_ids[var.primary_region] }
@@ -15,6 +20,7 @@ resource "aws_cloudwatch_metric_alarm" "primary_unhealthy" {
   alarm_actions       = [aws_sns_topic.alerts_primary.arn]
 }
 
+# Replication lag is published by the secondary cluster, in its region.
 resource "aws_cloudwatch_metric_alarm" "replication_lag" {
   provider            = aws.secondary
   alarm_name          = "${local.name}-aurora-replication-lag-${var.environment_suffix}"
@@ -29,16 +35,12 @@ resource "aws_cloudwatch_metric_alarm" "replication_lag" {
   alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
 }
 
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  for_each = {
-    primary   = aws_lambda_function.trade_processor_primary.function_name
-    secondary = aws_lambda_function.trade_processor_secondary.function_name
-  }
+resource "aws_cloudwatch_metric_alarm" "lambda_errors_primary" {
   provider            = aws.primary
-  alarm_name          = "${local.name}-lambda-errors-${each.key}-${var.environment_suffix}"
+  alarm_name          = "${local.name}-lambda-errors-${var.environment_suffix}"
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
+  dimensions          = { FunctionName = aws_lambda_function.trade_processor_primary.function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -47,7 +49,21 @@ resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   alarm_actions       = [aws_sns_topic.alerts_primary.arn]
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_latency" {
+resource "aws_cloudwatch_metric_alarm" "lambda_errors_secondary" {
+  provider            = aws.secondary
+  alarm_name          = "${local.name}-lambda-errors-${var.environment_suffix}"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.trade_processor_secondary.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 5
+  alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_latency_primary" {
   provider            = aws.primary
   alarm_name          = "${local.name}-api-latency-${var.environment_suffix}"
   namespace           = "AWS/ApiGateway"
@@ -61,15 +77,69 @@ resource "aws_cloudwatch_metric_alarm" "api_latency" {
   alarm_actions       = [aws_sns_topic.alerts_primary.arn]
 }
 
-resource "aws_cloudwatch_dashboard" "dr" {
+resource "aws_cloudwatch_metric_alarm" "api_latency_secondary" {
+  provider            = aws.secondary
+  alarm_name          = "${local.name}-api-latency-${var.environment_suffix}"
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "Latency"
+  dimensions          = { ApiName = aws_api_gateway_rest_api.secondary.name }
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 1000
+  alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
+}
+
+# One dashboard in each region, each showing both regions' metrics (a widget names the region it
+# reads): the one in the surviving region still opens while the other is down. Every metric here
+# is published: AWS's own, and trdr's (namespace trdr, docs/guides/failover-operations.md).
+locals {
+  runbook = module.dr.runbook_names
+  watcher = module.dr.watcher_names
+  dashboard_widgets = concat(
+    [
+      { type = "metric", width = 12, height = 6, properties = { title = "Aurora global replication lag (ms)", region = var.secondary_region, metrics = [["AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", "${local.name}-${var.secondary_region}-${var.environment_suffix}"]] } },
+      { type = "metric", width = 12, height = 6, properties = { title = "Drills succeeding (1 = yes)", region = var.secondary_region, stat = "Maximum", period = 3600, metrics = [["trdr", "RunSucceeded", "Runbook", local.runbook[var.secondary_region], "Mode", "drill"]] } },
+    ],
+    [for r in [var.primary_region, var.secondary_region] : {
+      type = "metric", width = 12, height = 6
+      properties = {
+        title  = "Recovery seconds of promotions into ${r}"
+        region = r
+        stat   = "Maximum"
+        period = 300
+        metrics = [
+          ["trdr", "RecoverySeconds", "Runbook", local.runbook[r], "Mode", "failover"],
+          ["trdr", "RecoverySeconds", "Runbook", local.runbook[r], "Mode", "switchover"],
+        ]
+      }
+    }],
+    [for r in [var.primary_region, var.secondary_region] : {
+      type = "metric", width = 12, height = 6
+      properties = {
+        title   = "Automatic failover into ${r}: first failed probe to writer moved (s)"
+        region  = r
+        stat    = "Maximum"
+        period  = 300
+        metrics = [["trdr", "AutomaticFailoverSeconds", "Watcher", lookup(local.watcher, r, "none")]]
+      }
+    }],
+    [
+      { type = "metric", width = 12, height = 6, properties = { title = "API p99 latency", region = var.primary_region, metrics = [["AWS/ApiGateway", "Latency", "ApiName", aws_api_gateway_rest_api.primary.name, { stat = "p99" }]] } },
+      { type = "metric", width = 12, height = 6, properties = { title = "API p99 latency", region = var.secondary_region, metrics = [["AWS/ApiGateway", "Latency", "ApiName", aws_api_gateway_rest_api.secondary.name, { stat = "p99" }]] } },
+    ],
+  )
+}
+
+resource "aws_cloudwatch_dashboard" "dr_primary" {
   provider       = aws.primary
   dashboard_name = "${local.name}-dr-${var.environment_suffix}"
-  dashboard_body = jsonencode({
-    widgets = [
-      { type = "metric", width = 12, height = 6, properties = { title = "Aurora global replication lag (ms)", region = var.secondary_region, metrics = [["AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", "${local.name}-${var.secondary_region}-${var.environment_suffix}"]] } },
-      { type = "metric", width = 12, height = 6, properties = { title = "Failover ready (1 = yes)", region = var.secondary_region, metrics = [["Trading/DR", "FailoverReady", "GlobalCluster", module.dr.global_database_id]] } },
-      { type = "metric", width = 12, height = 6, properties = { title = "API p99 latency", region = var.primary_region, metrics = [["AWS/ApiGateway", "Latency", "ApiName", aws_api_gateway_rest_api.primary.name, { stat = "p99" }]] } },
-      { type = "metric", width = 12, height = 6, properties = { title = "Trade processor errors", region = var.primary_region, metrics = [["AWS/Lambda", "Errors", "FunctionName", aws_lambda_function.trade_processor_primary.function_name]] } },
-    ]
-  })
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}
+
+resource "aws_cloudwatch_dashboard" "dr_secondary" {
+  provider       = aws.secondary
+  dashboard_name = "${local.name}-dr-${var.environment_suffix}"
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
 }

@@ -24,8 +24,27 @@ variable "record_name" {
 }
 
 variable "alert_email" {
-  type    = string
-  default = null
+  description = "Subscribed to the alerts topic in both regions (each confirms once); null: none."
+  type        = string
+  default     = null
+}
+
+variable "max_rpo_seconds" {
+  description = "Bound on what an unplanned failover can lose, in seconds (Aurora's rds.global_db_rpo, 20 or more)."
+  type        = number
+  default     = 20
+}
+
+variable "approval_timeout_seconds" {
+  description = "When set, each automatic failover waits this long for a person (approval-needed notice on the alerts topic of the watcher's region), then proceeds; null: the watcher acts alone."
+  type        = number
+  default     = null
+}
+
+variable "watchers_paused" {
+  description = "Pause both regions' watchers (planned maintenance). During an incident, pause one region's watcher with a tag instead; see README.md."
+  type        = bool
+  default     = false
 }
 
 locals {

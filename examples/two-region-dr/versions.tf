@@ -1,14 +1,16 @@
 # The complete two-region DR platform for the trading system: trdr owns the cross-region core
 # (module dr-core, shared with examples/sandbox/ and tested there); hashicorp/aws owns the rest.
 terraform {
-  required_version = ">= 1.5"
+  # Supported Terraform versions: see the README at the repository's root.
+  required_version = ">= 1.11"
   required_providers {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.60"
     }
     trdr = {
-      source = "trdr-dev/trdr"
+      source  = "trdr-dev/trdr"
+      version = "~> 0.1"
     }
     archive = {
       source = "hashicorp/archive"

@@ -48,4 +48,14 @@ fn the_dr_core_module_passes_its_terraform_tests() {
         assert!(text.contains(&passed), "{passed:?} missing:\n{text}");
     }
     assert!(text.contains("0 failed"), "{text}");
+
+    // The module's own example (examples/basic) initialises and validates against the real
+    // provider's schema: its inputs, the version constraint, the module's wiring.
+    let (ok, init) = ws.run_in("examples/basic", &["init", "-input=false"]);
+    assert!(ok, "init of examples/basic failed:\n{init}");
+    let (ok, validate) = ws.run_in("examples/basic", &["validate"]);
+    assert!(
+        ok && validate.contains("The configuration is valid"),
+        "examples/basic does not validate:\n{validate}"
+    );
 }

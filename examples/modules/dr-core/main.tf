@@ -1,18 +1,13 @@
 # The trdr part of the two-region DR platform: data tier in both regions, the global database,
-# the failover runbooks and the readiness report. examples/sandbox/ applies it against the local
-# sandbox (and the test suite runs that); examples/two-region-dr/ wires it to real AWS resources.
-terraform {
-  required_providers {
-    trdr = {
-      source = "trdr-dev/trdr"
-    }
-  }
-}
+# the failover runbooks and watchers, and the readiness report. README.md lists its inputs and
+# outputs; examples/basic/ consumes it on its own; examples/sandbox/ applies it against the local
+# sandbox (the test suite runs that); examples/two-region-dr/ wires it to real AWS resources.
 
 resource "trdr_regional_stack" "primary" {
   name               = var.name
   environment_suffix = var.environment_suffix
   region             = var.primary_region
+  force_destroy      = var.force_destroy
 
   session_table {
     consistency = var.session_consistency
@@ -28,6 +23,7 @@ resource "trdr_regional_stack" "secondary" {
   region               = var.secondary_region
   replica_of           = trdr_regional_stack.primary.id
   replication_role_arn = var.replication_role_arn
+  force_destroy        = var.force_destroy
 
   session_table {
     consistency    = var.session_consistency
@@ -92,11 +88,17 @@ resource "trdr_failover_orchestrator" "trading" {
     failure_threshold = 3
   }
 
-  # Fail over without a person when the writer region stays down (see the failover guide).
+  # The one automatic way to fail over: a watcher in each region fails over to it when the other
+  # region's writer stays down, guarded (pause, optional approval, failure window, own-endpoint and
+  # partition checks; see the failover guide). Nothing else in the platform may start a runbook in
+  # failover mode.
   dynamic "automatic_failover" {
     for_each = var.automatic_failover ? [1] : []
     content {
-      failure_window_seconds = var.failure_window_seconds
+      failure_window_seconds   = var.failure_window_seconds
+      paused                   = var.watchers_paused
+      approval_timeout_seconds = var.approval_timeout_seconds
+      approval_on_timeout      = var.approval_timeout_seconds == null ? null : var.approval_on_timeout
     }
   }
 
@@ -107,9 +109,9 @@ resource "trdr_failover_orchestrator" "trading" {
     }
   }
 
-  # What trdr controls (detection 30 s, runbook overhead, DNS TTL 60 s) plus AWS's promotion,
-  # which AWS documents as taking minutes.
-  rto_target_seconds = 300
+  # What trdr controls (detection, runbook overhead, DNS TTL) plus AWS's promotion, which AWS
+  # documents as taking minutes; null takes the provider's default, which covers both.
+  rto_target_seconds = var.rto_target_seconds
 }
 
 data "trdr_failover_readiness" "trading" {

@@ -15,13 +15,15 @@ variable "environment_suffix" {
 }
 
 variable "primary_region" {
-  type    = string
-  default = "us-east-1"
+  description = "Region that writes normally; the provider's primary_region."
+  type        = string
+  default     = "us-east-1"
 }
 
 variable "secondary_region" {
-  type    = string
-  default = "us-east-2"
+  description = "Standby region; the provider's secondary_region."
+  type        = string
+  default     = "us-east-2"
 }
 
 variable "session_consistency" {
@@ -37,8 +39,9 @@ variable "session_witness_region" {
 }
 
 variable "engine_version" {
-  type    = string
-  default = "15.10"
+  description = "Aurora PostgreSQL version of the global database (its serverless v2 support is checked at plan)."
+  type        = string
+  default     = "15.10"
 }
 
 variable "max_rpo_seconds" {
@@ -80,11 +83,13 @@ variable "alerts_topic_arn" {
 }
 
 variable "zone_id" {
-  type = string
+  description = "Route 53 hosted zone of record_name."
+  type        = string
 }
 
 variable "record_name" {
-  type = string
+  description = "What clients call, e.g. api.trading.example.com: the failover record pair."
+  type        = string
 }
 
 variable "primary_endpoint" {
@@ -93,12 +98,26 @@ variable "primary_endpoint" {
 }
 
 variable "secondary_endpoint" {
-  type = string
+  description = "Application endpoint host name in the secondary region."
+  type        = string
 }
 
 variable "health_path" {
-  type    = string
-  default = "/health"
+  description = "Path the health checks and the watchers probe on each endpoint."
+  type        = string
+  default     = "/health"
+}
+
+variable "force_destroy" {
+  description = "Empty the buckets (every object version) on destroy. false: a destroy refuses buckets that still hold objects."
+  type        = bool
+  default     = false
+}
+
+variable "rto_target_seconds" {
+  description = "Recovery-time objective each run reports against; null: the provider's default (what trdr controls plus AWS's documented promotion)."
+  type        = number
+  default     = null
 }
 
 variable "automatic_failover" {
@@ -111,6 +130,29 @@ variable "failure_window_seconds" {
   description = "How long the writer region must fail every probe before the watcher fails over (20 to 3600)."
   type        = number
   default     = 60
+}
+
+variable "watchers_paused" {
+  description = "Pause both watchers (maintenance). An operator can also pause one region's watcher during an incident by tagging its state machine TrdrWatch = paused; see the failover guide."
+  type        = bool
+  default     = false
+}
+
+variable "approval_timeout_seconds" {
+  description = "When set, each automatic promotion waits this long for a person to approve or reject it (notice with a task token on the alerts topic of the watcher's region); null: no approval."
+  type        = number
+  default     = null
+}
+
+variable "approval_on_timeout" {
+  description = "What an unanswered approval means: proceed (the approval is a chance to veto) or abandon."
+  type        = string
+  default     = "proceed"
+
+  validation {
+    condition     = contains(["proceed", "abandon"], var.approval_on_timeout)
+    error_message = "approval_on_timeout: proceed or abandon."
+  }
 }
 
 variable "automatic_failback" {
