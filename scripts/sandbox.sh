@@ -10,6 +10,11 @@
 #   scripts/sandbox.sh start            start one in the background; its endpoint and pid go to
 #                                       target/sandbox/current.env
 #   scripts/sandbox.sh stop             stop the one `start` started
+#
+# `run` logs every AWS call the sandbox serves (tests/sandbox/calllog.py) to
+# target/sandbox-calls/PID.jsonl, which `cargo test --test permissions` checks against the
+# documented IAM policies (examples/permissions/); set TRDR_SANDBOX_CALL_LOG to a file to log
+# there instead, or to the empty string to log nothing.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,6 +106,10 @@ case "${1:-}" in
   run)
     shift
     [ $# -gt 0 ] || die "usage: scripts/sandbox.sh run CMD [ARG...]"
+    if [ -z "${TRDR_SANDBOX_CALL_LOG+set}" ]; then
+      mkdir -p "$ROOT/target/sandbox-calls"
+      export TRDR_SANDBOX_CALL_LOG="$ROOT/target/sandbox-calls/$$.jsonl"
+    fi
     start
     export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
     set +e

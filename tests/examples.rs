@@ -121,7 +121,10 @@ fn no_example_starts_a_runbook_in_failover_mode_the_watcher_is_the_only_automati
     // Not vacuous: the hourly drill's schedule passes {"mode": "drill"} and was read.
     assert!(inputs_read >= 1, "the drill schedule's input was read");
     let drills = std::fs::read_to_string(root().join("examples/two-region-dr/drills.tf")).unwrap();
-    assert!(drills.contains("mode = \"drill\""), "the drill schedule exists");
+    assert!(
+        drills.contains("mode = \"drill\""),
+        "the drill schedule exists"
+    );
 }
 
 #[test]
@@ -198,7 +201,9 @@ fn every_per_region_object_of_the_platform_example_is_wired_to_its_own_region() 
                 .map(str::trim)
                 .map(str::to_string);
             let Some(provider) = provider else {
-                problems.push(format!("{ty}.{name}: no provider (aws.primary or aws.secondary)"));
+                problems.push(format!(
+                    "{ty}.{name}: no provider (aws.primary or aws.secondary)"
+                ));
                 continue;
             };
             checked += 1;
@@ -259,10 +264,18 @@ fn trdr_metrics() -> BTreeSet<String> {
 #[test]
 fn the_platform_dashboards_graph_only_metrics_that_are_published() {
     let published = trdr_metrics();
-    for m in ["RunSucceeded", "RecoverySeconds", "AutomaticFailoverSeconds"] {
-        assert!(published.contains(m), "{m} read from the runbook code: {published:?}");
+    for m in [
+        "RunSucceeded",
+        "RecoverySeconds",
+        "AutomaticFailoverSeconds",
+    ] {
+        assert!(
+            published.contains(m),
+            "{m} read from the runbook code: {published:?}"
+        );
     }
-    let text = std::fs::read_to_string(root().join("examples/two-region-dr/monitoring.tf")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("examples/two-region-dr/monitoring.tf")).unwrap();
     let mut graphed = 0;
     let mut problems = Vec::new();
     for piece in text.split("[\"").skip(1) {
@@ -277,13 +290,16 @@ fn the_platform_dashboards_graph_only_metrics_that_are_published() {
                 problems.push(format!("trdr/{metric} is published by nothing"));
             }
         } else {
-            problems.push(format!("namespace {namespace} ({metric}) is published by nothing"));
+            problems.push(format!(
+                "namespace {namespace} ({metric}) is published by nothing"
+            ));
         }
     }
     assert!(graphed >= 6, "{graphed} metrics graphed");
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(
-        text.matches("resource \"aws_cloudwatch_dashboard\"").count(),
+        text.matches("resource \"aws_cloudwatch_dashboard\"")
+            .count(),
         2,
         "a dashboard in each region"
     );
@@ -316,9 +332,7 @@ fn description(block: &Block) -> String {
 
 /// The Inputs and Outputs tables of examples/modules/dr-core/README.md, from its .tf files.
 fn module_tables(dir: &Path) -> (String, String) {
-    let mut inputs = String::from(
-        "| name | description | type | default |\n|---|---|---|---|\n",
-    );
+    let mut inputs = String::from("| name | description | type | default |\n|---|---|---|---|\n");
     let mut outputs = String::from("| name | description |\n|---|---|\n");
     for f in files(dir, &[".tf"]) {
         if f.parent() != Some(dir) {
@@ -329,7 +343,12 @@ fn module_tables(dir: &Path) -> (String, String) {
             let Some(name) = b.labels().first().map(|l| l.as_str().to_string()) else {
                 continue;
             };
-            let attr = |key: &str| b.body().attributes().find(|a| a.key() == key).map(|a| expr(a.expr()));
+            let attr = |key: &str| {
+                b.body()
+                    .attributes()
+                    .find(|a| a.key() == key)
+                    .map(|a| expr(a.expr()))
+            };
             match b.identifier() {
                 "variable" => {
                     let default = match attr("default") {
@@ -394,6 +413,46 @@ fn the_dr_core_readme_lists_exactly_its_inputs_and_outputs() {
         assert!(
             stale.is_empty(),
             "examples/modules/dr-core/README.md's {stale:?} differ from the module (run `make docs`)"
+        );
+    }
+}
+
+/// The platform example's runtime roles are the documented policies themselves, which
+/// `tests/permissions.rs` checks against every call the sandbox saw: no second copy to drift.
+#[test]
+fn the_platform_example_gives_its_roles_the_documented_policies() {
+    let iam = std::fs::read_to_string(root().join("examples/two-region-dr/iam.tf")).unwrap();
+    for (resource, template) in [
+        (
+            "aws_iam_role\" \"failover",
+            "failover-execution-role.trust.json.tftpl",
+        ),
+        (
+            "aws_iam_role_policy\" \"failover",
+            "failover-execution-role.json.tftpl",
+        ),
+        (
+            "aws_iam_role\" \"s3_replication",
+            "s3-replication-role.trust.json.tftpl",
+        ),
+        (
+            "aws_iam_role_policy\" \"s3_replication",
+            "s3-replication-role.json.tftpl",
+        ),
+    ] {
+        let at = iam
+            .find(resource)
+            .unwrap_or_else(|| panic!("iam.tf declares {resource}"));
+        let block = &iam[at..at + iam[at..].find("\n}\n").unwrap()];
+        assert!(
+            block.contains(&format!(
+                "templatefile(\"${{local.permissions}}/{template}\""
+            )),
+            "{resource} takes {template}:\n{block}"
+        );
+        assert!(
+            root().join("examples/permissions").join(template).exists(),
+            "{template} exists"
         );
     }
 }

@@ -11,123 +11,47 @@ locals {
   arn     = "arn:${data.aws_partition.current.partition}"
 }
 
+# The runtime roles of trdr's objects use the documented least-privilege policies as they are
+# (examples/permissions, explained in docs/guides/permissions.md); `make test` checks every call
+# the runbooks, watchers and schedules make in the sandbox against these same files.
+locals {
+  permissions = "${path.module}/../permissions"
+  policy_vars = {
+    partition          = data.aws_partition.current.partition
+    account            = local.account
+    name               = local.name
+    environment_suffix = var.environment_suffix
+    zone_id            = var.zone_id
+    topic_name         = "${local.name}-alerts-${var.environment_suffix}"
+  }
+}
+
 # S3 replication: read from either region's buckets, replicate into their twins.
 resource "aws_iam_role" "s3_replication" {
-  provider = aws.primary
-  name     = "${local.name}-s3-replication-${var.environment_suffix}"
-  assume_role_policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Principal = { Service = "s3.amazonaws.com" }, Action = "sts:AssumeRole" }]
-  })
+  provider           = aws.primary
+  name               = "${local.name}-s3-replication-${var.environment_suffix}"
+  assume_role_policy = templatefile("${local.permissions}/s3-replication-role.trust.json.tftpl", local.policy_vars)
 }
 
 resource "aws_iam_role_policy" "s3_replication" {
   provider = aws.primary
   role     = aws_iam_role.s3_replication.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Effect   = "Allow"
-        Action   = ["s3:GetReplicationConfiguration", "s3:ListBucket"]
-        Resource = [for b in flatten(values(module.dr.bucket_names)) : "${local.arn}:s3:::${b}"]
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
-        Resource = [for b in flatten(values(module.dr.bucket_names)) : "${local.arn}:s3:::${b}/*"]
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
-        Resource = [for b in flatten(values(module.dr.bucket_names)) : "${local.arn}:s3:::${b}/*"]
-      },
-    ]
-  })
+  policy   = templatefile("${local.permissions}/s3-replication-role.json.tftpl", local.policy_vars)
 }
 
 # The failover runbooks and watchers: exactly the actions the generated state machines call.
-# EventBridge Scheduler assumes it too, to start each region's watcher every minute.
+# EventBridge Scheduler assumes it too, to start each region's watcher every minute (dr-core sets
+# no separate schedule_role_arn).
 resource "aws_iam_role" "failover" {
-  provider = aws.primary
-  name     = "${local.name}-failover-${var.environment_suffix}"
-  assume_role_policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Principal = { Service = ["states.amazonaws.com", "scheduler.amazonaws.com"] }, Action = "sts:AssumeRole" }]
-  })
+  provider           = aws.primary
+  name               = "${local.name}-failover-${var.environment_suffix}"
+  assume_role_policy = templatefile("${local.permissions}/failover-execution-role.trust.json.tftpl", local.policy_vars)
 }
 
 resource "aws_iam_role_policy" "failover" {
   provider = aws.primary
   role     = aws_iam_role.failover.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Effect   = "Allow"
-        Action   = ["rds:DescribeGlobalClusters", "rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"]
-        Resource = ["${local.arn}:rds::${local.account}:global-cluster:${local.name}-global-${var.environment_suffix}", "${local.arn}:rds:*:${local.account}:cluster:${local.name}-*-${var.environment_suffix}"]
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["route53:ChangeResourceRecordSets"]
-        Resource = "${local.arn}:route53:::hostedzone/${var.zone_id}"
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["route53:GetHealthCheckStatus"]
-        Resource = "*"
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["dynamodb:DescribeTable"]
-        Resource = "${local.arn}:dynamodb:*:${local.account}:table/${local.name}-sessions-${var.environment_suffix}"
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["sns:Publish"]
-        Resource = [aws_sns_topic.alerts_primary.arn, aws_sns_topic.alerts_secondary.arn]
-      },
-      {
-        # Each run's record (namespace trdr: RunSucceeded, RunSeconds, RecoverySeconds).
-        Effect    = "Allow"
-        Action    = ["cloudwatch:PutMetricData"]
-        Resource  = "*"
-        Condition = { StringEquals = { "cloudwatch:namespace" = "trdr" } }
-      },
-      {
-        # Automatic failover: the schedule starts the watchers; a watcher reads its own pause tag
-        # and shifts, and starts, joins and follows its region's runbook.
-        Effect = "Allow"
-        Action = ["states:StartExecution", "states:ListExecutions", "states:ListTagsForResource"]
-        Resource = [
-          "${local.arn}:states:*:${local.account}:stateMachine:${local.name}-failover-*-${var.environment_suffix}",
-          "${local.arn}:states:*:${local.account}:stateMachine:${local.name}-watcher-*-${var.environment_suffix}",
-        ]
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["states:DescribeExecution"]
-        Resource = "${local.arn}:states:*:${local.account}:execution:${local.name}-failover-*-${var.environment_suffix}:*"
-      },
-      {
-        # The watchers' HTTP Tasks probe the health paths through their EventBridge connection.
-        Effect   = "Allow"
-        Action   = ["states:InvokeHTTPEndpoint"]
-        Resource = "${local.arn}:states:*:${local.account}:stateMachine:${local.name}-watcher-*-${var.environment_suffix}"
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["events:RetrieveConnectionCredentials"]
-        Resource = "${local.arn}:events:*:${local.account}:connection/${local.name}-probe-*-${var.environment_suffix}/*"
-      },
-      {
-        Effect   = "Allow"
-        Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-        Resource = "${local.arn}:secretsmanager:*:${local.account}:secret:events!connection/${local.name}-probe-*"
-      },
-    ]
-  })
+  policy   = templatefile("${local.permissions}/failover-execution-role.json.tftpl", local.policy_vars)
 }
 
 resource "aws_iam_role" "lambda" {

@@ -49,10 +49,11 @@ fn the_dr_core_module_passes_its_terraform_tests() {
     }
     assert!(text.contains("0 failed"), "{text}");
 
-    // The module's own example (examples/basic) initialises and validates against the real
-    // provider's schema: its inputs, the version constraint, the module's wiring.
-    let (ok, init) = ws.run_in("examples/basic", &["init", "-input=false"]);
-    assert!(ok, "init of examples/basic failed:\n{init}");
+    // The module's own example (examples/basic) validates against the real provider's schema:
+    // its inputs and the module's wiring. The workspace serves the provider by dev override, so
+    // only the module is installed (`get`), as `init` would.
+    let (ok, get) = ws.run_in("examples/basic", &["get"]);
+    assert!(ok, "terraform get in examples/basic failed:\n{get}");
     let (ok, validate) = ws.run_in("examples/basic", &["validate"]);
     assert!(
         ok && validate.contains("The configuration is valid"),

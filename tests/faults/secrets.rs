@@ -38,6 +38,8 @@ resource "trdr_global_database" "d" {
     let sm = aws_sdk_secretsmanager::Client::new(
         &aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
+            // Marks the test's own calls in the sandbox's call log (tests/sandbox/calllog.py).
+            .app_name(aws_config::AppName::new("trdr-acceptance").unwrap())
             .endpoint_url(ws.endpoint.clone().unwrap())
             .credentials_provider(aws_sdk_s3::config::Credentials::new(
                 "test", "test", None, None, "t",

@@ -92,6 +92,9 @@ scaled like everything else, swept every 0.1 s), and Step Functions' HTTP Task
 after checking its EventBridge connection exists, as AWS requires; a callback task's timeout
 (`.waitForTaskToken`, the approval's wait) is scaled too. No request leaves the machine:
 an endpoint's health is the sandbox's model of it (region outage, forced health, flap pattern).
+
+Call log: with TRDR_SANDBOX_CALL_LOG set, every call `outage()` sees, and what executions and
+schedules do inside, is logged with its IAM action and caller (calllog.py; tests/permissions.rs).
 """
 
 import asyncio
@@ -102,6 +105,8 @@ import re
 import threading
 import time
 from urllib.parse import parse_qs, urlparse
+
+import calllog
 
 SCALE = float(os.environ.get("TRDR_SANDBOX_TIME_SCALE", "0.01"))
 
@@ -1383,6 +1388,7 @@ async def outage(service, orig, method, path, headers, body, query):
     where trdr's decisions read them; a control-plane call fails at once here, so its callers'
     retries run out in sandbox time."""
     region = "us-east-1" if service in GLOBAL_SERVICES_IN_US_EAST_1 else _region(headers)
+    calllog.record(service, region, method, path, headers, body, query)
     with _lock:
         down = region in _regions_down
         garbled = (service, region) in _unreadable
@@ -1420,13 +1426,15 @@ def _http_invoke(resource, data):
     from ministack.services.stepfunctions import _ExecutionError
 
     region = get_region()
+    url = data.get("ApiEndpoint") or ""
+    conn = ((data.get("Authentication") or {}).get("ConnectionArn")) or ""
+    caller = calllog.current_caller() or {}
+    calllog.http_invoke(region, caller.get("state_machine_arn", ""), conn, caller)
     with _lock:
         here_down = region in _regions_down
     if here_down:
         time.sleep(OUTAGE_HANG)
         raise _ExecutionError("States.Http.Socket", f"{region} is unavailable (sandbox region outage)")
-    url = data.get("ApiEndpoint") or ""
-    conn = ((data.get("Authentication") or {}).get("ConnectionArn")) or ""
     if not conn:
         raise _ExecutionError("States.Runtime", "The HTTP Task requires Authentication.ConnectionArn (an EventBridge connection).")
     # AWS's connection ARNs end in /UUID; MiniStack's end at the name.
@@ -1620,6 +1628,9 @@ def install():
         app_mod.SERVICE_HANDLERS[name] = down_or
 
     stepfunctions._SERVICE_DISPATCH["arn:aws:states:::http:invoke"] = _http_invoke
+    # TRDR_SANDBOX_CALL_LOG: who calls from inside (executions, schedules), see calllog.py.
+    from ministack.services import eventbridge
+    calllog.install(app_mod, stepfunctions, eventbridge)
     # A callback task's TimeoutSeconds (an approval's wait for a person) is a duration like any
     # other: scaled. Ordinary tasks' timeouts bound calls that take real time here: unscaled.
     callback = stepfunctions._invoke_with_callback

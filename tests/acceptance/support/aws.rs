@@ -12,8 +12,11 @@ impl Aws {
     }
 
     async fn conf(&self, region: &str) -> aws_config::SdkConfig {
-        let mut l =
-            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+        // The app id marks these calls in the sandbox's call log (tests/sandbox/calllog.py) as
+        // the tests' own, not the provider's: tests/permissions.rs checks only the provider's.
+        let mut l = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .app_name(aws_config::AppName::new("trdr-acceptance").expect("a valid app id"));
         if let Some(url) = &self.endpoint {
             l = l
                 .endpoint_url(url)
