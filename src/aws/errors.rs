@@ -80,6 +80,15 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// Codes that say the credentials themselves were refused, not a missing permission.
+const CREDENTIALS: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "SignatureDoesNotMatch",
+];
+
 pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
     const THROTTLED: &[&str] = &[
         "Throttling",
@@ -97,11 +106,6 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "AccessDenied",
         "AccessDeniedException",
         "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "SignatureDoesNotMatch",
     ];
     const EXISTS: &[&str] = &[
         "BucketAlreadyOwnedByYou",
@@ -160,7 +164,7 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
     ];
     if THROTTLED.contains(&code) || http_status == Some(429) {
         ErrorKind::Throttled
-    } else if DENIED.contains(&code) {
+    } else if DENIED.contains(&code) || CREDENTIALS.contains(&code) {
         ErrorKind::AccessDenied
     } else if EXISTS.contains(&code) {
         ErrorKind::AlreadyExists
@@ -298,6 +302,18 @@ impl AwsError {
 
     /// What the user can do about an error of this kind, if there is something to say.
     pub fn hint(&self) -> Option<String> {
+        let code = self.code.as_str();
+        if CREDENTIALS.contains(&code) {
+            return Some(format!(
+                "AWS did not accept the credentials ({code}): they are invalid or expired. Renew them (e.g. `aws sso login`, a new session token) or check the provider's profile / assume_role."
+            ));
+        }
+        if code == "LimitExceededException" {
+            return Some("AWS refused the call as over a limit: too many operations under way at once (running the same command again continues once they end), or an account quota (raise it in Service Quotas).".to_string());
+        }
+        if code == "BucketAlreadyExists" {
+            return Some("S3 bucket names are shared by every AWS account and another account owns this one; choose another name or environment_suffix.".to_string());
+        }
         Some(match self.kind {
             ErrorKind::AccessDenied => format!(
                 "The credentials in use may not call {}{}. Check the provider's profile / assume_role and the role's policy.",
@@ -414,6 +430,36 @@ impl<T> OptionalExt<T> for Result<T, AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn error(code: &str, status: u16) -> AwsError {
+        AwsError {
+            operation: "CreateBucket",
+            region: Some("us-east-1".into()),
+            code: code.into(),
+            message: "m".into(),
+            kind: classify(code, Some(status)),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn hints_say_what_the_code_means() {
+        let expired = error("ExpiredToken", 400).hint().unwrap();
+        assert!(
+            expired.contains("invalid or expired") && !expired.contains("policy"),
+            "{expired}"
+        );
+        assert_eq!(error("ExpiredToken", 400).kind, ErrorKind::AccessDenied);
+        let denied = error("AccessDenied", 403).hint().unwrap();
+        assert!(
+            denied.contains("may not call CreateBucket in us-east-1"),
+            "{denied}"
+        );
+        let limit = error("LimitExceededException", 400).hint().unwrap();
+        assert!(limit.contains("Service Quotas"), "{limit}");
+        let taken = error("BucketAlreadyExists", 409).hint().unwrap();
+        assert!(taken.contains("another account owns"), "{taken}");
+    }
 
     #[test]
     fn classification_is_by_code() {
