@@ -28,6 +28,17 @@ REPS = int(os.environ.get("BENCH_REPS", "3"))
 SCALES = [int(x) for x in os.environ.get("BENCH_SCALES", "1,10,30").split(",")]
 SESSION = botocore.session.get_session()
 COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+# AWS's page limits, from each API reference, for the text that explains listing.
+PAGE_LIMITS = ("`ListHealthChecks` pages of up to 1,000 (Route 53 API reference, `MaxItems`: \"returns a maximum of 1000 items\"), "
+               "`ListStateMachines` up to 1,000 (Step Functions API reference, `maxResults`: default 100, at most 1000), "
+               "`ListTables` up to 100 (DynamoDB API reference, `Limit`: 1–100) and `DescribeGlobalClusters` up to 100 "
+               "(RDS API reference, `MaxRecords`: 20–100, default 100)")
+
+
+def heading(title):
+    """A section's heading: every section states the date it was measured (a BENCH_ONLY run
+    rewrites one section and its date, and leaves the others as they were)."""
+    return f"## {title} (measured {time.strftime('%Y-%m-%d')})\n"
 
 
 def client(service, region="us-east-1"):
@@ -188,13 +199,16 @@ def peak_memory_kib(ws, zone, topic):
             if not pid.isdigit():
                 continue
             try:
+                # Only this apply's plugin: terraform's own child, the release build (other
+                # processes on the machine, a test run's debug plugins among them, do not count).
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if b"terraform-provider-trdr" not in f.read():
+                    if not f.read().startswith(PROVIDER.encode()):
                         continue
                 with open(f"/proc/{pid}/status") as f:
-                    m = re.search(r"VmHWM:\s+(\d+)", f.read())
-                    if m:
-                        peak = max(peak, int(m.group(1)))
+                    status = f.read()
+                m = re.search(r"VmHWM:\s+(\d+)", status)
+                if m and f"\nPPid:\t{p.pid}\n" in status:
+                    peak = max(peak, int(m.group(1)))
             except OSError:
                 pass
         time.sleep(0.01)
@@ -415,7 +429,7 @@ def query_cost(zone, topic):
 
 
 def query_section(rows):
-    lines = [f"## terraform query: finding an environment (measured {time.strftime('%Y-%m-%d')})\n",
+    lines = [heading("terraform query: finding an environment"),
              "One environment's four resources found by `terraform query` under Terraform 1.15.5 (30 ms per call): three `list` "
              "blocks, by `environment_suffix` alone (each list pages through the account: `ListTables` per region, "
              "`DescribeGlobalClusters`, `ListStateMachines`) or by `name` and `environment_suffix` (nothing is listed). Every "
@@ -433,8 +447,8 @@ def query_section(rows):
     busy = {(l, g): med(c) for a, l, g, c, _, _ in rows if a == "busy account"}
     growth = ", ".join(f"{l}{' + config' if g else ''}: {busy[(l, g)] / max(empty[(l, g)], 1):.2f}×"
                        for (l, g) in empty)
-    lines.append(f"\nBusy over empty account, AWS calls: {growth}. Listing grows with the account by pages (100 tables or "
-                 "global clusters, 1,000 state machines a page); naming the topology costs the same in any account.\n")
+    lines.append(f"\nBusy over empty account, AWS calls: {growth}. Listing grows with the account by pages (trdr asks for "
+                 f"AWS's largest: {PAGE_LIMITS}); naming the topology costs the same in any account.\n")
     return lines
 
 
@@ -624,7 +638,7 @@ def outage_plan(zone, topic):
 
 def outage_plan_section(rows):
     base = med(rows[0][2])
-    lines = [f"## Plans during an outage (measured {time.strftime('%Y-%m-%d')})\n",
+    lines = [heading("Plans during an outage"),
              "`terraform plan` of one environment (two stacks, the global database, the orchestrator, readiness) with no "
              "change, 30 ms per call, median of 3: with both regions up, then with us-east-1 down (the sandbox answers every "
              "call there `ServiceUnavailable` 503 or `InternalFailure` 500 at once; on AWS an attempt may also wait out the "
@@ -716,7 +730,7 @@ def automatic_section(runs):
     hc_detection, ttl = 10 * 3, 60
     lo = best + decision + calls + promo_aws
     hi = worst + decision + calls + 5 + promo_aws
-    out = [f"## Automatic failover: outage to writer moved ({time.strftime('%Y-%m-%d')})\n",
+    out = [heading("Automatic failover: outage to writer moved"),
            f"One environment with `automatic_failover` (`failure_window_seconds = {AUTO_WINDOW_SECONDS}`: {probes} probes 10 s apart, 5 s "
            "probe timeout); the sandbox takes us-east-1 down (every API call there fails, its endpoints stop answering, Route 53's "
            f"control plane goes with it) and nobody acts. {len(runs)} runs; the watcher in us-east-2 decided and failed over each time. "
@@ -795,7 +809,7 @@ APPLY_FLOORS = {
 def apply_calls_section(counts):
     out = []
     w = out.append
-    w(f"## AWS calls per create, against the floor (measured {time.strftime('%Y-%m-%d')})\n")
+    w(heading("AWS calls per create, against the floor"))
     w("One environment applied one resource at a time (`-target`, `-refresh=false`), no latency added. Polls are sandbox "
       "time: the waits are paced in AWS's time (see below), so the sandbox's compressed durations give the same number of "
       "polls AWS would.\n")
@@ -816,10 +830,12 @@ def apply_calls_section(counts):
 def scaling_section(foreign, scaled, paced):
     out = []
     w = out.append
-    w(f"## Scales with the account (measured {time.strftime('%Y-%m-%d')})\n")
+    w(heading("Scales with the account"))
     w(f"A no-change plan of one environment ({LATENCY_MS} ms per call), in an empty account and in one holding what trdr did not "
-      "make. A refresh reads its objects by id or by the ARN their name gives (`GetHealthCheck`, `DescribeStateMachine`); "
-      "it lists only where no id is known (an import, an interrupted create), then with AWS's largest page (1,000).\n")
+      "make. A refresh reads its objects by id or by the ARN their name gives (`GetHealthCheck`, `DescribeStateMachine`) and lists "
+      "nothing. trdr lists only where no id is known — an orchestrator's import or interrupted create lists the account's health "
+      "checks, a state machine is found by listing only when the account id is unknown, and `terraform query` by suffix lists "
+      f"tables and global clusters — and then asks for AWS's largest page: {PAGE_LIMITS}.\n")
     w("| account | AWS calls | by service | plan time |\n|---|---|---|---|")
     for label, calls, times, by_service in foreign:
         svc = ", ".join(f"{k} {v}" for k, v in sorted(by_service.items()))
@@ -856,6 +872,34 @@ def scaling_section(foreign, scaled, paced):
     return out
 
 
+def measure_startup(zone, topic):
+    """The plugin's start-up (plain and with Terraform's mTLS) and its peak memory during an apply."""
+    start_ms = startup()
+    start_tls_ms = startup(terraform_like_certificate())
+    ws = Workspace("mem")
+    peak = peak_memory_kib(ws, zone, topic)
+    ws.cleanup()
+    log(f"start-up {med(start_ms):.1f} ms, {med(start_tls_ms):.1f} ms with mTLS; peak RSS {peak / 1024:.1f} MiB")
+    return start_ms, start_tls_ms, peak
+
+
+def startup_section(measured):
+    start_ms, start_tls_ms, peak = measured
+    return [heading("Plugin start-up and memory"),
+            "| figure | median | spread | runs |\n|---|---|---|---|",
+            f"| start to handshake (all schemas built) | {med(start_ms):.1f} ms | {spread(start_ms)} ms | {len(start_ms)} |",
+            f"| the same with Terraform's mTLS (server certificate made, client certificate required) | {med(start_tls_ms):.1f} ms | {spread(start_tls_ms)} ms | {len(start_tls_ms)} |",
+            f"| peak RSS of the plugin during an apply of one environment | {peak / 1024:.1f} MiB | - | 1 |",
+            f"| release binary (stripped: `[profile.release] strip = true`) | {os.path.getsize(PROVIDER) / 2**20:.1f} MiB | - | - |\n"]
+
+
+def refresh_section(refresh):
+    return [heading("AWS calls per no-change refresh"),
+            "| resource type | calls | the floor |\n|---|---|---|",
+            *(f"| {k} | {v} | {REFRESH_FLOORS.get(k, '')} |" for k, v in refresh.items()),
+            ""]
+
+
 def edit_results(edit):
     """Rewrites bench/RESULTS.md through `edit(text) -> text` (the BENCH_ONLY modes)."""
     path = os.path.join(ROOT, "bench", "RESULTS.md")
@@ -873,8 +917,15 @@ def splice_section(title, before, lines):
     log(f"wrote the section '{title}' of bench/RESULTS.md")
 
 
+# The BENCH_ONLY modes: each measures one section and rewrites only it.
+BENCH_ONLY_MODES = ("startup", "refresh", "apply-calls", "scaling", "query", "automatic", "outage-plan")
+
+
 def main():
     t0 = time.time()
+    only = os.environ.get("BENCH_ONLY", "")
+    if only and only not in BENCH_ONLY_MODES + ("memory",) and not only.startswith("limited"):
+        sys.exit(f"BENCH_ONLY={only} is not a mode; the modes: {', '.join(BENCH_ONLY_MODES)} (unset: every section)")
     zone, topic = fixtures()
     if os.environ.get("BENCH_ONLY") == "apply-calls":
         splice_section("AWS calls per create", "Apply time against its critical path",
@@ -882,10 +933,7 @@ def main():
         return
     if os.environ.get("BENCH_ONLY") == "refresh":
         refresh, _ = refresh_calls(zone, topic)
-        rows = "\n".join(f"| {k} | {v} | {REFRESH_FLOORS.get(k, '')} |" for k, v in refresh.items())
-        edit_results(lambda text: re.sub(
-            r"(## AWS calls per no-change refresh\n\n\| resource type \| calls \| the floor \|\n\|---\|---\|---\|\n)(?:\|.*\n)+",
-            lambda m: m.group(1) + rows + "\n", text, count=1))
+        splice_section("AWS calls per no-change refresh", "AWS calls per create", refresh_section(refresh))
         log(f"refresh calls {refresh}")
         return
     if os.environ.get("BENCH_ONLY", "").startswith("limited"):
@@ -893,17 +941,9 @@ def main():
         phases, surfaced, leftovers = budgeted_scale(zone, topic, n)
         log(f"{n} environments: surfaced {surfaced}, leftovers {leftovers}")
         return
-    if os.environ.get("BENCH_ONLY") == "memory":
-        # The stripped release binary's peak RSS during an apply, beside the row measured before.
-        ws = Workspace("mem")
-        peak = peak_memory_kib(ws, zone, topic)
-        ws.cleanup()
-        row = (f"| peak RSS of the plugin during an apply of one environment, stripped release "
-               f"({time.strftime('%Y-%m-%d')}; the row above: unstripped, 2026-11-26) | {peak / 1024:.1f} MiB | - | 1 |")
-        edit_results(lambda text: re.sub(
-            r"(\| peak RSS of the plugin during an apply of one environment \|.*\n)", lambda m: m.group(1) + row + "\n",
-            re.sub(r"\| peak RSS of the plugin during an apply of one environment, stripped release.*\n", "", text), count=1))
-        log(f"peak RSS {peak / 1024:.1f} MiB")
+    if os.environ.get("BENCH_ONLY") in ("startup", "memory"):
+        # The plugin's start-up, memory and size: one apply of one environment, a few seconds.
+        splice_section("Plugin start-up and memory", "Apply, no-change plan and destroy", startup_section(measure_startup(zone, topic)))
         return
     if os.environ.get("BENCH_ONLY") == "scaling":
         # Measure only issue 21's figures and splice their section into bench/RESULTS.md.
@@ -924,11 +964,7 @@ def main():
                        automatic_section(automatic(zone, topic)))
         return
     log("plugin start-up")
-    start_ms = startup()
-    start_tls_ms = startup(terraform_like_certificate())
-    ws = Workspace("mem")
-    peak = peak_memory_kib(ws, zone, topic)
-    ws.cleanup()
+    started = measure_startup(zone, topic)
     log("refresh calls per resource type")
     refresh, refresh_detail = refresh_calls(zone, topic)
     log("apply time per resource type")
@@ -960,17 +996,14 @@ def main():
     out = []
     w = out.append
     w("# trdr benchmarks\n")
-    w(f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} — {os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, "
+    w(f"Written by `scripts/bench.py` (`make bench`) on {os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, "
       f"{platform.system()} {platform.release()}, {tf_version}, MiniStack 1.5.33 on loopback, release build. "
+      "Each section's heading gives the date it was measured: `make bench` measures every section, "
+      f"`BENCH_ONLY=<mode> make bench` one of them ({', '.join(BENCH_ONLY_MODES)}) and rewrites only that section. "
       f"Each figure is the median of {REPS} run(s) ({max(2, REPS - 1)} for 30 environments) with the spread (min–max) beside it. "
       f"Where it says so, every AWS call goes through `trdr-proxy` with {LATENCY_MS} ms added.\n")
-    w("## Plugin start-up and memory\n")
-    w("| figure | median | spread | runs |\n|---|---|---|---|")
-    w(f"| start to handshake (all schemas built) | {med(start_ms):.1f} ms | {spread(start_ms)} ms | {len(start_ms)} |")
-    w(f"| the same with Terraform's mTLS (server certificate made, client certificate required) | {med(start_tls_ms):.1f} ms | {spread(start_tls_ms)} ms | {len(start_tls_ms)} |")
-    w(f"| peak RSS of the plugin during an apply of one environment | {peak / 1024:.1f} MiB | - | 1 |")
-    w(f"| release binary (stripped: `[profile.release] strip = true`) | {os.path.getsize(PROVIDER) / 2**20:.1f} MiB | - | - |\n")
-    w(f"## Apply, no-change plan and destroy of the full topology ({LATENCY_MS} ms per call)\n")
+    out.extend(startup_section(started))
+    w(heading(f"Apply, no-change plan and destroy of the full topology ({LATENCY_MS} ms per call)"))
     w("One environment = two regional stacks, a global database, an orchestrator (4 resources, ~the whole sandbox topology). "
       "All environments in one configuration, `-parallelism=10`.\n")
     w("| environments | resources | apply | plan (no change) | destroy | apply per resource | AWS calls (apply) |\n|---|---|---|---|---|---|---|")
@@ -982,7 +1015,7 @@ def main():
         last = scale_rows[-1]
         w(f"\nGrowth: {last[0]}× the environments took {med(last[1]) / med(base[1]):.1f}× the apply time and "
           f"{med(last[3]) / med(base[3]):.1f}× the destroy time (Terraform runs 10 resources at a time).\n")
-    w("## Apply time per resource type (30 ms per call)\n")
+    w(heading(f"Apply time per resource type ({LATENCY_MS} ms per call)"))
     w("Each configuration applied on its own; the last column subtracts what the smaller configuration already contains, "
       "so it is the time that resource adds on the critical path.\n")
     w("| configuration | apply | spread | adds |\n|---|---|---|---|")
@@ -996,22 +1029,18 @@ def main():
     slowest = max(adds, key=adds.get)
     w(f"\nSlowest step: the **{slowest}** ({adds[slowest]:.2f} s). Each Terraform run also pays a fixed cost for starting "
       f"terraform and the plugin and refreshing.\n")
-    w("## AWS calls per no-change refresh\n")
-    w("| resource type | calls | the floor |\n|---|---|---|")
-    floors = REFRESH_FLOORS
-    for k, v in refresh.items():
-        w(f"| {k} | {v} | {floors.get(k, '')} |")
-    w("")
+    out.extend(refresh_section(refresh))
     out.extend(apply_calls_section(creates))
     out.extend(scaling_section(foreign, limited, paced))
     out.extend(query_section(query))
-    w("## Apply time against its critical path\n")
+    w(heading("Apply time against its critical path"))
     w(f"The critical path here is the longest chain of calls that ran strictly one after another (from the proxy's timeline), "
       f"each costing the injected {LATENCY_MS} ms. The ratio shows what ordering, polling waits and Terraform itself add on top.\n")
     w("| environments | apply | chain (calls) | chain × latency | ratio |\n|---|---|---|---|---|")
     for n, a, _, _, _, ch in scale_rows:
         w(f"| {n} | {med(a):.1f} s | {int(med(ch))} | {med(ch) * L:.1f} s | {med(a) / (med(ch) * L):.2f} |")
-    w("\n## Failover runbook: generated vs. background-document style\n")
+    w("")
+    w(heading("Failover runbook: generated vs. background-document style"))
     cfg = sandbox_config()
     tscale, promo = cfg["time_scale"], cfg["scaled_seconds"]["promotion"]
     w("Both run in the same realistic sandbox against the same global database: ours (`{\"mode\":\"failover\"}` in us-east-2) and one in the "
@@ -1027,7 +1056,7 @@ def main():
       "and reports its measured recovery time. The background style has no timeout, no retry, no notification and no failure path.\n")
     out.extend(automatic_section(auto))
     out.extend(outage_plan_section(outage))
-    w("## Reliability under faults\n")
+    w(heading("Reliability under faults"))
     w(f"A full apply and destroy of one environment through 20% throttling, 5% other 5xx, 2% dropped connections and {LATENCY_MS} ms "
       f"latency, {REPS} times. `make test-faults` adds the crash matrix (SIGKILL at 10 moments of an apply and of a destroy) and the bad-input matrix.\n")
     w("| run | AWS calls | faults injected | operations completed | orphans | duplicates | panics |\n|---|---|---|---|---|---|---|")

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# make bench: release build, a fresh sandbox, scripts/bench.py, bench/RESULTS.md.
+# make bench: release build, a fresh sandbox, scripts/bench.py, bench/RESULTS.md. Every section of
+# RESULTS.md states the date it was measured. BENCH_ONLY=MODE measures one section and rewrites only
+# it: startup (start-up, memory, binary size: one apply), refresh, apply-calls, scaling, query,
+# automatic, outage-plan (see BENCH_ONLY_MODES in scripts/bench.py).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"

@@ -9,7 +9,7 @@ need() {
   fi
 }
 need cargo "install the Rust toolchain (https://rustup.rs), 1.80 or newer"
-need terraform "install Terraform 1.7 or newer (terraform test with mock providers) and put it on PATH"
+need terraform "install Terraform 1.11 or newer (see README.md, Supported versions) and put it on PATH"
 need python3 "install Python 3.10+ with venv (Debian: apt-get install python3 python3-venv)"
 need cc "install a C compiler (Debian: apt-get install build-essential)"
 [ $missing -eq 0 ] || exit 1

@@ -135,9 +135,66 @@ pub fn page(
         example
     );
     out.push_str(&schema_markdown(block, "nestedblock"));
+    out.push_str(&timeouts_section(type_name, block));
     if let Some(import) = import {
         let _ = write!(out, "## Import\n\nImport is supported using the following syntax:\n\n```shell\n{import}```\n");
     }
+    out
+}
+
+/// What each operation of a resource does, so its Timeouts section can say what the bound covers.
+/// The defaults are not here: they come from the schema (`crate::timeouts::defaults`).
+fn operations(type_name: &str) -> [&'static str; 3] {
+    match type_name {
+        "trdr_regional_stack" => [
+            "the buckets with their settings and replication rules, and the session table (a secondary: its replica on the primary's table, waited for until `ACTIVE`, then PITR)",
+            "changes to the buckets, their replication and the session table in place",
+            "each bucket, unlinked from its twin first, and the replica (waited for until gone) or the table; a primary whose table still has a secondary's replica is refused before anything is touched",
+        ],
+        "trdr_global_database" => [
+            "the master secret and its replica, the global cluster, the writer region's cluster and instances (until the writer is available), then the other region's cluster and instances; AWS typically takes about 5 minutes per cluster and 8 per instance",
+            "changes in place: instances, an engine upgrade, a password rotation, and a `writer_region` change (`SwitchoverGlobalCluster`, waited for until the new writer is available)",
+            "the non-writer region's instances, then its cluster (detached from the global cluster first), then the writer region's, then the global cluster, each waited for until gone, and last the master secret",
+        ],
+        "trdr_failover_orchestrator" => [
+            "the health checks, the failover record pair, each region's runbook, and with `automatic_failover` each region's watcher, schedule and probe connection",
+            "the same objects changed in place (a changed health check is made anew and the old one retired)",
+            "each region's watcher and then its runbook, the failover records and then the health checks",
+        ],
+        _ => [
+            "every call and wait of the create",
+            "every call and wait of the update",
+            "every call and wait of the delete",
+        ],
+    }
+}
+
+/// The "Timeouts" section of a resource page, as `hashicorp/aws` documents its own: each operation
+/// with its default (from the schema's `timeouts` block) and what it bounds. Empty for a type
+/// without the block.
+pub fn timeouts_section(type_name: &str, block: &Block) -> String {
+    let Some(defaults) = block
+        .blocks
+        .iter()
+        .find(|b| b.name == crate::timeouts::TIMEOUTS.name)
+        .and_then(|b| crate::timeouts::defaults(&b.block))
+    else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "## Timeouts\n\n[Configuration options](https://developer.hashicorp.com/terraform/language/resources/syntax#operation-timeouts), in Go duration syntax (`\"30m\"`, `\"1h30m\"`, `\"1.5h\"`):\n\n",
+    );
+    let ops = operations(type_name);
+    for ((name, default), what) in ["create", "update", "delete"]
+        .iter()
+        .zip(&defaults)
+        .zip(ops)
+    {
+        let _ = writeln!(out, "- `{name}` - (Default `{default}`) {what}.");
+    }
+    out.push_str(
+        "\nEach is one deadline for the whole operation, shared by every call and wait inside it (a wait that ends early leaves its time to the next). When it runs out, the apply fails naming the step it stopped in, with what AWS last reported; nothing is rolled back, and the next apply continues from that step.\n\n",
+    );
     out
 }
 

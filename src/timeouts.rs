@@ -32,12 +32,30 @@ pub const UPDATE: Attr<String> =
     Attr::optional("update", "Bound on an update.").checks(GO_DURATION);
 pub const DELETE: Attr<String> = Attr::optional("delete", "Bound on a delete.").checks(GO_DURATION);
 
+/// How the block's description states the defaults; [`defaults`] reads them back from it.
+const DEFAULTS_PREFIX: &str = "Defaults: create ";
+
 /// The block's schema, stating the defaults of the resource that uses it.
 pub fn block(defaults: [&str; 3]) -> NestedBlock {
     let [c, u, d] = defaults;
-    let block = Block::new(&format!("How long each operation may take: one deadline for the whole create, update or delete, shared by every wait inside it. When it runs out the apply fails naming the step it stopped in, and the next apply continues from there. Defaults: create {c}, update {u}, delete {d}."))
+    let block = Block::new(&format!("How long each operation may take: one deadline for the whole create, update or delete, shared by every wait inside it. When it runs out the apply fails naming the step it stopped in, and the next apply continues from there. {DEFAULTS_PREFIX}{c}, update {u}, delete {d}."))
         .with(&[&CREATE, &UPDATE, &DELETE]);
     TIMEOUTS.schema(block)
+}
+
+/// The defaults — create, update, delete — that [`block`] stated in a `timeouts` block's
+/// description, so the documentation shows the values the schema holds (each resource states
+/// them once, in its `DEFAULT_TIMEOUTS`). `None` for a block [`block`] did not make.
+pub fn defaults(block: &Block) -> Option<[String; 3]> {
+    let rest =
+        &block.description[block.description.find(DEFAULTS_PREFIX)? + DEFAULTS_PREFIX.len()..];
+    let (create, rest) = rest.split_once(", update ")?;
+    let (update, rest) = rest.split_once(", delete ")?;
+    let delete = rest.split_once('.').map_or(rest, |(d, _)| d);
+    let all = [create, update, delete].map(|s| s.trim().to_string());
+    all.iter()
+        .all(|d| parse_duration(d).is_some())
+        .then_some(all)
 }
 
 /// Parses a duration in Go's syntax (Terraform users write these): a sequence of decimal numbers,
@@ -124,6 +142,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn the_defaults_read_back_as_the_block_states_them() {
+        let b = block(["90m", "1h30m", "45s"]);
+        assert_eq!(
+            defaults(&b.block),
+            Some(["90m".to_string(), "1h30m".to_string(), "45s".to_string()])
+        );
+        assert_eq!(defaults(&Block::new("no defaults here")), None);
+    }
 
     #[test]
     fn durations() {
