@@ -471,7 +471,7 @@ pub fn definition(s: &WatcherSpec) -> Json {
             s.own.region, a.timeout_seconds, if a.proceed_on_timeout { "proceed" } else { "abandon" }, s.own.region, s.own.region
         );
         let on_timeout = if a.proceed_on_timeout {
-            "FindRun"
+            "ReconfirmPause"
         } else {
             "Unapproved"
         };
@@ -486,9 +486,31 @@ pub fn definition(s: &WatcherSpec) -> Json {
                 {"ErrorEquals": ["States.Timeout"], "Assign": {"approval": "timed-out"}, "Next": on_timeout},
                 {"ErrorEquals": ["States.ALL"], "Assign": {"approval": "rejected", "cause": jx("$states.errorOutput.Error")}, "Next": "Unapproved"}
             ],
-            "Next": "FindRun"
+            "Next": "ReconfirmPause"
         }));
         b.state("Unapproved", json!({"Type": "Pass", "Assign": {"outcome": "not-approved", "blocked": jx("$approval")}, "Next": "Report"}));
+        // The wait may have been long: a pause tag set meanwhile, or a writer that moved here
+        // meanwhile, still stops this failover after the answer.
+        b.read_pause("ReconfirmPause", "StillUnpausedAfterApproval");
+        b.state(
+            "StillUnpausedAfterApproval",
+            json!({
+                "Type": "Choice",
+                "Choices": [{"Condition": jx("$paused"), "Next": "PausedAtDecision"}],
+                "Default": "ReconfirmWriter"
+            }),
+        );
+        b.read_global(
+            "ReconfirmWriter",
+            &s.global_cluster_id,
+            json!({"writer": jx(WRITER)}),
+            "StillOtherWriterAfterApproval",
+        );
+        b.state("StillOtherWriterAfterApproval", json!({
+            "Type": "Choice",
+            "Choices": [{"Condition": jx(&format!("$writer = '{own_member}'")), "Next": "WriterHere"}],
+            "Default": "FindRun"
+        }));
     }
     // Join a runbook execution already under way here (a person, or a shift before this one).
     b.task_state(
@@ -642,7 +664,14 @@ pub fn definition(s: &WatcherSpec) -> Json {
 
     let per_probe =
         p.probe_interval_seconds + 2 * p.probe_timeout_seconds * 2 + 2 * t.task_timeout_seconds;
-    let timeout = max as u64 * per_probe as u64 + s.runbook_timeout_seconds + 120;
+    // Waiting for a person is not probing: the approval's own timeout comes on top, so an
+    // unanswered approval ends as `approval_on_timeout` says, never as a timed-out shift.
+    let approval = s
+        .topic_arn
+        .as_ref()
+        .and(p.approval)
+        .map_or(0, |a| a.timeout_seconds as u64);
+    let timeout = max as u64 * per_probe as u64 + approval + s.runbook_timeout_seconds + 120;
     json!({
         "Comment": format!("trdr failover watcher for {}: fails over to {} when {} stays down", s.name, s.own.region, s.other.region),
         "QueryLanguage": "JSONata",
@@ -723,6 +752,35 @@ mod tests {
         );
         assert_eq!(ask["TimeoutSeconds"], 900);
         assert_eq!(ask["Catch"][0]["Next"], "Unapproved");
+        // An answer (or proceed on timeout) is followed by the pause tag and the writer again.
+        assert_eq!(ask["Next"], "ReconfirmPause");
+        assert_eq!(
+            d["States"]["StillUnpausedAfterApproval"]["Choices"][0]["Next"],
+            "PausedAtDecision"
+        );
+        assert_eq!(
+            d["States"]["StillOtherWriterAfterApproval"]["Choices"][0]["Next"],
+            "WriterHere"
+        );
+        assert_eq!(
+            d["States"]["StillOtherWriterAfterApproval"]["Default"],
+            "FindRun"
+        );
+        // The whole shift outlasts its longest probing plus the longest approval wait, so an
+        // unanswered approval is decided by approval_on_timeout, not by the shift timing out.
+        let without = definition(&spec(true))["TimeoutSeconds"].as_u64().unwrap();
+        s.policy.approval = Some(Approval {
+            timeout_seconds: 86_400,
+            proceed_on_timeout: true,
+        });
+        s.policy.failback_window_seconds = None;
+        let day = definition(&s)["TimeoutSeconds"].as_u64().unwrap();
+        assert_eq!(day, without + 86_400);
+        s.policy.approval = Some(Approval {
+            timeout_seconds: 900,
+            proceed_on_timeout: false,
+        });
+        s.policy.failback_window_seconds = Some(600);
         assert!(ask["Arguments"]["Message"]
             .as_str()
             .unwrap()
