@@ -50,6 +50,9 @@ PRICES = {
     "cw_metric_month": (0.30, 1, "metric-months", "https://aws.amazon.com/cloudwatch/pricing/", "not re-read"),
     "vpc_interface_endpoint_az_hour": (0.01, 1, "endpoint-AZ-hours", "https://aws.amazon.com/privatelink/pricing/", "not re-read"),
     "kms_key_month": (1.00, 1, "key-months", "https://aws.amazon.com/kms/pricing/", "not re-read"),
+    "waf_web_acl_month": (5.00, 1, "web ACL-months", "https://aws.amazon.com/waf/pricing/", "not re-read"),
+    "waf_rule_month": (1.00, 1, "rule-months", "https://aws.amazon.com/waf/pricing/", "not re-read"),
+    "waf_request": (0.60, 1e6, "requests", "https://aws.amazon.com/waf/pricing/", "not re-read"),
     "lambda_request": (0.20, 1e6, "requests", "https://aws.amazon.com/lambda/pricing/", "not re-read"),
     "lambda_gb_second": (0.0000166667, 1, "GB-seconds", "https://aws.amazon.com/lambda/pricing/ (x86)", "not re-read"),
 }
@@ -79,6 +82,7 @@ SECRET_READS = 100_000                   # assumption: GetSecretValue calls by t
 INTERFACE_ENDPOINTS = 5                  # network/main.tf: secretsmanager, sqs, logs, sts, kms per region
 ZONES = 3                                # network/main.tf: three private subnets, one per zone
 KMS_KEYS = 2                             # kms.tf: one platform key per region
+WAF_RULES = 4                            # regional-api/main.tf: rate limit, health probes, Common, KnownBadInputs
 ALARMS = 12                              # monitoring.tf (11) and drills.tf (1)
 DASHBOARDS = 2                           # monitoring.tf: one per region
 HEALTH_LAMBDA_GB = 0.25                  # the /health function's memory_size (256 MB)
@@ -131,6 +135,11 @@ INVENTORY = [
     ("interface VPC endpoints", "both", 2 * INTERFACE_ENDPOINTS * ZONES * HOURS, "vpc_interface_endpoint_az_hour",
      f"{INTERFACE_ENDPOINTS} endpoints × {ZONES} zones × 2 regions × {HOURS} h"),
     ("KMS keys", "both", KMS_KEYS, "kms_key_month", ""),
+    ("application database secret and its replica", "both", 2, "secret_month", "kms.tf"),
+    # examples/two-region-dr/regional-api: the WAF in front of each regional API (enable_waf)
+    ("WAF web ACLs", "both", 2, "waf_web_acl_month", "one per regional API"),
+    ("WAF rules", "both", 2 * WAF_RULES, "waf_rule_month", f"{WAF_RULES} rules per web ACL"),
+    ("WAF requests", "both", HEALTH_CALLS, "waf_request", "the /health calls above; trades scale with your use"),
 ]
 
 NOT_COUNTED = ("Not counted: the hosted zone (an input, not created; $0.50 a month), the trade processor's "

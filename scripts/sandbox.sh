@@ -23,18 +23,23 @@ MINISTACK_VERSION=1.5.33
 # MiniStack decodes the AWS SDK's smithy-rpc-v2-cbor requests (CloudWatch) with cbor2, an optional
 # dependency it does not install itself.
 CBOR2_VERSION=6.3.0
+# tests/examples/ (the two-region-dr example's Lambda code): boto3 as the Lambda runtime has it,
+# and the PostgreSQL driver the health function vendors.
+BOTO3_VERSION=1.43.106
+PG8000_VERSION=1.31.6
 
 die() { echo "sandbox: error: $*" >&2; exit 1; }
 
 bootstrap() {
   command -v python3 >/dev/null || die "python3 (3.10 or newer) is required: install it (Debian: apt-get install python3 python3-venv)."
-  if [ -x "$VENV/bin/ministack" ] && "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('ministack') != '$MINISTACK_VERSION' or m.version('cbor2') != '$CBOR2_VERSION')" 2>/dev/null; then
+  if [ -x "$VENV/bin/ministack" ] && "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('ministack') != '$MINISTACK_VERSION' or m.version('cbor2') != '$CBOR2_VERSION' or m.version('boto3') != '$BOTO3_VERSION' or m.version('pg8000') != '$PG8000_VERSION')" 2>/dev/null; then
     return
   fi
-  echo "sandbox: installing ministack==$MINISTACK_VERSION and cbor2==$CBOR2_VERSION into .venv" >&2
+  echo "sandbox: installing ministack==$MINISTACK_VERSION, cbor2==$CBOR2_VERSION, boto3==$BOTO3_VERSION and pg8000==$PG8000_VERSION into .venv" >&2
   python3 -m venv "$VENV" || die "could not create a virtualenv: install python3-venv (Debian: apt-get install python3-venv)."
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION" "cbor2==$CBOR2_VERSION" \
-    || die "pip could not install ministack==$MINISTACK_VERSION and cbor2==$CBOR2_VERSION (is PyPI reachable?)."
+    "boto3==$BOTO3_VERSION" "pg8000==$PG8000_VERSION" \
+    || die "pip could not install ministack==$MINISTACK_VERSION, cbor2==$CBOR2_VERSION, boto3==$BOTO3_VERSION and pg8000==$PG8000_VERSION (is PyPI reachable?)."
 }
 
 free_port() {

@@ -177,6 +177,26 @@ const ACROSS_ON_PURPOSE: &[(&str, &str)] = &[
         "aws_cloudwatch_event_target.forward",
         "aws_cloudwatch_event_bus.trading_secondary.arn",
     ),
+    // Inter-region VPC peering: the requester (primary) names the peer VPC, the accepter
+    // (secondary) names the request, and the primary's route waits for the acceptance.
+    (
+        "aws_vpc_peering_connection.peering_primary",
+        "module.network_secondary.vpc_id",
+    ),
+    (
+        "aws_vpc_peering_connection_accepter.peering_secondary",
+        "aws_vpc_peering_connection.peering_primary.id",
+    ),
+    (
+        "aws_route.to_secondary_primary",
+        "aws_vpc_peering_connection_accepter.peering_secondary",
+    ),
+    // The application's secret is replicated from the primary region; its replica is encrypted
+    // under the secondary region's key, which only the primary secret's replica block can name.
+    (
+        "aws_secretsmanager_secret.app_db",
+        "aws_kms_key.platform_secondary.arn",
+    ),
 ];
 
 /// In the platform example every per-region object uses its own region's provider, and refers
@@ -455,4 +475,28 @@ fn the_platform_example_gives_its_roles_the_documented_policies() {
             "{template} exists"
         );
     }
+}
+
+/// The example's README names every finding the security scan accepts by design: what a reviewer
+/// reads there is what `examples/security-exceptions.txt` lets through.
+#[test]
+fn the_platform_readme_names_every_accepted_security_finding() {
+    let exceptions =
+        std::fs::read_to_string(root().join("examples/security-exceptions.txt")).unwrap();
+    let readme = std::fs::read_to_string(root().join("examples/two-region-dr/README.md")).unwrap();
+    let security = &readme[readme.find("## Security").expect("a Security section")..];
+    let ids: BTreeSet<&str> = exceptions
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(ids.len() >= 5, "{ids:?}");
+    let missing: Vec<_> = ids
+        .iter()
+        .filter(|id| !security.contains(&format!("`{id}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's Security section lacks {missing:?}"
+    );
 }

@@ -5,9 +5,18 @@
 resource "aws_iam_role" "scheduler" {
   provider = aws.primary
   name     = "${local.name}-drill-scheduler-${var.environment_suffix}"
+  # Scheduler names the schedule group in aws:SourceArn when it assumes a role.
   assume_role_policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Principal = { Service = "scheduler.amazonaws.com" }, Action = "sts:AssumeRole" }]
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account }
+        ArnEquals    = { "aws:SourceArn" = "${local.arn}:scheduler:${var.secondary_region}:${local.account}:schedule-group/default" }
+      }
+    }]
   })
 }
 

@@ -19,13 +19,16 @@ resource "aws_cloudwatch_event_bus" "trading_secondary" {
 # The forwarding rule and its DLQ live in the primary region (a rule's dead-letter queue must be
 # in the rule's region).
 resource "aws_sqs_queue" "events_dlq" {
-  provider                  = aws.primary
-  name                      = "${local.name}-events-dlq-${var.environment_suffix}"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
+  provider                          = aws.primary
+  name                              = "${local.name}-events-dlq-${var.environment_suffix}"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = aws_kms_key.platform_primary.arn
+  kms_data_key_reuse_period_seconds = 300
 }
 
-# EventBridge delivers to a dead-letter queue only when the queue's policy lets the rule send.
+# EventBridge delivers to a dead-letter queue only when the queue's policy lets the rule send (and,
+# the queue being encrypted, the key's policy lets EventBridge use the key: kms.tf). Nothing else
+# may use it without TLS.
 resource "aws_sqs_queue_policy" "events_dlq" {
   provider  = aws.primary
   queue_url = aws_sqs_queue.events_dlq.id
@@ -38,6 +41,13 @@ resource "aws_sqs_queue_policy" "events_dlq" {
       Action    = "sqs:SendMessage"
       Resource  = aws_sqs_queue.events_dlq.arn
       Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.forward.arn } }
+      }, {
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "sqs:*"
+      Resource  = aws_sqs_queue.events_dlq.arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]
   })
 }

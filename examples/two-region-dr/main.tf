@@ -20,7 +20,7 @@ module "dr" {
   max_drill_age      = "2h"
   # An unplanned failover loses at most this much committed data: while the secondary lags more
   # than this, commits on the writer wait (Aurora's rds.global_db_rpo, 20 s at least). The price is
-  # write latency when replication lags; see the global database's page.
+  # write latency when replication lags. It is a bound, not zero: README.md, Data loss.
   max_rpo_seconds = var.max_rpo_seconds
   # Automatic failover (the watcher) is on: dr-core's default. See README.md for pause and approval.
   approval_timeout_seconds = var.approval_timeout_seconds
@@ -34,15 +34,18 @@ module "dr" {
 }
 
 # Alerts: a topic of the same name in each region, so each region's runbook and watcher notify
-# locally. Each subscription is made in its topic's region (SNS subscribes there).
+# locally, encrypted under the region's key (whose policy lets CloudWatch alarms and the runbook
+# and watcher role publish). Each subscription is made in its topic's region (SNS subscribes there).
 resource "aws_sns_topic" "alerts_primary" {
-  provider = aws.primary
-  name     = "${local.name}-alerts-${var.environment_suffix}"
+  provider          = aws.primary
+  name              = "${local.name}-alerts-${var.environment_suffix}"
+  kms_master_key_id = aws_kms_key.platform_primary.arn
 }
 
 resource "aws_sns_topic" "alerts_secondary" {
-  provider = aws.secondary
-  name     = "${local.name}-alerts-${var.environment_suffix}"
+  provider          = aws.secondary
+  name              = "${local.name}-alerts-${var.environment_suffix}"
+  kms_master_key_id = aws_kms_key.platform_secondary.arn
 }
 
 resource "aws_sns_topic_subscription" "alerts_email_primary" {
@@ -62,10 +65,11 @@ resource "aws_sns_topic_subscription" "alerts_email_secondary" {
 }
 
 # Configuration the applications read, per region, each naming its own region's objects: the
-# secret's replica in the secondary region, that region's runbook.
+# application's secret (its replica in the secondary region; never the master secret), that
+# region's runbook. None of these values is secret, so they are plain strings.
 resource "aws_ssm_parameter" "primary" {
   for_each = {
-    "db-secret-arn"  = module.dr.master_user_secret_arns[var.primary_region]
+    "db-secret-arn"  = local.app_secret_arns["primary"]
     "session-table"  = module.dr.table_name
     "global-cluster" = module.dr.global_database_id
     "runbook-arn"    = module.dr.state_machine_arns[var.primary_region]
@@ -78,7 +82,7 @@ resource "aws_ssm_parameter" "primary" {
 
 resource "aws_ssm_parameter" "secondary" {
   for_each = {
-    "db-secret-arn"  = module.dr.master_user_secret_arns[var.secondary_region]
+    "db-secret-arn"  = local.app_secret_arns["secondary"]
     "session-table"  = module.dr.table_name
     "global-cluster" = module.dr.global_database_id
     "runbook-arn"    = module.dr.state_machine_arns[var.secondary_region]

@@ -91,6 +91,91 @@ resource "aws_cloudwatch_metric_alarm" "api_latency_secondary" {
   alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
 }
 
+# Dead-letter queues: any message in one is a trade (or event) that was not processed. Each alarm
+# watches its queue in the queue's region and notifies that region's topic.
+resource "aws_cloudwatch_metric_alarm" "trades_dlq_primary" {
+  provider            = aws.primary
+  alarm_name          = "${local.name}-trades-dlq-${var.environment_suffix}"
+  alarm_description   = "Trades in ${var.primary_region} failed ${local.redrive_receives} times and wait in the dead-letter queue: inspect, fix, redrive."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.trades_dlq_primary.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts_primary.arn]
+  ok_actions          = [aws_sns_topic.alerts_primary.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "trades_dlq_secondary" {
+  provider            = aws.secondary
+  alarm_name          = "${local.name}-trades-dlq-${var.environment_suffix}"
+  alarm_description   = "Trades in ${var.secondary_region} failed ${local.redrive_receives} times and wait in the dead-letter queue: inspect, fix, redrive."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.trades_dlq_secondary.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
+  ok_actions          = [aws_sns_topic.alerts_secondary.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "events_dlq" {
+  provider            = aws.primary
+  alarm_name          = "${local.name}-events-dlq-${var.environment_suffix}"
+  alarm_description   = "Trading events could not be forwarded to ${var.secondary_region} and wait in the dead-letter queue."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.events_dlq.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts_primary.arn]
+  ok_actions          = [aws_sns_topic.alerts_primary.arn]
+}
+
+# The health function itself failing (not answering 503, but erroring or timing out) means the
+# region's health signal is broken: Route 53 then sees the region down.
+resource "aws_cloudwatch_metric_alarm" "health_errors_primary" {
+  provider            = aws.primary
+  alarm_name          = "${local.name}-health-errors-${var.environment_suffix}"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.health_primary.function_name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts_primary.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "health_errors_secondary" {
+  provider            = aws.secondary
+  alarm_name          = "${local.name}-health-errors-${var.environment_suffix}"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.health_secondary.function_name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
+}
+
 # One dashboard in each region, each showing both regions' metrics (a widget names the region it
 # reads): the one in the surviving region still opens while the other is down. Every metric here
 # is published: AWS's own, and trdr's (namespace trdr, docs/guides/failover-operations.md).
@@ -126,6 +211,8 @@ locals {
       }
     }],
     [
+      { type = "metric", width = 12, height = 6, properties = { title = "Trades waiting in the dead-letter queue", region = var.primary_region, stat = "Maximum", metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.trades_dlq_primary.name]] } },
+      { type = "metric", width = 12, height = 6, properties = { title = "Trades waiting in the dead-letter queue", region = var.secondary_region, stat = "Maximum", metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.trades_dlq_secondary.name]] } },
       { type = "metric", width = 12, height = 6, properties = { title = "API p99 latency", region = var.primary_region, metrics = [["AWS/ApiGateway", "Latency", "ApiName", aws_api_gateway_rest_api.primary.name, { stat = "p99" }]] } },
       { type = "metric", width = 12, height = 6, properties = { title = "API p99 latency", region = var.secondary_region, metrics = [["AWS/ApiGateway", "Latency", "ApiName", aws_api_gateway_rest_api.secondary.name, { stat = "p99" }]] } },
     ],

@@ -1,9 +1,34 @@
 output "api_endpoints" {
-  description = "What clients call (the failover pair), and each region's own host name."
+  description = "What clients call (the failover pair: POST /trades, signed with SigV4/SigV4a), and each region's own health URL (what Route 53 and the watchers probe)."
   value = {
-    api                    = "https://${var.record_name}/health"
-    (var.primary_region)   = "https://${module.domain_primary.fqdn}/health"
-    (var.secondary_region) = "https://${module.domain_secondary.fqdn}/health"
+    trades                 = "https://${var.record_name}/trades"
+    health                 = "https://${var.record_name}${local.health_path}"
+    (var.primary_region)   = "https://${module.domain_primary.fqdn}${local.health_path}"
+    (var.secondary_region) = "https://${module.domain_secondary.fqdn}${local.health_path}"
+  }
+}
+
+output "app_db_secret_arns" {
+  description = "The application's own database secret (user trading_app) by region: the DBA writes its credentials once, in the primary region."
+  value = {
+    (var.primary_region)   = local.app_secret_arns["primary"]
+    (var.secondary_region) = local.app_secret_arns["secondary"]
+  }
+}
+
+output "dead_letter_queues" {
+  description = "Each region's trade dead-letter queue (inspect, then redrive with `aws sqs start-message-move-task`)."
+  value = {
+    (var.primary_region)   = aws_sqs_queue.trades_dlq_primary.url
+    (var.secondary_region) = aws_sqs_queue.trades_dlq_secondary.url
+  }
+}
+
+output "kms_key_arns" {
+  description = "Each region's customer managed key."
+  value = {
+    (var.primary_region)   = aws_kms_key.platform_primary.arn
+    (var.secondary_region) = aws_kms_key.platform_secondary.arn
   }
 }
 

@@ -6,14 +6,15 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.60"
+      version = "~> 6.0"
     }
     trdr = {
       source  = "trdr-dev/trdr"
       version = "~> 0.1"
     }
     archive = {
-      source = "hashicorp/archive"
+      source  = "hashicorp/archive"
+      version = "~> 2.4"
     }
   }
 }

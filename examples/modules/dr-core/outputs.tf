@@ -98,3 +98,11 @@ output "session_witness" {
     status = trdr_regional_stack.secondary.witness_status
   }
 }
+
+output "cluster_reader_endpoints" {
+  description = "Each region's own cluster reader endpoint: what a regional health check queries (it answers in the region whatever the writer's place)."
+  value = {
+    (var.primary_region)   = trdr_global_database.trading.primary.reader_endpoint
+    (var.secondary_region) = trdr_global_database.trading.secondary.reader_endpoint
+  }
+}

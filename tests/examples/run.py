@@ -1,0 +1,21 @@
+"""Runs tests/examples/ (the two-region-dr example's Lambda code against the sandbox) with
+unittest, and closes with a line CI counts: `examples: N passed, N failed[, N skipped]`.
+Exits non-zero when a test failed or none ran.
+
+    scripts/sandbox.sh run .venv/bin/python tests/examples/run.py
+"""
+import os
+import sys
+import unittest
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+result = unittest.TextTestRunner(verbosity=2).run(suite)
+failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+skipped = len(result.skipped)
+passed = max(0, result.testsRun - failed - skipped - len(result.expectedFailures))
+sys.stderr.flush()
+print(f"examples: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
+sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)
