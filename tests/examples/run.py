@@ -1,5 +1,6 @@
-"""Runs tests/examples/ (the two-region-dr example's Lambda code against the sandbox) with
-unittest, and closes with a line CI counts: `examples: N passed, N failed[, N skipped]`.
+"""Runs tests/examples/ (the two-region-dr example's Lambda code against the sandbox) and
+tests/sandbox/test_*.py (the realistic layer's answers, read through boto3) with unittest, and
+closes with a line CI counts: `examples: N passed, N failed[, N skipped]`.
 Exits non-zero when a test failed or none ran.
 
     scripts/sandbox.sh run .venv/bin/python tests/examples/run.py
@@ -12,6 +13,8 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+SANDBOX = os.path.join(os.path.dirname(HERE), "sandbox")
+suite.addTests(unittest.defaultTestLoader.discover(SANDBOX, pattern="test_*.py", top_level_dir=SANDBOX))
 result = unittest.TextTestRunner(verbosity=2).run(suite)
 failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
 skipped = len(result.skipped)

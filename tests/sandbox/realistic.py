@@ -38,6 +38,8 @@ What it adds (each rule cites where AWS documents it in docs/guides/acceptance-t
   answers with checker observations whose health tests set; the control plane can be switched off
   per hosted zone (its changes fail as during a us-east-1 impairment) while the data plane keeps
   answering (`/_trdr/route53/resolve`).
+- Integrity: whatever a rule rewrites keeps `x-amz-crc32` and `Content-Length` right
+  (`with_integrity`), so boto3 and the AWS CLI, which check them, accept every answer.
 - Secrets Manager: a secret still replicated to other regions cannot be deleted;
   `RemoveRegionsFromReplication` (missing in MiniStack) removes replicas.
 
@@ -104,6 +106,7 @@ import os
 import re
 import threading
 import time
+import zlib
 from urllib.parse import parse_qs, urlparse
 
 import calllog
@@ -1604,6 +1607,31 @@ def _control(method, path, query, body):
     return 404, {"error": f"no control endpoint {method} {path}"}
 
 
+def with_integrity(answer):
+    """An answer whose body a rule rewrote keeps the integrity headers AWS clients check:
+    DynamoDB's `x-amz-crc32` (CRC32 of the body; boto3, the AWS CLI and the Go SDK v2 refuse a
+    body that does not match it) and `Content-Length`. Answers without them are left alone."""
+    if not (isinstance(answer, tuple) and len(answer) == 3):
+        return answer
+    status, headers, body = answer
+    if not isinstance(headers, dict) or not isinstance(body, (bytes, bytearray, str)):
+        return answer
+    raw = body.encode() if isinstance(body, str) else bytes(body)
+    fixed = None
+    for key, value in headers.items():
+        lower = key.lower()
+        if lower == "x-amz-crc32":
+            want = str(zlib.crc32(raw) & 0xFFFFFFFF)
+        elif lower == "content-length":
+            want = str(len(raw))
+        else:
+            continue
+        if str(value) != want:
+            fixed = dict(headers) if fixed is None else fixed
+            fixed[key] = want
+    return answer if fixed is None else (status, fixed, body)
+
+
 def install():
     from ministack import app as app_mod
     from ministack.services import stepfunctions
@@ -1623,7 +1651,7 @@ def install():
         _inner_handlers[name] = orig
 
         async def down_or(method, path, headers, body, query_params, _orig=orig, _name=name):
-            return await outage(_name, _orig, method, path, headers, body, query_params)
+            return with_integrity(await outage(_name, _orig, method, path, headers, body, query_params))
 
         app_mod.SERVICE_HANDLERS[name] = down_or
 
