@@ -83,10 +83,15 @@ INTERFACE_ENDPOINTS = 5                  # network/main.tf: secretsmanager, sqs,
 ZONES = 3                                # network/main.tf: three private subnets, one per zone
 KMS_KEYS = 2                             # kms.tf: one platform key per region
 WAF_RULES = 4                            # regional-api/main.tf: rate limit, health probes, Common, KnownBadInputs
-ALARMS = 12                              # monitoring.tf (11) and drills.tf (1)
+ALARMS = 16                              # monitoring.tf (11), drills.tf (1), readiness.tf (2 per region)
 DASHBOARDS = 2                           # monitoring.tf: one per region
 HEALTH_LAMBDA_GB = 0.25                  # the /health function's memory_size (256 MB)
 HEALTH_LAMBDA_SECONDS = 0.05             # assumption: billed duration of one /health call
+READINESS_RUNS = 2 * HOURS                # readiness.tf: the readiness function hourly in each region
+READINESS_CALLS = 4                      # each run: GET /health and POST /trades on both regions
+READINESS_LAMBDA_GB = 0.125              # the readiness function's memory_size (128 MB)
+READINESS_LAMBDA_SECONDS = 1             # assumption: billed duration of one run (four calls at once)
+READINESS_METRICS = 2 * 3 * 2            # in each region: RegionServes, HealthOk, TradeAccepted × 2 target regions
 HEALTH_CALLS = 2 * HEALTH_CHECKERS * (60 // HEALTH_INTERVAL_S) * MINUTES + 2 * (60 // PROBE_INTERVAL_S) * MINUTES
 
 INVENTORY = [
@@ -128,9 +133,18 @@ INVENTORY = [
     ("/health function invocations", "both", HEALTH_CALLS, "lambda_request", "every /health call above"),
     ("/health function duration", "both", HEALTH_CALLS * HEALTH_LAMBDA_GB * HEALTH_LAMBDA_SECONDS, "lambda_gb_second",
      f"{HEALTH_LAMBDA_GB} GB × {HEALTH_LAMBDA_SECONDS} s a call"),
-    ("CloudWatch alarms", "both", ALARMS, "cw_alarm_month", "monitoring.tf and drills.tf"),
+    ("CloudWatch alarms", "both", ALARMS, "cw_alarm_month", "monitoring.tf, drills.tf and readiness.tf"),
     ("CloudWatch dashboards", "both", DASHBOARDS, "cw_dashboard_month", ""),
     ("runbook metrics (drills)", "us-east-2", 3, "cw_metric_month", "RunSucceeded, RunSeconds, RecoverySeconds"),
+    # examples/two-region-dr/readiness.tf: the hourly readiness test in each region
+    ("readiness schedules", "both", READINESS_RUNS, "scheduler_invocation", "hourly in each region"),
+    ("readiness function invocations", "both", READINESS_RUNS, "lambda_request", "hourly in each region"),
+    ("readiness function duration", "both", READINESS_RUNS * READINESS_LAMBDA_GB * READINESS_LAMBDA_SECONDS, "lambda_gb_second",
+     f"{READINESS_LAMBDA_GB} GB × {READINESS_LAMBDA_SECONDS} s a run"),
+    ("readiness calls to the APIs", "both", READINESS_RUNS * READINESS_CALLS, "apigw_rest_call",
+     f"{READINESS_CALLS} a run: /health and a signed POST /trades on both regions"),
+    ("readiness calls through the WAF", "both", READINESS_RUNS * READINESS_CALLS, "waf_request", "the calls above"),
+    ("readiness metrics", "both", READINESS_METRICS, "cw_metric_month", "RegionServes, HealthOk, TradeAccepted per target region, in each region"),
     # examples/two-region-dr/network, kms.tf
     ("interface VPC endpoints", "both", 2 * INTERFACE_ENDPOINTS * ZONES * HOURS, "vpc_interface_endpoint_az_hour",
      f"{INTERFACE_ENDPOINTS} endpoints × {ZONES} zones × 2 regions × {HOURS} h"),
@@ -145,7 +159,8 @@ INVENTORY = [
 NOT_COUNTED = ("Not counted: the hosted zone (an input, not created; $0.50 a month), the trade processor's "
                "invocations and the API's own traffic (they scale with your use), ACM certificates and API Gateway custom "
                "domains (free), the gateway endpoints for S3 and DynamoDB (free), SNS notices, the interface "
-               "endpoints' data ($0.01 per GB), KMS requests, VPC flow logs and other CloudWatch Logs, and Aurora backups within the "
+               "endpoints' data ($0.01 per GB), KMS requests, the readiness test's PutMetricData requests, the /health function "
+               "runs it causes and its synthetic trades' way through the queue, the processor and the session table (cents), VPC flow logs and other CloudWatch Logs, and Aurora backups within the "
                "cluster's size (free). During a failover the runbook and the watcher add a few hundred "
                "transitions: cents.")
 
