@@ -27,14 +27,17 @@ resource "aws_api_gateway_rest_api" "secondary" {
 }
 
 # API Gateway writes logs with this account-wide (per region) setting's role; the stages' access
-# and execution logs need it. If the account already sets a role here, keep one definition only.
+# and execution logs need it. One environment per account and region sets it
+# (manage_api_gateway_account); the others rely on it.
 resource "aws_api_gateway_account" "apigateway_primary" {
+  count               = var.manage_api_gateway_account ? 1 : 0
   provider            = aws.primary
   cloudwatch_role_arn = aws_iam_role.apigateway_cloudwatch.arn
   depends_on          = [aws_iam_role_policy_attachment.apigateway_cloudwatch]
 }
 
 resource "aws_api_gateway_account" "apigateway_secondary" {
+  count               = var.manage_api_gateway_account ? 1 : 0
   provider            = aws.secondary
   cloudwatch_role_arn = aws_iam_role.apigateway_cloudwatch.arn
   depends_on          = [aws_iam_role_policy_attachment.apigateway_cloudwatch]

@@ -86,7 +86,7 @@ resource "aws_secretsmanager_secret" "app_db" {
   name                    = "${local.name}/${var.environment_suffix}/db/trading_app"
   description             = "Credentials of the trading_app database user (not the master user), written by the DBA."
   kms_key_id              = aws_kms_key.platform_primary.arn
-  recovery_window_in_days = 30
+  recovery_window_in_days = var.secret_recovery_window_days
 
   replica {
     region     = var.secondary_region

@@ -6,6 +6,9 @@
 # quiet when us-east-1 itself is down; the watcher in the other region then notifies from there
 # (approval-needed, automatic-failover, blocked notices on its own topic).
 resource "aws_cloudwatch_metric_alarm" "primary_unhealthy" {
+  # The metric exists only in us-east-1: with another primary_region there is nothing to alarm on
+  # from here (the watchers still probe, and notify from their own region).
+  count               = var.primary_region == "us-east-1" ? 1 : 0
   provider            = aws.primary
   alarm_name          = "${local.name}-primary-unhealthy-${var.environment_suffix}"
   alarm_description   = "The ${var.primary_region} endpoint fails Route 53's health check. Notification only: the watchers decide a failover."
@@ -33,6 +36,23 @@ resource "aws_cloudwatch_metric_alarm" "replication_lag" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 1000
   alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
+}
+
+# After a failover or switchover the primary region's cluster is the secondary: its lag is
+# published there.
+resource "aws_cloudwatch_metric_alarm" "replication_lag_primary" {
+  provider            = aws.primary
+  alarm_name          = "${local.name}-aurora-replication-lag-${var.environment_suffix}"
+  namespace           = "AWS/RDS"
+  metric_name         = "AuroraGlobalDBReplicationLag"
+  dimensions          = { DBClusterIdentifier = "${local.name}-${var.primary_region}-${var.environment_suffix}" }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 1000
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts_primary.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "lambda_errors_primary" {
@@ -176,9 +196,10 @@ resource "aws_cloudwatch_metric_alarm" "health_errors_secondary" {
   alarm_actions       = [aws_sns_topic.alerts_secondary.arn]
 }
 
-# One dashboard in each region, each showing both regions' metrics (a widget names the region it
-# reads): the one in the surviving region still opens while the other is down. Every metric here
-# is published: AWS's own, and trdr's (namespace trdr, docs/guides/failover-operations.md).
+# One dashboard showing both regions' metrics, each widget reading the region it names.
+# CloudWatch dashboards are global (one per account and name, whichever region's endpoint wrote
+# it), so a second one "in the other region" would be the same object. Every metric here is
+# published: AWS's own, and trdr's (namespace trdr, docs/guides/failover-operations.md).
 locals {
   runbook = module.dr.runbook_names
   watcher = module.dr.watcher_names
@@ -219,14 +240,8 @@ locals {
   )
 }
 
-resource "aws_cloudwatch_dashboard" "dr_primary" {
+resource "aws_cloudwatch_dashboard" "dr" {
   provider       = aws.primary
-  dashboard_name = "${local.name}-dr-${var.environment_suffix}"
-  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
-}
-
-resource "aws_cloudwatch_dashboard" "dr_secondary" {
-  provider       = aws.secondary
   dashboard_name = "${local.name}-dr-${var.environment_suffix}"
   dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
 }

@@ -142,7 +142,7 @@ resource "aws_lambda_function" "readiness_secondary" {
 resource "aws_iam_role" "readiness_scheduler" {
   for_each = local.regions
   provider = aws.primary
-  name     = "${local.name}-readiness-scheduler-${each.value}-${var.environment_suffix}"
+  name     = "${local.name}-rdy-sched-${each.value}-${var.environment_suffix}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -148,3 +148,20 @@ variable "secondary_zone_ids" {
   type        = list(string)
   default     = ["use2-az1", "use2-az2", "use2-az3"]
 }
+
+variable "secret_recovery_window_days" {
+  description = "How long a destroyed application secret can be restored (7 to 30 days, or 0 to delete at once). A name stays taken for that long: set 0 for short-lived environments such as pr-123 that are recreated under the same name."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days: 0, or 7 to 30."
+  }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set API Gateway's CloudWatch role, an account-wide setting per region, from this environment. Exactly one environment per account and region may do so (another one's destroy would reset it): set false in the others."
+  type        = bool
+  default     = true
+}

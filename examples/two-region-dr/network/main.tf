@@ -46,7 +46,7 @@ variable "log_retention_days" {
 variable "interface_endpoints" {
   description = "Services reached through interface endpoints with private DNS."
   type        = list(string)
-  default     = ["secretsmanager", "sqs", "logs", "sts", "kms"]
+  default     = ["secretsmanager", "sqs"]
 }
 
 variable "zone_ids" {
@@ -108,7 +108,7 @@ resource "aws_route_table_association" "private" {
 
 resource "aws_security_group" "database" {
   name        = "${var.name}-db"
-  description = "Aurora: PostgreSQL from this region's functions and the peer region's"
+  description = "Aurora: PostgreSQL from the functions of this region and of the peer region"
   vpc_id      = aws_vpc.this.id
   tags        = { Name = "${var.name}-db" }
 }
@@ -129,7 +129,7 @@ resource "aws_security_group" "endpoints" {
 
 resource "aws_vpc_security_group_ingress_rule" "db_from_lambda" {
   security_group_id            = aws_security_group.database.id
-  description                  = "PostgreSQL from this region's functions"
+  description                  = "PostgreSQL from the functions of this region"
   referenced_security_group_id = aws_security_group.lambda.id
   ip_protocol                  = "tcp"
   from_port                    = 5432
@@ -141,7 +141,7 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_lambda" {
 # it writes.
 resource "aws_vpc_security_group_ingress_rule" "db_from_peer" {
   security_group_id = aws_security_group.database.id
-  description       = "PostgreSQL from the peer region's functions (global writer endpoint)"
+  description       = "PostgreSQL from the functions of the peer region (global writer endpoint)"
   cidr_ipv4         = var.peer_cidr
   ip_protocol       = "tcp"
   from_port         = 5432
@@ -178,7 +178,7 @@ resource "aws_vpc_security_group_egress_rule" "lambda_to_gateway_endpoints" {
 
 resource "aws_vpc_security_group_egress_rule" "lambda_to_db" {
   security_group_id            = aws_security_group.lambda.id
-  description                  = "PostgreSQL to this region's cluster"
+  description                  = "PostgreSQL to the cluster of this region"
   referenced_security_group_id = aws_security_group.database.id
   ip_protocol                  = "tcp"
   from_port                    = 5432
