@@ -319,7 +319,8 @@ fn the_platform_dashboards_graph_only_metrics_that_are_published() {
     assert!(problems.is_empty(), "{problems:#?}");
     // CloudWatch dashboards are global: a second one of the same name is the same object.
     assert_eq!(
-        text.matches("resource \"aws_cloudwatch_dashboard\"").count(),
+        text.matches("resource \"aws_cloudwatch_dashboard\"")
+            .count(),
         1,
         "one dashboard, showing both regions"
     );
