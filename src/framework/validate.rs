@@ -68,17 +68,13 @@ pub fn schema(diags: &mut Diagnostics, block: &Block, config: &Value) {
 
 fn walk(diags: &mut Diagnostics, block: &Block, config: &Value, at: &Path) {
     for a in &block.attributes {
+        let (path, value) = (at.then(a.name), config.get(a.name));
         for check in a.checks {
-            check.apply(diags, &at.then(a.name), config.get(a.name));
+            check.apply(diags, &path, value);
         }
-        if let Some(instead) = a.deprecated {
-            if !config.get(a.name).is_null() {
-                diags.warning(
-                    Some(at.then(a.name)),
-                    format!("Deprecated attribute \"{}\"", at.then(a.name)),
-                    instead,
-                );
-            }
+        if let (Some(instead), false) = (a.deprecated, value.is_null()) {
+            let summary = format!("Deprecated attribute \"{path}\"");
+            diags.warning(Some(path), summary, instead);
         }
     }
     for nb in &block.blocks {

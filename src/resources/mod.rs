@@ -110,37 +110,27 @@ fn no_description_repeats_a_declared_default() {
         }
     }
     let ctx = std::sync::Arc::new(crate::provider::ProviderContext::default());
-    let mut found = Vec::new();
-    walk(
-        &crate::provider::config::schema().block,
-        "provider.",
-        &mut found,
+    let mut schemas = vec![("provider".to_string(), crate::provider::config::schema())];
+    schemas.extend(
+        crate::resources(&ctx)
+            .iter()
+            .map(|r| (format!("trdr_{}", r.name()), r.schema())),
     );
-    let mut seen = 1;
-    for r in crate::resources(&ctx) {
-        walk(
-            &r.schema().block,
-            &format!("trdr_{}.", r.name()),
-            &mut found,
-        );
-        seen += 1;
+    schemas.extend(
+        crate::data_sources(&ctx)
+            .iter()
+            .map(|d| (format!("trdr_{}", d.name()), d.schema())),
+    );
+    schemas.extend(
+        crate::actions(&ctx)
+            .iter()
+            .map(|a| (format!("trdr_{}", a.name()), a.schema())),
+    );
+    let mut found = Vec::new();
+    for (name, schema) in &schemas {
+        walk(&schema.block, &format!("{name}."), &mut found);
     }
-    for d in crate::data_sources(&ctx) {
-        walk(
-            &d.schema().block,
-            &format!("trdr_{}.", d.name()),
-            &mut found,
-        );
-        seen += 1;
-    }
-    for a in crate::actions(&ctx) {
-        walk(
-            &a.schema().block,
-            &format!("trdr_{}.", a.name()),
-            &mut found,
-        );
-        seen += 1;
-    }
+    let seen = schemas.len();
     assert!(seen >= 8, "every schema was read: {seen}");
     assert!(
         found.is_empty(),
