@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+#[path = "common/files.rs"]
+mod common;
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
         .unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -314,26 +317,18 @@ mod summaries {
     }
 
     pub fn from_dir(dir: &Path) -> Found {
-        let mut files = Vec::new();
-        collect(dir, dir, &mut files);
-        files.sort();
-        from_sources(&files)
-    }
-
-    fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir:?}: {e}")) {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                collect(root, &path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+        let files: Vec<(String, String)> = crate::common::files(dir, &[".rs"])
+            .into_iter()
+            .map(|path| {
                 let name = path
-                    .strip_prefix(root)
+                    .strip_prefix(dir)
                     .unwrap()
                     .to_string_lossy()
                     .into_owned();
-                out.push((name, std::fs::read_to_string(&path).unwrap()));
-            }
-        }
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect();
+        from_sources(&files)
     }
 
     struct File {

@@ -5,33 +5,16 @@
 //! README listing exactly its inputs and outputs (`make docs` rewrites those tables).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hcl::{Block, Body};
 
+#[path = "common/files.rs"]
+mod common;
+use common::files;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every file under `dir` whose name ends with one of `exts`, skipping Terraform's own folders.
-fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            if p.is_dir() {
-                if !name.starts_with('.') {
-                    todo.push(p);
-                }
-            } else if exts.iter().any(|x| name.ends_with(x)) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn parse(path: &Path) -> Body {
