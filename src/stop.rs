@@ -73,7 +73,7 @@ pub struct Refused;
 
 /// Whether `err`, or an error it was caused by, is [`Refused`].
 pub fn refused(err: &(dyn std::error::Error + 'static)) -> bool {
-    crate::aws::errors::cause::<Refused>(err).is_some()
+    std::iter::successors(Some(err), |e| e.source()).any(|e| e.is::<Refused>())
 }
 
 /// The interceptor on every AWS client: no call, and no retry of one, starts after the stop.

@@ -8,6 +8,10 @@ pub type Tags = BTreeMap<String, String>;
 pub const MANAGED_BY_KEY: &str = "ManagedBy";
 pub const MANAGED_BY: &str = "trdr";
 
+/// On a global cluster: the id of the `trdr_failover_orchestrator` whose watchers may fail it
+/// over by themselves. The orchestrator sets it; the global database reads it.
+pub const AUTOMATIC_FAILOVER_TAG: &str = "TrdrAutomaticFailover";
+
 /// The tag that marks what trdr made (`ManagedBy = trdr`), alone.
 pub fn ours() -> Tags {
     Tags::from([(MANAGED_BY_KEY.to_string(), MANAGED_BY.to_string())])

@@ -198,8 +198,7 @@ impl RunbookAction {
             runbook_arn: runbook.arn,
             writer: global.as_ref().and_then(rds::writer_region),
             preference: global.as_ref().is_some_and(|g| {
-                rds::global_tags(g)
-                    .contains_key(crate::resources::failover_orchestrator::AUTOMATIC_FAILOVER_TAG)
+                rds::global_tags(g).contains_key(crate::tags::AUTOMATIC_FAILOVER_TAG)
             }),
         }))
     }

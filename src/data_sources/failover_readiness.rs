@@ -12,7 +12,7 @@ use crate::framework::validate::{self, Check};
 use crate::framework::{Attr, Block, DataSourceType, Diagnostics, Schema, Type, Value};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::regional_stack::{self, schema as stack, StackId};
-use crate::resources::{failover_orchestrator, global_database};
+use crate::resources::{failover_orchestrator, references};
 use aws_sdk_sfn::types::ExecutionStatus;
 
 pub struct FailoverReadiness {
@@ -87,7 +87,7 @@ const CHECK_FIELDS: [&str; 3] = ["name", "status", "detail"];
 const ID: Attr<String> = Attr::computed("id", "The global database id.");
 const GLOBAL_DATABASE_ID: Attr<String> =
     Attr::required("global_database_id", "Id of the `trdr_global_database`.")
-        .checks(global_database::REFERENCE);
+        .checks(references::GLOBAL_DATABASE);
 const ORCHESTRATOR_ID: Attr<String> = Attr::optional(
     "orchestrator_id",
     "Id of the `trdr_failover_orchestrator`; enables the health check, runbook and RTO checks.",

@@ -4,6 +4,7 @@ pub mod composite;
 pub mod failover_orchestrator;
 pub mod global_database;
 pub mod list;
+pub mod references;
 pub mod regional_stack;
 
 /// Each resource's model falls back to defaults of its own when an attribute is null; they must

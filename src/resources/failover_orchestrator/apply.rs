@@ -20,7 +20,7 @@ use crate::framework::Diagnostics;
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
 use crate::steps::{self, Failure, Step};
-use crate::tags::{self, Tags};
+use crate::tags::{self, Tags, AUTOMATIC_FAILOVER_TAG};
 use crate::waiter::{self, WaitError};
 
 /// What the database looks like now.
@@ -320,10 +320,6 @@ pub fn watch_policy_tag(a: &Automatic) -> String {
         p.failback_window_seconds.unwrap_or(0)
     )
 }
-
-/// The tag that tells the global database a watcher may fail it over: its `writer_region` is then
-/// a preference (see `global_database`).
-pub const AUTOMATIC_FAILOVER_TAG: &str = "TrdrAutomaticFailover";
 
 /// How long EventBridge may take to authorize a new connection (API-key connections are
 /// authorized within seconds).

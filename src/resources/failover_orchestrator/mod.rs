@@ -14,7 +14,6 @@ mod observe;
 pub mod runbook;
 mod schema;
 
-pub use apply::AUTOMATIC_FAILOVER_TAG;
 pub use schema::schema;
 use schema::*;
 

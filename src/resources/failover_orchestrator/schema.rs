@@ -6,7 +6,7 @@ use crate::framework::attr::{Attr, BlockAttr};
 use crate::framework::validate::{is_arn, is_iam_role_arn, Check};
 use crate::framework::{Block, Diagnostics, Schema, Type, Value};
 use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
-use crate::resources::{global_database, regional_stack};
+use crate::resources::{references, regional_stack};
 use crate::timeouts;
 
 pub const ID: Attr<String> = Attr::computed(
@@ -19,7 +19,7 @@ pub const GLOBAL_DATABASE_ID: Attr<String> = Attr::required(
     "Id of the `trdr_global_database` whose writer the runbook moves.",
 )
 .replace()
-.checks(global_database::REFERENCE);
+.checks(references::GLOBAL_DATABASE);
 pub const EXECUTION_ROLE_ARN: Attr<String> = Attr::required("execution_role_arn", "IAM role the state machines run as; it needs rds:DescribeGlobalClusters, rds:SwitchoverGlobalCluster, rds:FailoverGlobalCluster, route53:ChangeResourceRecordSets, route53:GetHealthCheckStatus, dynamodb:DescribeTable, sns:Publish and cloudwatch:PutMetricData (namespace `trdr`, each run's record); with `automatic_failover` also states:InvokeHTTPEndpoint, events:RetrieveConnectionCredentials, secretsmanager:GetSecretValue and DescribeSecret on the connection's secret, states:ListExecutions, StartExecution, DescribeExecution and ListTagsForResource.")
     .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
 pub const NOTIFICATION_TOPIC_ARN: Attr<String> = Attr::optional("notification_topic_arn", "SNS topic for start, success and failure notices. Each region's runbook publishes to the topic of this name in its own region, so create it in both regions.")

@@ -11,8 +11,8 @@ mod apply;
 mod observe;
 mod schema;
 
+pub use schema::schema;
 use schema::*;
-pub use schema::{schema, REFERENCE};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -12,7 +12,7 @@ use crate::framework::Value;
 use crate::naming::Naming;
 use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::provider::Configured;
-use crate::resources::failover_orchestrator::AUTOMATIC_FAILOVER_TAG;
+use crate::tags::AUTOMATIC_FAILOVER_TAG;
 
 fn live_instances(list: &[aws_sdk_rds::types::DbInstance]) -> usize {
     list.iter()

@@ -161,13 +161,6 @@ pub fn schema() -> Schema {
     }
 }
 
-/// The check of a reference to a global database (`NAME-global-SUFFIX`, its `id`), for the
-/// attributes that hold one.
-pub const REFERENCE: &[Check] = &[Check::Matches(
-    "a global cluster identifier (use trdr_global_database.<name>.id)",
-    |s| s.contains("-global-"),
-)];
-
 /// `MAJOR.MINOR` with a major version that has Aurora global databases.
 fn engine_version_problem(v: &str) -> Option<String> {
     let mut parts = v.split('.');
