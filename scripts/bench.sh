@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: release build, a fresh sandbox, scripts/bench.py, bench/RESULTS.md. Every section of
+# make bench: release build, a fresh sandbox, scripts/bench.py, bench/RESULTS.md, and last the cost of
+# the last whole `make test` (scripts/suite-cost.py, from target/suite/times.json). Every section of
 # RESULTS.md states the date it was measured. BENCH_ONLY=MODE measures one section and rewrites only
 # it: startup (start-up, memory, binary size: one apply), refresh, apply-calls, scaling, query,
 # automatic, outage-plan (see BENCH_ONLY_MODES in scripts/bench.py).
@@ -10,3 +11,4 @@ scripts/prereqs.sh
 scripts/sandbox.sh bootstrap
 cargo build --release --bins --workspace
 scripts/sandbox.sh run .venv/bin/python scripts/bench.py
+python3 scripts/suite-cost.py

@@ -1,6 +1,6 @@
 //! `identity`: resource identity (Terraform 1.12+, plugin protocol 6.9) and list resources with
 //! `terraform query` (1.14+): `make test` runs this under Terraform 1.15.5 (see
-//! scripts/terraform-matrix.sh). The state records each resource's typed identity; `import`
+//! scripts/suite.py). The state records each resource's typed identity; `import`
 //! blocks with an `identity` bring a removed topology back into the state without a change; a
 //! query finds the topology by its suffix, and the configuration it generates imports all four
 //! resources with nothing to change. The sandbox is checked through the SDK: nothing was made
