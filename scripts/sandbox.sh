@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The local AWS sandbox: MiniStack (pinned) in the project's own virtualenv, with trdr's realistic
-# layer (tests/sandbox/realistic.py: AWS's rules and timings, time scaled by
-# TRDR_SANDBOX_TIME_SCALE, default 0.01) installed in its process, listening on a free loopback
-# port only.
+# layer (the package tests/sandbox/, one module per AWS service: AWS's rules and timings, time
+# scaled by TRDR_SANDBOX_TIME_SCALE, default 0.01; tests/sandbox/README.md) installed in its
+# process by tests/sandbox/launch.py, listening on a free loopback port only.
 #
 #   scripts/sandbox.sh bootstrap        install MiniStack into .venv (idempotent)
 #   scripts/sandbox.sh run CMD [ARG..]  start a sandbox, run CMD with TRDR_ENDPOINT_URL set, stop it

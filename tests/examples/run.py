@@ -1,6 +1,6 @@
 """Runs tests/examples/ (the two-region-dr example's Lambda code against the sandbox) and
-tests/sandbox/test_*.py (the realistic layer's answers, read through boto3) with unittest, and
-closes with a line CI counts: `examples: N passed, N failed[, N skipped]`.
+tests/sandbox/test_*.py (the realistic layer's rules, each read through boto3, and its registry)
+with unittest, and closes with a line CI counts: `examples: N passed, N failed[, N skipped]`.
 Exits non-zero when a test failed or none ran.
 
     scripts/sandbox.sh run .venv/bin/python tests/examples/run.py
@@ -13,8 +13,10 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
-SANDBOX = os.path.join(os.path.dirname(HERE), "sandbox")
-suite.addTests(unittest.defaultTestLoader.discover(SANDBOX, pattern="test_*.py", top_level_dir=SANDBOX))
+# The layer is the package `sandbox` (tests/sandbox/): its tests import it from tests/.
+TESTS = os.path.dirname(HERE)
+suite.addTests(unittest.defaultTestLoader.discover(os.path.join(TESTS, "sandbox"), pattern="test_*.py",
+                                                   top_level_dir=TESTS))
 result = unittest.TextTestRunner(verbosity=2).run(suite)
 failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
 skipped = len(result.skipped)

@@ -1,7 +1,7 @@
 """The sandbox's call log: one JSON line per AWS call it serves, with the IAM action it needs.
 
 When TRDR_SANDBOX_CALL_LOG names a file (scripts/sandbox.sh run sets one under
-target/sandbox-calls/), every call that passes the realistic layer's `outage()` hook, which wraps
+target/sandbox-calls/), every call that passes the realistic layer's `outage()` hook (outage.py), which wraps
 every service handler, appends:
 
     {"t": 1700000000.1, "region": "us-east-2", "service": "rds",
@@ -32,7 +32,9 @@ import os
 import re
 import threading
 import time
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import unquote, urlparse
+
+from . import wire
 
 PATH = os.environ.get("TRDR_SANDBOX_CALL_LOG") or None
 ACCOUNT = "000000000000"
@@ -113,16 +115,6 @@ def _caller_of(headers):
 # ---------------------------------------------------------------------------------------------
 
 
-def _text(body):
-    if isinstance(body, (bytes, bytearray)):
-        return body.decode("utf-8", "replace")
-    return body or ""
-
-
-def _query(query):
-    return {k: (v[0] if isinstance(v, list) and v else v) for k, v in (query or {}).items()}
-
-
 def _arn(service, region, resource, account=ACCOUNT):
     return f"arn:{PARTITION}:{service}:{region}:{account}:{resource}"
 
@@ -195,7 +187,7 @@ def _json_protocol(service, region, target, body):
     op = target.split(".")[-1]
     prefix = PREFIX.get(service, service)
     try:
-        d = json.loads(_text(body) or "{}")
+        d = json.loads(wire.text(body) or "{}")
     except ValueError:
         d = {}
     if not isinstance(d, dict):
@@ -250,7 +242,7 @@ _S3_SUBRESOURCES = {sub for _, sub in _S3_BUCKET} | {"delete", "uploadId", "part
 
 
 def _s3(method, path, headers, body, query):
-    q = _query(query)
+    q = wire.flat_query(query)
     parts = unquote(urlparse(path).path).lstrip("/").split("/", 1)
     bucket = parts[0]
     key = parts[1] if len(parts) > 1 else ""
@@ -262,7 +254,7 @@ def _s3(method, path, headers, body, query):
     subs = [s for s in q if s in _S3_SUBRESOURCES]
     if not key:
         if method == "POST" and "delete" in q:
-            text = _text(body)
+            text = wire.text(body)
             keys = re.findall(r"<Key>([^<]*)</Key>", text)
             actions = ["s3:DeleteObject"] + (["s3:DeleteObjectVersion"] if "<VersionId>" in text else [])
             return "DeleteObjects", actions, [f"{bucket_arn}/{k}" for k in keys] or [f"{bucket_arn}/*"]
@@ -341,8 +333,7 @@ _ROUTE53 = [
 
 
 def _route53(method, path):
-    p = urlparse(path).path
-    p = re.sub(r"^/\d{4}-\d{2}-\d{2}", "", p)
+    p = wire.rest_path(path)
     for m, pattern, op in _ROUTE53:
         hit = re.fullmatch(pattern, p)
         if m == method and hit:
@@ -362,15 +353,20 @@ def _route53(method, path):
     return None, [], []
 
 
+def route53_operation(method, path):
+    """The Route 53 operation a REST request calls (None when unknown)."""
+    return _route53(method, path)[0]
+
+
 def _scheduler(method, path, region, body, query):
     p = unquote(urlparse(path).path)
-    q = _query(query)
+    q = wire.flat_query(query)
     m = re.fullmatch(r"/schedules/([^/]+)", p)
     if m:
         op = {"GET": "GetSchedule", "POST": "CreateSchedule", "PUT": "UpdateSchedule",
               "DELETE": "DeleteSchedule"}.get(method)
         try:
-            d = json.loads(_text(body) or "{}")
+            d = json.loads(wire.text(body) or "{}")
         except ValueError:
             d = {}
         group = q.get("groupName") or (d.get("GroupName") if isinstance(d, dict) else None) or "default"
@@ -418,10 +414,10 @@ def describe(service, region, method, path, headers, body, query):
         return _scheduler(method, path, region, body, query)
     if service == "lambda":
         return _lambda(method, path)
-    p = dict(_query(query))
+    p = dict(wire.flat_query(query))
     ctype = headers.get("content-type", "")
     if body and ("x-www-form-urlencoded" in ctype or not ctype):
-        p.update({k: v[0] for k, v in parse_qs(_text(body), keep_blank_values=True).items()})
+        p.update(wire.form(body))
     return _query_protocol(service, region, p)
 
 

@@ -4,30 +4,20 @@ checks (DynamoDB's x-amz-crc32 among them), for answers a rule rewrote.
 Run under a fresh sandbox (scripts/sandbox.sh run sets TRDR_ENDPOINT_URL); tests/examples/run.py
 runs it with the example's tests.
 """
-import os
-import sys
 import time
 import unittest
 import uuid
 import zlib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-ENDPOINT = os.environ.get("TRDR_ENDPOINT_URL", "")
-
-
-def client(service, region):
-    import boto3
-    return boto3.client(service, region_name=region, endpoint_url=ENDPOINT,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+from sandbox.support import ENDPOINT, client
+from sandbox.wire import with_integrity
 
 
 class WithIntegrity(unittest.TestCase):
     """The header arithmetic itself, without a sandbox."""
 
     def setUp(self):
-        import realistic
-        self.fix = realistic.with_integrity
+        self.fix = with_integrity
 
     def test_a_rewritten_body_gets_its_crc32_and_length(self):
         body = b'{"Table": {"MultiRegionConsistency": "STRONG"}}'
