@@ -89,79 +89,91 @@ const CREDENTIALS: &[&str] = &[
     "SignatureDoesNotMatch",
 ];
 
+/// Codes of a call throttled after every retry.
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "SlowDown",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "ProvisionedThroughputExceededException",
+    "PriorRequestNotComplete",
+];
+
+/// Codes of a missing permission.
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+];
+
+/// Codes of a create whose object is there already.
+const EXISTS: &[&str] = &[
+    "BucketAlreadyOwnedByYou",
+    "TableAlreadyExistsException",
+    "StateMachineAlreadyExists",
+    "HealthCheckAlreadyExists",
+    "DBClusterAlreadyExistsFault",
+    "DBInstanceAlreadyExists",
+    "GlobalClusterAlreadyExistsFault",
+    "DBParameterGroupAlreadyExists",
+];
+
+/// Codes of a request the service refuses as malformed or out of range.
+const INVALID: &[&str] = &[
+    "ValidationException",
+    "ValidationError",
+    "InvalidParameterValue",
+    "InvalidParameterCombination",
+    "InvalidParameterValueException",
+    "InvalidArgument",
+    "InvalidRequest",
+    "MalformedXML",
+    "InvalidInput",
+    "InvalidDefinition",
+    "InvalidArn",
+    "InvalidBucketName",
+    "BucketAlreadyExists",
+];
+
+/// Codes of an object busy or in a state that forbids the call.
+const CONFLICT: &[&str] = &[
+    "ResourceInUseException",
+    "OperationAborted",
+    "BucketNotEmpty",
+    "InvalidDBClusterStateFault",
+    "InvalidDBInstanceState",
+    "InvalidGlobalClusterStateFault",
+    // A cluster parameter group still in use by a cluster cannot be deleted.
+    "InvalidDBParameterGroupState",
+    "ConcurrentModification",
+    "ConflictException",
+    "LimitExceededException",
+    // DynamoDB: "Backups are being enabled for the table" right after it became ACTIVE.
+    "ContinuousBackupsUnavailableException",
+];
+
+/// Codes of a failure on the service's side, by the common errors' names (InternalFailure,
+/// ServiceUnavailable), S3's, and the fault shapes of the botocore models of the services we
+/// call (DynamoDB, Scheduler, EventBridge, CloudWatch, Secrets Manager, SNS). Each is answered
+/// with HTTP 500 or 503, which classifies it too.
+const UNAVAILABLE: &[&str] = &[
+    "InternalFailure",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalServerError",
+    "InternalServerException",
+    "InternalException",
+    "InternalServiceError",
+    "InternalServiceFault",
+    "InternalErrorException",
+];
+
+/// The kind of an AWS error, from its code and, for errors without a known code, its HTTP status.
 pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
-    const THROTTLED: &[&str] = &[
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "SlowDown",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "ProvisionedThroughputExceededException",
-        "PriorRequestNotComplete",
-    ];
-    const DENIED: &[&str] = &[
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-    ];
-    const EXISTS: &[&str] = &[
-        "BucketAlreadyOwnedByYou",
-        "TableAlreadyExistsException",
-        "StateMachineAlreadyExists",
-        "HealthCheckAlreadyExists",
-        "DBClusterAlreadyExistsFault",
-        "DBInstanceAlreadyExists",
-        "GlobalClusterAlreadyExistsFault",
-        "DBParameterGroupAlreadyExists",
-    ];
-    const INVALID: &[&str] = &[
-        "ValidationException",
-        "ValidationError",
-        "InvalidParameterValue",
-        "InvalidParameterCombination",
-        "InvalidParameterValueException",
-        "InvalidArgument",
-        "InvalidRequest",
-        "MalformedXML",
-        "InvalidInput",
-        "InvalidDefinition",
-        "InvalidArn",
-        "InvalidBucketName",
-        "BucketAlreadyExists",
-    ];
-    const CONFLICT: &[&str] = &[
-        "ResourceInUseException",
-        "OperationAborted",
-        "BucketNotEmpty",
-        "InvalidDBClusterStateFault",
-        "InvalidDBInstanceState",
-        "InvalidGlobalClusterStateFault",
-        // A cluster parameter group still in use by a cluster cannot be deleted.
-        "InvalidDBParameterGroupState",
-        "ConcurrentModification",
-        "ConflictException",
-        "LimitExceededException",
-        // DynamoDB: "Backups are being enabled for the table" right after it became ACTIVE.
-        "ContinuousBackupsUnavailableException",
-    ];
-    // A failure on the service's side, by the common errors' names (InternalFailure,
-    // ServiceUnavailable), S3's, and the fault shapes of the botocore models of the services we
-    // call (DynamoDB, Scheduler, EventBridge, CloudWatch, Secrets Manager, SNS). Each is
-    // answered with HTTP 500 or 503, which classifies it too.
-    const UNAVAILABLE: &[&str] = &[
-        "InternalFailure",
-        "ServiceUnavailable",
-        "InternalError",
-        "InternalServerError",
-        "InternalServerException",
-        "InternalException",
-        "InternalServiceError",
-        "InternalServiceFault",
-        "InternalErrorException",
-    ];
     if THROTTLED.contains(&code) || http_status == Some(429) {
         ErrorKind::Throttled
     } else if DENIED.contains(&code) || CREDENTIALS.contains(&code) {

@@ -60,6 +60,15 @@ pub async fn configure(
     noncurrent_days: i32,
     tags: &Tags,
 ) -> Result<(), AwsError> {
+    enable_versioning(c, bucket).await?;
+    enable_encryption(c, bucket).await?;
+    block_public_access(c, bucket).await?;
+    put_lifecycle(c, bucket, noncurrent_days).await?;
+    put_tags(c, bucket, tags).await
+}
+
+/// Versioning on, which replication and the noncurrent-version lifecycle need.
+async fn enable_versioning(c: &Client, bucket: &str) -> Result<(), AwsError> {
     c.put_bucket_versioning()
         .bucket(bucket)
         .versioning_configuration(
@@ -70,6 +79,11 @@ pub async fn configure(
         .send()
         .await
         .aws("PutBucketVersioning", c)?;
+    Ok(())
+}
+
+/// SSE-S3 default encryption, with a bucket key.
+async fn enable_encryption(c: &Client, bucket: &str) -> Result<(), AwsError> {
     let sse = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
@@ -90,6 +104,11 @@ pub async fn configure(
         .send()
         .await
         .aws("PutBucketEncryption", c)?;
+    Ok(())
+}
+
+/// Every public access block on.
+async fn block_public_access(c: &Client, bucket: &str) -> Result<(), AwsError> {
     c.put_public_access_block()
         .bucket(bucket)
         .public_access_block_configuration(
@@ -103,6 +122,12 @@ pub async fn configure(
         .send()
         .await
         .aws("PutPublicAccessBlock", c)?;
+    Ok(())
+}
+
+/// trdr's lifecycle rule: noncurrent versions expire after `noncurrent_days`, incomplete
+/// multipart uploads are aborted after [`ABORT_MULTIPART_DAYS`].
+async fn put_lifecycle(c: &Client, bucket: &str, noncurrent_days: i32) -> Result<(), AwsError> {
     let rule = LifecycleRule::builder()
         .id(LIFECYCLE_RULE_ID)
         .status(ExpirationStatus::Enabled)
@@ -130,6 +155,11 @@ pub async fn configure(
         .send()
         .await
         .aws("PutBucketLifecycleConfiguration", c)?;
+    Ok(())
+}
+
+/// The bucket's tag set, replaced by `tags`.
+async fn put_tags(c: &Client, bucket: &str, tags: &Tags) -> Result<(), AwsError> {
     let tag_set = tags
         .iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())

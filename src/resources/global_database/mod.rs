@@ -1,15 +1,28 @@
 //! `trdr_global_database`: an Aurora PostgreSQL global database — the global cluster, one
 //! regional cluster in each region, and their serverless v2 instances — in one block.
 //!
-//! - `mod.rs`: typed model and plan (switchover as a plan, failover drift), the composite
-//!   lifecycle;
+//! - `mod.rs`: typed model, the composite lifecycle;
 //! - `schema.rs`: each attribute declared once, the schema, the checks across attributes;
-//! - `apply.rs`: ordered create, in-place update, switchover, engine upgrade, reverse delete;
+//! - `plan.rs`: the plan (switchover as a plan, failover drift, the engine version checked);
+//! - `apply.rs`: the order of the steps that create, update and delete;
+//! - one module per object, each from create to delete: `global_cluster.rs`, `clusters.rs`
+//!   (with engine upgrades and the master password's setting), `instances.rs`,
+//!   `parameter_groups.rs`, `secret.rs` (the master credentials), `password.rs` (a new master
+//!   password), `switchover.rs` (which region writes); `busy.rs` retries calls on busy objects;
 //! - `observe.rs`: read, drift and import.
 
 mod apply;
+mod busy;
+mod clusters;
+mod global_cluster;
+mod instances;
 mod observe;
+mod parameter_groups;
+mod password;
+mod plan;
 mod schema;
+mod secret;
+mod switchover;
 
 pub use schema::schema;
 use schema::*;
@@ -23,13 +36,13 @@ use async_trait::async_trait;
 use crate::aws::errors::AwsError;
 use crate::aws::rds;
 use crate::framework::PlanCall;
-use crate::framework::{BlockAttr, Diagnostics, IdentityField, Schema, Value};
+use crate::framework::{Diagnostics, IdentityField, Schema, Value};
 use crate::naming::Naming;
 use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
 use crate::resources::list::{self, Filter};
-use crate::tags;
+use crate::tags::{self, Tags};
 use crate::timeouts::Operation;
 
 const DEFAULT_TIMEOUTS: [&str; 3] = ["90m", "60m", "60m"];
@@ -140,6 +153,11 @@ impl Db {
         })
     }
 
+    /// The standard tags of what trdr makes for this database in `region`.
+    pub fn tags(&self, cfg: &Configured, region: &str) -> Tags {
+        tags::standard(&cfg.config.default_tags, &self.naming.suffix, region)
+    }
+
     pub fn global_id(&self) -> String {
         self.naming.global_cluster()
     }
@@ -194,100 +212,6 @@ impl GlobalDatabase {
             engine_support: Mutex::new(HashMap::new()),
         }
     }
-
-    /// What RDS says of the engine version, checked at plan time (cached per version): it exists,
-    /// supports global databases and Serverless v2, and allows the configured capacities.
-    async fn check_engine(&self, db: &Db, diags: &mut Diagnostics) {
-        let (version, region) = (db.engine_version.as_str(), db.primary.region.as_str());
-        let cached = self
-            .engine_support
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(version)
-            .copied();
-        let answer = match cached {
-            Some(a) => a,
-            None => {
-                let Some(cfg) = self.ctx.get() else { return };
-                match rds::engine_support(&cfg.region(region).rds, version).await {
-                    Ok(a) => {
-                        self.engine_support
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .insert(version.to_string(), a);
-                        a
-                    }
-                    Err(e) => {
-                        // Not a verdict on the version: leave it to the apply, and say so.
-                        tracing::warn!(error = %e, engine_version = version, "could not check the engine version at plan time");
-                        return diags.warning(
-                            Some(ENGINE_VERSION.path()),
-                            "Engine version not checked at plan time",
-                            format!("DescribeDBEngineVersions failed ({e}), so whether Aurora PostgreSQL {version} supports global databases and the configured Serverless v2 capacity is checked only when the apply creates the clusters."),
-                        );
-                    }
-                }
-            }
-        };
-        let ev = ENGINE_VERSION.path();
-        let Some(support) = answer else {
-            return diags.attr_error(&ev, format!("RDS in {region} does not offer Aurora PostgreSQL {version}; pick a listed version (aws rds describe-db-engine-versions --engine aurora-postgresql)."));
-        };
-        if !support.global_databases {
-            diags.attr_error(
-                &ev,
-                format!("Aurora PostgreSQL {version} does not support global databases."),
-            );
-        }
-        let (min_acu, max_acu) = match support.serverless_v2 {
-            rds::Serverless::Limits(min, max) => (min, max),
-            rds::Serverless::No => {
-                return diags.attr_error(&ev, format!("Aurora PostgreSQL {version} does not support Aurora Serverless v2: RDS offers no db.serverless instance for it (DescribeOrderableDBInstanceOptions). Use 13.6, 14.3, 15.2, 16.1 or later."));
-            }
-            rds::Serverless::Offered => {
-                return diags.warning(
-                    Some(SERVERLESS_V2.path()),
-                    "Serverless v2 capacity not checked at plan time",
-                    format!("RDS offers db.serverless for Aurora PostgreSQL {version} but does not report its capacity limits (ServerlessV2FeaturesSupport, optional in the API model), so min_capacity {} and max_capacity {} are checked only when the apply creates the instances.", db.min_capacity, db.max_capacity),
-                );
-            }
-        };
-        let sp = SERVERLESS_V2.path();
-        if db.min_capacity < min_acu {
-            diags.attr_error(&MIN_CAPACITY.under(&sp), format!("{} ACU needs automatic pause support, which Aurora PostgreSQL {version} lacks (its minimum is {min_acu} ACU); use {min_acu} or a version that supports 0 ACU (13.15, 14.12, 15.7, 16.3 or later).", db.min_capacity));
-        }
-        if db.max_capacity > max_acu {
-            diags.attr_error(&MAX_CAPACITY.under(&sp), format!("{} ACU is above what Aurora PostgreSQL {version} allows ({max_acu} ACU); 256 ACU needs 13.20, 14.17, 15.12, 16.8, 17.4 or later.", db.max_capacity));
-        }
-    }
-}
-
-fn set_member_computed(
-    planned: &mut Value,
-    which: &BlockAttr,
-    prior: Option<&Value>,
-    changed: bool,
-    cluster_id: Option<String>,
-) {
-    let Some(m) = planned.get_mut(which.name) else {
-        return;
-    };
-    if let Some(id) = cluster_id {
-        CLUSTER_IDENTIFIER.put(m, id);
-    }
-    let prior_m = prior.map(|p| which.of(p));
-    for attr in MEMBER_COMPUTED {
-        let v = prior_m
-            .map(|p| attr.raw(p).clone())
-            .filter(|v| !v.is_null())
-            .unwrap_or(Value::Unknown);
-        attr.put(m, v);
-    }
-    let status = match prior_m.and_then(|p| STATUS.raw(p).as_str()) {
-        Some("available") if !changed => Value::from("available"),
-        _ => Value::Unknown,
-    };
-    STATUS.put(m, status);
 }
 
 #[async_trait]
@@ -304,146 +228,7 @@ impl Composite for GlobalDatabase {
     const CHECK: fn(&Value, &mut Diagnostics) = schema::check;
 
     async fn plan(&self, call: PlanCall<'_>) {
-        let PlanCall {
-            out,
-            prior,
-            config,
-            diags,
-        } = call;
-        let Some(cfg) = self.ctx.get() else { return };
-        let planned = &mut out.state;
-        for (which, default) in [
-            (&PRIMARY, &cfg.config.primary_region),
-            (&SECONDARY, &cfg.config.secondary_region),
-        ] {
-            if REGION.raw(which.of(config)).is_null() {
-                if let Some(m) = planned.get_mut(which.name) {
-                    REGION.put(m, default.clone());
-                }
-            }
-        }
-        let primary_region = REGION.raw(PRIMARY.of(planned)).clone();
-        if WRITER_REGION.raw(config).is_null() {
-            WRITER_REGION.put(planned, primary_region);
-        }
-        check_resolved(planned, diags);
-        if diags.has_errors() {
-            return;
-        }
-        let Some(db) = Db::from_value(planned) else {
-            return;
-        };
-        if let (Some(p), Some(_)) = (prior.and_then(Db::from_value), db.max_rpo_seconds) {
-            if rds::family(&p.engine_version) != rds::family(&db.engine_version) {
-                return diags.attr_error(&ENGINE_VERSION.path(), format!("a major version upgrade ({} to {}) with max_rpo_seconds set is not supported: trdr's cluster parameter groups belong to the old version's family. Remove max_rpo_seconds and apply, upgrade, then set it again.", p.engine_version, db.engine_version));
-            }
-        }
-        if !ENGINE_VERSION.raw(planned).is_unknown()
-            && planned.get(SERVERLESS_V2.name).is_wholly_known()
-            && prior.is_none_or(|p| {
-                ENGINE_VERSION.raw(p) != ENGINE_VERSION.raw(planned)
-                    || SERVERLESS_V2.of(p) != SERVERLESS_V2.of(planned)
-            })
-        {
-            self.check_engine(&db, diags).await;
-        }
-
-        if let Some(p) = prior.and_then(Db::from_value) {
-            if p.given_password.is_some() != db.given_password.is_some() {
-                let (from, to) = match db.given_password {
-                    Some(_) => ("trdr's generated secret", "master_password_wo"),
-                    None => ("master_password_wo", "trdr's generated secret"),
-                };
-                return diags.attr_error(&MASTER_PASSWORD_WO_VERSION.path(), format!("switching an existing database from {from} to {to} is not supported: trdr would leave a secret whose password the database no longer has, or none where applications read one. Keep the current way, or replace the database."));
-            }
-        }
-        let planned = &mut out.state;
-        ID.put(planned, db.global_id());
-        if db.given_password.is_some() {
-            // No secret of trdr's with a brought password: known null, never "known after apply".
-            MASTER_PASSWORD_VERSION.put(planned, Value::Null);
-            MASTER_USER_SECRET_ARN.put(planned, Value::Null);
-        }
-        GLOBAL_CLUSTER_IDENTIFIER.put(planned, db.global_id());
-        CURRENT_WRITER_REGION.put(planned, db.writer_region.clone());
-        // With automatic failover, the configured writer is a preference: a writer that moved
-        // while `writer_region` stayed as it was is kept where it is.
-        let held = prior.and_then(|p| {
-            let current = CURRENT_WRITER_REGION.get(p)?;
-            let by = AUTOMATIC_FAILOVER_BY.get(p)?;
-            (current != db.writer_region && WRITER_REGION.raw(p) == WRITER_REGION.raw(planned))
-                .then_some((current, by))
-        });
-        AUTOMATIC_FAILOVER_BY.put(
-            planned,
-            prior.map_or(Value::Null, |p| AUTOMATIC_FAILOVER_BY.raw(p).clone()),
-        );
-        if let Some((current, _)) = &held {
-            CURRENT_WRITER_REGION.put(planned, current.clone());
-        }
-        // What an update changes in place: the members' status is unknown until it is done.
-        let changed = prior.is_some_and(|p| {
-            let differs =
-                |a: &str, b: &str| p.get(a) != planned.get(a) || p.get(b) != planned.get(b);
-            differs(ENGINE_VERSION.name, WRITER_REGION.name)
-                || differs(BACKUP_RETENTION_DAYS.name, SERVERLESS_V2.name)
-                || MASTER_PASSWORD_VERSION.raw(p) != MASTER_PASSWORD_VERSION.raw(planned)
-                || MASTER_PASSWORD_WO_VERSION.raw(p) != MASTER_PASSWORD_WO_VERSION.raw(planned)
-                || MAX_RPO_SECONDS.raw(p) != MAX_RPO_SECONDS.raw(planned)
-                || MEMBERS.iter().any(|m| {
-                    let (was, now) = (m.of(p), m.of(planned));
-                    INSTANCE_COUNT.raw(was) != INSTANCE_COUNT.raw(now)
-                        || VPC_SECURITY_GROUP_IDS.raw(was) != VPC_SECURITY_GROUP_IDS.raw(now)
-                        || STATUS.raw(was).as_str() != Some("available")
-                })
-        });
-        for (which, region) in [
-            (&PRIMARY, db.primary.region.clone()),
-            (&SECONDARY, db.secondary.region.clone()),
-        ] {
-            set_member_computed(planned, which, prior, changed, Some(db.cluster_id(&region)));
-        }
-        match prior {
-            None => {
-                ARN.put(planned, Value::Unknown);
-                MASTER_USER_SECRET_ARN.put(
-                    planned,
-                    match db.given_password {
-                        Some(_) => Value::Null,
-                        None => Value::Unknown,
-                    },
-                );
-                WRITER_ENDPOINT.put(planned, Value::Unknown);
-            }
-            Some(prior) => {
-                // Once the global cluster exists, the refresh before this plan read its writer
-                // endpoint: a null is AWS's answer (`GlobalCluster.Endpoint` is optional in the
-                // API model), known — never a perpetual "known after apply".
-                if !ARN.raw(prior).is_null() {
-                    WRITER_ENDPOINT.put(planned, WRITER_ENDPOINT.raw(prior).clone());
-                }
-                let current = CURRENT_WRITER_REGION.get(prior).unwrap_or_default();
-                if let Some((current, by)) = &held {
-                    diags.warning(
-                        Some(WRITER_REGION.path()),
-                        format!("The writer is in {current} after a failover; this plan keeps it there"),
-                        format!(
-                            "RDS reports {current} as the writer region. Automatic failover is on (trdr_failover_orchestrator {by}), so writer_region = \"{w}\" is a preference and no plan moves the writer back by itself. To stay: set writer_region = \"{current}\". To move back once {w} is healthy: set writer_region = \"{current}\", apply, then set it back to \"{w}\" (that plan shows the switchover), or start the runbook in {w} with {{\"mode\": \"switchover\"}}.",
-                            w = db.writer_region
-                        ),
-                    );
-                } else if !current.is_empty() && current != db.writer_region {
-                    diags.warning(
-                        Some(WRITER_REGION.path()),
-                        format!("Applying moves the writer from {current} to {}", db.writer_region),
-                        format!(
-                            "RDS reports {current} as the writer region now. Applying this plan runs a managed switchover (SwitchoverGlobalCluster, no data loss) to {}. If the writer moved to {current} by a failover outside Terraform (AWS-initiated, or the failover runbook) and should stay there, set writer_region = \"{current}\" instead; the plan is then empty.",
-                            db.writer_region
-                        ),
-                    );
-                }
-            }
-        }
+        self.plan_database(call).await
     }
 
     fn model(_cfg: &Configured, v: &Value) -> Option<Db> {
@@ -463,11 +248,11 @@ impl Composite for GlobalDatabase {
     }
 
     async fn anchor(cfg: &Configured, db: &Db) -> Result<Anchor, AwsError> {
-        apply::anchor(cfg, db).await
+        global_cluster::anchor(cfg, db).await
     }
 
     async fn mark_complete(cfg: &Configured, db: &Db) -> Result<(), AwsError> {
-        apply::mark_complete(cfg, db).await
+        global_cluster::mark_complete(cfg, db).await
     }
 
     async fn converge(
@@ -568,6 +353,34 @@ mod declarations {
     use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
     use crate::resources::config;
     use serde_json::json;
+
+    /// A database as the unit tests of its parts start from: 15.10, trdr's secret, no RPO.
+    pub(super) fn sample_db() -> Db {
+        let member = |region: &str| Member {
+            region: region.to_string(),
+            subnet_group: None,
+            security_groups: Vec::new(),
+            kms_key_id: None,
+            instance_count: 1,
+        };
+        Db {
+            naming: Naming::new("trading", "dev"),
+            engine_version: "15.10".into(),
+            database_name: None,
+            master_username: "dbadmin".into(),
+            master_password_version: 1,
+            given_password: None,
+            max_rpo_seconds: None,
+            writer_region: "us-east-1".into(),
+            backup_retention_days: 7,
+            storage_encrypted: true,
+            min_capacity: 0.5,
+            max_capacity: 16.0,
+            primary: member("us-east-1"),
+            secondary: member("us-east-2"),
+            hold_writer: false,
+        }
+    }
 
     #[test]
     fn the_models_defaults_are_the_schemas() {

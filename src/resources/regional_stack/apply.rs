@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
-use super::observe::{back_rule, forward_rule, REPLICA_OF_TAG};
+use super::names::{back_rule, forward_rule, REPLICA_OF_TAG};
 use super::schema::{
     BUCKETS, CONSISTENCY, FORCE_DESTROY, HASH_KEY, REPLICATION_ROLE_ARN, REPLICA_OF, SESSION_TABLE,
 };
-use super::{Consistency, Stack};
+use super::{Consistency, Replica, Stack};
+use crate::aws::clients::RegionClients;
 use crate::aws::errors::shown;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{dynamodb, s3};
@@ -68,127 +69,28 @@ pub async fn converge(
     let want_tags = stack_tags(cfg, stack);
     let mut anchor_tags = want_tags.clone();
     anchor_tags.extend(marker.map(Marker::tags).unwrap_or_default());
-    let anchor_tags = &anchor_tags;
     let primary = stack
         .replica
         .as_ref()
         .map(|r| cfg.region(&r.primary_region));
-    let mut list: StepList = Vec::new();
 
-    for p in &stack.buckets {
-        let (c, name, tags, region) = (
-            &here.s3,
-            stack.bucket(p),
-            &want_tags,
-            stack.id.region.as_str(),
-        );
-        let days = stack.noncurrent_days;
-        list.push(Step::new(format!("bucket {name}"), &[], move || {
-            async move {
-                s3::create(c, &name, region).await?;
-                s3::configure(c, &name, days, tags).await?;
-                Ok(())
-            }
-            .boxed()
-        }));
-    }
-
-    let table = stack.table();
+    let mut list = bucket_steps(&here, stack, &want_tags);
     match (&stack.replica, &primary) {
         (None, _) | (_, None) => {
-            let (c, table, tags) = (&here.dynamodb, table.clone(), &want_tags);
-            let key = stack.hash_key.clone();
-            let strong = stack.consistency == Consistency::Strong;
-            list.push(Step::new(format!("table {table}"), &[], move || {
-                async move {
-                    dynamodb::create(c, &table, &key, anchor_tags).await?;
-                    let t = dynamodb::wait_active(c, &table, timeout).await?;
-                    if dynamodb::hash_key(&t) != Some(key.as_str()) {
-                        return Err(Failure::at(
-                            HASH_KEY.under(&SESSION_TABLE.path()),
-                            format!(
-                                "table {table} exists with partition key {}, not {key}",
-                                shown(dynamodb::hash_key(&t))
-                            ),
-                        ));
-                    }
-                    if strong {
-                        refuse_what_mrsc_lacks(c, &t, "this stack's").await?;
-                    }
-                    ensure_table_settings(c, &t, tags, timeout).await
-                }
-                .boxed()
-            }));
+            list.push(table_step(&here, stack, &want_tags, &anchor_tags, timeout))
         }
         (Some(r), Some(primary)) => {
-            let region = stack.id.region.clone();
-            let (p_db, c, tags, key) = (
-                &primary.dynamodb,
-                &here.dynamodb,
-                anchor_tags,
-                stack.hash_key.clone(),
-            );
-            let primary_region = r.primary_region.clone();
-            let (mode, witness) = (stack.consistency, stack.witness.clone());
-            list.push(Step::new(format!("replica of {table} in {region}"), &[], move || {
-                async move {
-                    let Some(t) = dynamodb::describe(p_db, &table).await? else {
-                        return Err(Failure::at(REPLICA_OF.path(), format!("the primary's session table {table} does not exist in {primary_region}; apply the primary stack first")));
-                    };
-                    if dynamodb::hash_key(&t) != Some(key.as_str()) {
-                        return Err(Failure::at(
-                            HASH_KEY.under(&SESSION_TABLE.path()),
-                            format!("the primary's table {table} has partition key {}; a replica must use the same key, not {key}", shown(dynamodb::hash_key(&t))),
-                        ));
-                    }
-                    let joined = dynamodb::replica_status(&t, &region).is_some();
-                    check_mode(p_db, &t, mode, joined, &primary_region).await?;
-                    dynamodb::add_replica(p_db, &t, &region, witness.as_deref()).await?;
-                    waiter::wait_for(&format!("replica of {table} in {region} ACTIVE"), timeout, Backoff::default(), || async {
-                        let t = dynamodb::describe(p_db, &table).await?;
-                        let status = t.as_ref().and_then(|t| dynamodb::replica_status(t, &region));
-                        let witness = t.as_ref().and_then(dynamodb::witness);
-                        Ok(match (status.as_deref(), &witness, mode) {
-                            (Some("ACTIVE"), _, Consistency::Eventual) => Poll::Ready(()),
-                            (Some("ACTIVE"), Some((_, w)), Consistency::Strong) if w == "ACTIVE" => Poll::Ready(()),
-                            (other, w, _) => Poll::Pending(format!("replica {}, witness {}", shown(other), shown(w.as_ref().map(|(r, s)| format!("{r} {s}"))))),
-                        })
-                    })
-                    .await?;
-                    let mine = dynamodb::wait_active(c, &table, timeout).await?;
-                    ensure_table_settings(c, &mine, tags, timeout).await
-                }
-                .boxed()
-            }));
-            let role = r.role_arn.clone().unwrap_or_default();
-            for p in &stack.buckets {
-                let (ours, theirs) = (stack.bucket(p), stack.primary_bucket(p).unwrap_or_default());
-                let (fwd, back) = (forward_rule(stack), back_rule(stack, r));
-                let (p_s3, c, role, two_way) = (&primary.s3, &here.s3, role.clone(), r.two_way);
-                let purpose = p.clone();
-                list.push(Step::new(format!("replication {theirs} <-> {ours}"), &[&format!("bucket {ours}")], move || {
-                    async move {
-                        // A primary bucket that does not exist is S3's NoSuchBucket here (no look first).
-                        s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await.map_err(|e| {
-                            if e.code == "NoSuchBucket" {
-                                Failure::at(BUCKETS.path(), format!("the primary stack has no bucket \"{purpose}\" ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's"))
-                            } else {
-                                on_role(e)
-                            }
-                        })?;
-                        if two_way {
-                            s3::put_rule(c, &ours, &role, s3::rule(&back, &theirs, true)?).await.map_err(on_role)?;
-                        } else {
-                            s3::remove_rule(c, &ours, &back).await?;
-                        }
-                        Ok(())
-                    }
-                    .boxed()
-                }));
-            }
+            list.push(replica_step(
+                &here,
+                primary,
+                stack,
+                r,
+                &anchor_tags,
+                timeout,
+            ));
+            list.extend(replication_steps(&here, primary, stack, r));
         }
     }
-
     if let Some(before) = before {
         for p in before.buckets.iter().filter(|p| !stack.buckets.contains(p)) {
             list.extend(bucket_removal(cfg, before, p));
@@ -201,6 +103,178 @@ pub async fn converge(
         diags,
     )
     .await;
+}
+
+/// One step per bucket: made (or adopted) and configured.
+fn bucket_steps<'a>(
+    here: &'a RegionClients,
+    stack: &'a Stack,
+    want_tags: &'a Tags,
+) -> StepList<'a> {
+    let mut list: StepList = Vec::new();
+    for p in &stack.buckets {
+        let (c, name, tags, region) = (
+            &here.s3,
+            stack.bucket(p),
+            want_tags,
+            stack.id.region.as_str(),
+        );
+        let days = stack.noncurrent_days;
+        list.push(Step::new(format!("bucket {name}"), &[], move || {
+            async move {
+                s3::create(c, &name, region).await?;
+                s3::configure(c, &name, days, tags).await?;
+                Ok(())
+            }
+            .boxed()
+        }));
+    }
+    list
+}
+
+/// A primary's session table: made (or adopted) with its key, then its settings.
+fn table_step<'a>(
+    here: &'a RegionClients,
+    stack: &Stack,
+    want_tags: &'a Tags,
+    anchor_tags: &'a Tags,
+    timeout: Duration,
+) -> Step<'a, Failure> {
+    let (c, table, tags) = (&here.dynamodb, stack.table(), want_tags);
+    let key = stack.hash_key.clone();
+    let strong = stack.consistency == Consistency::Strong;
+    Step::new(format!("table {table}"), &[], move || {
+        async move {
+            dynamodb::create(c, &table, &key, anchor_tags).await?;
+            let t = dynamodb::wait_active(c, &table, timeout).await?;
+            if dynamodb::hash_key(&t) != Some(key.as_str()) {
+                return Err(Failure::at(
+                    HASH_KEY.under(&SESSION_TABLE.path()),
+                    format!(
+                        "table {table} exists with partition key {}, not {key}",
+                        shown(dynamodb::hash_key(&t))
+                    ),
+                ));
+            }
+            if strong {
+                refuse_what_mrsc_lacks(c, &t, "this stack's").await?;
+            }
+            ensure_table_settings(c, &t, tags, timeout).await
+        }
+        .boxed()
+    })
+}
+
+/// A secondary's replica of the primary's table: the primary's table checked, the replica added
+/// and waited for (with its witness when strongly consistent), then its settings.
+fn replica_step<'a>(
+    here: &'a RegionClients,
+    primary: &'a RegionClients,
+    stack: &Stack,
+    r: &Replica,
+    anchor_tags: &'a Tags,
+    timeout: Duration,
+) -> Step<'a, Failure> {
+    let (table, region) = (stack.table(), stack.id.region.clone());
+    let (p_db, c, tags, key) = (
+        &primary.dynamodb,
+        &here.dynamodb,
+        anchor_tags,
+        stack.hash_key.clone(),
+    );
+    let primary_region = r.primary_region.clone();
+    let (mode, witness) = (stack.consistency, stack.witness.clone());
+    Step::new(format!("replica of {table} in {region}"), &[], move || {
+        async move {
+            let Some(t) = dynamodb::describe(p_db, &table).await? else {
+                return Err(Failure::at(REPLICA_OF.path(), format!("the primary's session table {table} does not exist in {primary_region}; apply the primary stack first")));
+            };
+            if dynamodb::hash_key(&t) != Some(key.as_str()) {
+                return Err(Failure::at(
+                    HASH_KEY.under(&SESSION_TABLE.path()),
+                    format!("the primary's table {table} has partition key {}; a replica must use the same key, not {key}", shown(dynamodb::hash_key(&t))),
+                ));
+            }
+            let joined = dynamodb::replica_status(&t, &region).is_some();
+            check_mode(p_db, &t, mode, joined, &primary_region).await?;
+            dynamodb::add_replica(p_db, &t, &region, witness.as_deref()).await?;
+            wait_replica_active(p_db, &table, &region, mode, timeout).await?;
+            let mine = dynamodb::wait_active(c, &table, timeout).await?;
+            ensure_table_settings(c, &mine, tags, timeout).await
+        }
+        .boxed()
+    })
+}
+
+/// Waits until the primary's table lists the replica in `region` as ACTIVE, and in `Strong`
+/// mode its witness too.
+async fn wait_replica_active(
+    p_db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    region: &str,
+    mode: Consistency,
+    timeout: Duration,
+) -> Result<(), WaitError> {
+    waiter::wait_for(
+        &format!("replica of {table} in {region} ACTIVE"),
+        timeout,
+        Backoff::default(),
+        || async {
+            let t = dynamodb::describe(p_db, table).await?;
+            let status = t.as_ref().and_then(|t| dynamodb::replica_status(t, region));
+            let witness = t.as_ref().and_then(dynamodb::witness);
+            Ok(match (status.as_deref(), &witness, mode) {
+                (Some("ACTIVE"), _, Consistency::Eventual) => Poll::Ready(()),
+                (Some("ACTIVE"), Some((_, w)), Consistency::Strong) if w == "ACTIVE" => {
+                    Poll::Ready(())
+                }
+                (other, w, _) => Poll::Pending(format!(
+                    "replica {}, witness {}",
+                    shown(other),
+                    shown(w.as_ref().map(|(r, s)| format!("{r} {s}")))
+                )),
+            })
+        },
+    )
+    .await
+}
+
+/// One step per bucket of a secondary, after the bucket: the rule forward on the primary's twin,
+/// and the rule back on ours (put when two-way, removed otherwise).
+fn replication_steps<'a>(
+    here: &'a RegionClients,
+    primary: &'a RegionClients,
+    stack: &Stack,
+    r: &Replica,
+) -> StepList<'a> {
+    let mut list: StepList = Vec::new();
+    let role = r.role_arn.clone().unwrap_or_default();
+    for p in &stack.buckets {
+        let (ours, theirs) = (stack.bucket(p), stack.primary_bucket(p).unwrap_or_default());
+        let (fwd, back) = (forward_rule(stack), back_rule(stack, r));
+        let (p_s3, c, role, two_way) = (&primary.s3, &here.s3, role.clone(), r.two_way);
+        let purpose = p.clone();
+        list.push(Step::new(format!("replication {theirs} <-> {ours}"), &[&format!("bucket {ours}")], move || {
+            async move {
+                // A primary bucket that does not exist is S3's NoSuchBucket here (no look first).
+                s3::put_rule(p_s3, &theirs, &role, s3::rule(&fwd, &ours, two_way)?).await.map_err(|e| {
+                    if e.code == "NoSuchBucket" {
+                        Failure::at(BUCKETS.path(), format!("the primary stack has no bucket \"{purpose}\" ({theirs}) to replicate; a secondary's buckets must be a subset of its primary's"))
+                    } else {
+                        on_role(e)
+                    }
+                })?;
+                if two_way {
+                    s3::put_rule(c, &ours, &role, s3::rule(&back, &theirs, true)?).await.map_err(on_role)?;
+                } else {
+                    s3::remove_rule(c, &ours, &back).await?;
+                }
+                Ok(())
+            }
+            .boxed()
+        }));
+    }
+    list
 }
 
 /// The primary's table can take this secondary in `mode`: DynamoDB cannot change a global table's
@@ -254,40 +328,6 @@ async fn refuse_what_mrsc_lacks(
         return Err(Failure::at(at, format!("{whose} table {name} has Time to Live enabled, which multi-Region strong consistency does not support; turn TTL off (aws dynamodb update-time-to-live) or use consistency = \"EVENTUAL\"")));
     }
     Ok(())
-}
-
-/// At plan, for a secondary that will make the strongly consistent global table: a primary whose
-/// table holds items makes the apply fail, unless the same apply replaces the primary (which this
-/// plan cannot see): a warning, with the way out. An unreadable answer is said, not fatal.
-pub async fn warn_if_primary_holds_items(cfg: &Configured, stack: &Stack, diags: &mut Diagnostics) {
-    let Some(r) = &stack.replica else { return };
-    let c = &cfg.region(&r.primary_region).dynamodb;
-    let table = stack.table();
-    let at = Some(CONSISTENCY.under(&SESSION_TABLE.path()));
-    let look = async {
-        match dynamodb::describe(c, &table).await? {
-            Some(t) if dynamodb::consistency(&t) != Some("STRONG") => {
-                dynamodb::holds_items(c, &table).await
-            }
-            _ => Ok(false),
-        }
-    };
-    match look.await {
-        Ok(false) => {}
-        Ok(true) => diags.warning(
-            at,
-            format!("The primary's session table {table} holds items"),
-            format!("DynamoDB makes only an empty table a strongly consistent global table, so creating the strongly consistent replica of {table} in {} fails unless this apply also replaces the primary stack in {} (set consistency = \"STRONG\" on it too; its sessions are discarded). The apply checks this before it makes the replica, but a replacement has destroyed the current secondary by then.", stack.id.region, r.primary_region),
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not look at the primary's session table at plan time");
-            diags.warning(
-                at,
-                "The primary's session table was not checked at plan time",
-                format!("{e}; whether {table} in {} is empty, as a strongly consistent global table needs, is checked when the apply creates the replica.", r.primary_region),
-            );
-        }
-    }
 }
 
 /// PITR on, stream on, tags; on a table that is ACTIVE. Right after a table or replica becomes

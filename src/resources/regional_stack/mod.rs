@@ -3,12 +3,18 @@
 //! graph creates it after the primary and destroys it first.
 //!
 //! - `schema.rs`: each attribute declared once, the schema, the checks across attributes;
-//! - `mod.rs`: typed model and plan, the composite lifecycle;
+//! - `mod.rs`: typed model, the composite lifecycle;
+//! - `plan.rs`: the plan, and what a change replaces;
 //! - `apply.rs`: create / update / delete as ordered, idempotent steps;
-//! - `observe.rs`: read and drift detection.
+//! - `observe.rs`: read and drift detection;
+//! - `discover.rs`: import and listing;
+//! - `names.rs`: the tag and rule names that apply and observe share.
 
 mod apply;
+mod discover;
+mod names;
 mod observe;
+mod plan;
 pub mod schema;
 
 pub use schema::schema;
@@ -20,7 +26,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::aws::dynamodb;
-use crate::aws::errors::{shown, AwsError};
+use crate::aws::errors::AwsError;
 use crate::framework::validate::is_region;
 use crate::framework::PlanCall;
 use crate::framework::{Diagnostics, IdentityField, Schema, Value};
@@ -180,42 +186,6 @@ fn effective_consistency(v: &Value) -> Consistency {
         .unwrap_or(Consistency::Eventual)
 }
 
-/// The block's attribute `attr` set to `x` in `v`, when the configuration has the block.
-fn put_in_block(v: &mut Value, attr: &crate::framework::attr::Attr<String>, x: Value) {
-    if let Some(b) = SESSION_TABLE.of_mut(v) {
-        attr.put(b, x);
-    }
-}
-
-const MRSC_NEEDS_EMPTY: &str = "DynamoDB makes only an empty table a strongly consistent global table: a secondary becomes STRONG in the same apply that replaces its primary (set consistency alike on both), or with a primary whose table holds no items.";
-
-/// What a replacement does to the stack's buckets, as a clause of the warning.
-fn emptied(stack: &Stack) -> String {
-    if stack.buckets.is_empty() {
-        String::new()
-    } else if stack.force_destroy {
-        format!(
-            ", and deletes its buckets ({}), emptying every object version",
-            stack.buckets.join(", ")
-        )
-    } else {
-        format!(
-            ", and deletes its buckets ({}), which must be empty (force_destroy = false)",
-            stack.buckets.join(", ")
-        )
-    }
-}
-
-/// What a change of consistency mode discards, for the plan's warning.
-fn discarded(stack: &Stack, from: Consistency) -> String {
-    let to = stack.consistency.as_str();
-    let from = from.as_str();
-    match &stack.replica {
-        None => format!("DynamoDB cannot change a table's consistency mode ({from} to {to}), so trdr deletes session table {} with every session in it{}, and creates them again empty. A live secondary refuses this until it is replaced in the same apply (change its consistency too). {MRSC_NEEDS_EMPTY}", stack.table(), emptied(stack)),
-        Some(r) => format!("DynamoDB cannot change a global table's consistency mode ({from} to {to}), so trdr removes the replica of {} in {} (its items stay in the primary's table in {}){}, then builds the replica again. {MRSC_NEEDS_EMPTY}", stack.table(), stack.id.region, r.primary_region, emptied(stack)),
-    }
-}
-
 pub struct RegionalStack {
     ctx: Arc<ProviderContext>,
 }
@@ -240,108 +210,7 @@ impl Composite for RegionalStack {
     const CHECK: fn(&Value, &mut Diagnostics) = schema::check;
 
     async fn plan(&self, call: PlanCall<'_>) {
-        let PlanCall {
-            out, prior, diags, ..
-        } = call;
-        let planned = &mut out.state;
-        let Some(stack) =
-            Stack::from_value(planned).filter(|_| BUCKETS.raw(planned).is_wholly_known())
-        else {
-            return;
-        };
-        let strong_secondary = stack.replica.is_some() && stack.consistency == Consistency::Strong;
-        put_in_block(planned, &WITNESS_REGION, Value::from(stack.witness.clone()));
-        ID.put(planned, stack.id.to_string());
-        TABLE_NAME.put(planned, stack.table());
-        BUCKET_NAMES.put(
-            planned,
-            Value::string_map(stack.buckets.iter().map(|p| (p.clone(), stack.bucket(p)))),
-        );
-        BUCKET_ARNS.put(
-            planned,
-            Value::string_map(
-                stack
-                    .buckets
-                    .iter()
-                    .map(|p| (p.clone(), format!("arn:aws:s3:::{}", stack.bucket(p)))),
-            ),
-        );
-        DRIFT.put(planned, Value::List(Vec::new()));
-        let block = SESSION_TABLE.path();
-        let mut builds_mrsc = false;
-        match prior {
-            None => {
-                TABLE_ARN.put(planned, Value::Unknown);
-                STREAM_ARN.put(planned, Value::Unknown);
-                REPLICA_STATUS.put(
-                    planned,
-                    if stack.replica.is_some() {
-                        Value::Unknown
-                    } else {
-                        Value::Null
-                    },
-                );
-                WITNESS_STATUS.put(
-                    planned,
-                    if strong_secondary {
-                        Value::Unknown
-                    } else {
-                        Value::Null
-                    },
-                );
-                builds_mrsc = strong_secondary;
-            }
-            Some(prior) => {
-                let was = Stack::from_value(prior);
-                let mut replaced = false;
-                if effective_hash_key(prior) != stack.hash_key {
-                    out.requires_replace.push(HASH_KEY.under(&block));
-                    replaced = true;
-                }
-                if effective_consistency(prior) != stack.consistency {
-                    out.requires_replace.push(CONSISTENCY.under(&block));
-                    replaced = true;
-                    diags.warning(
-                        Some(CONSISTENCY.under(&block)),
-                        format!(
-                            "Changing the session table's consistency replaces regional stack {}",
-                            stack.id
-                        ),
-                        discarded(&stack, effective_consistency(prior)),
-                    );
-                } else if was.as_ref().map(|w| &w.witness) != Some(&stack.witness) {
-                    out.requires_replace.push(WITNESS_REGION.under(&block));
-                    replaced = true;
-                    diags.warning(
-                        Some(WITNESS_REGION.under(&block)),
-                        format!("Changing the witness replaces regional stack {}", stack.id),
-                        format!("DynamoDB adds a witness only when it makes the global table, and removes it only with a replica, so trdr destroys the secondary (removes its replica of {} with its items{}) and creates it again with the witness in {}. {}", stack.table(), emptied(&stack), shown(stack.witness.as_deref()), MRSC_NEEDS_EMPTY),
-                    );
-                }
-                if replaced {
-                    TABLE_ARN.put(planned, Value::Unknown);
-                    STREAM_ARN.put(planned, Value::Unknown);
-                    builds_mrsc = strong_secondary;
-                }
-                let status = match (&stack.replica, REPLICA_STATUS.raw(prior).as_str()) {
-                    (None, _) => Value::Null,
-                    (Some(_), Some("ACTIVE")) if !replaced => Value::from("ACTIVE"),
-                    (Some(_), _) => Value::Unknown,
-                };
-                REPLICA_STATUS.put(planned, status);
-                let witness = match (strong_secondary, WITNESS_STATUS.raw(prior).as_str()) {
-                    (false, _) => Value::Null,
-                    (true, Some("ACTIVE")) if !replaced => Value::from("ACTIVE"),
-                    (true, _) => Value::Unknown,
-                };
-                WITNESS_STATUS.put(planned, witness);
-            }
-        }
-        if builds_mrsc && !diags.has_errors() {
-            if let Some(cfg) = self.ctx.get() {
-                apply::warn_if_primary_holds_items(&cfg, &stack, diags).await;
-            }
-        }
+        plan::plan(&self.ctx, call).await
     }
 
     fn model(_cfg: &Configured, v: &Value) -> Option<Stack> {
@@ -412,7 +281,7 @@ impl Composite for RegionalStack {
         let Some(id) = StackId::parse(id) else {
             return Ok(None);
         };
-        observe::discover(cfg, &id).await
+        discover::discover(cfg, &id).await
     }
 
     /// A table found by listing is a stack only if trdr tagged it (`ManagedBy = trdr`), which
@@ -423,8 +292,8 @@ impl Composite for RegionalStack {
         candidate: &Value,
     ) -> Result<Option<Value>, AwsError> {
         match Self::identity_id(candidate).and_then(|id| StackId::parse(&id)) {
-            Some(id) if filter.named().is_some() => observe::discover(cfg, &id).await,
-            Some(id) => observe::discover_owned(cfg, &id).await,
+            Some(id) if filter.named().is_some() => discover::discover(cfg, &id).await,
+            Some(id) => discover::discover_owned(cfg, &id).await,
             None => Ok(None),
         }
     }
@@ -488,7 +357,7 @@ pub async fn inspect(
     cfg: &crate::provider::Configured,
     id: &StackId,
 ) -> Result<Option<Value>, crate::aws::errors::AwsError> {
-    observe::discover(cfg, id).await
+    discover::discover(cfg, id).await
 }
 
 #[cfg(test)]
