@@ -1,13 +1,18 @@
 //! The orchestrator's attributes, each declared once (name, type, default, plan behaviour,
 //! validators, documentation), the schema assembled from them, and the checks across attributes.
 
-use super::DEFAULT_TIMEOUTS;
+use std::time::Duration;
+
 use crate::framework::attr::{Attr, BlockAttr};
 use crate::framework::validate::{is_arn, is_iam_role_arn, Check};
 use crate::framework::{Block, Diagnostics, Schema, Type, Value};
 use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::resources::{references, regional_stack};
 use crate::timeouts;
+
+/// Create, update and delete each get 20 minutes unless `timeouts` says otherwise.
+pub const DEFAULT_TIMEOUTS: [&str; 3] = ["20m", "20m", "20m"];
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 pub const ID: Attr<String> = Attr::computed(
     "id",

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-use super::{POLL_TASK, POLL_WAIT};
+use super::spec::{POLL_TASK, POLL_WAIT};
 
 fn edges(state: &Json) -> Vec<&str> {
     let mut out = Vec::new();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value as Json};
 
-use super::{Endpoint, Tuning, METRIC_NAMESPACE, POLL_WAIT, RDS_BUSY, RDS_THROTTLED};
+use super::spec::{Endpoint, Tuning, METRIC_NAMESPACE, POLL_WAIT, RDS_BUSY, RDS_THROTTLED};
 
 /// Retry pauses: 1 s, doubling, capped at 2 s, with full jitter.
 const RETRY_INTERVAL: u32 = 1;

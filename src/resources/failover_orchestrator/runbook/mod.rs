@@ -27,83 +27,17 @@ use serde_json::{json, Value as Json};
 
 mod analysis;
 mod builder;
+mod spec;
 pub mod watcher;
 
 pub use analysis::{overhead_seconds, structural_problems, worst_case_seconds};
+pub use spec::{Endpoint, RunbookSpec, Tuning, METRIC_NAMESPACE, PRIMARY_SET_ID, SECONDARY_SET_ID};
 
-/// The CloudWatch namespace of the runbooks' metrics.
-pub const METRIC_NAMESPACE: &str = "trdr";
-
-/// Knobs that bound the runbook's duration.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tuning {
-    pub poll_interval_seconds: u32,
-    /// How long to wait for AWS to finish a promotion before reporting `PromotionTimedOut`.
-    pub promotion_timeout_seconds: u32,
-    pub task_timeout_seconds: u32,
-    pub task_retries: u32,
-}
-
-/// The `runbook` block's defaults.
-impl Default for Tuning {
-    fn default() -> Self {
-        Tuning::from_block(&crate::framework::Value::Null)
-    }
-}
-
-impl Tuning {
-    /// Polls that fit in the promotion timeout.
-    pub fn max_polls(&self) -> u32 {
-        self.promotion_timeout_seconds
-            .div_ceil(self.poll_interval_seconds.max(1))
-            .max(1)
-    }
-}
+use builder::{jx, retry, timed, Builder};
+use spec::{POLL_TASK, POLL_WAIT};
 
 /// Margin of the execution timeout over the definition's worst case.
 const EXECUTION_MARGIN_SECONDS: f64 = 60.0;
-
-/// Step Functions' names for the RDS errors the promotion call branches on
-/// (`ServiceName.ExceptionName`, with the `Exception` suffix Step Functions always uses).
-const RDS_THROTTLED: &str = "Rds.ThrottlingException";
-const RDS_BUSY: &str = "Rds.InvalidGlobalClusterStateException";
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Endpoint {
-    pub region: String,
-    pub fqdn: String,
-    pub health_check_id: String,
-}
-
-/// Everything one region's runbook needs, resolved at apply time.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunbookSpec {
-    pub name: String,
-    pub global_cluster_id: String,
-    /// This region's member cluster: the promotion target.
-    pub target_cluster_arn: String,
-    pub own: Endpoint,
-    pub other: Endpoint,
-    pub zone_id: String,
-    pub record_name: String,
-    pub ttl: u32,
-    /// This region's notification topic.
-    pub topic_arn: Option<String>,
-    /// Session tables to check in this region during a drill.
-    pub tables: Vec<String>,
-    pub tuning: Tuning,
-    /// Each run's measured recovery time is reported against it.
-    pub rto_target_seconds: f64,
-}
-
-pub const PRIMARY_SET_ID: &str = "trdr-primary";
-pub const SECONDARY_SET_ID: &str = "trdr-secondary";
-
-/// States of the bounded poll loop (for the budget).
-const POLL_WAIT: &str = "WaitForPromotion";
-const POLL_TASK: &str = "PollPromotion";
-
-use builder::{jx, retry, retry_on, timed, Builder};
 
 fn describe_global(id: &str) -> Json {
     json!({"GlobalClusterIdentifier": id})
@@ -119,6 +53,7 @@ pub fn dns_changes(definition: &Json) -> &Json {
     &definition["States"]["MoveDns"]["Arguments"]["ChangeBatch"]["Changes"]
 }
 
+/// The definition, phase by phase in the order a run meets them.
 pub fn definition(s: &RunbookSpec) -> Json {
     let t = &s.tuning;
     let max_polls = t.max_polls();
@@ -126,7 +61,8 @@ pub fn definition(s: &RunbookSpec) -> Json {
         t,
         states: serde_json::Map::new(),
     };
-    entry(&mut b, s);
+    start(&mut b, s);
+    route(&mut b, s);
     drill(&mut b, s);
     promotion(&mut b, s);
     dns_and_validation(&mut b, s);
@@ -144,10 +80,8 @@ pub fn definition(s: &RunbookSpec) -> Json {
     d
 }
 
-/// Start, the input check, the writer read and the routing by mode; an already-writer run ends here.
-fn entry(b: &mut Builder<'_>, s: &RunbookSpec) {
-    let topic = s.topic_arn.as_deref();
-    let target = &s.target_cluster_arn;
+/// Start: the run's variables, and the input check.
+fn start(b: &mut Builder<'_>, s: &RunbookSpec) {
     b.state(
         "Start",
         json!({
@@ -185,6 +119,12 @@ fn entry(b: &mut Builder<'_>, s: &RunbookSpec) {
         "Assign": {"error": "InvalidInput", "cause": jx("'mode must be failover, switchover or drill, not ' & $mode")},
         "Next": "NotifyFailure"
     }));
+}
+
+/// The writer read and the routing by mode; an already-writer run ends here.
+fn route(b: &mut Builder<'_>, s: &RunbookSpec) {
+    let topic = s.topic_arn.as_deref();
+    let target = &s.target_cluster_arn;
     b.notify("NotifyStart", topic, "started", "ReadWriter");
     b.task(
         "ReadWriter",
@@ -476,182 +416,4 @@ fn reporting(b: &mut Builder<'_>, s: &RunbookSpec) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(topic: bool, tables: usize) -> RunbookSpec {
-        RunbookSpec {
-            name: "trading-dev".into(),
-            global_cluster_id: "trading-global-dev".into(),
-            target_cluster_arn: "arn:aws:rds:us-east-2:000000000000:cluster:trading-us-east-2-dev"
-                .into(),
-            own: Endpoint {
-                region: "us-east-2".into(),
-                fqdn: "b.example.com".into(),
-                health_check_id: "hc-b".into(),
-            },
-            other: Endpoint {
-                region: "us-east-1".into(),
-                fqdn: "a.example.com".into(),
-                health_check_id: "hc-a".into(),
-            },
-            zone_id: "Z1".into(),
-            record_name: "api.example.com".into(),
-            ttl: 60,
-            topic_arn: topic.then(|| "arn:aws:sns:us-east-2:000000000000:alerts".into()),
-            tables: (0..tables).map(|i| format!("t{i}")).collect(),
-            tuning: Tuning::default(),
-            rto_target_seconds: 60.0,
-        }
-    }
-
-    #[test]
-    fn generated_definitions_are_structurally_sound() {
-        for (topic, tables) in [(true, 2), (false, 0), (true, 0), (false, 1)] {
-            let d = definition(&spec(topic, tables));
-            assert_eq!(
-                structural_problems(&d),
-                Vec::<String>::new(),
-                "topic {topic}, tables {tables}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_checker_finds_what_the_sandbox_validator_misses() {
-        let mut d = definition(&spec(true, 1));
-        let states = d["States"].as_object_mut().unwrap();
-        states["ValidateWriter"]["Next"] = json!("Nowhere");
-        states["Failover"].as_object_mut().unwrap().remove("Retry");
-        states.insert("Orphan".into(), json!({"Type": "Pass", "End": true}));
-        let problems = structural_problems(&d).join("\n");
-        assert!(
-            problems.contains("ValidateWriter goes to \"Nowhere\""),
-            "{problems}"
-        );
-        assert!(
-            problems.contains("Task Failover has no Retry"),
-            "{problems}"
-        );
-        assert!(problems.contains("Orphan is unreachable"), "{problems}");
-    }
-
-    #[test]
-    fn every_task_retries_with_backoff_and_jitter_and_no_long_sleep() {
-        let d = definition(&spec(true, 1));
-        for (name, s) in d["States"].as_object().unwrap() {
-            if s["Type"] == "Task" {
-                assert_eq!(s["Retry"][0]["JitterStrategy"], "FULL", "{name}");
-                assert!(
-                    s["Retry"][0]["BackoffRate"].as_f64().unwrap() > 1.0,
-                    "{name}"
-                );
-            }
-            if s["Type"] == "Wait" {
-                assert!(s["Seconds"].as_u64().unwrap() <= 5, "{name} sleeps long");
-            }
-        }
-    }
-
-    /// Issue 9, item 1: a promotion takes minutes on AWS; the runbook must wait that long.
-    #[test]
-    fn the_runbook_waits_for_a_promotion_of_minutes_polling_at_short_intervals() {
-        let t = Tuning::default();
-        assert!(t.promotion_timeout_seconds >= 600, "{t:?}");
-        assert!(t.poll_interval_seconds <= 5, "{t:?}");
-        let d = definition(&spec(true, 0));
-        let polls = t.max_polls();
-        assert_eq!(polls, 180);
-        let cond = d["States"]["PromotionDone"]["Choices"][1]["Condition"]
-            .as_str()
-            .unwrap();
-        assert!(cond.contains(&format!("$polls >= {polls}")), "{cond}");
-        let waited = polls as f64 * t.poll_interval_seconds as f64;
-        assert!(waited >= 15.0 * 60.0, "waits {waited} s for a promotion");
-    }
-
-    /// Issue 9, item 2: the promotion call is never retried blindly; a timeout or "invalid
-    /// state" after it leads to polling, not to failure.
-    #[test]
-    fn the_promotion_call_is_retried_only_when_throttled_and_polls_when_unsure() {
-        let d = definition(&spec(true, 0));
-        for name in ["Failover", "Switchover"] {
-            let st = &d["States"][name];
-            assert_eq!(
-                st["Retry"][0]["ErrorEquals"],
-                json!([RDS_THROTTLED]),
-                "{name}"
-            );
-            let unsure = &st["Catch"][0];
-            assert_eq!(unsure["Next"], POLL_WAIT, "{name}");
-            let errors = unsure["ErrorEquals"].as_array().unwrap();
-            assert!(errors.contains(&json!("States.Timeout")), "{name}");
-            assert!(errors.contains(&json!(RDS_BUSY)), "{name}");
-            assert_eq!(st["Catch"][1]["ErrorEquals"], json!(["States.ALL"]));
-        }
-    }
-
-    /// Issue 9, item 3: a failed DNS change is reported as pending; the run goes on to validate.
-    #[test]
-    fn a_failed_dns_change_is_pending_not_a_failed_run() {
-        let d = definition(&spec(true, 0));
-        let c = &d["States"]["MoveDns"]["Catch"][0];
-        assert_eq!(c["Next"], "ValidateWriter");
-        assert_eq!(c["Assign"]["dns"], "pending");
-        let validated = d["States"]["Validated"]["Choices"][0]["Condition"]
-            .as_str()
-            .unwrap();
-        assert!(!validated.contains("change"), "{validated}");
-    }
-
-    /// Issue 9, item 9: the execution timeout follows the definition, never a fixed 600 s.
-    #[test]
-    fn the_execution_timeout_covers_the_worst_case() {
-        for promotion in [60, 900, 3600] {
-            let t = Tuning {
-                promotion_timeout_seconds: promotion,
-                ..Tuning::default()
-            };
-            let d = definition(&RunbookSpec {
-                tuning: t,
-                ..spec(true, 1)
-            });
-            let worst = worst_case_seconds(&d, t.max_polls());
-            let timeout = d["TimeoutSeconds"].as_f64().unwrap();
-            assert!(timeout >= worst, "{timeout} < {worst}");
-            assert!(timeout <= worst + EXECUTION_MARGIN_SECONDS + 1.0);
-            assert!(worst >= promotion as f64, "{worst} < {promotion}");
-        }
-    }
-
-    /// Issue 9, item 10: the drill asks Route 53 what its checkers observe.
-    #[test]
-    fn the_drill_reads_health_check_status_not_configuration() {
-        let d = definition(&spec(true, 0));
-        for name in ["DrillHealthOwn", "DrillHealthOther"] {
-            let st = &d["States"][name];
-            assert_eq!(
-                st["Resource"],
-                "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus"
-            );
-            let check = st["Assign"]["checks"].as_str().unwrap();
-            assert!(check.contains("HealthCheckObservations"), "{check}");
-        }
-        assert!(!d.to_string().contains("getHealthCheck\""));
-    }
-
-    #[test]
-    fn overhead_counts_timeouts_retries_and_one_poll_but_not_the_promotion() {
-        let t = Tuning::default();
-        let d = definition(&spec(true, 0));
-        // Per task: 2 s timeout, one retry after at most 1 s → 5 s. Failover path with a topic:
-        // NotifyStart, ReadWriter, Failover, one wait (5 s) and poll, MoveDns, ValidateWriter,
-        // NotifySuccess, NotifyRtoExceeded, PublishSucceeded.
-        let overhead = overhead_seconds(&d);
-        assert_eq!(overhead, 5.0 * 9.0 + 5.0);
-        let without_topic = overhead_seconds(&definition(&spec(false, 0)));
-        assert_eq!(without_topic, overhead - 15.0);
-        let worst = worst_case_seconds(&d, t.max_polls());
-        assert_eq!(worst, overhead + (5.0 + 5.0) * (t.max_polls() - 1) as f64);
-    }
-}
+mod tests;
