@@ -428,30 +428,20 @@ fn report(
 ) -> bool {
     let m = mode.as_str();
     if run.status != ExecutionStatus::Succeeded {
+        let error = if run.error.is_empty() {
+            "no error given"
+        } else {
+            &run.error
+        };
         diags.error(
             None,
             format!("The {m} runbook in {region} {}", run.status.as_str()),
-            format!(
-                "{}: {}",
-                if run.error.is_empty() {
-                    "no error given"
-                } else {
-                    &run.error
-                },
-                run.cause
-            ),
+            format!("{error}: {}", run.cause),
         );
         return false;
     }
     let o = &run.output;
     let outcome = o["outcome"].as_str().unwrap_or("unknown");
-    let recovery = o["recovery_seconds"].as_f64().unwrap_or_default();
-    let target = o["rto_target_seconds"].as_f64().unwrap_or_default();
-    let writer = format!(
-        "{} → {}",
-        o["writer_before"].as_str().unwrap_or("?"),
-        o["writer_after"].as_str().unwrap_or("?")
-    );
     match (mode, outcome) {
         (Mode::Drill, "drill-ready") => {
             progress(format!(
@@ -460,36 +450,15 @@ fn report(
             false
         }
         (Mode::Drill, _) => {
-            let failed: Vec<String> = o["checks"]
-                .as_array()
-                .map(|checks| {
-                    checks
-                        .iter()
-                        .filter(|c| c["status"] == "fail")
-                        .map(|c| {
-                            format!(
-                                "{}: {}",
-                                c["name"].as_str().unwrap_or("?"),
-                                c["detail"].as_str().unwrap_or("")
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
             diags.error(
                 None,
                 format!("The drill in {region} found the region not ready ({outcome})"),
-                failed.join("\n"),
+                drill_failures(o).join("\n"),
             );
             false
         }
         (_, "promoted" | "promoted-dns-pending" | "already-writer") => {
-            let over = if o["rto_exceeded"].as_bool() == Some(true) {
-                ", OVER the target"
-            } else {
-                ""
-            };
-            progress(format!("{m} to {region}: {outcome}, writer {writer}, recovery {recovery:.1} s against the {target:.0} s target{over}, DNS {}", o["dns"].as_str().unwrap_or("?")));
+            progress(moved(m, region, outcome, o));
             outcome != "already-writer"
         }
         _ => {
@@ -501,4 +470,44 @@ fn report(
             false
         }
     }
+}
+
+/// The checks a drill failed, `name: detail` each.
+fn drill_failures(o: &serde_json::Value) -> Vec<String> {
+    let failed = |c: &&serde_json::Value| c["status"] == "fail";
+    o["checks"]
+        .as_array()
+        .map(|checks| {
+            checks
+                .iter()
+                .filter(failed)
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c["name"].as_str().unwrap_or("?"),
+                        c["detail"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What a failover or switchover that ended with a writer in `region` reports: the writer
+/// before and after, the recovery time against the target, and DNS.
+fn moved(m: &str, region: &str, outcome: &str, o: &serde_json::Value) -> String {
+    let recovery = o["recovery_seconds"].as_f64().unwrap_or_default();
+    let target = o["rto_target_seconds"].as_f64().unwrap_or_default();
+    let writer = format!(
+        "{} → {}",
+        o["writer_before"].as_str().unwrap_or("?"),
+        o["writer_after"].as_str().unwrap_or("?")
+    );
+    let over = if o["rto_exceeded"].as_bool() == Some(true) {
+        ", OVER the target"
+    } else {
+        ""
+    };
+    let dns = o["dns"].as_str().unwrap_or("?");
+    format!("{m} to {region}: {outcome}, writer {writer}, recovery {recovery:.1} s against the {target:.0} s target{over}, DNS {dns}")
 }

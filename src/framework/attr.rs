@@ -22,9 +22,9 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
+use super::check::Check;
 use super::diag::Path;
 use super::schema::{Attribute, Block, Mode, NestedBlock, Nesting, Type};
-use super::validate::Check;
 use super::value::Value;
 
 /// A Rust type an attribute holds: its Terraform type, how it is read from a value, and how a
@@ -378,6 +378,21 @@ impl BlockAttr {
             block,
             requires_replace: false,
         }
+    }
+}
+
+/// Assembling a schema block from declarations. These live here, beside the declarations, so
+/// the schema's types need not know them.
+impl Block {
+    /// The declared attributes, in order.
+    pub fn with(mut self, attrs: &[&dyn Declared]) -> Self {
+        self.attributes.extend(attrs.iter().map(|a| a.attribute()));
+        self
+    }
+
+    /// A nested block declared with [`BlockAttr`].
+    pub fn nest(self, key: &BlockAttr, block: Block) -> Self {
+        self.block(key.schema(block))
     }
 }
 

@@ -2,6 +2,7 @@
 //! resource contract. Nothing here knows the wire protocol or AWS.
 
 pub mod attr;
+pub mod check;
 pub mod diag;
 pub mod plan;
 pub mod resource;

@@ -1,8 +1,11 @@
 //! Declarative schemas. Each attribute carries its description (the documentation), its type, and
 //! the reusable behaviours the generic planner applies: defaults, requires-replace and
 //! use-state-for-unknown. Resources declare these once instead of open-coding them.
+//!
+//! These are the framework's plain data types: they depend on values and checks only. Typed
+//! declarations (the attr module) build them, and the planner and the validator read them.
 
-use super::validate::Check;
+use super::check::Check;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,12 +54,12 @@ pub struct Attribute {
     /// A computed value that does not change once known: the plan keeps the prior value instead of
     /// showing "(known after apply)".
     pub use_state_for_unknown: bool,
-    /// Validators the framework runs on the configured value ([`super::validate::schema`]).
+    /// Validators the framework runs on the configured value (see the validate module).
     pub checks: &'static [Check],
     /// Write-only (Terraform 1.11+): the configuration carries it to the apply; plan and state
     /// never hold it.
     pub write_only: bool,
-    /// Deprecated, with what to use instead ([`super::attr::Attr::deprecated`]).
+    /// Deprecated, with what to use instead: configuring it warns.
     pub deprecated: Option<&'static str>,
 }
 
@@ -175,17 +178,6 @@ impl Block {
             block,
             requires_replace: false,
         })
-    }
-
-    /// The declared attributes, in order.
-    pub fn with(mut self, attrs: &[&dyn super::attr::Declared]) -> Self {
-        self.attributes.extend(attrs.iter().map(|a| a.attribute()));
-        self
-    }
-
-    /// A nested block declared with [`super::attr::BlockAttr`].
-    pub fn nest(self, key: &super::attr::BlockAttr, block: Block) -> Self {
-        self.block(key.schema(block))
     }
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {

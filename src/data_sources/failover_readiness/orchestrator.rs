@@ -1,0 +1,116 @@
+//! The failover orchestrator's checks: health checks, runbooks in both regions, the watchers
+//! of automatic failover where there are any, and the recovery-time budget.
+
+use crate::aws::errors::AwsError;
+use crate::provider::Configured;
+use crate::resources::failover_orchestrator;
+
+use super::report::{Checks, Status};
+
+/// The orchestrator's checks; returns each region's runbook ARN (none without `id`).
+pub(super) async fn orchestrator_checks(
+    cfg: &Configured,
+    id: Option<&str>,
+    checks: &mut Checks,
+) -> Result<Vec<(String, Option<String>)>, AwsError> {
+    let Some(id) = id else {
+        for name in [
+            "health checks present",
+            "runbook deployed in both regions",
+            "RTO budget within target",
+        ] {
+            checks.add(name, Status::Warn, "no orchestrator_id given");
+        }
+        return Ok(Vec::new());
+    };
+    let d = failover_orchestrator::inspect(cfg, id).await?;
+    health_checks(&d.health_checks, checks);
+    runbooks_deployed(&d.runbooks, checks);
+    // Automatic failover: checked only where a watcher is deployed in either region.
+    if d.watchers.iter().any(|(_, w)| w.is_some()) {
+        for (region, w) in &d.watchers {
+            let name = format!("automatic failover watching ({region})");
+            match w {
+                None => checks.add(
+                    &name,
+                    Status::Fail,
+                    "no watcher in this region, though the other region has one",
+                ),
+                Some(w) if !w.scheduled => checks.add(
+                    &name,
+                    Status::Fail,
+                    "the watcher's schedule is missing or disabled: no shift starts",
+                ),
+                Some(w) if w.paused => checks.add(
+                    &name,
+                    Status::Warn,
+                    "paused (TrdrWatch = paused): this region does not fail over by itself",
+                ),
+                Some(_) => checks.add(&name, Status::Pass, "a shift starts every minute"),
+            }
+        }
+    }
+    rto_budget(d.budget, checks);
+    Ok(d.runbooks)
+}
+
+/// Each region has our health check.
+fn health_checks(present: &[(String, bool)], checks: &mut Checks) {
+    let missing: Vec<&str> = present
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let detail = if missing.is_empty() {
+        "one per endpoint".to_string()
+    } else {
+        format!("missing for {}", missing.join(", "))
+    };
+    checks.add(
+        "health checks present",
+        Status::pass_if(missing.is_empty()),
+        detail,
+    );
+}
+
+/// Each region has its runbook's state machine.
+fn runbooks_deployed(runbooks: &[(String, Option<String>)], checks: &mut Checks) {
+    let missing: Vec<&str> = runbooks
+        .iter()
+        .filter(|(_, arn)| arn.is_none())
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let detail = if missing.is_empty() {
+        "state machines found in both regions".to_string()
+    } else {
+        format!("missing in {}", missing.join(", "))
+    };
+    checks.add(
+        "runbook deployed in both regions",
+        Status::pass_if(missing.is_empty()),
+        detail,
+    );
+}
+
+/// What trdr controls of the recovery time (detection, the runbook's overhead, DNS TTL) against
+/// the target, from the deployed runbooks' budget and target.
+fn rto_budget(budget: Option<(f64, f64)>, checks: &mut Checks) {
+    match budget {
+        Some((b, t)) if b <= t => checks.add(
+            "RTO budget within target",
+            Status::Pass,
+            format!("what trdr controls is at most {b} s ≤ target {t} s; AWS's promotion (minutes) comes on top"),
+        ),
+        // Failover still works; the target will be reported as missed.
+        Some((b, t)) => checks.add(
+            "RTO budget within target",
+            Status::Warn,
+            format!("what trdr controls may take {b} s (detection + runbook overhead + DNS TTL) > target {t} s, before AWS's promotion (minutes)"),
+        ),
+        None => checks.add(
+            "RTO budget within target",
+            Status::Fail,
+            "no runbook deployed",
+        ),
+    }
+}
