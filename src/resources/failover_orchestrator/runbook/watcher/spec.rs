@@ -8,6 +8,12 @@ use super::super::spec::Tuning;
 pub const PAUSE_TAG: &str = "TrdrWatch";
 pub const PAUSED: &str = "paused";
 pub const WATCHING: &str = "watching";
+/// Who paused the watcher, why and when (RFC 3339), beside the pause tag: set by the `trdr_pause`
+/// action (or by hand with the CLI), cleared by `trdr_resume`. Values within Step Functions' tag
+/// character set.
+pub const PAUSED_BY_TAG: &str = "TrdrWatchPausedBy";
+pub const PAUSE_REASON_TAG: &str = "TrdrWatchPauseReason";
+pub const PAUSED_AT_TAG: &str = "TrdrWatchPausedAt";
 
 /// How many observations a shift's output keeps (the most recent).
 pub(super) const KEEP_OBSERVATIONS: u32 = 12;
