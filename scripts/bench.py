@@ -893,6 +893,84 @@ def startup_section(measured):
             f"| release binary (stripped: `[profile.release] strip = true`) | {os.path.getsize(PROVIDER) / 2**20:.1f} MiB | - | - |\n"]
 
 
+# How long the sandbox makes the interrupted cluster create last (real seconds): what the apply
+# would wait for without the stop.
+STOP_CREATE_SECONDS = 900
+
+
+def interrupt_stop():
+    """Ctrl-C as a terminal sends it (SIGINT to terraform's process group, the plugin included)
+    while a global database's secondary cluster is being created: seconds from the signal to
+    terraform's exit. The acceptance test `ctrl_c_stops_a_create_and_the_next_apply_converges`
+    checks what the stop does; this measures how long it takes."""
+    import signal
+    ws = Workspace("stop")
+    rds = client("rds", "us-east-2")
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=os.path.join(ws.dir, "cli.tfrc"), TF_IN_AUTOMATION="1",
+               CHECKPOINT_DISABLE="1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", TRDR_ENDPOINT_URL=ENDPOINT)
+    times = []
+    for r in range(REPS):
+        suffix = f"stop{r}"
+        cluster = f"bench-us-east-2-{suffix}"
+        ws.write(f"""
+resource "trdr_global_database" "d" {{
+  name               = "bench"
+  environment_suffix = "{suffix}"
+  engine_version     = "15.10"
+  master_username    = "dbadmin"
+  primary {{
+    region = "us-east-1"
+  }}
+  secondary {{
+    region = "us-east-2"
+  }}
+}}
+""")
+        control("/_trdr/rds/create-duration", {"db_cluster_id": cluster, "seconds": STOP_CREATE_SECONDS})
+        # A process group of its own (a new session), as a terminal's foreground job is.
+        apply = subprocess.Popen(["terraform", "apply", "-auto-approve", "-input=false", "-no-color"], cwd=ws.dir, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 600
+        while True:
+            assert apply.poll() is None, "the apply ended before the secondary's cluster was being created"
+            assert time.time() < deadline, "the secondary's cluster was not being created within 600 s"
+            try:
+                if rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]["Status"] == "creating":
+                    break
+            except rds.exceptions.DBClusterNotFoundFault:
+                pass
+            time.sleep(0.1)
+        # Inside the provider's wait for it.
+        time.sleep(2)
+        t = time.monotonic()
+        os.killpg(apply.pid, signal.SIGINT)
+        try:
+            apply.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(apply.pid, signal.SIGKILL)
+            sys.exit("terraform did not exit within 120 s of Ctrl-C")
+        times.append(time.monotonic() - t)
+        assert apply.returncode != 0, "the interrupted apply succeeded"
+        log(f"Ctrl-C run {r + 1}/{REPS}: terraform exited {times[-1]:.2f} s after the signal")
+        # The create under way ends now, so the destroy does not wait for it.
+        control("/_trdr/rds/create-duration", {"db_cluster_id": cluster, "seconds": 0})
+        ws.tf("destroy", "-auto-approve")
+    ws.cleanup()
+    return times
+
+
+def interrupt_section(times):
+    return [heading("Ctrl-C during a create"),
+            "`terraform apply` of one global database, interrupted with Ctrl-C (SIGINT to terraform's process group, as a "
+            f"terminal sends it) 2 s into the wait for the secondary's cluster, which the sandbox makes take {STOP_CREATE_SECONDS} s. "
+            "Terraform sends `StopProvider`; the provider ends its wait, reports where it stopped and returns, and terraform "
+            "exits. The acceptance test `ctrl_c_stops_a_create_and_the_next_apply_converges` checks that no AWS call is sent "
+            "after the signal and that the next apply converges.\n",
+            "| figure | median | spread | runs |\n|---|---|---|---|",
+            f"| Ctrl-C to terraform's exit | {med(times):.2f} s | {spread(times)} s | {len(times)} |",
+            f"| the cluster create it cut short, had the apply waited for it | {STOP_CREATE_SECONDS} s | - | - |\n"]
+
+
 def refresh_section(refresh):
     return [heading("AWS calls per no-change refresh"),
             "| resource type | calls | the floor |\n|---|---|---|",
@@ -918,7 +996,7 @@ def splice_section(title, before, lines):
 
 
 # The BENCH_ONLY modes: each measures one section and rewrites only it.
-BENCH_ONLY_MODES = ("startup", "refresh", "apply-calls", "scaling", "query", "automatic", "outage-plan")
+BENCH_ONLY_MODES = ("startup", "interrupt", "refresh", "apply-calls", "scaling", "query", "automatic", "outage-plan")
 
 
 def main():
@@ -930,6 +1008,9 @@ def main():
     if os.environ.get("BENCH_ONLY") == "apply-calls":
         splice_section("AWS calls per create", "Apply time against its critical path",
                        apply_calls_section(apply_calls(zone, topic)))
+        return
+    if os.environ.get("BENCH_ONLY") == "interrupt":
+        splice_section("Ctrl-C during a create", "Apply, no-change plan and destroy", interrupt_section(interrupt_stop()))
         return
     if os.environ.get("BENCH_ONLY") == "refresh":
         refresh, _ = refresh_calls(zone, topic)
@@ -965,6 +1046,8 @@ def main():
         return
     log("plugin start-up")
     started = measure_startup(zone, topic)
+    log("Ctrl-C during a create")
+    stopped = interrupt_stop()
     log("refresh calls per resource type")
     refresh, refresh_detail = refresh_calls(zone, topic)
     log("apply time per resource type")
@@ -1003,6 +1086,7 @@ def main():
       f"Each figure is the median of {REPS} run(s) ({max(2, REPS - 1)} for 30 environments) with the spread (min–max) beside it. "
       f"Where it says so, every AWS call goes through `trdr-proxy` with {LATENCY_MS} ms added.\n")
     out.extend(startup_section(started))
+    out.extend(interrupt_section(stopped))
     w(heading(f"Apply, no-change plan and destroy of the full topology ({LATENCY_MS} ms per call)"))
     w("One environment = two regional stacks, a global database, an orchestrator (4 resources, ~the whole sandbox topology). "
       "All environments in one configuration, `-parallelism=10`.\n")

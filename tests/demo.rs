@@ -1,6 +1,6 @@
 //! `make demo`'s non-interactive path, run for real so it cannot silently rot: it starts its own
 //! sandbox, applies examples/sandbox, fails over and back through the generated runbooks, prints
-//! the summary and cleans up.
+//! the summary, cleans up and checks that the destroy left nothing behind (`trdr-leftovers`).
 
 use std::process::Command;
 
@@ -48,6 +48,7 @@ fn demo_runs_start_to_finish_and_prints_the_summary() {
         "back        us-east-1       abc123.execute-api.us-east-1.amazonaws.com",
         "automatic failover (watcher in us-east-2",
         "Destroy complete!",
+        "nothing named for \"demo\" left in us-east-1, us-east-2 or the global services",
         "sandbox: stopped",
     ] {
         assert!(

@@ -151,5 +151,5 @@ async fn a_drill_and_a_switchover_run_as_actions_and_a_failover_into_the_writer_
     assert_eq!(writer(&ws).await, "us-east-2");
 
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }

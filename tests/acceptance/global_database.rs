@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_rds::error::DisplayErrorContext;
 use aws_sdk_rds::types::GlobalCluster;
 use serde_json::Value as Json;
 
@@ -90,15 +91,30 @@ fn cluster_id(ws: &Workspace, region: &str) -> String {
     format!("trdr-{region}-{}", ws.suffix)
 }
 
+/// The global cluster as RDS describes it, or `None` when RDS answers that it does not exist
+/// (`GlobalClusterNotFoundFault`); any other error fails the test.
 async fn global(ws: &Workspace) -> Option<GlobalCluster> {
     let rds = ws.aws().rds("us-east-1").await;
-    rds.describe_global_clusters()
-        .global_cluster_identifier(global_id(ws))
+    let id = global_id(ws);
+    match rds
+        .describe_global_clusters()
+        .global_cluster_identifier(&id)
         .send()
         .await
-        .ok()?
-        .global_clusters?
-        .pop()
+    {
+        Ok(out) => {
+            let [g] = <[GlobalCluster; 1]>::try_from(out.global_clusters().to_vec())
+                .unwrap_or_else(|all| panic!("DescribeGlobalClusters {id}: {all:?}"));
+            Some(g)
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_global_cluster_not_found_fault()) =>
+        {
+            None
+        }
+        Err(e) => panic!("DescribeGlobalClusters {id}: {}", DisplayErrorContext(&e)),
+    }
 }
 
 fn writer_of(g: &GlobalCluster) -> Option<String> {
@@ -198,15 +214,10 @@ async fn master_password(ws: &Workspace, region: &str) -> String {
     p
 }
 
+/// Nothing of the test left, of any kind trdr creates (its secret and parameter groups too), in
+/// the workspace's regions.
 async fn assert_nothing_left(ws: &Workspace) {
-    assert!(global(ws).await.is_none(), "global cluster left behind");
-    let aws = ws.aws();
-    for region in ["us-east-1", "us-east-2"] {
-        let left = aws.clusters_with(&ws.suffix, region).await;
-        assert!(left.is_empty(), "clusters left in {region}: {left:?}");
-        let left = aws.instances_with(&ws.suffix, region).await;
-        assert!(left.is_empty(), "instances left in {region}: {left:?}");
-    }
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -346,7 +357,12 @@ async fn ordered_create_switchover_scaling_import_and_destroy() {
             .secret_id(secret_name(&ws))
             .send()
             .await;
-        assert!(left.is_err(), "secret left in {region}: {left:?}");
+        assert!(
+            left.as_ref().is_err_and(|e| e
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception())),
+            "secret left in {region}, or not described: {left:?}"
+        );
     }
 }
 
@@ -792,21 +808,29 @@ async fn rpo_seen(ws: &Workspace, region: &str) -> (String, Option<String>) {
         .unwrap();
     let used = cluster.db_clusters()[0]
         .db_cluster_parameter_group()
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("{region}: a cluster without a parameter group: {cluster:?}"))
         .to_string();
-    let value = rds
+    // Only "no such group" reads as no value; any other error fails the test.
+    let value = match rds
         .describe_db_cluster_parameters()
         .db_cluster_parameter_group_name(format!("{}-rpo", cluster_id(ws, region)))
         .source("user")
         .send()
         .await
-        .ok()
-        .and_then(|o| {
-            o.parameters()
-                .iter()
-                .find(|p| p.parameter_name() == Some("rds.global_db_rpo"))
-                .and_then(|p| p.parameter_value().map(str::to_string))
-        });
+    {
+        Ok(o) => o
+            .parameters()
+            .iter()
+            .find(|p| p.parameter_name() == Some("rds.global_db_rpo"))
+            .and_then(|p| p.parameter_value().map(str::to_string)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_db_parameter_group_not_found_fault()) =>
+        {
+            None
+        }
+        Err(e) => panic!("{region}: the RPO group: {}", DisplayErrorContext(&e)),
+    };
     (used, value)
 }
 
@@ -995,16 +1019,26 @@ output "rpo" {
             .db_cluster_parameter_group_name(group(region))
             .send()
             .await;
-        assert!(left.is_err(), "group left in {region}: {left:?}");
+        assert!(
+            left.as_ref().is_err_and(|e| e
+                .as_service_error()
+                .is_some_and(|e| e.is_db_parameter_group_not_found_fault())),
+            "group left in {region}, or not described: {left:?}"
+        );
     }
 }
+
+/// How long terraform may take to exit after Ctrl-C before the test calls it a hang. Not a
+/// figure: the stop ends a wait at once (`make bench` measures how fast), and without it the
+/// create would wait out the cluster's 900 s.
+const STOP_HANG_GUARD: Duration = Duration::from_secs(120);
 
 /// Applies `shape`, interrupts the apply with Ctrl-C as a terminal sends it (SIGINT to
 /// terraform's whole process group, the provider included) while the secondary's cluster takes the
 /// minutes Aurora can take, and checks the stop (issue 12): Terraform sends StopProvider, the
-/// provider's wait ends at once, terraform exits within seconds with the global database in state
-/// (tainted), both members made, and no AWS call is made after the stop. Leaves the secondary's
-/// create duration at the sandbox's default again.
+/// provider's wait ends, terraform exits (long before the create could have finished) with the
+/// global database in state (tainted), both members made, and no AWS call is sent after the
+/// signal. Leaves the secondary's create duration at the sandbox's default again.
 async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
     use std::time::Instant;
 
@@ -1022,12 +1056,22 @@ async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
     let pid = child.id() as i32;
     let rds = ws.aws().rds("us-east-2").await;
     crate::support::eventually(600, "the secondary's cluster creating", || async {
-        let out = rds
+        let out = match rds
             .describe_db_clusters()
             .db_cluster_identifier(&secondary)
             .send()
             .await
-            .ok()?;
+        {
+            Ok(out) => out,
+            // Not made yet.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_db_cluster_not_found_fault()) =>
+            {
+                return None
+            }
+            Err(e) => panic!("{secondary}: {}", DisplayErrorContext(&e)),
+        };
         (out.db_clusters()[0].status() == Some("creating")).then_some(())
     })
     .await;
@@ -1035,6 +1079,12 @@ async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // The calls made before the signal. The proxy counts a call when its request arrives, so a
+    // call in flight at the signal (sent, its answer not yet back) is counted here and its answer
+    // adds nothing later; a call counted after this was sent after the signal. Read before the
+    // signal is sent, so a call racing with it counts as after: the check errs on the strict
+    // side.
+    let at_signal = proxy.as_ref().map(|p| p.stats().calls);
     let interrupted_at = Instant::now();
     unsafe {
         libc::kill(-pid, libc::SIGINT);
@@ -1043,30 +1093,19 @@ async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
         let mut child = child;
         let _ = done_tx.send(child.wait());
     });
-    let mut calls_after_stop = None;
     let out = loop {
         if let Ok(out) = done_rx.try_recv() {
             break out.expect("terraform ran");
         }
-        // Terraform has sent StopProvider well within a second of the interrupt.
-        if calls_after_stop.is_none() && interrupted_at.elapsed() >= Duration::from_secs(1) {
-            calls_after_stop = proxy.as_ref().map(|p| p.stats().total());
-        }
-        if interrupted_at.elapsed() > Duration::from_secs(120) {
+        if interrupted_at.elapsed() > STOP_HANG_GUARD {
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
             }
-            panic!("terraform did not exit within 120 s of the interrupt");
+            panic!("terraform did not exit within {STOP_HANG_GUARD:?} of the interrupt: it does not stop");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let took = interrupted_at.elapsed();
-    eprintln!("terraform exited {took:?} after the interrupt");
     let text = ws.spawned_output();
-    assert!(
-        took <= Duration::from_secs(15),
-        "terraform exited {took:?} after the interrupt:\n{text}"
-    );
     assert!(!out.success(), "an interrupted apply fails:\n{text}");
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
@@ -1082,8 +1121,20 @@ async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
         flat.contains("can be continued") && flat.contains("terraform untaint"),
         "the diagnostic says how to continue instead of replacing:\n{text}"
     );
-    if let (Some(p), Some(then)) = (&proxy, calls_after_stop) {
-        assert_eq!(p.stats().total(), then, "no AWS call after the stop");
+    if let (Some(p), Some(before)) = (&proxy, at_signal) {
+        let after: Vec<String> = p
+            .stats()
+            .calls
+            .into_iter()
+            .filter_map(|(call, n)| {
+                let new = n - before.get(&call).copied().unwrap_or(0);
+                (new > 0).then(|| format!("{call} ×{new}"))
+            })
+            .collect();
+        assert!(
+            after.is_empty(),
+            "AWS calls sent after the interrupt: {after:?}"
+        );
     }
 
     // What exists is in state: the global database (tainted, as any create that ended in error).
@@ -1107,10 +1158,10 @@ async fn apply_and_interrupt_the_create(ws: &mut Workspace, shape: &Shape<'_>) {
     ws.provider_endpoint = None;
 }
 
-/// Issue 12: Ctrl-C during a create stops it within seconds; the next apply (the create is
-/// tainted) converges with one cluster per region, and destroy leaves nothing.
+/// Issue 12: Ctrl-C during a create stops it; the next apply (the create is tainted) converges
+/// with one cluster per region, and destroy leaves nothing.
 #[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_stops_a_create_within_seconds_and_the_next_apply_converges() {
+async fn ctrl_c_stops_a_create_and_the_next_apply_converges() {
     let mut ws = workspace!("gstop");
     let shape = Shape::default();
     apply_and_interrupt_the_create(&mut ws, &shape).await;
@@ -1206,6 +1257,7 @@ async fn ctrl_c_then_untaint_continues_the_create_without_deleting_anything() {
 async fn optional_fields_aws_omits_cause_no_perpetual_diff_and_no_refusal() {
     let ws = workspace!("opt");
     let Some(sandbox) = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref()) else {
+        crate::support::skip("only the sandbox can leave optional fields out of its answers");
         return;
     };
     // A version of its own, so no other test sees the omission.
@@ -1255,6 +1307,7 @@ async fn optional_fields_aws_omits_cause_no_perpetual_diff_and_no_refusal() {
 async fn unreadable_answers_degrade_readiness_and_read_as_one_line() {
     let mut ws = workspace!("unread");
     let Some(sandbox) = crate::support::sandbox::Sandbox::at(ws.endpoint.as_deref()) else {
+        crate::support::skip("only the sandbox can answer a body the SDK cannot read");
         return;
     };
     ws.regions = ("us-west-2", "eu-west-1");
@@ -1334,6 +1387,7 @@ output "checks" {
     );
 
     ws.destroy();
+    assert_nothing_left(&ws).await;
 }
 
 async fn writer_resource_id(ws: &Workspace) -> Option<String> {
@@ -1374,7 +1428,7 @@ fn with_written_password(password: &str, version: u32) -> String {
 async fn a_write_only_password_reaches_rds_never_the_state_or_logs_and_rotates_by_version() {
     let ws = workspace!("wo");
     let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
-        eprintln!("skipped: RDS never answers a password; the sandbox keeps its digest");
+        crate::support::skip("RDS never answers a password; the sandbox keeps its digest");
         return;
     };
     let (first, second) = ("Wo-Pass-0001-first", "Wo-Pass-0002-second");
@@ -1405,7 +1459,9 @@ async fn a_write_only_password_reaches_rds_never_the_state_or_logs_and_rotates_b
         .send()
         .await;
     assert!(
-        secret.is_err(),
+        secret.as_ref().is_err_and(|e| e
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception())),
         "no trdr secret with a brought password: {secret:?}"
     );
     // Nowhere in state, plan output, or Terraform's and the provider's trace log.

@@ -254,5 +254,5 @@ resource "trdr_global_database" "none" {
         .await
         .unwrap();
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }

@@ -9,6 +9,7 @@ mod automatic_failover;
 mod global_database;
 mod harness;
 mod identity;
+mod leftovers;
 mod modules;
 mod orchestrator;
 mod plugin;

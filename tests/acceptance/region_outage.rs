@@ -39,7 +39,7 @@ resource "trdr_regional_stack" "{name}_secondary" {{
 async fn strong_sessions_lose_nothing_in_an_outage_and_eventual_ones_lose_the_unreplicated() {
     let ws = workspace!("outage");
     let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
-        eprintln!("skipped: a region outage needs the sandbox");
+        crate::support::skip("a region outage needs the sandbox");
         return;
     };
     let aws = ws.aws();
@@ -148,7 +148,7 @@ async fn strong_sessions_lose_nothing_in_an_outage_and_eventual_ones_lose_the_un
 
     sandbox.replication_lag(1.0);
     ws.destroy();
-    assert!(aws.tables_with(&ws.suffix).await.is_empty(), "tables left");
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 /// The failover action during an outage of the writer's region: it reads only the surviving
@@ -159,7 +159,7 @@ async fn strong_sessions_lose_nothing_in_an_outage_and_eventual_ones_lose_the_un
 async fn a_failover_action_runs_from_the_surviving_region_during_an_outage() {
     let ws = workspace!("outact").with_newest_core();
     let Some(sandbox) = Sandbox::at(ws.endpoint.as_deref()) else {
-        eprintln!("skipped: a region outage needs the sandbox");
+        crate::support::skip("a region outage needs the sandbox");
         return;
     };
     let aws = ws.aws();
@@ -219,5 +219,5 @@ action "trdr_failover" "away" {
     assert!(!plan.contains("Kept the last known state"), "{plan}");
 
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }

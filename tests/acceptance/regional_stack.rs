@@ -195,7 +195,12 @@ async fn assert_pair_works(ws: &Workspace, aws: &Aws, purposes: &[&str], days: i
                 .key("sessionId", AttributeValue::S(id.clone()))
                 .send()
                 .await
-                .ok()?
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "GetItem {t}: {}",
+                        aws_sdk_dynamodb::error::DisplayErrorContext(&e)
+                    )
+                })
                 .item
         }
     })
@@ -297,7 +302,7 @@ async fn pair_replicates_both_ways_imports_updates_and_destroys() {
     assert!(!versions.delete_markers().is_empty() && versions.versions().len() >= 2);
 
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -364,7 +369,7 @@ async fn out_of_band_drift_shows_in_the_plan_and_apply_repairs_it() {
     assert_pair_works(&ws, &aws, &["config", "audit-logs"], 30).await;
     ws.assert_plan_empty();
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -397,7 +402,7 @@ async fn killed_apply_then_apply_again_converges_without_duplicates() {
     assert_eq!(buckets.len(), 4, "no duplicates: {buckets:?}");
 
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 /// force_destroy is false unless set, as in hashicorp/aws: a destroy refuses a bucket that still
@@ -468,7 +473,7 @@ resource "trdr_regional_stack" "primary" {
     );
     ws.apply();
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 /// A secondary bucket whose primary has none to replicate: the apply fails naming `buckets` and
@@ -493,7 +498,7 @@ async fn a_secondary_bucket_the_primary_lacks_fails_naming_buckets() {
         "the diagnostic names the attribute and the purpose:\n{text}"
     );
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 #[test]
@@ -933,5 +938,7 @@ async fn strong_pair_is_mrsc_with_a_witness_reads_strongly_anywhere_and_mode_cha
     );
 
     ws.destroy();
-    assert!(aws.tables_with(&ws.suffix).await.is_empty(), "tables left");
+    // The witness's region too.
+    aws.assert_nothing_left_in(&ws.suffix, &[ws.regions.0, ws.regions.1, "us-west-2"])
+        .await;
 }

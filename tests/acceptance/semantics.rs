@@ -243,7 +243,7 @@ async fn another_configuration_and_create_before_destroy_never_take_over_live_ob
     ws.assert_plan_empty();
 
     ws.destroy();
-    ws.aws().assert_nothing_left(&ws.suffix).await;
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -410,5 +410,5 @@ async fn out_of_band_settings_are_attributes_that_ignore_changes_and_refresh_onl
     ws.assert_plan_empty();
 
     ws.destroy();
-    aws.assert_nothing_left(&ws.suffix).await;
+    aws.assert_nothing_left(&ws.suffix, ws.regions).await;
 }

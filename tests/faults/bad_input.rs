@@ -1,6 +1,7 @@
 //! Bad input across the provider block, every resource and the data source: each case fails at
-//! validate or plan with a diagnostic naming the attribute, makes no AWS call (the endpoint is a
-//! listener that counts connections), and never panics the plugin.
+//! validate or plan with a diagnostic about the attribute (its summary names it, and Terraform
+//! points at the attribute's line in main.tf), makes no AWS call (the endpoint is a listener that
+//! counts connections), and never panics the plugin.
 
 use crate::support::{CallCounter, Workspace};
 use crate::workspace;
@@ -68,6 +69,81 @@ fn write(ws: &Workspace, endpoint: &str, provider: &str, body: &str) {
         body.replace("SUFFIX", &ws.suffix)
     );
     std::fs::write(ws.path().join("main.tf"), hcl).unwrap();
+}
+
+/// One error as Terraform prints it (`-no-color`): its summary, and the line of main.tf it
+/// points at (`on main.tf line N, in ...:`), when it points at one.
+#[derive(Debug)]
+struct Printed {
+    summary: String,
+    line: Option<usize>,
+}
+
+/// The errors in Terraform's human-readable output.
+fn errors(out: &str) -> Vec<Printed> {
+    let mut found: Vec<Printed> = Vec::new();
+    for line in out.lines() {
+        // Terraform frames each diagnostic with box-drawing characters on a terminal.
+        let line = line.trim_start_matches(['│', '╷', '╵']).trim();
+        if let Some(summary) = line.strip_prefix("Error: ") {
+            found.push(Printed {
+                summary: summary.to_string(),
+                line: None,
+            });
+        } else if let (Some(last), Some(at)) =
+            (found.last_mut(), line.strip_prefix("on main.tf line "))
+        {
+            if last.line.is_none() {
+                last.line = at.split(',').next().and_then(|n| n.parse().ok());
+            }
+        }
+    }
+    found
+}
+
+/// The line (1-based) of `path` (`assume_role[0].role_arn`, `dns.zone_id`) in `main_tf`: each
+/// step of the path is the next attribute or block of that name after the previous one, starting
+/// in the provider block (`in_provider`) or at the first resource or data source. Terraform points
+/// at an attribute's own line, and at the header of the resource for a path that ends at a block
+/// (`automatic_failback[0]`) or at an attribute missing from the configuration (a required one
+/// left out; the last resource is the one that lacks it in these cases).
+fn attribute_line(main_tf: &str, in_provider: bool, path: &str) -> usize {
+    let lines: Vec<&str> = main_tf.lines().map(str::trim).collect();
+    let start = lines
+        .iter()
+        .position(|l| {
+            if in_provider {
+                l.starts_with("provider \"trdr\"")
+            } else {
+                l.starts_with("resource \"") || l.starts_with("data \"")
+            }
+        })
+        .expect("main.tf has the block");
+    let mut at = start;
+    for step in path.split('.') {
+        let name = step.split('[').next().unwrap_or(step);
+        let Some(next) = lines[at + 1..].iter().position(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with([' ', '=', '{']))
+        }) else {
+            let header = lines
+                .iter()
+                .rposition(|l| l.starts_with("resource \""))
+                .expect("a resource lacks it");
+            return header + 1;
+        };
+        at += 1 + next;
+    }
+    let name = path.rsplit('.').next().unwrap_or(path);
+    let name = name.split('[').next().unwrap_or(name);
+    if lines[at][name.len()..].trim_start().starts_with('{') {
+        let header = lines[..at]
+            .iter()
+            .rposition(|l| l.starts_with("resource \"") || l.starts_with("data \""))
+            .expect("the block is in a resource");
+        return header + 1;
+    }
+    at + 1
 }
 
 #[test]
@@ -151,15 +227,22 @@ fn forty_and_more_invalid_configurations_fail_early_naming_the_attribute() {
     let mut failures = Vec::new();
     for (what, provider, body, attr) in &cases {
         write(&ws, &counter.url(), provider, body);
+        let main_tf = std::fs::read_to_string(ws.path().join("main.tf")).unwrap();
+        let summary = format!("Invalid value for \"{attr}\"");
+        let line = attribute_line(&main_tf, !provider.is_empty(), attr);
         let (code, out) = ws.plan();
+        let printed = errors(&out);
+        let about_it = printed
+            .iter()
+            .any(|e| e.summary == summary && e.line == Some(line));
         if code != 1
-            || !out.contains(attr)
+            || !about_it
             || out.contains("panic")
             || out.contains("plugin crashed")
             || out.contains("Internal error")
         {
             failures.push(format!(
-                "{what}: exit {code}, expected an error naming {attr}:\n{out}"
+                "{what}: exit {code}, expected an error `{summary}` at main.tf line {line}, got {printed:?}:\n{out}"
             ));
         }
     }

@@ -3,15 +3,46 @@
 
 use std::time::{Duration, Instant};
 
+use aws_sdk_sfn::error::DisplayErrorContext;
 use trdr_testing::proxy::Faults;
 
 use crate::support::topology::{fixtures, topology};
+use crate::support::Workspace;
 use crate::workspace;
+
+/// The region of the global database's writer member, as `DescribeGlobalClusters` reports it
+/// (straight to the sandbox, not through the faults).
+async fn writer_region(ws: &Workspace) -> String {
+    let id = format!("trdr-global-{}", ws.suffix);
+    let out = ws
+        .aws()
+        .rds("us-east-1")
+        .await
+        .describe_global_clusters()
+        .global_cluster_identifier(&id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeGlobalClusters {id}: {}", DisplayErrorContext(&e)));
+    let [g] = out.global_clusters() else {
+        panic!("DescribeGlobalClusters {id}: {out:?}");
+    };
+    let writers: Vec<&str> = g
+        .global_cluster_members()
+        .iter()
+        .filter(|m| m.is_writer() == Some(true))
+        .filter_map(|m| m.db_cluster_arn()?.split(':').nth(3))
+        .collect();
+    let [region] = writers[..] else {
+        panic!("one writer member expected: {g:?}");
+    };
+    region.to_string()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn full_topology_apply_failover_and_destroy_survive_a_flaky_aws() {
     let mut ws = workspace!("flaky");
     if ws.endpoint.is_none() {
+        crate::support::skip("faults are injected by a proxy in front of the sandbox");
         return;
     }
     let f = fixtures(&ws).await;
@@ -36,6 +67,7 @@ async fn full_topology_apply_failover_and_destroy_survive_a_flaky_aws() {
     );
 
     // The runbook's own calls happen inside the sandbox; start it and check it moved the writer.
+    assert_eq!(writer_region(&ws).await, "us-east-1", "the writer before");
     let sfn = ws.aws().sfn("us-east-2").await;
     let arn = ws.resource("trdr_failover_orchestrator.trading")["state_machine_arns"]["us-east-2"]
         .as_str()
@@ -56,17 +88,22 @@ async fn full_topology_apply_failover_and_destroy_survive_a_flaky_aws() {
                 .execution_arn(e)
                 .send()
                 .await
-                .ok()?;
+                .unwrap_or_else(|e| panic!("the runbook's execution: {}", DisplayErrorContext(&e)));
             (d.status().as_str() != "RUNNING").then(|| d.status().as_str().to_string())
         }
     })
     .await;
     assert_eq!(status, "SUCCEEDED");
+    assert_eq!(
+        writer_region(&ws).await,
+        "us-east-2",
+        "the runbook moved the writer"
+    );
 
     let t = Instant::now();
     ws.destroy();
     let destroy = t.elapsed();
-    ws.aws().assert_nothing_left(&ws.suffix).await;
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 
     let stats = proxy.stats();
     eprintln!(

@@ -7,6 +7,9 @@ use crate::workspace;
 async fn no_secret_reaches_the_logs_or_the_state() {
     let mut ws = workspace!("secret");
     if ws.endpoint.is_none() {
+        crate::support::skip(
+            "the secret key and the role it assumes are made up, which only the sandbox accepts",
+        );
         return;
     }
     const SECRET_KEY: &str = "trdrSecretAccessKey9c1eZZ";
@@ -67,4 +70,5 @@ resource "trdr_global_database" "d" {
         assert!(!state.contains(s), "the {what} is in the state");
     }
     run(&["destroy", "-auto-approve", "-input=false"]);
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 }

@@ -1,6 +1,6 @@
 //! SDK clients the tests use to look at AWS itself.
 
-use aws_config::{BehaviorVersion, Region};
+use trdr_testing::leftovers::{self, Leftover};
 
 pub struct Aws {
     endpoint: Option<String>,
@@ -11,24 +11,18 @@ impl Aws {
         Aws { endpoint }
     }
 
+    /// The same configuration the leftovers check uses. The app id marks these calls in the
+    /// sandbox's call log (tests/sandbox/calllog.py) as the tests' own, not the provider's:
+    /// tests/permissions.rs checks only the provider's.
     async fn conf(&self, region: &str) -> aws_config::SdkConfig {
-        // The app id marks these calls in the sandbox's call log (tests/sandbox/calllog.py) as
-        // the tests' own, not the provider's: tests/permissions.rs checks only the provider's.
-        let mut l = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .app_name(aws_config::AppName::new("trdr-acceptance").expect("a valid app id"));
-        if let Some(url) = &self.endpoint {
-            l = l
-                .endpoint_url(url)
-                .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    "test",
-                    "test",
-                    None,
-                    None,
-                    "acceptance",
-                ));
-        }
-        l.load().await
+        leftovers::Account::new(self.endpoint.clone(), Self::app())
+            .config(region)
+            .await
+    }
+
+    /// The configuration of any other client a test needs (Scheduler, EventBridge).
+    pub async fn config(&self, region: &str) -> aws_config::SdkConfig {
+        self.conf(region).await
     }
 
     pub async fn s3(&self, region: &str) -> aws_sdk_s3::Client {
@@ -227,43 +221,52 @@ impl Aws {
             .collect()
     }
 
-    /// Watcher schedules and probe connections whose name carries `suffix`, in `region`.
-    pub async fn watch_objects_with(&self, suffix: &str, region: &str) -> Vec<String> {
-        let conf = self.conf(region).await;
-        let schedules = aws_sdk_scheduler::Client::new(&conf)
-            .list_schedules()
-            .send()
+    /// Every object of every kind trdr creates whose name carries `suffix`, in `regions`, the two
+    /// regions every test's fixtures and topology use, and the global services; sorted. A listing
+    /// that fails fails the test (an answer that could not be read is never "nothing left").
+    pub async fn leftovers(&self, suffix: &str, regions: &[&str]) -> Vec<Leftover> {
+        let regions = Self::looked_in(regions);
+        let account = leftovers::Account::new(self.endpoint.clone(), Self::app());
+        leftovers::find(&account, suffix, &regions, &[])
             .await
-            .unwrap();
-        let connections = aws_sdk_eventbridge::Client::new(&conf)
-            .list_connections()
-            .send()
-            .await
-            .unwrap();
-        schedules
-            .schedules()
-            .iter()
-            .filter_map(|s| s.name())
-            .chain(connections.connections().iter().filter_map(|c| c.name()))
-            .filter(|n| n.contains(suffix))
-            .map(str::to_string)
-            .collect()
+            .unwrap_or_else(|e| panic!("cannot tell what is left of {suffix}: {e}"))
     }
 
-    /// Asserts the sandbox holds nothing of this test any more: buckets, tables, and in both
-    /// regions state machines, watcher schedules and probe connections.
-    pub async fn assert_nothing_left(&self, suffix: &str) {
-        let buckets = self.buckets_with(suffix).await;
-        let tables = self.tables_with(suffix).await;
-        let mut regional = Vec::new();
-        for region in ["us-east-1", "us-east-2"] {
-            regional.extend(self.runbooks_with(suffix, region).await);
-            regional.extend(self.watch_objects_with(suffix, region).await);
+    /// What [`Aws::leftovers`] found, as a message naming each (kind, id, region); `None` when
+    /// nothing is left.
+    pub async fn what_is_left(&self, suffix: &str, regions: &[&str]) -> Option<String> {
+        let left = self.leftovers(suffix, regions).await;
+        leftovers::report(suffix, &Self::looked_in(regions), &left)
+    }
+
+    /// Asserts a destroy left nothing of this test behind: no object of any kind trdr creates
+    /// (trdr_testing::leftovers lists them) carries its suffix in the workspace's `regions`,
+    /// us-east-1 and us-east-2, or the global services.
+    pub async fn assert_nothing_left(&self, suffix: &str, regions: (&str, &str)) {
+        self.assert_nothing_left_in(suffix, &[regions.0, regions.1])
+            .await;
+    }
+
+    /// [`Aws::assert_nothing_left`] for a test whose objects reach further than its workspace's
+    /// two regions (a resource in a region of its own, a witness).
+    pub async fn assert_nothing_left_in(&self, suffix: &str, regions: &[&str]) {
+        if let Some(left) = self.what_is_left(suffix, regions).await {
+            panic!("{left}");
         }
-        assert!(
-            buckets.is_empty() && tables.is_empty() && regional.is_empty(),
-            "left behind: {buckets:?} {tables:?} {regional:?}"
-        );
+    }
+
+    fn looked_in<'a>(regions: &[&'a str]) -> Vec<&'a str> {
+        let mut all: Vec<&str> = ["us-east-1", "us-east-2"]
+            .into_iter()
+            .chain(regions.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    fn app() -> aws_config::AppName {
+        aws_config::AppName::new("trdr-acceptance").expect("a valid app id")
     }
 
     pub async fn object_body(&self, region: &str, bucket: &str, key: &str) -> Option<String> {

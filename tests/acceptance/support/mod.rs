@@ -48,9 +48,36 @@ pub fn target() -> Option<Option<String>> {
         }
         _ if std::env::var("TF_ACC").as_deref() == Ok("1") => Some(None),
         _ => {
-            eprintln!("skipped: set TRDR_ENDPOINT_URL (make testacc starts a sandbox) or TF_ACC=1 for a real AWS account");
+            skip("set TRDR_ENDPOINT_URL (make testacc starts a sandbox) or TF_ACC=1 for a real AWS account");
             None
         }
+    }
+}
+
+/// Records that the running test is skipped, for `reason` (one line), where nobody can miss it:
+/// `SKIPPED <test>: <reason>` on stderr and, when `TRDR_SKIP_LOG` names a file, a line
+/// `<test>\t<reason>` appended to it for the suite's summary. libtest reports a skipped test as
+/// `ok`, so on CI (`CI=true`), where everything is meant to run, a skip fails the test instead.
+/// The caller returns from the test right after.
+pub fn skip(reason: &str) {
+    // libtest runs each test on a thread named after it.
+    let current = std::thread::current();
+    let test = current.name().unwrap_or("<unnamed test>");
+    use std::io::Write;
+    // Straight to stderr: libtest captures `eprintln!` and shows it only for a failed test.
+    let _ = std::io::stderr().write_all(format!("SKIPPED {test}: {reason}\n").as_bytes());
+    if let Some(log) = std::env::var_os("TRDR_SKIP_LOG").filter(|p| !p.is_empty()) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap_or_else(|e| panic!("TRDR_SKIP_LOG {}: {e}", log.to_string_lossy()));
+        // One write per line, so that tests skipping at once do not interleave their lines.
+        file.write_all(format!("{test}\t{reason}\n").as_bytes())
+            .unwrap_or_else(|e| panic!("TRDR_SKIP_LOG {}: {e}", log.to_string_lossy()));
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{test} was skipped on CI, where every test must run: {reason}");
     }
 }
 

@@ -24,6 +24,9 @@ impl Sandbox {
         })
     }
 
+    /// One control call: its HTTP status and its JSON answer. An answer that is not HTTP, or
+    /// whose body is not JSON, fails the test: read as an empty answer it would look like "no
+    /// refusals, no promotions", exactly what some tests assert.
     fn call(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let mut s = TcpStream::connect(&self.addr).expect("sandbox reachable");
@@ -36,31 +39,46 @@ impl Sandbox {
         .unwrap();
         let mut raw = String::new();
         s.read_to_string(&mut raw).unwrap();
-        let status = raw
+        let (head, payload) = raw
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("{method} {path}: not an HTTP answer: {raw:?}"));
+        let status = head
             .split_whitespace()
             .nth(1)
             .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let payload = raw.split("\r\n\r\n").nth(1).unwrap_or("{}");
-        (status, serde_json::from_str(payload).unwrap_or(Json::Null))
+            .unwrap_or_else(|| panic!("{method} {path}: no HTTP status in {head:?}"));
+        let answer = serde_json::from_str(payload).unwrap_or_else(|e| {
+            panic!(
+                "{method} {path} answered {status} with a body that is not JSON ({e}): {payload:?}"
+            )
+        });
+        (status, answer)
+    }
+
+    /// A control call that must succeed (2xx): its JSON answer.
+    fn must(&self, method: &str, path: &str, body: Option<Json>) -> Json {
+        let (status, answer) = self.call(method, path, body);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path} answered {status}: {answer}"
+        );
+        answer
     }
 
     fn post(&self, path: &str, body: Json) {
-        let (status, answer) = self.call("POST", path, Some(body));
-        assert_eq!(status, 200, "{path}: {answer}");
+        self.must("POST", path, Some(body));
     }
 
     /// Makes `health_checks` Route 53 health checks and `state_machines` state machines in each of
     /// `regions` that are not trdr's, as a busy account holds them.
     pub fn seed_foreign(&self, health_checks: u32, state_machines: u32, regions: &[&str]) {
-        let (status, answer) = self.call(
+        let answer = self.must(
             "POST",
             "/_trdr/seed",
             Some(serde_json::json!({
                 "health_checks": health_checks, "state_machines": state_machines, "regions": regions,
             })),
         );
-        assert_eq!(status, 200, "seed: {answer}");
         assert_eq!(
             answer["state_machines"],
             u64::from(state_machines) * regions.len() as u64,
@@ -84,16 +102,20 @@ impl Sandbox {
         region: &str,
         db_cluster_id: &str,
     ) -> (Option<String>, u64) {
-        let (status, answer) = self.call(
+        let answer = self.must(
             "GET",
             &format!("/_trdr/rds/master-password?region={region}&db_cluster_id={db_cluster_id}"),
             None,
         );
-        assert_eq!(status, 200, "{answer}");
-        (
-            answer["sha256"].as_str().map(str::to_string),
-            answer["changes"].as_u64().unwrap_or_default(),
-        )
+        let sha256 = match &answer["sha256"] {
+            Json::Null => None,
+            Json::String(digest) => Some(digest.clone()),
+            other => panic!("master-password: sha256 is {other}"),
+        };
+        let changes = answer["changes"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("master-password: no count of changes in {answer}"));
+        (sha256, changes)
     }
 
     /// How long an eventually consistent global table's write takes to reach the other replicas
@@ -152,9 +174,20 @@ impl Sandbox {
         );
     }
 
-    /// `GET /_trdr/stats`: refusals by rule, promotions by global cluster, probes by host.
+    /// `GET /_trdr/stats`: refusals by rule, promotions by global cluster, probes by host (each
+    /// an object; a key that is absent counted nothing yet).
     pub fn stats(&self) -> Json {
-        self.call("GET", "/_trdr/stats", None).1
+        let stats = self.must("GET", "/_trdr/stats", None);
+        for part in ["refusals", "promotions", "probes"] {
+            assert!(stats[part].is_object(), "stats without {part}: {stats}");
+        }
+        stats
+    }
+
+    /// How many promotions (failovers and switchovers) the sandbox accepted for
+    /// `global_cluster_id` so far.
+    pub fn promotions(&self, global_cluster_id: &str) -> u64 {
+        count(&self.stats()["promotions"], global_cluster_id)
     }
 
     pub fn set_health(&self, health_check_id: &str, healthy: bool) {
@@ -196,23 +229,38 @@ impl Sandbox {
 
     /// What Route 53's resolvers answer for the failover pair `name` in `zone_id`.
     pub fn resolve(&self, zone_id: &str, name: &str) -> Option<String> {
-        let (status, answer) = self.call(
-            "GET",
-            &format!("/_trdr/route53/resolve?zone_id={zone_id}&name={name}"),
-            None,
-        );
-        (status == 200)
-            .then(|| answer["value"].as_str().map(str::to_string))
-            .flatten()
+        let path = format!("/_trdr/route53/resolve?zone_id={zone_id}&name={name}");
+        let (status, answer) = self.call("GET", &path, None);
+        match status {
+            // No record of the pair answers (none healthy, or no such pair).
+            404 => None,
+            200 => Some(
+                answer["value"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("GET {path}: no value in {answer}"))
+                    .to_string(),
+            ),
+            _ => panic!("GET {path} answered {status}: {answer}"),
+        }
     }
 
     /// How often each rule refused a call so far (e.g. `iam_propagation`).
     pub fn refusals(&self, rule: &str) -> u64 {
-        let (_, answer) = self.call("GET", "/_trdr/stats", None);
-        answer["refusals"][rule].as_u64().unwrap_or(0)
+        count(&self.stats()["refusals"], rule)
     }
 
     pub fn config(&self) -> Json {
-        self.call("GET", "/_trdr/config", None).1
+        self.must("GET", "/_trdr/config", None)
+    }
+}
+
+/// The count under `key` in one of the stats' objects: 0 when absent (nothing counted yet), and
+/// a failed test when it is there but not a count.
+fn count(counts: &Json, key: &str) -> u64 {
+    match &counts[key] {
+        Json::Null => 0,
+        n => n
+            .as_u64()
+            .unwrap_or_else(|| panic!("stats: {key} is {n}, not a count")),
     }
 }

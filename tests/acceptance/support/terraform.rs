@@ -218,8 +218,9 @@ provider "trdr" {{
     }
 
     /// Whether the Terraform under test is at least `(major, minor)` for `feature`. When it is
-    /// not, the test is to return: allowed only outside the matrix (TRDR_TERRAFORM_VERSION set),
-    /// which runs such tests under the newest core precisely to test the feature.
+    /// not, the test is skipped ([`super::skip`]) and is to return: allowed only outside the
+    /// matrix (TRDR_TERRAFORM_VERSION set), which runs such tests under the newest core precisely
+    /// to test the feature.
     pub fn has_terraform(&self, at_least: (u32, u32), feature: &str) -> bool {
         let version = self.terraform_version();
         let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
@@ -232,7 +233,7 @@ provider "trdr" {{
             std::env::var("TRDR_TERRAFORM_VERSION").is_err(),
             "{feature} need Terraform {major}.{minor} or later, the matrix runs {version}"
         );
-        eprintln!("skipped: {feature} need Terraform {major}.{minor} or later; this is {version} (make test runs this test under 1.15.5)");
+        super::skip(&format!("{feature} need Terraform {major}.{minor} or later; this is {version} (make test runs this test under 1.15.5)"));
         false
     }
 
