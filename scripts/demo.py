@@ -163,11 +163,11 @@ def automatic_failover(watchers):
 def nothing_left():
     """After the destroy, the check the acceptance suite runs after each of its own: no object of
     any kind trdr creates, named for the demo, in either region or the global services
-    (testing/src/leftovers.rs, run as `trdr-leftovers`; exit 1 names each leftover, 2 is a listing
-    that failed)."""
+    (testing/src/leftovers.rs, run as `cargo run --example trdr-leftovers`; exit 1 names each
+    leftover, 2 is a listing that failed)."""
     print("\n==> Checking that nothing is left", flush=True)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run(["cargo", "run", "--quiet", "-p", "trdr-testing", "--bin", "trdr-leftovers", "--",
+    out = subprocess.run(["cargo", "run", "--quiet", "--example", "trdr-leftovers", "--",
                           "--suffix", SUFFIX, "--regions", f"{PRIMARY},{SECONDARY}", "--records", RECORD,
                           "--endpoint", ENDPOINT],
                          cwd=root, capture_output=True, text=True)

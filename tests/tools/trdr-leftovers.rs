@@ -1,4 +1,4 @@
-//! `trdr-leftovers`: what a destroy left behind, for scripts (the demo) — the check the
+//! `cargo run --example trdr-leftovers`: what a destroy left behind, for scripts (the demo) — the check the
 //! acceptance and fault suites run after every destroy ([`trdr_testing::leftovers`]).
 //! Prints each leftover (kind, id, region) and exits 1; exits 0 when nothing is left, 2 when
 //! the account could not be read (never "nothing left" on an error).
