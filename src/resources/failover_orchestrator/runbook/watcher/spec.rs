@@ -11,8 +11,11 @@ pub const WATCHING: &str = "watching";
 /// Who paused the watcher, why and when (RFC 3339), beside the pause tag: set by the `trdr_pause`
 /// action (or by hand with the CLI), cleared by `trdr_resume`. Values within Step Functions' tag
 /// character set.
+#[allow(dead_code)] // read and written by the pause actions, which come next
 pub const PAUSED_BY_TAG: &str = "TrdrWatchPausedBy";
+#[allow(dead_code)]
 pub const PAUSE_REASON_TAG: &str = "TrdrWatchPauseReason";
+#[allow(dead_code)]
 pub const PAUSED_AT_TAG: &str = "TrdrWatchPausedAt";
 
 /// How many observations a shift's output keeps (the most recent).
