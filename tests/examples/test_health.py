@@ -43,7 +43,10 @@ import health  # noqa: E402
 
 REGION = "us-east-2"
 OTHER_REGION = "us-west-2"
-BUDGET_MS = 1000
+# Wider than the function's default (2 s, within Route 53's wait): these tests check what each
+# failure is classified as, and a sandbox beside a build on a small machine can take more than a
+# second to answer the handler's first calls.
+BUDGET_MS = 2500
 # "Does not hang", not a benchmark: the handler answers within its budget plus a wide margin.
 HANG_BOUND_S = 3 * BUDGET_MS / 1000.0
 # What the health function may call, and so all its role needs (the sandbox's call log checks it).
