@@ -4,6 +4,10 @@
 //!
 //! Everything an action calls is in the region whose runbook runs (the one the writer moves to, or
 //! the one a drill checks): during an outage of the other region it still works.
+//!
+//! `trdr_pause` and `trdr_resume` ([`pause`]) pause and resume the watchers of automatic failover.
+
+mod pause;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent};
 
-use crate::aws::errors::{AwsError, AwsResultExt};
+use crate::aws::errors::{AwsError, AwsResultExt, ErrorKind};
 use crate::aws::{rds, sfn};
 use crate::framework::attr::Attr;
 use crate::framework::resource::Progress;
@@ -68,15 +72,18 @@ pub struct RunbookAction {
 
 /// Every action, sharing the provider context.
 pub fn all(ctx: &Arc<ProviderContext>) -> Vec<Arc<dyn ActionType>> {
-    [Mode::Drill, Mode::Switchover, Mode::Failover]
+    let runbooks = [Mode::Drill, Mode::Switchover, Mode::Failover]
         .into_iter()
         .map(|mode| {
             Arc::new(RunbookAction {
                 ctx: ctx.clone(),
                 mode,
             }) as Arc<dyn ActionType>
-        })
-        .collect()
+        });
+    let pauses = [true, false]
+        .into_iter()
+        .map(|pause| Arc::new(pause::PauseAction::new(ctx.clone(), pause)) as Arc<dyn ActionType>);
+    runbooks.chain(pauses).collect()
 }
 
 /// The runbook an action runs, where the writer is, and whether `writer_region` is a preference
@@ -320,11 +327,7 @@ impl ActionType for RunbookAction {
             t.writer.as_deref().unwrap_or("unknown")
         ));
         match follow(c, &execution, progress).await {
-            Err(e) => e.report(
-                diags,
-                None,
-                &format!("follow the {mode} runbook in {}", t.region),
-            ),
+            Err(e) => lost_track(diags, self.mode, &t.region, &execution, &e),
             Ok(run) => {
                 let moved = report(self.mode, &t.region, run, progress, diags);
                 if moved && t.writer.as_deref() != Some(t.region.as_str()) {
@@ -337,6 +340,35 @@ impl ActionType for RunbookAction {
             }
         }
     }
+}
+
+/// The action stopped following `execution` (Terraform's stop, or a call that failed) while it
+/// still runs in AWS: the diagnostic says so, names it, and gives the commands to follow and to
+/// stop it, so that nobody reads the run as failed and starts a second one.
+fn lost_track(diags: &mut Diagnostics, mode: Mode, region: &str, execution: &str, e: &AwsError) {
+    let m = mode.as_str();
+    let commands = sfn::execution_commands(execution, region);
+    let stopped = e.is(ErrorKind::Stopped) || crate::stop::requested();
+    let summary = if stopped {
+        format!("Stopped following the {m} runbook: it goes on in {region}")
+    } else {
+        format!("Lost track of the {m} runbook: it goes on in {region}")
+    };
+    let why = if stopped {
+        "Terraform asked the provider to stop (interrupt), so the action stopped following the execution; the execution itself was not stopped.".to_string()
+    } else {
+        format!("The action could not follow the execution ({e}); the execution itself was not stopped.")
+    };
+    let after = if mode.moves_the_writer() {
+        format!("It may still move the writer to {region}: do not start another {m} while it runs. Once it has ended, `terraform apply` converges (set trdr_global_database's writer_region to where the writer is, as the action would have said, or the apply moves it back).")
+    } else {
+        "A drill moves nothing; its outcome is in the execution's output.".to_string()
+    };
+    diags.error(
+        None,
+        summary,
+        format!("{why}\n\nExecution {execution}\nin {region}, still running in AWS.\n\n{commands}\n\n{after}"),
+    );
 }
 
 /// How an execution ended.
@@ -382,7 +414,11 @@ async fn follow(
                 cause: d.cause().unwrap_or_default().to_string(),
             });
         }
-        tokio::time::sleep(pause).await;
+        // A stop ends the pause at once: the next call is refused and says so.
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = crate::stop::cancelled() => {}
+        }
     }
 }
 

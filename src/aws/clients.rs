@@ -123,7 +123,8 @@ pub struct Clients {
     by_region: Mutex<HashMap<String, Arc<RegionClients>>>,
     /// The account the credentials belong to, asked once (`sts:GetCallerIdentity`); `None` when
     /// STS could not say, and then objects are found by listing instead of by their ARN.
-    account: tokio::sync::OnceCell<Option<String>>,
+    /// With it, the caller's ARN (who pauses a watcher, `trdr_pause`).
+    account: tokio::sync::OnceCell<Option<(String, String)>>,
 }
 
 impl Clients {
@@ -190,6 +191,15 @@ impl Clients {
     /// from a name, the region and this, so refreshes read objects by ARN instead of listing
     /// everything the account holds. `None` (STS denied or unreachable: logged) means "list".
     pub async fn account(&self) -> Option<String> {
+        self.identity().await.map(|(account, _)| account)
+    }
+
+    /// The ARN of the identity the credentials belong to, from the same call as [`Self::account`].
+    pub async fn caller_arn(&self) -> Option<String> {
+        self.identity().await.map(|(_, arn)| arn)
+    }
+
+    async fn identity(&self) -> Option<(String, String)> {
         self.account
             .get_or_init(|| async {
                 let region = self.base.region().map(|r| r.to_string()).unwrap_or_default();
@@ -200,7 +210,9 @@ impl Clients {
                         .build(),
                 );
                 match sts.get_caller_identity().send().await {
-                    Ok(out) => out.account().map(str::to_string),
+                    Ok(out) => out
+                        .account()
+                        .map(|a| (a.to_string(), out.arn().unwrap_or_default().to_string())),
                     Err(e) => {
                         let e = crate::aws::errors::AwsError::from_sdk(
                             "GetCallerIdentity",

@@ -238,6 +238,44 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Removes the tags `keys` (`UntagResource`); keys the resource does not have are no error.
+pub async fn untag(c: &Client, arn: &str, keys: &[&str]) -> Result<(), AwsError> {
+    c.untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys.iter().map(|k| k.to_string()).collect()))
+        .send()
+        .await
+        .aws("UntagResource", c)?;
+    Ok(())
+}
+
+/// The longest tag value Step Functions accepts.
+pub const TAG_VALUE_MAX: usize = 256;
+
+/// `text` as a Step Functions tag value: letters, digits, white space and `_ . : / = + - @` kept
+/// (AWS's `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`), anything else a `_`, cut to 256 characters. For
+/// values a person writes (a reason) or an identity ARN, which must not make the call fail.
+pub fn tag_value(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(TAG_VALUE_MAX)
+        .collect()
+}
+
+/// The commands that follow and stop execution `arn` in `region`, for a person reading a
+/// diagnostic.
+pub fn execution_commands(arn: &str, region: &str) -> String {
+    format!(
+        "Follow it:  aws stepfunctions describe-execution --execution-arn {arn} --region {region}\nStop it:    aws stepfunctions stop-execution --execution-arn {arn} --region {region}"
+    )
+}
+
 pub async fn tags(c: &Client, arn: &str) -> Result<Tags, AwsError> {
     let out = c
         .list_tags_for_resource()
@@ -260,4 +298,24 @@ pub async fn delete(c: &Client, arn: &str) -> Result<(), AwsError> {
         .aws("DeleteStateMachine", c)
         .found()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reason or an ARN with characters Step Functions refuses in a tag value, or longer than
+    /// it allows, still makes a value it accepts; legal text is kept as written.
+    #[test]
+    fn tag_values_keep_what_step_functions_accepts_and_replace_the_rest() {
+        let arn = "arn:aws:sts::123456789012:assumed-role/Ops/jane@example.com";
+        assert_eq!(tag_value(arn), arn);
+        assert_eq!(
+            tag_value("DB upgrade, ticket #42 (Jane's)"),
+            "DB upgrade_ ticket _42 _Jane_s_"
+        );
+        assert_eq!(tag_value("Wartung für Ölpumpe"), "Wartung für Ölpumpe");
+        let long = tag_value(&"x".repeat(300));
+        assert_eq!(long.chars().count(), TAG_VALUE_MAX);
+    }
 }

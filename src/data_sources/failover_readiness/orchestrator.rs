@@ -41,11 +41,7 @@ pub(super) async fn orchestrator_checks(
                     Status::Fail,
                     "the watcher's schedule is missing or disabled: no shift starts",
                 ),
-                Some(w) if w.paused => checks.add(
-                    &name,
-                    Status::Warn,
-                    "paused (TrdrWatch = paused): this region does not fail over by itself",
-                ),
+                Some(w) if w.paused => checks.add(&name, Status::Warn, w.pause_detail()),
                 Some(_) => checks.add(&name, Status::Pass, "a shift starts every minute"),
             }
         }

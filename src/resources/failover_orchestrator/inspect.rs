@@ -25,8 +25,26 @@ pub struct Deployment {
 pub struct Watching {
     /// Tagged `TrdrWatch = paused`.
     pub paused: bool,
+    /// Who paused it, why and since when, as `trdr_pause` (or a person with the CLI) tagged it.
+    pub paused_by: Option<String>,
+    pub pause_reason: Option<String>,
+    pub paused_at: Option<String>,
     /// Its schedule exists and is enabled: shifts start every minute.
     pub scheduled: bool,
+}
+
+impl Watching {
+    /// The pause as readiness reports it: who, since when and why, as far as the tags say.
+    pub fn pause_detail(&self) -> String {
+        let by = self.paused_by.as_deref().unwrap_or("an unnamed operator");
+        let since = self
+            .paused_at
+            .as_deref()
+            .map(|t| format!(" since {t}"))
+            .unwrap_or_default();
+        let why = self.pause_reason.as_deref().unwrap_or("no reason given");
+        format!("paused by {by}{since}: {why} (TrdrWatch = paused; trdr_resume or the CLI resumes it): this region does not fail over by itself")
+    }
 }
 
 pub async fn inspect(cfg: &Configured, id: &str) -> Result<Deployment, AwsError> {
@@ -98,8 +116,12 @@ async fn watching(
         return Ok(None);
     };
     let schedule = scheduler::get(&rc.scheduler, &naming.watcher(region)).await?;
+    let tag = |k: &str| tags.get(k).filter(|v| !v.is_empty()).cloned();
     Ok(Some(Watching {
         paused: tags.get(watcher::PAUSE_TAG).map(String::as_str) == Some(watcher::PAUSED),
+        paused_by: tag(watcher::PAUSED_BY_TAG),
+        pause_reason: tag(watcher::PAUSE_REASON_TAG),
+        paused_at: tag(watcher::PAUSED_AT_TAG),
         scheduled: schedule.is_some_and(|s| s.enabled),
     }))
 }
@@ -121,4 +143,40 @@ async fn budget(
         .map(|t| tag_fields(t).values().sum::<f64>())
         .unwrap_or(0.0);
     Ok((fixed + runbook::overhead_seconds(definition), target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paused(by: Option<&str>, reason: Option<&str>, at: Option<&str>) -> Watching {
+        Watching {
+            paused: true,
+            paused_by: by.map(str::to_string),
+            pause_reason: reason.map(str::to_string),
+            paused_at: at.map(str::to_string),
+            scheduled: true,
+        }
+    }
+
+    /// Readiness says who paused, since when and why; a pause tagged by hand without them
+    /// still reads as a pause.
+    #[test]
+    fn the_pause_detail_names_who_when_and_why() {
+        let d = paused(
+            Some("arn:aws:iam::123456789012:user/jane"),
+            Some("DB maintenance"),
+            Some("2026-12-07T13:00:00Z"),
+        )
+        .pause_detail();
+        assert!(
+            d.starts_with("paused by arn:aws:iam::123456789012:user/jane since 2026-12-07T13:00:00Z: DB maintenance"),
+            "{d}"
+        );
+        let d = paused(None, None, None).pause_detail();
+        assert!(
+            d.starts_with("paused by an unnamed operator: no reason given"),
+            "{d}"
+        );
+    }
 }

@@ -56,7 +56,10 @@ pub async fn observe(
     if let Some(a) = &o.automatic {
         let paused =
             watchers::observe(cfg, o, a, &arns, &watched, &resolved, &hcs, &mut drift).await?;
-        if let Some(sa) = seen.automatic.as_mut() {
+        // Reported only when the configuration asks for a pause state: otherwise the pause is
+        // the operators' (`trdr_pause`, `trdr_resume`, the CLI), and a plan must not offer to
+        // undo it.
+        if let (Some(sa), Some(_)) = (seen.automatic.as_mut(), watchers::pause_asked(a)) {
             sa.paused = paused;
         }
     }

@@ -29,6 +29,25 @@ pub async fn find(
     sfn::locate(&cfg.region(region).sfn, account, &o.naming.watcher(region)).await
 }
 
+/// Whether the configuration asks for the watchers to be paused (`Some(true)`) or watching
+/// (`Some(false)`), or leaves the pause to the operations that set it (`None`: `trdr_pause`,
+/// `trdr_resume`, the AWS CLI). Pausing is an operation: an apply changes the pause tag only when
+/// asked, so a colleague's unrelated apply never re-arms a watcher paused during an incident.
+///
+/// `automatic_failover.paused` is read as a bool with a default of false, which cannot tell
+/// `paused = false` from no setting; until the model keeps the setting's absence, only
+/// `paused = true` is an ask, and unpausing is `trdr_resume`'s (or the CLI's).
+pub fn pause_asked(a: &Automatic) -> Option<bool> {
+    a.paused.then_some(true)
+}
+
+/// Who paused a watcher, why and when: set with the pause, removed when it resumes.
+pub const PAUSE_DETAIL_TAGS: [&str; 3] = [
+    watcher::PAUSED_BY_TAG,
+    watcher::PAUSE_REASON_TAG,
+    watcher::PAUSED_AT_TAG,
+];
+
 /// The watcher's settings as a tag value (import reads them back): `key=value` pairs, 0 for unset.
 pub const WATCH_POLICY_TAG: &str = "TrdrWatchPolicy";
 
@@ -130,18 +149,25 @@ pub async fn ensure(
     let spec = o.watcher_spec(a, region, &member, runbook_arn, &connection, hcs);
     let definition = watcher::definition(&spec);
     let mut tags = tags_for(cfg, o, region);
-    tags.insert(
-        watcher::PAUSE_TAG.into(),
-        if a.paused {
-            watcher::PAUSED
-        } else {
-            watcher::WATCHING
-        }
-        .into(),
-    );
+    let asked = pause_asked(a);
+    if let Some(paused) = asked {
+        tags.insert(
+            watcher::PAUSE_TAG.into(),
+            if paused {
+                watcher::PAUSED
+            } else {
+                watcher::WATCHING
+            }
+            .into(),
+        );
+    }
     tags.insert(WATCH_POLICY_TAG.into(), watch_policy_tag(a));
     let name = o.naming.watcher(region);
     let arn = ensure_state_machine(cfg, o, region, &name, &definition, &tags, timeout).await?;
+    if asked == Some(false) {
+        // Unpaused by configuration, as `trdr_resume` does: who paused and why no longer hold.
+        sfn::untag(&cfg.region(region).sfn, &arn, &PAUSE_DETAIL_TAGS).await?;
+    }
     let c = &cfg.region(region).scheduler;
     let want = schedule_spec(o, a, region, &arn);
     match scheduler::get(c, &want.name).await? {
@@ -167,7 +193,8 @@ pub async fn remove(cfg: &Configured, o: &Orchestrator, region: &str) -> Result<
 }
 
 /// Each region's watcher, its schedule and connection: missing or changed ones are drift; the
-/// pause tag is reported in `automatic_failover.paused` (paused when either region's is).
+/// pause tag is returned (paused when either region's is), for `automatic_failover.paused` when
+/// the configuration sets it ([`pause_asked`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn observe(
     cfg: &Configured,
@@ -253,10 +280,9 @@ pub async fn discover(
     ] {
         attr.put(&mut a, field(key).or(attr.default_value()));
     }
-    PAUSED.put(
-        &mut a,
-        tags.get(watcher::PAUSE_TAG).map(String::as_str) == Some(watcher::PAUSED),
-    );
+    // The pause is not configuration: an imported block says what an unset `paused` says
+    // (its default, when it has one), whatever the pause tag, which stays as it is.
+    PAUSED.put(&mut a, PAUSED.default_value());
     if let Some(t) = field("approval") {
         APPROVAL_TIMEOUT_SECONDS.put(&mut a, t);
         let proceed = f.get("proceed").copied().unwrap_or(1.0) > 0.0;

@@ -71,13 +71,29 @@ pub(super) async fn switchover(
             format!("{target} has no member cluster to switch over to"),
         )
     })?;
+    let gid = db.global_id();
     if !rds::failover_pending(&g) {
-        tracing::info!(global_cluster = %db.global_id(), to = %target, "switchover");
-        let gid = db.global_id();
+        tracing::info!(global_cluster = %gid, to = %target, "switchover");
         when_settled(&format!("switchover to {target}"), timeout, || {
             rds::switchover(c, &gid, &arn)
         })
         .await?;
     }
-    wait_writer(cfg, db, target, timeout).await
+    let global_arn = g.global_cluster_arn().unwrap_or(gid.as_str()).to_string();
+    match wait_writer(cfg, db, target, timeout).await {
+        Err(_) if crate::stop::requested() => {
+            Err(Failure::found(going_on(&gid, &global_arn, target)))
+        }
+        waited => waited,
+    }
+}
+
+/// What an apply stopped while a switchover runs says: the stop ended the wait, not the
+/// switchover, which RDS carries on (and cannot cancel); how to follow it; what to do after.
+fn going_on(gid: &str, global_arn: &str, target: &str) -> String {
+    format!(
+        "the switchover of global database {global_arn} to {target} goes on in AWS: Terraform asked the provider to stop, which ends the wait for it, not the switchover (RDS has no way to cancel one). \
+         Follow it: aws rds describe-global-clusters --global-cluster-identifier {gid} --region {target} (FailoverState, then the member whose IsWriter is true). \
+         Do not start another switchover or failover while it runs; once it has ended, terraform apply converges"
+    )
 }

@@ -38,7 +38,10 @@ mod shift;
 mod spec;
 mod tasks;
 
-pub use spec::{Approval, Policy, Probe, WatcherSpec, PAUSED, PAUSE_TAG, WATCHING};
+pub use spec::{
+    Approval, Policy, Probe, WatcherSpec, PAUSED, PAUSED_AT_TAG, PAUSED_BY_TAG, PAUSE_REASON_TAG,
+    PAUSE_TAG, WATCHING,
+};
 
 /// The definition: the shift's states (see `shift.rs`) and an execution timeout that covers the
 /// longest shift.
