@@ -62,7 +62,7 @@ PRICES = {
 # means the quantity already counts both. Adjust this list when the example changes.
 WATCHER_SHIFTS = MINUTES                 # Scheduler starts each region's watcher every minute
 WRITER_SHIFT_TRANSITIONS = 10            # Start, pause tag, duty check, writer read, `writer-here`, report (watcher.rs)
-WATCHING_SHIFT_TRANSITIONS = 45          # the same start, 6 probes of 5 states, 5 waits, the report (watcher.rs)
+WATCHING_SHIFT_TRANSITIONS = 75          # the same start, 6 rounds of 10 states (Round, the Parallel ProbeRound and its 5 one-state branches, Observed, Tally, Decide), 5 waits, the report (runbook/watcher/shift.rs)
 DRILLS = HOURS                           # drills.tf: the secondary's runbook hourly, {"mode": "drill"}
 DRILL_TRANSITIONS = 30                   # assumption: a drill's path through the runbook
 HEALTH_CHECKERS = 16                     # assumption: Route 53 checkers probing each endpoint (8 checker regions)

@@ -135,5 +135,5 @@ async fn ctrl_c_during_a_switchover_action_says_the_runbook_goes_on_and_how_to_f
     assert_eq!(writer(&ws).await, "us-east-2");
 
     ws.destroy();
-    ws.aws().assert_nothing_left(&ws.suffix).await;
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 }

@@ -6,6 +6,7 @@ mod support;
 
 mod actions;
 mod automatic_failover;
+mod automatic_failover_practice;
 mod global_database;
 mod harness;
 mod identity;

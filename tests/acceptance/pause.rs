@@ -159,7 +159,7 @@ async fn a_pause_by_action_survives_an_unrelated_apply_and_readiness_says_who_an
     ws.assert_no_resource_changes();
 
     ws.destroy();
-    ws.aws().assert_nothing_left(&ws.suffix).await;
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 }
 
 /// The failover guide's CLI recipe (the only way with OpenTofu, which has no actions): the tags
@@ -214,5 +214,5 @@ async fn a_pause_tagged_as_the_guide_shows_survives_an_unrelated_apply() {
     assert_eq!(watching_check(&ws, region).0, "pass");
 
     ws.destroy();
-    ws.aws().assert_nothing_left(&ws.suffix).await;
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 }

@@ -1,9 +1,13 @@
 //! The failover orchestrator's checks: health checks, runbooks in both regions, the watchers
-//! of automatic failover where there are any, and the recovery-time budget.
+//! of automatic failover where there are any (and whether they act or practise), and the
+//! recovery-time budget.
 
 use crate::aws::errors::AwsError;
+use crate::aws::sfn;
+use crate::naming::Naming;
 use crate::provider::Configured;
 use crate::resources::failover_orchestrator;
+use crate::resources::failover_orchestrator::runbook::watcher::{self, Mode, Modes};
 
 use super::report::{Checks, Status};
 
@@ -44,10 +48,56 @@ pub(super) async fn orchestrator_checks(
                 Some(w) if w.paused => checks.add(&name, Status::Warn, w.pause_detail()),
                 Some(_) => checks.add(&name, Status::Pass, "a shift starts every minute"),
             }
+            if w.is_some() {
+                mode(
+                    &format!("automatic failover mode ({region})"),
+                    modes(cfg, id, region).await?,
+                    checks,
+                );
+            }
         }
     }
     rto_budget(d.budget, checks);
     Ok(d.runbooks)
+}
+
+/// The modes `region`'s deployed watcher was generated with, read from its definition.
+async fn modes(cfg: &Configured, id: &str, region: &str) -> Result<Option<Modes>, AwsError> {
+    let (name, suffix) = id.split_once(':').unwrap_or((id, ""));
+    let naming = Naming::new(name, suffix);
+    let account = cfg.account().await;
+    let deployed = sfn::locate(
+        &cfg.region(region).sfn,
+        account.as_deref(),
+        &naming.watcher(region),
+    )
+    .await?;
+    Ok(deployed
+        .and_then(|d| watcher::modes_of(&serde_json::from_str(&d.definition).unwrap_or_default())))
+}
+
+/// Whether a watcher acts on its decisions: `warn` in practice mode, where this region does not
+/// fail over (or back) by itself.
+fn mode(name: &str, modes: Option<Modes>, checks: &mut Checks) {
+    match modes {
+        None => checks.add(
+            name,
+            Status::Warn,
+            "the watcher's definition does not say its mode; apply to regenerate it",
+        ),
+        Some(Modes {
+            failover: Mode::Act,
+            failback: Mode::Act,
+        }) => checks.add(name, Status::Pass, "act: a decision starts the runbook"),
+        Some(m) => {
+            let practised: Vec<&str> = [("failover", m.failover), ("failback", m.failback)]
+                .into_iter()
+                .filter(|(_, mode)| *mode == Mode::Practice)
+                .map(|(what, _)| what)
+                .collect();
+            checks.add(name, Status::Warn, format!("practice ({}): a decision publishes a would-fail-over / would-fail-back notice and the WouldFailOver / WouldFailBack metric, and promotes nothing", practised.join(" and ")))
+        }
+    }
 }
 
 /// Each region has our health check.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::runbook::watcher::{Approval, Policy, Probe, WatcherSpec};
+use super::runbook::watcher::{Approval, Mode, Modes, Policy, Probe, WatcherSpec};
 use super::runbook::{self, Endpoint, RunbookSpec, Tuning};
 use super::schema::*;
 use crate::framework::{Attr, BlockAttr, Value};
@@ -38,6 +38,9 @@ pub struct Orchestrator {
     pub rto_target: f64,
     /// `automatic_failover`, when the block is set.
     pub automatic: Option<Automatic>,
+    /// Whether the watchers act on their failover and failback decisions or only report them
+    /// (`mode` in `automatic_failover` and `automatic_failback`).
+    pub modes: Modes,
     /// The health check ids a state recorded, by region (empty on a create or an import): read
     /// by id instead of listing the account's health checks.
     pub health_check_ids: BTreeMap<String, String>,
@@ -47,7 +50,8 @@ pub struct Orchestrator {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Automatic {
     pub policy: Policy,
-    pub paused: bool,
+    /// `Some` only when the configuration sets `paused`: otherwise the pause is the operators'.
+    pub paused: Option<bool>,
     pub schedule_role_arn: String,
 }
 
@@ -73,7 +77,7 @@ impl Automatic {
                         .max(0) as u32
                 }),
             },
-            paused: PAUSED.get(a).unwrap_or_default(),
+            paused: PAUSED.get(a),
             schedule_role_arn: SCHEDULE_ROLE_ARN
                 .get(a)
                 .unwrap_or_else(|| execution_role.to_string()),
@@ -137,6 +141,18 @@ impl Orchestrator {
                 AUTOMATIC_FAILBACK.of(v),
                 &EXECUTION_ROLE_ARN.get(v)?,
             ),
+            modes: Modes {
+                failover: Mode::parse(
+                    &FAILOVER_MODE
+                        .get(AUTOMATIC_FAILOVER.of(v))
+                        .unwrap_or_default(),
+                ),
+                failback: Mode::parse(
+                    &FAILBACK_MODE
+                        .get(AUTOMATIC_FAILBACK.of(v))
+                        .unwrap_or_default(),
+                ),
+            },
             health_check_ids: HEALTH_CHECK_IDS
                 .raw(v)
                 .as_map()
@@ -241,9 +257,10 @@ impl Orchestrator {
         connection_arn: &str,
         hcs: &BTreeMap<String, String>,
     ) -> WatcherSpec {
-        let mut policy = a.policy;
-        if region != self.primary.region {
+        let (mut policy, mut modes) = (a.policy, self.modes);
+        if region != self.primary.region || policy.failback_window_seconds.is_none() {
             policy.failback_window_seconds = None;
+            modes.failback = Mode::Act;
         }
         let (own, other) = (self.endpoint(region), self.other(region));
         let probe = |e: &EndpointCfg| Probe {
@@ -262,6 +279,7 @@ impl Orchestrator {
             connection_arn: connection_arn.to_string(),
             topic_arn: self.topic_in(region),
             policy,
+            modes,
             tuning: self.tuning,
             runbook_timeout_seconds: runbook["TimeoutSeconds"].as_u64().unwrap_or(3600),
         }
@@ -269,10 +287,11 @@ impl Orchestrator {
 
     /// Seconds until a failed writer region is acted on: Route 53 declaring the endpoint
     /// unhealthy (`request_interval` × `failure_threshold`), or with `automatic_failover` the
-    /// watcher's window at its worst (every probe timing out).
+    /// watcher's window at its worst (whole probe intervals plus one round at its slowest). In
+    /// practice mode the same figure is when the `would-fail-over` notice reaches a person.
     pub fn detection_seconds(&self) -> f64 {
         match &self.automatic {
-            Some(a) => a.policy.detection_seconds(self.tuning.task_timeout_seconds),
+            Some(a) => a.policy.detection_seconds(&self.tuning),
             None => (self.interval * self.threshold) as f64,
         }
     }
@@ -323,7 +342,7 @@ impl Budget {
 
     pub fn explain(&self) -> String {
         format!(
-            "{} s = detection {} s (health_check request_interval × failure_threshold, or automatic_failover's window) + runbook overhead ≤ {} s + DNS TTL {} s, before AWS's own promotion time (documented as minutes; see the failover guide)",
+            "{} s = detection {} s (health_check request_interval × failure_threshold, or automatic_failover's window plus one probe round) + runbook overhead ≤ {} s + DNS TTL {} s, before AWS's own promotion time (documented as minutes; see the failover guide)",
             self.total(), self.detection, self.overhead, self.ttl
         )
     }
@@ -425,8 +444,9 @@ mod declarations {
             "automatic_failover": [{"probe_interval_seconds": 10, "probe_timeout_seconds": 5,
                                     "failure_window_seconds": 60, "paused": false,
                                     "schedule_role_arn": "arn:aws:iam::123456789012:role/scheduler",
-                                    "approval_timeout_seconds": 900, "approval_on_timeout": "abandon"}],
-            "automatic_failback": [{"healthy_window_seconds": 600}],
+                                    "approval_timeout_seconds": 900, "approval_on_timeout": "abandon",
+                                    "mode": "practice"}],
+            "automatic_failback": [{"healthy_window_seconds": 600, "mode": "act"}],
             "timeouts": timeouts,
         }));
         bad.extend([
@@ -481,7 +501,91 @@ mod declarations {
                 "automatic_failback[0].healthy_window_seconds",
                 Value::from(3001i64),
             ),
+            ("automatic_failover[0].mode", Value::from("observe")),
+            ("automatic_failback[0].mode", Value::from("dry-run")),
         ]);
         crate::framework::validate::assert_checks_report_their_paths(&schema().block, &valid, &bad);
+    }
+
+    /// `mode` in each block reaches the watchers: failover's in both regions, failback's only in
+    /// the home region's (the only one that fails back).
+    #[test]
+    fn each_blocks_mode_reaches_its_watchers() {
+        let provider = ProviderConfig {
+            primary_region: "us-east-1".into(),
+            secondary_region: "us-east-2".into(),
+            profile: None,
+            endpoint_url: None,
+            max_attempts: 3,
+            api_budget_share: 0.5,
+            default_tags: Default::default(),
+            assume_role: None,
+        };
+        let body = |failover: &str, failback: &str| {
+            config(json!({
+                "name": "trading", "environment_suffix": "dev",
+                "global_database_id": "trading-global-dev",
+                "execution_role_arn": "arn:aws:iam::123456789012:role/failover",
+                "dns": {"zone_id": "Z0123456789ABCDEFGHIJ", "record_name": "api.example.com"},
+                "primary_endpoint": {"fqdn": "a.example.com"},
+                "secondary_endpoint": {"fqdn": "b.example.com"},
+                "health_check": [{}], "runbook": [{}],
+                "automatic_failover": [{"mode": failover}],
+                "automatic_failback": [{"mode": failback}],
+            }))
+        };
+        let model = |failover: &str, failback: &str| {
+            let planned =
+                crate::framework::plan::plan(&schema().block, None, &body(failover, failback))
+                    .state;
+            Orchestrator::from_value(&planned, &provider).expect("a valid configuration")
+        };
+        let o = model("practice", "act");
+        assert_eq!(
+            o.modes,
+            Modes {
+                failover: Mode::Practice,
+                failback: Mode::Act
+            }
+        );
+        let o = model("act", "practice");
+        let a = o.automatic.clone().unwrap();
+        let watcher = |region: &str| {
+            o.watcher_spec(
+                &a,
+                region,
+                "arn:aws:rds:r:0:cluster:c",
+                "rb",
+                "conn",
+                &BTreeMap::new(),
+            )
+            .modes
+        };
+        assert_eq!(watcher("us-east-1").failback, Mode::Practice);
+        assert_eq!(watcher("us-east-2").failback, Mode::Act);
+        // The default is today's behaviour.
+        let planned = crate::framework::plan::plan(
+            &schema().block,
+            None,
+            &config(json!({
+                "name": "trading", "environment_suffix": "dev",
+                "global_database_id": "trading-global-dev",
+                "execution_role_arn": "arn:aws:iam::123456789012:role/failover",
+                "dns": {"zone_id": "Z0123456789ABCDEFGHIJ", "record_name": "api.example.com"},
+                "primary_endpoint": {"fqdn": "a.example.com"},
+                "secondary_endpoint": {"fqdn": "b.example.com"},
+                "health_check": [{}], "runbook": [{}],
+                "automatic_failover": [{}],
+            })),
+        )
+        .state;
+        let o = Orchestrator::from_value(&planned, &provider).unwrap();
+        assert_eq!(o.modes, Modes::default());
+        // With every default, detection is within the window plus 10 s.
+        assert!(
+            o.detection_seconds() <= 60.0 + 10.0,
+            "{}",
+            o.detection_seconds()
+        );
     }
 }

@@ -60,7 +60,7 @@ pub async fn observe(
         // the operators' (`trdr_pause`, `trdr_resume`, the CLI), and a plan must not offer to
         // undo it.
         if let (Some(sa), Some(_)) = (seen.automatic.as_mut(), watchers::pause_asked(a)) {
-            sa.paused = paused;
+            sa.paused = Some(paused);
         }
     }
     if hcs.is_empty() && !records && arns.is_empty() {

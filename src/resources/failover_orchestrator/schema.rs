@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::runbook::watcher::Mode;
 use crate::framework::attr::{Attr, BlockAttr};
 use crate::framework::validate::{is_arn, is_iam_role_arn, Check};
 use crate::framework::{Block, Diagnostics, Schema, Type, Value};
@@ -46,7 +47,7 @@ pub const HEALTH_CHECK_IDS: Attr<Value> =
         .stable()
         .of_type(Type::map_of_strings);
 pub const ACTIVE_REGION: Attr<String> = Attr::computed("active_region", "Region the `PRIMARY` record points at now. It follows the database's writer after a runbook run; that is not drift.");
-pub const RTO_BUDGET_SECONDS: Attr<f64> = Attr::computed("rto_budget_seconds", "The worst case of what trdr controls: detection (`request_interval` × `failure_threshold`), the runbook's own overhead (every Task timing out on every attempt, every retry pause at its cap, one poll interval after the promotion finished) and the DNS TTL. AWS's promotion itself comes on top; AWS documents it as taking minutes.");
+pub const RTO_BUDGET_SECONDS: Attr<f64> = Attr::computed("rto_budget_seconds", "The worst case of what trdr controls: detection (`request_interval` × `failure_threshold`; with `automatic_failover`, the watcher's window rounded to whole probe intervals plus one probe round at its slowest), the runbook's own overhead (every Task timing out on every attempt, every retry pause at its cap, one poll interval after the promotion finished) and the DNS TTL. AWS's promotion itself comes on top; AWS documents it as taking minutes.");
 pub const DRIFT: Attr<Vec<String>> = Attr::computed("drift", "Out-of-band changes no attribute can show, found by the last refresh: a runbook or health check deleted, a runbook edited, a record pointing elsewhere. A plan that empties this list repairs them. Changed settings (health check threshold, endpoints, DNS TTL) show in their own attributes instead, so `ignore_changes` can accept them; the one `health_check` block reports the region whose check departs from what the last apply set.");
 
 pub const DNS: BlockAttr = BlockAttr::single("dns", "The failover record pair.");
@@ -141,8 +142,10 @@ pub const PROBE_TIMEOUT_SECONDS: Attr<i64> = Attr::optional(
 pub const FAILURE_WINDOW_SECONDS: Attr<i64> = Attr::optional("failure_window_seconds", "How long the other region must fail every probe, with Route 53's checkers not reporting it healthy, before the watcher fails over (20 to 3600, rounded up to whole probes, at least two). One successful probe starts the window again.")
     .default(60)
     .checks(&[Check::Whole, Check::Range(20.0, 3600.0)]);
-pub const PAUSED: Attr<bool> = Attr::optional("paused", "Pauses both watchers. During an incident an operator pauses the watcher of a region without Terraform by tagging its state machine `TrdrWatch = paused` (`aws stepfunctions tag-resource`); a refresh reports that here, and a plan that would unpause it shows the change.")
-    .default(false);
+pub const FAILOVER_MODE: Attr<String> = Attr::optional("mode", "`act`: a decision starts the runbook in `failover` mode. `practice`: the watchers probe and decide exactly as they would, through the same guards (the window, their own endpoint answering, the pause tag, the writer read again), and then, instead of asking approval or starting anything, publish a `would-fail-over` notice with their observations to `notification_topic_arn` in their own region and the CloudWatch metric `WouldFailOver` (namespace `trdr`, dimension `Watcher`); they never promote. Watch a practice period before switching to `act` (see the failover guide); the switch is an in-place update.")
+    .default("act")
+    .checks(&[Check::OneOf(&Mode::NAMES)]);
+pub const PAUSED: Attr<bool> = Attr::optional("paused", "Pausing is an operation, not configuration: leave this unset and pause or resume with the actions `trdr_pause` and `trdr_resume` (or, without actions, by tagging the watcher's state machine `TrdrWatch = paused` with the AWS CLI, see the failover guide); an apply then never changes the pause. Set it only to make the configuration own the pause: `true` pauses both watchers, `false` resumes them, and a refresh reports a pause made otherwise as a change.");
 pub const SCHEDULE_ROLE_ARN: Attr<String> = Attr::optional("schedule_role_arn", "IAM role EventBridge Scheduler assumes to start the watcher (`states:StartExecution` on the watchers; trusted by scheduler.amazonaws.com). Default: `execution_role_arn`, which must then trust scheduler.amazonaws.com too.")
     .checks(&[Check::Matches("an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", is_iam_role_arn)]);
 pub const APPROVAL_TIMEOUT_SECONDS: Attr<i64> = Attr::optional("approval_timeout_seconds", "When set, each automatic promotion waits for a person: the watcher publishes an `approval-needed` notice with a Step Functions task token to `notification_topic_arn` (required then) in its own region, and goes ahead on `SendTaskSuccess`, gives up on `SendTaskFailure`. Unanswered after this many seconds (60 to 86400), `approval_on_timeout` decides.")
@@ -158,6 +161,9 @@ pub const HEALTHY_WINDOW_SECONDS: Attr<i64> = Attr::optional(
 )
 .default(600)
 .checks(&[Check::Whole, Check::Range(60.0, 3000.0)]);
+pub const FAILBACK_MODE: Attr<String> = Attr::optional("mode", "`act`: a failback decision starts the runbook in `switchover` mode. `practice`: the home region's watcher decides exactly as it would and publishes a `would-fail-back` notice and the metric `WouldFailBack` instead; it never switches over. Independent of `automatic_failover`'s `mode`.")
+    .default("act")
+    .checks(&[Check::OneOf(&Mode::NAMES)]);
 
 pub const WATCHER_ARNS: Attr<Value> = Attr::computed("watcher_arns", "With `automatic_failover`: the watcher state machine's ARN by region (its executions' output lists what each shift saw); empty without.")
     .of_type(Type::map_of_strings);
@@ -178,8 +184,8 @@ pub fn schema() -> Schema {
             .nest(&RUNBOOK, Block::default()
                 .with(&[&POLL_INTERVAL_SECONDS, &PROMOTION_TIMEOUT_SECONDS, &TASK_TIMEOUT_SECONDS, &TASK_RETRIES]))
             .nest(&AUTOMATIC_FAILOVER, Block::default()
-                .with(&[&PROBE_INTERVAL_SECONDS, &PROBE_TIMEOUT_SECONDS, &FAILURE_WINDOW_SECONDS, &PAUSED, &SCHEDULE_ROLE_ARN, &APPROVAL_TIMEOUT_SECONDS, &APPROVAL_ON_TIMEOUT]))
-            .nest(&AUTOMATIC_FAILBACK, Block::default().with(&[&HEALTHY_WINDOW_SECONDS]))
+                .with(&[&PROBE_INTERVAL_SECONDS, &PROBE_TIMEOUT_SECONDS, &FAILURE_WINDOW_SECONDS, &FAILOVER_MODE, &PAUSED, &SCHEDULE_ROLE_ARN, &APPROVAL_TIMEOUT_SECONDS, &APPROVAL_ON_TIMEOUT]))
+            .nest(&AUTOMATIC_FAILBACK, Block::default().with(&[&HEALTHY_WINDOW_SECONDS, &FAILBACK_MODE]))
             .block(timeouts::block(DEFAULT_TIMEOUTS)),
     }
 }

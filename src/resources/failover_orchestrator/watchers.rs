@@ -33,12 +33,8 @@ pub async fn find(
 /// (`Some(false)`), or leaves the pause to the operations that set it (`None`: `trdr_pause`,
 /// `trdr_resume`, the AWS CLI). Pausing is an operation: an apply changes the pause tag only when
 /// asked, so a colleague's unrelated apply never re-arms a watcher paused during an incident.
-///
-/// `automatic_failover.paused` is read as a bool with a default of false, which cannot tell
-/// `paused = false` from no setting; until the model keeps the setting's absence, only
-/// `paused = true` is an ask, and unpausing is `trdr_resume`'s (or the CLI's).
 pub fn pause_asked(a: &Automatic) -> Option<bool> {
-    a.paused.then_some(true)
+    a.paused
 }
 
 /// Who paused a watcher, why and when: set with the pause, removed when it resumes.
@@ -280,9 +276,18 @@ pub async fn discover(
     ] {
         attr.put(&mut a, field(key).or(attr.default_value()));
     }
-    // The pause is not configuration: an imported block says what an unset `paused` says
-    // (its default, when it has one), whatever the pause tag, which stays as it is.
+    // The pause is not configuration: an imported block leaves `paused` unset, whatever the
+    // pause tag, which stays as it is.
     PAUSED.put(&mut a, PAUSED.default_value());
+    // The modes are in the deployed definition (the watcher reads them back the same way).
+    let modes = match sfn::describe(&rc.sfn, &arn).await? {
+        Some(d) => serde_json::from_str(&d.definition)
+            .ok()
+            .and_then(|j| watcher::modes_of(&j))
+            .unwrap_or_default(),
+        None => watcher::Modes::default(),
+    };
+    FAILOVER_MODE.put(&mut a, modes.failover.as_str());
     if let Some(t) = field("approval") {
         APPROVAL_TIMEOUT_SECONDS.put(&mut a, t);
         let proceed = f.get("proceed").copied().unwrap_or(1.0) > 0.0;
@@ -299,6 +304,7 @@ pub async fn discover(
     if let Some(w) = field("failback") {
         let mut b = Value::object();
         HEALTHY_WINDOW_SECONDS.put(&mut b, w);
+        FAILBACK_MODE.put(&mut b, modes.failback.as_str());
         AUTOMATIC_FAILBACK.put(v, b);
     }
     Ok(())
@@ -319,7 +325,7 @@ mod tests {
                 approval,
                 failback_window_seconds: failback,
             },
-            paused: false,
+            paused: None,
             schedule_role_arn: "arn:aws:iam::123456789012:role/scheduler".into(),
         }
     }

@@ -9,13 +9,18 @@
 //! be longer than the schedule's minute. A shift that finds another shift still running ends at
 //! once: at most one watches per region (Scheduler delivers at least once).
 //!
-//! Each probe (an observation) is:
-//! - an HTTP Task (`arn:aws:states:::http:invoke`, through the region's EventBridge connection)
-//!   to the other region's health path, and one to this region's own;
-//! - when the other's probe failed, Route 53's checkers for the other endpoint
-//!   (`GetHealthCheckStatus`): `healthy` (more than 18% of checkers report success, Route 53's
-//!   own rule), `unhealthy`, or `unknown` when Route 53's control plane (us-east-1) cannot be
-//!   read.
+//! Each probe (an observation) is a round of requests sent at once (a Parallel state), so a
+//! round takes as long as its slowest request, never the sum of them:
+//! - HTTP Tasks (`arn:aws:states:::http:invoke`, through the region's EventBridge connection) to
+//!   the other region's health path and to this region's own, two of each: either answering is
+//!   the endpoint answering (a dropped connection is not an outage);
+//! - Route 53's checkers for the other endpoint (`GetHealthCheckStatus`): `healthy` (more than
+//!   18% of checkers report success, Route 53's own rule), `unhealthy`, or `unknown` when Route
+//!   53's control plane (us-east-1) cannot be read.
+//!
+//! Rounds start `probe_interval_seconds` apart (a slow round shortens the wait after it), so the
+//! worst case from an outage to the decision is the window plus one round
+//! ([`Policy::detection_seconds`]).
 //!
 //! A probe *fails* when our own probe of the other endpoint failed **and** Route 53's checkers do
 //! not report it healthy (a partition between the two regions, where the checkers still reach
@@ -28,6 +33,12 @@
 //! measured time from the first failed probe and from the decision to the moved writer; both
 //! are notified and published as CloudWatch metrics in this region.
 //!
+//! In practice mode ([`Mode::Practice`], per decision: failover and failback) the shift decides
+//! through the same guards and then, instead of asking approval or starting the runbook,
+//! publishes a `would-fail-over` (`would-fail-back`) notice with its observations and the
+//! metric `WouldFailOver` (`WouldFailBack`) in this region. Every shift's output names its mode,
+//! and who paused the watcher and why when it is paused.
+//!
 //! Nothing here calls the other region, nor Route 53 except the one optional read above.
 
 use serde_json::{json, Value as Json};
@@ -38,10 +49,8 @@ mod shift;
 mod spec;
 mod tasks;
 
-pub use spec::{
-    Approval, Policy, Probe, WatcherSpec, PAUSED, PAUSED_AT_TAG, PAUSED_BY_TAG, PAUSE_REASON_TAG,
-    PAUSE_TAG, WATCHING,
-};
+pub use spec::{Approval, Mode, Modes, Policy, Probe, WatcherSpec, PAUSED, PAUSE_TAG, WATCHING};
+pub use spec::{PAUSED_AT_TAG, PAUSED_BY_TAG, PAUSE_REASON_TAG};
 
 /// The definition: the shift's states (see `shift.rs`) and an execution timeout that covers the
 /// longest shift.
@@ -60,12 +69,24 @@ pub fn definition(s: &WatcherSpec) -> Json {
     })
 }
 
+/// The modes a deployed watcher's definition was generated with (its `Start` state assigns
+/// them); `None` for a definition that is not a watcher's.
+pub fn modes_of(definition: &Json) -> Option<Modes> {
+    let assign = &definition["States"]["Start"]["Assign"];
+    let mode = |key: &str| assign[key].as_str().map(Mode::parse);
+    Some(Modes {
+        failover: mode("mode")?,
+        failback: mode("failback_mode")?,
+    })
+}
+
 /// The longest shift: every probe at its worst, the approval's own timeout and the run it
 /// follows, with a margin.
 fn execution_timeout(s: &WatcherSpec) -> u64 {
     let (t, p) = (&s.tuning, &s.policy);
+    // A round and the wait after it; two calls' time more for the states between rounds.
     let per_probe =
-        p.probe_interval_seconds + 2 * p.probe_timeout_seconds * 2 + 2 * t.task_timeout_seconds;
+        (p.round_period_seconds(t) + p.round_seconds(t)).ceil() as u32 + 2 * t.task_timeout_seconds;
     // Waiting for a person is not probing: the approval's own timeout comes on top, so an
     // unanswered approval ends as `approval_on_timeout` says, never as a timed-out shift.
     let approval = s

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::super::builder::{jx, retry, retry_on, timed, Builder};
 use super::super::spec::METRIC_NAMESPACE;
-use super::spec::{WatcherSpec, KEEP_OBSERVATIONS};
+use super::spec::{checkers_branch, Mode, WatcherSpec, KEEP_OBSERVATIONS};
+use super::tasks::probe_branch;
 
 const WRITER: &str = "($w := $states.result.GlobalClusters[0].GlobalClusterMembers[IsWriter = true].DbClusterArn; $exists($w) ? $w : 'none')";
 const PROMOTING: &str = "$exists($states.result.GlobalClusters[0].FailoverState.Status)";
@@ -30,30 +31,49 @@ pub(super) fn all(b: &mut Builder<'_>, s: &WatcherSpec) {
     decision(b, s);
     failback(b, s);
     confirmation(b, s);
-    approval(b, s);
-    start_run(b, s);
-    follow_run(b, s);
+    practice(b, s);
+    // A watcher that practises both decisions has no state that could promote: no approval, no
+    // runbook started or followed.
+    if acts(s) {
+        approval(b, s);
+        start_run(b, s);
+        follow_run(b, s);
+        promoted(b, s);
+    }
     report(b, s);
+}
+
+/// Whether any decision of this watcher is acted on.
+fn acts(s: &WatcherSpec) -> bool {
+    s.modes.failover == Mode::Act || s.modes.failback == Mode::Act
 }
 
 /// Start: the shift's variables, and the pause tag (a paused watcher ends its shift at once).
 fn start(b: &mut Builder<'_>, s: &WatcherSpec) {
     let w = s.policy.window_probes();
-    b.state("Start", json!({
-        "Type": "Pass",
-        "Assign": {
-            "start": jx("$millis()"), "mark": jx("$millis()"), "steps": [],
-            "paused": false, "outcome": "", "error": "", "cause": "", "blocked": "",
-            "probes": 0, "streak": 0, "first_failed": 0, "failed_probes": 0, "partition": 0,
-            "other_ok": true, "own_ok": true, "other_detail": "", "own_detail": "", "route53": "not-read",
-            "observations": [], "decided": 0, "run_arn": "", "run_started": 0, "joined": false,
-            "run_status": "", "run_output": {}, "run_polls": 0, "moved": 0,
-            "first_failed_to_moved": 0, "detected_to_moved": 0, "writer": "",
-            "window_probes": w, "healthy_streak": 0, "synced": false, "action": "failover",
-            "approval": "none"
-        },
-        "Next": "ReadPause"
-    }));
+    // Who paused and why, the round's pace and the modes (read back by `modes_of`).
+    let mut assign = json!({
+        "paused_by": "", "pause_reason": "", "paused_at": "", "round_started": jx("$millis()"),
+        "mode": s.modes.failover.as_str(), "failback_mode": s.modes.failback.as_str()
+    });
+    let rest = json!({
+        "start": jx("$millis()"), "mark": jx("$millis()"), "steps": [],
+        "paused": false, "outcome": "", "error": "", "cause": "", "blocked": "",
+        "probes": 0, "streak": 0, "first_failed": 0, "failed_probes": 0, "partition": 0,
+        "other_ok": true, "own_ok": true, "other_detail": "", "own_detail": "", "route53": "not-read",
+        "observations": [], "decided": 0, "run_arn": "", "run_started": 0, "joined": false,
+        "run_status": "", "run_output": {}, "run_polls": 0, "moved": 0,
+        "first_failed_to_moved": 0, "detected_to_moved": 0, "writer": "",
+        "window_probes": w, "healthy_streak": 0, "synced": false, "action": "failover",
+        "approval": "none"
+    });
+    if let (Some(a), Some(r)) = (assign.as_object_mut(), rest.as_object()) {
+        a.extend(r.clone());
+    }
+    b.state(
+        "Start",
+        json!({"Type": "Pass", "Assign": assign, "Next": "ReadPause"}),
+    );
     b.read_pause("ReadPause", "IsPaused");
     b.state(
         "IsPaused",
@@ -114,7 +134,7 @@ fn duty(b: &mut Builder<'_>, s: &WatcherSpec) {
                 {"Condition": jx(&format!("$writer = '{own_member}'")), "Next": "WriterHere"},
                 {"Condition": jx("$promoting"), "Next": "PromotionUnderWay"}
             ],
-            "Default": "ProbeOther"
+            "Default": "Round"
         }),
     );
     b.state(
@@ -127,53 +147,53 @@ fn duty(b: &mut Builder<'_>, s: &WatcherSpec) {
     );
 }
 
-/// One observation: the other endpoint, our own, and Route 53's checkers when ours failed;
+/// One observation, a probe round: its requests at once — the other endpoint twice (a dropped
+/// connection is not an outage), this region's own twice, Route 53's checkers for the other —
 /// then the tally of the streak.
 fn observation(b: &mut Builder<'_>, s: &WatcherSpec) {
-    let t = &s.tuning;
     let p = &s.policy;
     let w = p.window_probes();
     let failback = p.failback_probes();
-    // One observation: the other endpoint, our own, and Route 53's checkers when ours failed.
-    b.probe(
-        "ProbeOther",
-        &s.other.url,
-        &s.connection_arn,
-        "other_ok",
-        "other_detail",
-        p.probe_timeout_seconds,
-        &[("route53", json!("not-read"))],
-        "ProbeOwn",
-    );
-    b.probe(
-        "ProbeOwn",
-        &s.own.url,
-        &s.connection_arn,
-        "own_ok",
-        "own_detail",
-        p.probe_timeout_seconds,
-        &[],
-        "OtherAnswered",
-    );
     b.state(
-        "OtherAnswered",
-        json!({
-            "Type": "Choice",
-            "Choices": [{"Condition": jx("$other_ok"), "Next": "Tally"}],
-            "Default": "ReadCheckers"
-        }),
+        "Round",
+        json!({"Type": "Pass", "Assign": {"round_started": jx("$millis()")}, "Next": "ProbeRound"}),
     );
-    let checkers = "($obs := $states.result.HealthCheckObservations; $ok := $count($obs[$contains(StatusReport.Status, 'Success')]); $n := $count($obs); ($n > 0 and $ok / $n > 0.18) ? 'healthy' : 'unhealthy')";
-    b.task_state(
-        "ReadCheckers",
+    let (other, own) = (
+        probe_branch(&s.other.url, &s.connection_arn, p.probe_timeout_seconds),
+        probe_branch(&s.own.url, &s.connection_arn, p.probe_timeout_seconds),
+    );
+    // A Parallel state's output is its branches' outputs in order; the round's variables are
+    // assigned from it by the next state (branches assign nothing: each has its own scope).
+    let lost = jx("'the probe round failed: ' & $states.errorOutput.Error");
+    b.state("ProbeRound", json!({
+        "Type": "Parallel",
+        "Branches": [other.clone(), other, own.clone(), own, checkers_branch(&s.tuning, &s.other.health_check_id)],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"other_ok": false, "other_detail": lost, "own_ok": false, "own_detail": lost, "route53": "unknown"}, "Next": "Tally"}],
+        "Next": "Observed"
+    }));
+    // Either request to an endpoint answering is that endpoint answering; the detail shown is
+    // the answer, or the first request's error.
+    let either = |i: usize| {
         (
-            "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus",
-            json!({"HealthCheckId": s.other.health_check_id}),
-        ),
-        json!({"route53": jx(checkers)}),
-        retry(t),
-        vec![json!({"ErrorEquals": ["States.ALL"], "Assign": {"route53": "unknown"}, "Next": "Tally"})],
-        "Tally",
+            jx(&format!("$states.input[{i}].ok or $states.input[{}].ok", i + 1)),
+            jx(&format!(
+                "($states.input[{i}].ok or $not($states.input[{j}].ok)) ? $states.input[{i}].detail : $states.input[{j}].detail",
+                j = i + 1
+            )),
+        )
+    };
+    let ((other_ok, other_detail), (own_ok, own_detail)) = (either(0), either(2));
+    b.state(
+        "Observed",
+        json!({
+            "Type": "Pass",
+            "Assign": {
+                "other_ok": other_ok, "other_detail": other_detail,
+                "own_ok": own_ok, "own_detail": own_detail,
+                "route53": jx("$states.input[4].route53")
+            },
+            "Next": "Tally"
+        }),
     );
     let observation = format!(
         "{{'at': $millis(), 'other': $other_ok ? 'ok' : 'failed', 'other_detail': $other_detail, 'own': $own_ok ? 'ok' : 'failed', 'own_detail': $own_detail, 'route53': $route53, 'failed': {FAILED}}}"
@@ -200,6 +220,7 @@ fn decision(b: &mut Builder<'_>, s: &WatcherSpec) {
     let p = &s.policy;
     let (w, shift, max) = (p.window_probes(), p.shift_probes(), p.max_probes());
     let failback = p.failback_probes();
+    let interval_ms = u64::from(p.probe_interval_seconds) * 1000;
     b.state("Decide", json!({
         "Type": "Choice",
         "Choices": [
@@ -211,7 +232,10 @@ fn decision(b: &mut Builder<'_>, s: &WatcherSpec) {
             {"Condition": jx(&format!("$healthy_streak >= {}", failback.unwrap_or(u32::MAX))), "Next": "FailbackDecided"},
             {"Condition": jx(&format!("$probes >= {max}")), "Next": "ShiftEnded"},
             // A shift stays on duty through a failure streak, and through a failback window.
-            {"Condition": jx(&format!("$streak = 0 and $probes >= {shift} and {}", if failback.is_some() { "$healthy_streak = 0" } else { "true" })), "Next": "ShiftEnded"}
+            {"Condition": jx(&format!("$streak = 0 and $probes >= {shift} and {}", if failback.is_some() { "$healthy_streak = 0" } else { "true" })), "Next": "ShiftEnded"},
+            // Rounds keep their cadence: a slow round shortens the wait after it, and one that
+            // took the whole interval is followed by the next at once.
+            {"Condition": jx(&format!("$millis() - $round_started >= {}", interval_ms)), "Next": "Round"}
         ],
         "Default": "WaitProbe"
     }));
@@ -221,7 +245,11 @@ fn decision(b: &mut Builder<'_>, s: &WatcherSpec) {
     );
     b.state(
         "WaitProbe",
-        json!({"Type": "Wait", "Seconds": p.probe_interval_seconds, "Next": "ProbeOther"}),
+        json!({
+            "Type": "Wait",
+            "Seconds": jx(&format!("$max([1, {} - $floor(($millis() - $round_started) / 1000)])", p.probe_interval_seconds)),
+            "Next": "Round"
+        }),
     );
     b.state("ShiftEnded", json!({
         "Type": "Pass",
@@ -280,16 +308,31 @@ fn confirmation(b: &mut Builder<'_>, s: &WatcherSpec) {
         json!({"writer": jx(WRITER)}),
         "StillOtherWriter",
     );
-    let after_confirm = if p.approval.is_some() && s.topic_arn.is_some() {
+    let after_confirm = if !acts(s) {
+        "WouldAct"
+    } else if p.approval.is_some() && s.topic_arn.is_some() {
         "AskApproval"
     } else {
         "FindRun"
     };
-    b.state("StillOtherWriter", json!({
-        "Type": "Choice",
-        "Choices": [{"Condition": jx(&format!("$writer = '{own_member}'")), "Next": "WriterHere"}],
-        "Default": after_confirm
-    }));
+    // A decision in practice mode has passed every guard an action would: here it is reported
+    // instead, before any approval is asked or any runbook started.
+    let mut choices =
+        vec![json!({"Condition": jx(&format!("$writer = '{own_member}'")), "Next": "WriterHere"})];
+    for (action, mode) in [
+        ("failover", s.modes.failover),
+        ("switchover", s.modes.failback),
+    ] {
+        if mode == Mode::Practice && acts(s) {
+            choices.push(
+                json!({"Condition": jx(&format!("$action = '{action}'")), "Next": "WouldAct"}),
+            );
+        }
+    }
+    b.state(
+        "StillOtherWriter",
+        json!({"Type": "Choice", "Choices": choices, "Default": after_confirm}),
+    );
 }
 
 /// With `approval_timeout_seconds` and a topic: a person approves the promotion, and the pause
@@ -347,6 +390,54 @@ fn approval(b: &mut Builder<'_>, s: &WatcherSpec) {
             "Default": "FindRun"
         }));
     }
+}
+
+/// Practice mode: what the shift would have done, published instead of done — a notice to the
+/// region's topic and a metric in its own region — and never a promotion.
+fn practice(b: &mut Builder<'_>, s: &WatcherSpec) {
+    if s.modes.failover == Mode::Act && s.modes.failback == Mode::Act {
+        return;
+    }
+    let t = &s.tuning;
+    b.state("WouldAct", json!({
+        "Type": "Pass",
+        "Assign": {"outcome": jx("$action = 'switchover' ? 'would-fail-back' : 'would-fail-over'")},
+        "Next": "NotifyWouldAct"
+    }));
+    match s.topic_arn.as_deref() {
+        None => b.state(
+            "NotifyWouldAct",
+            json!({"Type": "Pass", "Next": "PublishWouldAct"}),
+        ),
+        Some(topic) => {
+            let notice = format!(
+                "$string({{'event': $outcome, 'mode': 'practice', 'action': $action, 'region': '{}', 'watcher': $states.context.StateMachine.Name, 'execution': $states.context.Execution.Name, 'would_start': {{'runbook': '{}', 'input': {{'mode': $action, 'trigger': 'automatic'}}}}, 'writer': $writer, 'streak': $streak, 'window_probes': $window_probes, 'healthy_streak': $healthy_streak, 'synced': $synced, 'first_failed': $first_failed, 'decided': $decided, 'first_failed_to_decided_seconds': $first_failed > 0 ? ($decided - $first_failed) / 1000 : 0, 'observations': $observations}})",
+                s.own.region, s.runbook_arn
+            );
+            b.task(
+                "NotifyWouldAct",
+                "arn:aws:states:::sns:publish",
+                json!({"TopicArn": topic, "Subject": jx("'trdr automatic failover (practice): ' & $outcome"), "Message": jx(&notice)}),
+                BTreeMap::new(),
+                "PublishWouldAct",
+                "PublishWouldAct",
+            );
+        }
+    }
+    let dims = json!([{"Name": "Watcher", "Value": jx("$states.context.StateMachine.Name")}]);
+    b.task_state(
+        "PublishWouldAct",
+        (
+            "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
+            json!({"Namespace": METRIC_NAMESPACE, "MetricData": [
+                {"MetricName": jx("$action = 'switchover' ? 'WouldFailBack' : 'WouldFailOver'"), "Value": 1, "Unit": "Count", "Dimensions": dims}
+            ]}),
+        ),
+        json!(timed("PublishWouldAct")),
+        retry(t),
+        vec![json!({"ErrorEquals": ["States.ALL"], "Next": "Report"})],
+        "Report",
+    );
 }
 
 /// Join a runbook execution already under way here, or start one.
@@ -452,8 +543,8 @@ fn follow_run(b: &mut Builder<'_>, s: &WatcherSpec) {
     );
 }
 
-/// Notices and metrics of an automatic promotion, the shift's output and the end states.
-fn report(b: &mut Builder<'_>, s: &WatcherSpec) {
+/// Notices and metrics of an automatic promotion, and of a failed one.
+fn promoted(b: &mut Builder<'_>, s: &WatcherSpec) {
     let t = &s.tuning;
     let topic = s.topic_arn.as_deref();
     let notice = |event: &str| {
@@ -498,17 +589,21 @@ fn report(b: &mut Builder<'_>, s: &WatcherSpec) {
             "Failed",
         ),
     }
+    b.state(
+        "Failed",
+        json!({"Type": "Fail", "Error": jx("$error"), "Cause": jx("$cause")}),
+    );
+}
+
+/// The shift's output and its end.
+fn report(b: &mut Builder<'_>, s: &WatcherSpec) {
     b.state("Report", json!({
         "Type": "Pass",
         "Output": jx(&format!(
-            "{{'region': '{}', 'outcome': $outcome, 'paused': $paused, 'blocked': $blocked, 'probes': $probes, 'failed_probes': $failed_probes, 'partition_probes': $partition, 'streak': $streak, 'window_probes': $window_probes, 'first_failed': $first_failed, 'decided': $decided, 'runbook_execution': $run_arn, 'joined': $joined, 'runbook_outcome': $exists($run_output.outcome) ? $run_output.outcome : '', 'first_failed_to_writer_moved_seconds': $first_failed_to_moved, 'detected_to_writer_moved_seconds': $detected_to_moved, 'action': $action, 'approval': $approval, 'healthy_streak': $healthy_streak, 'synced': $synced, 'cause': $cause, 'observations': $observations}}",
+            "{{'region': '{}', 'mode': $action = 'switchover' ? $failback_mode : $mode, 'outcome': $outcome, 'paused': $paused, 'paused_by': $paused_by, 'pause_reason': $pause_reason, 'paused_at': $paused_at, 'blocked': $blocked, 'probes': $probes, 'failed_probes': $failed_probes, 'partition_probes': $partition, 'streak': $streak, 'window_probes': $window_probes, 'first_failed': $first_failed, 'decided': $decided, 'runbook_execution': $run_arn, 'joined': $joined, 'runbook_outcome': $exists($run_output.outcome) ? $run_output.outcome : '', 'first_failed_to_writer_moved_seconds': $first_failed_to_moved, 'detected_to_writer_moved_seconds': $detected_to_moved, 'action': $action, 'approval': $approval, 'healthy_streak': $healthy_streak, 'synced': $synced, 'cause': $cause, 'observations': $observations}}",
             s.own.region
         )),
         "Next": "Done"
     }));
     b.state("Done", json!({"Type": "Succeed"}));
-    b.state(
-        "Failed",
-        json!({"Type": "Fail", "Error": jx("$error"), "Cause": jx("$cause")}),
-    );
 }

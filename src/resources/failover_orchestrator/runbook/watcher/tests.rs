@@ -1,7 +1,9 @@
 //! The watcher's definition: sound structure, the evidence it decides on, its guards, and the
 //! bounds of a shift.
 
-use super::super::{structural_problems, Tuning};
+use serde_json::Value as Json;
+
+use super::super::{structural_problems, worst_case_seconds, Tuning};
 use super::*;
 
 fn spec(topic: bool) -> WatcherSpec {
@@ -32,6 +34,7 @@ fn spec(topic: bool) -> WatcherSpec {
             approval: None,
             failback_window_seconds: None,
         },
+        modes: Modes::default(),
         tuning: Tuning::default(),
         runbook_timeout_seconds: 1200,
     }
@@ -181,4 +184,277 @@ fn the_watcher_depends_on_nothing_in_the_other_region() {
             );
         }
     }
+}
+
+fn practising(failover: Mode, failback: Mode) -> WatcherSpec {
+    let mut s = spec(true);
+    s.policy.approval = Some(Approval {
+        timeout_seconds: 900,
+        proceed_on_timeout: true,
+    });
+    s.policy.failback_window_seconds = Some(600);
+    s.modes = Modes { failover, failback };
+    s
+}
+
+/// The resources of every Task in the definition, branches included.
+fn resources(d: &Json) -> Vec<String> {
+    let mut out = Vec::new();
+    for st in d["States"].as_object().unwrap().values() {
+        if let Some(r) = st["Resource"].as_str() {
+            out.push(r.to_string());
+        }
+        for branch in st["Branches"].as_array().into_iter().flatten() {
+            out.extend(resources(branch));
+        }
+    }
+    out
+}
+
+/// One round's requests are the branches of one Parallel state: the other endpoint twice, our
+/// own twice, Route 53's checkers; no request is made outside it, and no HTTP request is
+/// retried in turn (its retry is the request beside it).
+#[test]
+fn a_probe_round_sends_its_requests_at_once() {
+    let d = definition(&spec(true));
+    let st = &d["States"];
+    let round = &st["ProbeRound"];
+    assert_eq!(round["Type"], "Parallel");
+    assert_eq!(st["Round"]["Next"], "ProbeRound");
+    assert_eq!(round["Next"], "Observed");
+    assert_eq!(round["Catch"][0]["Next"], "Tally");
+    assert_eq!(round["Catch"][0]["Assign"]["own_ok"], false);
+    let branches = round["Branches"].as_array().unwrap();
+    let urls: Vec<&str> = branches
+        .iter()
+        .map(|b| {
+            b["States"]["Request"]["Arguments"]["ApiEndpoint"]
+                .as_str()
+                .unwrap_or("route53")
+        })
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://a.example.com/health",
+            "https://a.example.com/health",
+            "https://b.example.com/health",
+            "https://b.example.com/health",
+            "route53"
+        ]
+    );
+    for b in &branches[..4] {
+        let request = &b["States"]["Request"];
+        assert_eq!(request["TimeoutSeconds"], 5, "{b}");
+        assert!(request.get("Retry").is_none(), "{b}");
+        assert_eq!(request["Catch"][0]["Output"]["ok"], false, "{b}");
+        let problems = structural_problems(b);
+        assert_eq!(problems, ["Task Request has no Retry"], "{b}");
+    }
+    let checkers = &branches[4];
+    assert_eq!(structural_problems(checkers), Vec::<String>::new());
+    assert_eq!(
+        checkers["States"]["ReadCheckers"]["Arguments"]["HealthCheckId"],
+        "hc-a"
+    );
+    // Either request answering is the endpoint answering.
+    let observed = &st["Observed"]["Assign"];
+    assert_eq!(
+        observed["other_ok"],
+        "{% $states.input[0].ok or $states.input[1].ok %}"
+    );
+    assert_eq!(
+        observed["own_ok"],
+        "{% $states.input[2].ok or $states.input[3].ok %}"
+    );
+    assert_eq!(observed["route53"], "{% $states.input[4].route53 %}");
+    // Outside the round, nothing probes.
+    for (name, s) in st.as_object().unwrap() {
+        let r = s["Resource"].as_str().unwrap_or_default();
+        assert!(
+            !r.contains("http:invoke") && !r.contains("getHealthCheckStatus"),
+            "{name}"
+        );
+    }
+    // Rounds keep their cadence: the wait is what is left of the interval.
+    let wait = st["WaitProbe"]["Seconds"].as_str().unwrap();
+    assert!(
+        wait.contains("10 - $floor(($millis() - $round_started) / 1000)"),
+        "{wait}"
+    );
+    assert_eq!(st["WaitProbe"]["Next"], "Round");
+    let pace = st["Decide"]["Choices"].as_array().unwrap().last().unwrap();
+    assert_eq!(pace["Next"], "Round", "{pace}");
+}
+
+/// A round takes its slowest request, so the detection's worst case is the window plus one
+/// round; the figures are the definition's own.
+#[test]
+fn detection_is_the_window_plus_one_round() {
+    let t = Tuning::default();
+    let d = definition(&spec(true));
+    let slowest = d["States"]["ProbeRound"]["Branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| worst_case_seconds(b, 1))
+        .fold(0.0, f64::max);
+    let p = spec(true).policy;
+    assert_eq!(p.round_seconds(&t), slowest);
+    // Defaults: 5 s probe timeout; the checkers' read 2 s, its retry 2 s after at most 1 s.
+    assert_eq!(p.round_seconds(&t), 5.0);
+    assert_eq!(p.detection_seconds(&t), 6.0 * 10.0 + 5.0);
+    assert!(p.detection_seconds(&t) <= f64::from(p.failure_window_seconds) + 10.0);
+    // The bench's 30 s window: 3 rounds 10 s apart and the last at its slowest.
+    let bench = Policy {
+        failure_window_seconds: 30,
+        ..p
+    };
+    assert_eq!(bench.detection_seconds(&t), 35.0);
+    // A round slower than the interval sets the pace.
+    let slow = Policy {
+        probe_interval_seconds: 5,
+        probe_timeout_seconds: 30,
+        failure_window_seconds: 20,
+        ..p
+    };
+    assert_eq!(slow.round_period_seconds(&t), 30.0);
+    assert_eq!(slow.detection_seconds(&t), 4.0 * 30.0 + 30.0);
+    // The checkers' read with slow calls and many retries can be the slowest request.
+    let t = Tuning {
+        task_timeout_seconds: 10,
+        task_retries: 2,
+        ..t
+    };
+    assert_eq!(p.round_seconds(&t), 10.0 + 2.0 * 10.0 + 1.0 + 2.0);
+}
+
+/// In practice mode a decision goes through every guard and then publishes what it would have
+/// done; a watcher practising both decisions cannot start a runbook or ask approval at all.
+#[test]
+fn practice_mode_reports_instead_of_acting() {
+    let d = definition(&practising(Mode::Practice, Mode::Practice));
+    assert_eq!(structural_problems(&d), Vec::<String>::new());
+    let st = &d["States"];
+    let rs = resources(&d);
+    assert!(
+        !rs.iter()
+            .any(|r| r.contains("startExecution") || r.contains("waitForTaskToken")),
+        "{rs:?}"
+    );
+    // The same guards: the window with our own endpoint answering, the pause tag, the writer.
+    assert_eq!(st["Decided"]["Next"], "ConfirmPause");
+    assert_eq!(
+        st["StillUnpaused"]["Choices"][0]["Next"],
+        "PausedAtDecision"
+    );
+    assert_eq!(st["StillOtherWriter"]["Choices"][0]["Next"], "WriterHere");
+    assert_eq!(st["StillOtherWriter"]["Default"], "WouldAct");
+    assert_eq!(st["InSync"]["Choices"][1]["Next"], "ConfirmPause");
+    assert_eq!(
+        st["WouldAct"]["Assign"]["outcome"],
+        "{% $action = 'switchover' ? 'would-fail-back' : 'would-fail-over' %}"
+    );
+    let notice = st["NotifyWouldAct"]["Arguments"]["Message"]
+        .as_str()
+        .unwrap();
+    for field in [
+        "'event': $outcome",
+        "'observations': $observations",
+        "'streak': $streak",
+    ] {
+        assert!(notice.contains(field), "{field}: {notice}");
+    }
+    assert_eq!(
+        st["NotifyWouldAct"]["Arguments"]["TopicArn"],
+        "arn:aws:sns:us-east-2:000000000000:alerts"
+    );
+    assert_eq!(st["NotifyWouldAct"]["Next"], "PublishWouldAct");
+    let metric = &st["PublishWouldAct"]["Arguments"];
+    assert_eq!(metric["Namespace"], "trdr");
+    assert_eq!(
+        metric["MetricData"][0]["MetricName"],
+        "{% $action = 'switchover' ? 'WouldFailBack' : 'WouldFailOver' %}"
+    );
+    assert_eq!(st["PublishWouldAct"]["Next"], "Report");
+    assert_eq!(
+        modes_of(&d),
+        Some(Modes {
+            failover: Mode::Practice,
+            failback: Mode::Practice
+        })
+    );
+    // Without a topic, the metric alone.
+    let mut s = practising(Mode::Practice, Mode::Practice);
+    s.topic_arn = None;
+    let d = definition(&s);
+    assert_eq!(structural_problems(&d), Vec::<String>::new());
+    assert_eq!(d["States"]["NotifyWouldAct"]["Type"], "Pass");
+
+    // One decision practised, the other acted on: only the practised action is diverted.
+    let d = definition(&practising(Mode::Practice, Mode::Act));
+    assert_eq!(structural_problems(&d), Vec::<String>::new());
+    let choices = &d["States"]["StillOtherWriter"];
+    assert_eq!(
+        choices["Choices"][1]["Condition"],
+        "{% $action = 'failover' %}"
+    );
+    assert_eq!(choices["Choices"][1]["Next"], "WouldAct");
+    assert_eq!(choices["Choices"].as_array().unwrap().len(), 2);
+    assert_eq!(choices["Default"], "AskApproval");
+    let d = definition(&practising(Mode::Act, Mode::Practice));
+    let choices = &d["States"]["StillOtherWriter"];
+    assert_eq!(
+        choices["Choices"][1]["Condition"],
+        "{% $action = 'switchover' %}"
+    );
+    assert_eq!(
+        modes_of(&d),
+        Some(Modes {
+            failover: Mode::Act,
+            failback: Mode::Practice
+        })
+    );
+    // Acting on both: today's definition, with no practice states.
+    let d = definition(&practising(Mode::Act, Mode::Act));
+    assert!(d["States"].get("WouldAct").is_none());
+    assert_eq!(
+        d["States"]["StillOtherWriter"]["Choices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(modes_of(&d), Some(Modes::default()));
+    assert_eq!(modes_of(&serde_json::json!({"States": {}})), None);
+}
+
+/// Every shift's output says its mode and, when paused, who paused and why: read from the tags
+/// beside the pause tag each time the tag is read.
+#[test]
+fn every_shift_reports_its_mode_and_who_paused() {
+    let d = definition(&practising(Mode::Practice, Mode::Act));
+    let st = &d["States"];
+    for read in ["ReadPause", "ConfirmPause"] {
+        let assign = &st[read]["Assign"];
+        for (var, tag) in [
+            ("paused_by", PAUSED_BY_TAG),
+            ("pause_reason", PAUSE_REASON_TAG),
+            ("paused_at", PAUSED_AT_TAG),
+        ] {
+            let e = assign[var].as_str().unwrap();
+            assert!(e.contains(&format!("Key = '{tag}'")), "{read}.{var}: {e}");
+        }
+    }
+    let out = st["Report"]["Output"].as_str().unwrap();
+    for field in [
+        "'mode': $action = 'switchover' ? $failback_mode : $mode",
+        "'paused_by': $paused_by",
+        "'pause_reason': $pause_reason",
+    ] {
+        assert!(out.contains(field), "{field}: {out}");
+    }
+    assert_eq!(st["Start"]["Assign"]["mode"], "practice");
+    assert_eq!(st["Start"]["Assign"]["failback_mode"], "act");
+    assert_eq!(st["Start"]["Assign"]["paused_by"], "");
 }
