@@ -100,6 +100,9 @@ import json
 import sys
 
 run_dir, out_path, commit, status, subset, command, *files = sys.argv[1:]
+# The command as anyone runs it from the project's root, without this machine's paths.
+import os
+command = command.replace(os.getcwd() + "/", "")
 with open(f"{run_dir}/outcomes.json") as f:
     data = json.load(f)
 # Every mutant the run found (outcomes.json counts only those it tested).
