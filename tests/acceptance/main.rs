@@ -19,3 +19,4 @@ mod plugin;
 mod region_outage;
 mod regional_stack;
 mod semantics;
+mod watched_watcher;
