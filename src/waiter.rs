@@ -341,7 +341,13 @@ mod tests {
         let res = with_deadline(Duration::from_secs(100), async {
             let first = wait_until_gone("first", Duration::from_secs(60), never).await;
             assert!(
-                matches!(first, Err(WaitError::TimedOut { budget_spent: false, .. })),
+                matches!(
+                    first,
+                    Err(WaitError::TimedOut {
+                        budget_spent: false,
+                        ..
+                    })
+                ),
                 "the first wait runs out its own 60 s, not the operation's budget"
             );
             wait_until_gone("second", Duration::from_secs(60), never).await
