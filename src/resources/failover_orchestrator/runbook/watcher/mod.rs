@@ -45,6 +45,7 @@ use serde_json::{json, Value as Json};
 
 use super::builder::Builder;
 
+mod practice;
 mod shift;
 mod spec;
 mod tasks;

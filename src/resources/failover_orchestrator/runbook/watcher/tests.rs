@@ -390,8 +390,12 @@ fn practice_mode_reports_instead_of_acting() {
     let d = definition(&s);
     assert_eq!(structural_problems(&d), Vec::<String>::new());
     assert_eq!(d["States"]["NotifyWouldAct"]["Type"], "Pass");
+}
 
-    // One decision practised, the other acted on: only the practised action is diverted.
+/// One decision practised, the other acted on: only the practised action is diverted; acting on
+/// both is today's definition, with no practice states.
+#[test]
+fn practice_diverts_only_the_practised_decision() {
     let d = definition(&practising(Mode::Practice, Mode::Act));
     assert_eq!(structural_problems(&d), Vec::<String>::new());
     let choices = &d["States"]["StillOtherWriter"];
