@@ -100,10 +100,7 @@ def notices(queues, region):
             break
         for m in msgs:
             body = json.loads(m["Body"])
-            notice = json.loads(body.get("Message", "{}"))
-            # The topic also carries the watchers' CloudWatch alarms (AlarmName, NewStateValue).
-            if "event" in notice:
-                events.append(notice["event"])
+            events.append(json.loads(body.get("Message", "{}")).get("event", "?"))
             sqs.delete_message(QueueUrl=queues[region], ReceiptHandle=m["ReceiptHandle"])
     return events
 
