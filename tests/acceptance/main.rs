@@ -19,4 +19,3 @@ mod plugin;
 mod region_outage;
 mod regional_stack;
 mod semantics;
-mod watched_watcher;

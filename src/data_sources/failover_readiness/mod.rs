@@ -3,8 +3,7 @@
 //!
 //! The schema ([`schema`]) and the report ([`report`]) sit apart from the groups of checks, one
 //! module each: the database ([`database`]), the regional stacks ([`stacks`]), the orchestrator
-//! ([`orchestrator`]), its runbooks' executions ([`runs`]) and its watchers' shifts
-//! ([`watch`]).
+//! ([`orchestrator`]) and its runbooks' executions ([`runs`]).
 
 mod database;
 mod orchestrator;
@@ -12,7 +11,6 @@ mod report;
 mod runs;
 mod schema;
 mod stacks;
-mod watch;
 
 use std::sync::Arc;
 
@@ -86,9 +84,6 @@ impl DataSourceType for FailoverReadiness {
                 Default::default()
             }
         };
-        if let Some(id) = orchestrator.as_deref() {
-            watch::last_shift_checks(&cfg, id, &mut checks).await;
-        }
         let max_age = MAX_DRILL_AGE
             .get(config)
             .and_then(|d| crate::timeouts::parse_duration(&d));
