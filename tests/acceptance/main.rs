@@ -10,7 +10,6 @@ mod automatic_failover_practice;
 mod global_database;
 mod harness;
 mod identity;
-mod interrupted;
 mod leftovers;
 mod modules;
 mod orchestrator;
