@@ -18,12 +18,12 @@ const ORCH: &str = "trdr_failover_orchestrator.trading";
 const DB: &str = "trdr_global_database.trading";
 
 /// The writer's region as RDS in us-east-2 reports it (us-east-1 may be down).
-async fn writer(ws: &Workspace) -> String {
+pub(crate) async fn writer(ws: &Workspace) -> String {
     crate::orchestrator::writer_seen_from(ws, "us-east-2").await
 }
 
 /// The outputs of the finished shifts of `region`'s watcher, newest first.
-async fn shifts(ws: &Workspace, region: &str) -> Vec<Json> {
+pub(crate) async fn shifts(ws: &Workspace, region: &str) -> Vec<Json> {
     let sfn = ws.aws().sfn(region).await;
     let arn = ws.resource(ORCH)["watcher_arns"][region]
         .as_str()
@@ -101,13 +101,13 @@ async fn running_history(ws: &Workspace) {
     }
 }
 
-fn promotions(sandbox: &Sandbox, ws: &Workspace) -> u64 {
+pub(crate) fn promotions(sandbox: &Sandbox, ws: &Workspace) -> u64 {
     sandbox.promotions(&format!("trdr-global-{}", ws.suffix))
 }
 
 /// Waits until a shift of the us-east-2 watcher that started after `since` shifts finished
 /// satisfies `done`, and returns it.
-async fn shift_where(
+pub(crate) async fn shift_where(
     ws: &Workspace,
     since: usize,
     what: &str,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
+use crate::automatic_failover::{promotions, shift_where, shifts, writer};
 use crate::orchestrator::notices;
 use crate::support::sandbox::Sandbox;
 use crate::support::topology::{fixtures, topology, with_automatic_failover};
@@ -17,67 +18,11 @@ use crate::workspace;
 
 const ORCH: &str = "trdr_failover_orchestrator.trading";
 
-/// The writer's region as RDS in us-east-2 reports it (`DescribeGlobalClusters`; us-east-1 may
-/// be down).
-async fn writer(ws: &Workspace) -> String {
-    crate::orchestrator::writer_seen_from(ws, "us-east-2").await
-}
-
 fn watcher_arn(ws: &Workspace) -> String {
     ws.resource(ORCH)["watcher_arns"]["us-east-2"]
         .as_str()
         .expect("a watcher in us-east-2")
         .to_string()
-}
-
-/// The outputs of the us-east-2 watcher's finished shifts, newest first.
-async fn shifts(ws: &Workspace) -> Vec<Json> {
-    let sfn = ws.aws().sfn("us-east-2").await;
-    let list = sfn
-        .list_executions()
-        .state_machine_arn(watcher_arn(ws))
-        .max_results(1000)
-        .send()
-        .await
-        .unwrap();
-    let mut execs: Vec<_> = list.executions().to_vec();
-    execs.sort_by_key(|e| std::cmp::Reverse(e.start_date().secs()));
-    let mut out = Vec::new();
-    for e in execs.iter().filter(|e| e.status().as_str() != "RUNNING") {
-        let d = sfn
-            .describe_execution()
-            .execution_arn(e.execution_arn())
-            .send()
-            .await
-            .unwrap();
-        out.push(
-            d.output()
-                .and_then(|o| serde_json::from_str(o).ok())
-                .unwrap_or_default(),
-        );
-    }
-    out
-}
-
-/// A shift that finished after the first `since` ones and satisfies `done`.
-async fn shift_where(
-    ws: &Workspace,
-    since: usize,
-    what: &str,
-    done: impl Fn(&Json) -> bool,
-) -> Json {
-    eventually(90, what, || async {
-        let all = shifts(ws).await;
-        let new = all.len().saturating_sub(since);
-        all.into_iter().take(new).find(|s| done(s))
-    })
-    .await
-}
-
-fn promotions(sandbox: &Sandbox, ws: &Workspace) -> u64 {
-    sandbox.stats()["promotions"][format!("trdr-global-{}", ws.suffix)]
-        .as_u64()
-        .unwrap_or(0)
 }
 
 /// The readiness check `name`'s (status, detail).
@@ -150,7 +95,7 @@ async fn practice_mode_reports_a_failover_without_promoting_and_act_then_fails_o
     notices(&ws.aws(), &f, "us-east-2").await;
 
     // us-east-1 fails: the watcher decides, reports, and moves nothing.
-    let n = shifts(&ws).await.len();
+    let n = shifts(&ws, "us-east-2").await.len();
     sandbox.region_outage("us-east-1", true);
     let would = shift_where(&ws, n, "a would-fail-over shift", |s| {
         s["outcome"] == "would-fail-over"
@@ -191,7 +136,7 @@ async fn practice_mode_reports_a_failover_without_promoting_and_act_then_fails_o
     .await;
     assert!(metric >= 1.0, "{metric}");
     // Later shifts report again; none promotes, and nothing asks for approval.
-    let n = shifts(&ws).await.len();
+    let n = shifts(&ws, "us-east-2").await.len();
     shift_where(&ws, n, "another would-fail-over shift", |s| {
         s["outcome"] == "would-fail-over"
     })
@@ -214,12 +159,12 @@ async fn practice_mode_reports_a_failover_without_promoting_and_act_then_fails_o
     ws.must_apply(&["-refresh-only"]);
     let (status, detail) = check(&ws, "automatic failover mode (us-east-2)");
     assert_eq!(status, "pass", "{detail}");
-    let n = shifts(&ws).await.len();
+    let n = shifts(&ws, "us-east-2").await.len();
     shift_where(&ws, n, "a healthy shift in act mode", |s| {
         s["outcome"] == "watched-healthy" && s["mode"] == "act"
     })
     .await;
-    let n = shifts(&ws).await.len();
+    let n = shifts(&ws, "us-east-2").await.len();
     sandbox.region_outage("us-east-1", true);
     let run = shift_where(&ws, n, "the automatic failover", |s| {
         s["outcome"]
