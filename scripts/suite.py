@@ -71,6 +71,7 @@ def stages():
         "actions::a_drill_and_a_switchover_run_as_actions_and_a_failover_into_the_writer_is_refused",
         "identity::identities_import_the_topology_and_a_query_finds_it_with_config_that_plans_no_change",
         "pause::a_pause_by_action_survives_an_unrelated_apply_and_readiness_says_who_and_why",
+        "import_state::import_by_identity_writes_what_the_apply_wrote_with_defaults_spelled_out_or_left_out",
     ]
     # Outages are sandbox-wide: these run one at a time on a sandbox of their own.
     outages = ["automatic_failover::", "automatic_failover_practice::", "region_outage::"]

@@ -7,6 +7,7 @@ pub mod diag;
 pub mod plan;
 pub mod resource;
 pub mod schema;
+pub mod upgrade;
 pub mod validate;
 pub mod value;
 
@@ -16,4 +17,5 @@ pub use resource::{
     ActionType, DataSourceType, Found, IdentityField, PlanCall, PlanOutcome, ResourceType,
 };
 pub use schema::{Attribute, Block, Schema, Type};
+pub use upgrade::Upgrader;
 pub use value::Value;

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use super::diag::{Diagnostics, Path};
 use super::schema::Schema;
+use super::upgrade::Upgrader;
 use super::value::Value;
 
 /// What a resource may add to the generic plan.
@@ -28,6 +29,12 @@ pub trait ResourceType: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     fn schema(&self) -> Schema;
+
+    /// How state stored under each earlier schema version is brought to `schema().version`: one
+    /// step from every version below it (see the upgrade module).
+    fn upgraders(&self) -> &'static [Upgrader] {
+        &[]
+    }
 
     /// Checks that need neither AWS nor the provider configuration. Values may be unknown here;
     /// validators skip what they cannot see yet.

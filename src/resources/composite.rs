@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use crate::aws::errors::AwsError;
 use crate::framework::resource::identity_of;
 use crate::framework::validate;
-use crate::framework::{Diagnostics, Found, IdentityField, PlanCall, ResourceType, Schema, Value};
+use crate::framework::{
+    Diagnostics, Found, IdentityField, PlanCall, ResourceType, Schema, Upgrader, Value,
+};
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::list::{self, Filter};
@@ -35,6 +37,10 @@ pub trait Composite: Send + Sync + 'static {
 
     /// The schema, assembled from the resource's attribute declarations.
     const SCHEMA: fn() -> Schema;
+
+    /// How state stored under each earlier schema version is brought to the schema's (see
+    /// [`crate::framework::upgrade`]): one step from every version below it.
+    const UPGRADERS: &'static [Upgrader] = &[];
 
     /// The checks across attributes (each attribute's own run from the schema); at validation
     /// and again at plan time, when values unknown at validation are known.
@@ -220,6 +226,10 @@ impl<C: Composite> ResourceType for C {
 
     fn schema(&self) -> Schema {
         (C::SCHEMA)()
+    }
+
+    fn upgraders(&self) -> &'static [Upgrader] {
+        C::UPGRADERS
     }
 
     /// The schema's validators (each at its attribute's path), then the resource's own checks

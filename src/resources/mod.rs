@@ -6,6 +6,7 @@ pub mod global_database;
 pub mod list;
 pub mod references;
 pub mod regional_stack;
+pub mod spelled;
 
 /// Each resource's model falls back to defaults of its own when an attribute is null; they must
 /// be the schema's (what Terraform plans). `config` sets the required attributes and every
@@ -138,4 +139,38 @@ fn no_description_repeats_a_declared_default() {
         "defaults stated twice:\n{}",
         found.join("\n")
     );
+}
+
+#[cfg(test)]
+mod upgrades {
+    use std::sync::Arc;
+
+    use crate::framework::upgrade::chain_is_complete;
+    use crate::provider::ProviderContext;
+
+    /// Each resource's schema version, as the releases' state fixtures (tests/fixtures/state)
+    /// record it: bumping one is a change to stored state, which needs its upgrader and a
+    /// fixture of the state before it.
+    const VERSIONS: &[(&str, i64)] = &[
+        ("failover_orchestrator", 1),
+        ("global_database", 0),
+        ("regional_stack", 0),
+    ];
+
+    #[test]
+    fn every_resource_upgrades_from_every_earlier_schema_version() {
+        let ctx = Arc::new(ProviderContext::default());
+        let resources = crate::resources(&ctx);
+        assert_eq!(resources.len(), VERSIONS.len());
+        for r in resources {
+            let schema = r.schema();
+            chain_is_complete(&schema, r.upgraders())
+                .unwrap_or_else(|e| panic!("trdr_{}: {e}", r.name()));
+            let want = VERSIONS
+                .iter()
+                .find(|(n, _)| *n == r.name())
+                .map(|(_, v)| *v);
+            assert_eq!(Some(schema.version), want, "trdr_{}", r.name());
+        }
+    }
 }

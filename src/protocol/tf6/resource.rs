@@ -6,7 +6,9 @@ use tf_provider::schema::{self as tfs, IdentitySchema};
 use tf_provider::AttributePath;
 use tracing::Instrument;
 
-use crate::framework::{plan, resource, validate, Diagnostics, PlanCall, PlanOutcome, Value};
+use crate::framework::{
+    plan, resource, upgrade, validate, Diagnostics, PlanCall, PlanOutcome, Value,
+};
 
 use super::adapter::Tf6Resource;
 use super::convert::{to_tf_identity, to_tf_path, to_tf_schema};
@@ -323,5 +325,40 @@ impl tf_provider::Resource for Tf6Resource {
         };
         let imported = call(diags, &self.stop, "import", || None, import).await?;
         Some((self.shape(imported), Value::Null))
+    }
+
+    /// State stored under an earlier (or a later) schema version; Terraform sends the current
+    /// version's state without calling this.
+    async fn upgrade<'a>(
+        &self,
+        diags: &mut tf_provider::Diagnostics,
+        version: i64,
+        prior_state: tf_provider::RawValue,
+    ) -> Option<Value> {
+        let upgraded = guarded(diags, "state upgrade", async {
+            let mut d = Diagnostics::default();
+            let json = match prior_state {
+                tf_provider::RawValue::Json(bytes) => bytes,
+                tf_provider::RawValue::MessagePack(_) => {
+                    d.error(
+                        None,
+                        "Unreadable state",
+                        "Terraform sent stored state as MessagePack; it stores JSON.",
+                    );
+                    return (None, d);
+                }
+            };
+            let out = upgrade::upgrade(
+                self.inner.name(),
+                &self.schema,
+                self.inner.upgraders(),
+                version,
+                &json,
+                &mut d,
+            );
+            (out, d)
+        })
+        .await?;
+        Some(self.shape(upgraded))
     }
 }

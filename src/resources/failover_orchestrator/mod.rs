@@ -15,7 +15,8 @@
 //!   automatic-failover tag on the global cluster); `state_machine.rs` deploys a generated
 //!   definition for the runbooks and the watchers alike;
 //! - `apply.rs`: create / update / delete as ordered steps over those objects;
-//! - `observe.rs`: read, drift and import; `inspect.rs`: what readiness sees;
+//! - `observe.rs`: read, drift and import; `inspect.rs`: what readiness sees; `upgrade.rs`: state
+//!   stored by earlier schema versions;
 //! - `runbook/`: the generated definitions (runbook and watcher) as plain data, and
 //!   (`analysis.rs`) their worst-case budget and structural checks.
 
@@ -31,6 +32,7 @@ pub mod runbook;
 mod runbooks;
 mod schema;
 mod state_machine;
+mod upgrade;
 mod watchers;
 
 pub use desired::tag_fields;
@@ -73,6 +75,7 @@ impl Composite for FailoverOrchestrator {
     }
 
     const SCHEMA: fn() -> Schema = schema;
+    const UPGRADERS: &'static [crate::framework::Upgrader] = upgrade::UPGRADERS;
     const CHECK: fn(&Value, &mut Diagnostics) = schema::check;
 
     async fn plan(&self, call: PlanCall<'_>) {

@@ -44,6 +44,8 @@ pub struct Orchestrator {
     /// The health check ids a state recorded, by region (empty on a create or an import): read
     /// by id instead of listing the account's health checks.
     pub health_check_ids: BTreeMap<String, String>,
+    /// The optional blocks the configuration spelled out ([`crate::resources::spelled`]).
+    pub spelled: String,
 }
 
 /// The `automatic_failover` block.
@@ -135,6 +137,7 @@ impl Orchestrator {
             interval: REQUEST_INTERVAL.get(hc)? as i32,
             threshold: FAILURE_THRESHOLD.get(hc)? as i32,
             tuning: Tuning::from_block(RUNBOOK.of(v)),
+            spelled: crate::resources::spelled::tag_value(v, SPELLED),
             rto_target: RTO_TARGET_SECONDS.get(v)?,
             automatic: Automatic::from_block(
                 AUTOMATIC_FAILOVER.of(v),

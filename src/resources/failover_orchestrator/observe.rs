@@ -174,6 +174,7 @@ pub async fn discover(cfg: &Configured, id: &str) -> Result<Option<Value>, AwsEr
     DNS.put(&mut v, dns_block);
     dns::discover(cfg, &naming, changes, &mut v).await?;
     runbooks::discover(&tags, &mut v);
+    crate::resources::spelled::restore(&super::schema().block, &tags, &mut v);
     watchers::discover(cfg, &naming, region, &deployed.role_arn, &mut v).await?;
     let Some(o) = Orchestrator::from_value(&v, &cfg.config) else {
         return Ok(None);

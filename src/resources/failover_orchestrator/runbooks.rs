@@ -46,6 +46,7 @@ pub async fn ensure(
     let definition = rendered(o, region, resolved, hcs);
     let mut tags = tags_for(cfg, o, region);
     tags.extend(marker.map(Marker::tags).unwrap_or_default());
+    tags.insert(crate::resources::spelled::TAG.into(), o.spelled.clone());
     let name = o.naming.state_machine(region);
     ensure_state_machine(cfg, o, region, &name, &definition, &tags, timeout).await
 }

@@ -172,9 +172,13 @@ fn endpoint_block() -> Block {
     Block::default().with(&[&FQDN, &HEALTH_PATH])
 }
 
+/// The blocks whose presence AWS cannot show (see [`crate::resources::spelled`]).
+pub const SPELLED: &[&str] = &["health_check", "runbook", "timeouts"];
+
 pub fn schema() -> Schema {
     Schema {
-        version: 0,
+        // 1: see upgrade.rs.
+        version: 1,
         block: Block::new("The failover runbook and the DNS it steers: an HTTPS health check per endpoint, the `PRIMARY`/`SECONDARY` failover record pair (on the database's writer region and the other), and a Step Functions state machine in each region that makes its own region the writer — so it runs while the other region is down. Input `{\"mode\": \"failover\" | \"switchover\" | \"drill\"}`.")
             .with(&[&ID, &NAME, &ENVIRONMENT_SUFFIX, &GLOBAL_DATABASE_ID, &EXECUTION_ROLE_ARN, &NOTIFICATION_TOPIC_ARN, &REGIONAL_STACK_IDS, &RTO_TARGET_SECONDS, &STATE_MACHINE_ARNS, &HEALTH_CHECK_IDS, &ACTIVE_REGION, &RTO_BUDGET_SECONDS, &DRIFT, &WATCHER_ARNS])
             .nest(&DNS, Block::default().with(&[&ZONE_ID, &RECORD_NAME, &TTL]))

@@ -10,6 +10,7 @@ use crate::aws::errors::{shown, AwsError, ErrorKind};
 use crate::aws::rds::{self, GlobalSpec};
 use crate::ownership::{self, Anchor};
 use crate::provider::Configured;
+use crate::resources::spelled;
 use crate::steps::Failure;
 use crate::tags::Tags;
 use crate::waiter;
@@ -101,17 +102,25 @@ pub(super) async fn anchor(cfg: &Configured, db: &Db) -> Result<Anchor, AwsError
     })
 }
 
-/// After an apply that succeeded: the global cluster is marked as this state's.
+/// After an apply that succeeded: the global cluster is marked as this state's, with the blocks
+/// its configuration spelled out.
 pub(super) async fn mark_complete(cfg: &Configured, db: &Db) -> Result<(), AwsError> {
     let c = &cfg.region(&db.primary.region).rds;
     let Some(g) = rds::global(c, &db.global_id()).await? else {
         return Ok(());
     };
-    if let (Some(m), Some(arn)) = (
-        ownership::to_complete(&rds::global_tags(&g)),
-        g.global_cluster_arn(),
-    ) {
-        rds::tag(c, arn, &m.tags()).await?;
+    let Some(arn) = g.global_cluster_arn() else {
+        return Ok(());
+    };
+    let seen = rds::global_tags(&g);
+    let mut want = ownership::to_complete(&seen)
+        .map(|m| m.tags())
+        .unwrap_or_default();
+    if seen.get(spelled::TAG) != Some(&db.spelled) {
+        want.insert(spelled::TAG.into(), db.spelled.clone());
+    }
+    if !want.is_empty() {
+        rds::tag(c, arn, &want).await?;
     }
     Ok(())
 }

@@ -100,7 +100,12 @@ pub struct Db {
     /// An automatic failover moved the writer away from `writer_region`, and the plan keeps it
     /// there (`writer_region` is a preference while `automatic_failover_by` is set).
     pub hold_writer: bool,
+    /// The optional blocks the configuration spelled out ([`crate::resources::spelled`]).
+    pub spelled: String,
 }
+
+/// The blocks whose presence AWS cannot show (see [`crate::resources::spelled`]).
+pub const SPELLED: &[&str] = &["serverless_v2", "timeouts"];
 
 /// A master password the configuration brings (`master_password_wo`).
 #[derive(Clone, PartialEq)]
@@ -146,6 +151,7 @@ impl Db {
                     .is_some_and(|c| Some(&c) != WRITER_REGION.get(v).as_ref()),
             backup_retention_days: BACKUP_RETENTION_DAYS.get(v)? as i32,
             storage_encrypted: STORAGE_ENCRYPTED.get(v)?,
+            spelled: crate::resources::spelled::tag_value(v, SPELLED),
             min_capacity: MIN_CAPACITY.get(scaling)?,
             max_capacity: MAX_CAPACITY.get(scaling)?,
             secondary: Member::from_value(SECONDARY.of(v))?,
@@ -379,6 +385,7 @@ mod declarations {
             primary: member("us-east-1"),
             secondary: member("us-east-2"),
             hold_writer: false,
+            spelled: String::new(),
         }
     }
 

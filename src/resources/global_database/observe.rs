@@ -218,6 +218,7 @@ pub async fn discover_named(cfg: &Configured, naming: &Naming) -> Result<Option<
     };
     let mut v = Value::object();
     put_database(&mut v, naming, &g, &wc, &writer_region);
+    crate::resources::spelled::restore(&super::schema().block, &rds::global_tags(&g), &mut v);
     for (which, region) in [(&PRIMARY, &primary), (&SECONDARY, &secondary)] {
         let c = rds::cluster(&cfg.region(region).rds, &naming.regional_cluster(region)).await?;
         which.put(&mut v, member_configuration(region, c.as_ref()));

@@ -18,6 +18,7 @@ use crate::aws::{dynamodb, s3};
 use crate::framework::Diagnostics;
 use crate::ownership::{self, Anchor, Marker};
 use crate::provider::Configured;
+use crate::resources::spelled;
 use crate::steps::{self, Failure, Step};
 use crate::tags::{self, Tags};
 use crate::waiter::{self, Backoff, Poll, WaitError};
@@ -37,6 +38,7 @@ fn stack_tags(cfg: &Configured, stack: &Stack) -> Tags {
         };
         t.insert(REPLICA_OF_TAG.into(), primary.to_string());
     }
+    t.insert(spelled::TAG.into(), stack.spelled.clone());
     t
 }
 

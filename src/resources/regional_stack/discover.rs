@@ -15,6 +15,7 @@ use crate::aws::{dynamodb, s3};
 use crate::framework::Value;
 use crate::naming::{ENVIRONMENT_SUFFIX, NAME};
 use crate::provider::Configured;
+use crate::resources::spelled;
 use crate::tags;
 
 /// Rebuilds a stack's configuration from AWS, for import.
@@ -59,6 +60,7 @@ async fn discover_if(
         .get(REPLICA_OF_TAG)
         .and_then(|s| StackId::parse(s));
     let mut v = configuration(id, &purposes, table.as_ref(), replica_of.as_ref());
+    spelled::restore(&schema().block, &tags_seen, &mut v);
     if let (Some(primary), Some(p)) = (&replica_of, purposes.first()) {
         let two_way = replicates_back(&here, id, primary, p).await?;
         BIDIRECTIONAL.put(&mut v, two_way);

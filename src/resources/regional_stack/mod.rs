@@ -35,6 +35,7 @@ use crate::ownership::{Anchor, Marker};
 use crate::provider::{Configured, ProviderContext};
 use crate::resources::composite::Composite;
 use crate::resources::list::{self, Filter};
+use crate::resources::spelled;
 use crate::timeouts::Operation;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -124,7 +125,12 @@ pub struct Stack {
     pub noncurrent_days: i32,
     pub force_destroy: bool,
     pub replica: Option<Replica>,
+    /// The optional blocks the configuration spelled out ([`spelled::TAG`]).
+    pub spelled: String,
 }
+
+/// The blocks whose presence AWS cannot show (see [`spelled`]).
+pub const SPELLED: &[&str] = &["session_table", "timeouts"];
 
 impl Stack {
     pub fn from_value(v: &Value) -> Option<Self> {
@@ -156,6 +162,7 @@ impl Stack {
             noncurrent_days: NONCURRENT_DAYS.get(v)? as i32,
             force_destroy: FORCE_DESTROY.get(v)?,
             replica,
+            spelled: spelled::tag_value(v, SPELLED),
         })
     }
 

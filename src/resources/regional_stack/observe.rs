@@ -396,6 +396,7 @@ mod tests {
                 role_arn: None,
                 two_way: false,
             }),
+            spelled: String::new(),
         }
     }
 

@@ -67,6 +67,26 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// Drives the provider in `dir` instead of this build's (the state fixtures of an earlier
+    /// release are written by that release's binary).
+    pub fn with_plugin_dir(self, dir: &Path) -> Self {
+        std::fs::write(
+            self.dir.path().join("cli.tfrc"),
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"trdr-dev/trdr\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        self
+    }
+
+    /// Writes `main.tf` exactly as given (a configuration kept with a state fixture, its provider
+    /// block included).
+    pub fn write_main(&self, full: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), full).unwrap();
+    }
+
     pub fn aws(&self) -> Aws {
         Aws::new(self.endpoint.clone())
     }

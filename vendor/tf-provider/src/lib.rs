@@ -47,6 +47,8 @@ pub use data_source::{DataSource, DynamicDataSource};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use function::{DynamicFunction, Function};
 pub use provider::{DynamicProvider, Provider};
+// trdr: exported so a resource can implement `Resource::upgrade`, see NOTICE.
+pub use raw::RawValue;
 pub use resource::{DynamicResource, Listed, Resource};
 pub use server::{serve, serve_dynamic};
 

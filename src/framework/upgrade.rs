@@ -1,0 +1,269 @@
+//! Stored state across releases. Each resource's schema carries a version; a change to what it
+//! stores bumps the version and adds one [`Upgrader`] from the version before, so state written by
+//! any earlier release is brought forward step by step before Terraform reads it. State from a
+//! newer release than this build is refused rather than misread.
+
+use serde_json::Value as Json;
+
+use super::diag::Diagnostics;
+use super::schema::{Block, Nesting, Schema};
+use super::value::Value;
+
+/// One step: state stored under `from` brought to `from + 1`.
+pub struct Upgrader {
+    pub from: i64,
+    /// What changed, for the changelog and the error if the step fails.
+    pub change: &'static str,
+    /// Rewrites the stored JSON in place; an `Err` names what it could not read.
+    pub step: fn(&mut Json) -> Result<(), String>,
+}
+
+/// The state `json`, stored under `version`, brought to `schema`'s version by `upgraders`, or
+/// `None` with an error that says why.
+pub fn upgrade(
+    resource: &str,
+    schema: &Schema,
+    upgraders: &[Upgrader],
+    version: i64,
+    json: &[u8],
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    match upgrade_json(resource, schema, upgraders, version, json) {
+        Ok(v) => Some(v),
+        Err((summary, detail)) => {
+            diags.error(None, summary, detail);
+            None
+        }
+    }
+}
+
+fn upgrade_json(
+    resource: &str,
+    schema: &Schema,
+    upgraders: &[Upgrader],
+    version: i64,
+    json: &[u8],
+) -> Result<Value, (String, String)> {
+    let current = schema.version;
+    if version > current {
+        return Err((
+            "State written by a newer trdr".into(),
+            format!(
+                "trdr_{resource}'s state was written under schema version {version} by a later \
+                 release of trdr; this build ({}) knows versions up to {current} and will not \
+                 guess what the newer one stores. Use that release or a later one (a provider \
+                 is never downgraded over its state), or restore the state from before the \
+                 upgrade.",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ));
+    }
+    if version < 0 {
+        return Err((
+            "Unreadable state".into(),
+            format!(
+                "trdr_{resource}'s state has schema version {version}, which no release wrote."
+            ),
+        ));
+    }
+    let mut state: Json = serde_json::from_slice(json).map_err(|e| {
+        (
+            "Unreadable state".into(),
+            format!("trdr_{resource}'s stored state is not JSON: {e}"),
+        )
+    })?;
+    for from in version..current {
+        let Some(u) = upgraders.iter().find(|u| u.from == from) else {
+            return Err((
+                "No upgrade for this state".into(),
+                format!(
+                    "trdr_{resource} has no upgrade from schema version {from} to {}: this is a \
+                     bug in trdr, please report it.",
+                    from + 1
+                ),
+            ));
+        };
+        (u.step)(&mut state).map_err(|e| {
+            (
+                "State upgrade failed".into(),
+                format!(
+                    "trdr_{resource}'s state could not be brought from schema version {from} to \
+                     {} ({}): {e}",
+                    from + 1,
+                    u.change
+                ),
+            )
+        })?;
+    }
+    let stray = strays(&schema.block, &state, "");
+    if !stray.is_empty() {
+        return Err((
+            "State upgrade failed".into(),
+            format!(
+                "trdr_{resource}'s state, brought from schema version {version} to {current}, \
+                 still holds attributes this version does not have: {}. This is a bug in trdr, \
+                 please report it.",
+                stray.join(", ")
+            ),
+        ));
+    }
+    serde_json::from_value(state).map_err(|e| {
+        (
+            "Unreadable state".into(),
+            format!("trdr_{resource}'s upgraded state: {e}"),
+        )
+    })
+}
+
+/// The attributes and blocks `state` holds that `block` does not declare, as paths.
+pub fn strays(block: &Block, state: &Json, at: &str) -> Vec<String> {
+    let Some(map) = state.as_object() else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for (k, v) in map {
+        let path = if at.is_empty() {
+            k.clone()
+        } else {
+            format!("{at}.{k}")
+        };
+        if block.attribute(k).is_some() {
+            continue;
+        }
+        let Some(nb) = block.nested(k) else {
+            out.push(path);
+            continue;
+        };
+        match (&nb.nesting, v) {
+            (Nesting::Single, _) => out.extend(strays(&nb.block, v, &path)),
+            (Nesting::List { .. }, Json::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    out.extend(strays(&nb.block, item, &format!("{path}[{i}]")));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every upgrader of a resource from 0 up to its schema version, once each, in order: what a
+/// resource's tests assert.
+pub fn chain_is_complete(schema: &Schema, upgraders: &[Upgrader]) -> Result<(), String> {
+    let froms: Vec<i64> = upgraders.iter().map(|u| u.from).collect();
+    let want: Vec<i64> = (0..schema.version).collect();
+    if froms == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "schema version {} needs upgraders from {want:?}, has {froms:?}",
+            schema.version
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::{Attribute, Type};
+    use serde_json::json;
+
+    fn schema(version: i64) -> Schema {
+        let mut block = Block::default();
+        block
+            .attributes
+            .push(Attribute::optional("name", Type::String, ""));
+        block
+            .attributes
+            .push(Attribute::optional("size", Type::Number, ""));
+        Schema { version, block }
+    }
+
+    fn rename(v: &mut Json) -> Result<(), String> {
+        let m = v.as_object_mut().ok_or("not an object")?;
+        if let Some(old) = m.remove("old_name") {
+            m.insert("name".into(), old);
+        }
+        Ok(())
+    }
+
+    fn double(v: &mut Json) -> Result<(), String> {
+        let m = v.as_object_mut().ok_or("not an object")?;
+        let size = m.get("size").and_then(Json::as_f64).ok_or("no size")?;
+        m.insert("size".into(), json!(size * 2.0));
+        Ok(())
+    }
+
+    const STEPS: &[Upgrader] = &[
+        Upgrader {
+            from: 0,
+            change: "old_name renamed name",
+            step: rename,
+        },
+        Upgrader {
+            from: 1,
+            change: "size in halves",
+            step: double,
+        },
+    ];
+
+    fn run(version: i64, state: Json) -> Result<Value, (String, String)> {
+        upgrade_json(
+            "thing",
+            &schema(2),
+            STEPS,
+            version,
+            state.to_string().as_bytes(),
+        )
+    }
+
+    #[test]
+    fn every_step_from_the_stored_version_runs_in_order() {
+        let v = run(0, json!({"old_name": "a", "size": 2})).unwrap();
+        assert_eq!(v.get("name"), &Value::from("a"));
+        assert_eq!(v.get("size"), &Value::from(4.0));
+        let v = run(1, json!({"name": "a", "size": 2})).unwrap();
+        assert_eq!(v.get("size"), &Value::from(4.0));
+    }
+
+    #[test]
+    fn a_newer_version_is_refused_naming_both_versions() {
+        let (summary, detail) = run(3, json!({"name": "a"})).unwrap_err();
+        assert_eq!(summary, "State written by a newer trdr");
+        assert!(detail.contains("schema version 3"), "{detail}");
+        assert!(detail.contains("up to 2"), "{detail}");
+    }
+
+    #[test]
+    fn a_failing_step_names_its_versions_and_change() {
+        let (summary, detail) = run(1, json!({"name": "a"})).unwrap_err();
+        assert_eq!(summary, "State upgrade failed");
+        assert!(
+            detail.contains("from schema version 1 to 2 (size in halves): no size"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn an_attribute_left_behind_by_the_steps_is_an_error_not_dropped() {
+        let (_, detail) = run(1, json!({"name": "a", "size": 1, "gone": true})).unwrap_err();
+        assert!(detail.contains("gone"), "{detail}");
+    }
+
+    #[test]
+    fn a_gap_in_the_chain_is_named() {
+        assert!(chain_is_complete(&schema(2), STEPS).is_ok());
+        assert!(chain_is_complete(&schema(3), STEPS).is_err());
+        let (summary, _) = upgrade_json(
+            "thing",
+            &schema(3),
+            STEPS,
+            0,
+            br#"{"old_name":"a","size":1}"#,
+        )
+        .unwrap_err();
+        assert_eq!(summary, "No upgrade for this state");
+        assert!(upgrade_json("thing", &schema(2), STEPS, 0, b"{").is_err());
+        assert!(upgrade_json("thing", &schema(2), STEPS, -1, b"{}").is_err());
+    }
+}
