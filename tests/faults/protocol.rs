@@ -409,6 +409,85 @@ async fn random_payloads_at_every_rpc_of_the_running_plugin() {
     let _ = child.wait();
 }
 
+/// `UpgradeResourceState` as Terraform sends it: state of an earlier schema version comes back
+/// upgraded, state of a later one (a newer trdr wrote it) is refused with an error naming both
+/// versions, and the current version's passes unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn state_of_an_earlier_schema_version_is_upgraded_and_of_a_later_one_refused() {
+    let (mut child, c) = plaintext_plugin().await;
+    let stored = serde_json::json!({
+        "name": "trading", "environment_suffix": "dev",
+        "automatic_failover": [{"paused": false, "failure_window_seconds": 60}],
+    });
+    let upgrade = |version: i64| {
+        let request = upgrade_resource_state::Request {
+            type_name: "trdr_failover_orchestrator".into(),
+            version,
+            raw_state: Some(RawState {
+                json: serde_json::to_vec(&stored).unwrap(),
+                flatmap: Default::default(),
+            }),
+        };
+        let mut c = c.clone();
+        async move {
+            c.upgrade_resource_state(request)
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let details = |r: &upgrade_resource_state::Response| -> Vec<String> {
+        r.diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect()
+    };
+    let state = |r: &upgrade_resource_state::Response| -> serde_json::Value {
+        let v = r.upgraded_state.as_ref().expect("an upgraded state");
+        if v.json.is_empty() {
+            rmp_serde::from_slice(&v.msgpack).unwrap()
+        } else {
+            serde_json::from_slice(&v.json).unwrap()
+        }
+    };
+
+    let from_0 = upgrade(0).await;
+    assert!(from_0.diagnostics.is_empty(), "{:?}", details(&from_0));
+    let v = state(&from_0);
+    assert_eq!(
+        v["automatic_failover"][0]["paused"],
+        serde_json::Value::Null,
+        "{v}"
+    );
+    assert_eq!(
+        v["automatic_failover"][0]["failure_window_seconds"], 60,
+        "{v}"
+    );
+
+    let current = upgrade(1).await;
+    assert!(current.diagnostics.is_empty(), "{:?}", details(&current));
+    assert_eq!(state(&current)["automatic_failover"][0]["paused"], false);
+
+    let later = upgrade(7).await;
+    let said = details(&later).join("\n");
+    assert!(said.contains("State written by a newer trdr"), "{said}");
+    assert!(
+        said.contains("schema version 7") && said.contains("up to 1"),
+        "{said}"
+    );
+    assert!(
+        later.upgraded_state.is_none()
+            || later
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == diagnostic::Severity::Error as i32)
+    );
+
+    assert!(child.try_wait().unwrap().is_none());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A certificate made the way go-plugin's AutoMTLS makes Terraform's: a self-signed ECDSA P-521 /
 /// SHA-512 CA for `localhost`, for client and server auth.
 struct Made {
