@@ -8,6 +8,17 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 die() { echo "release-check: FAILED: $*" >&2; exit 1; }
 
+# The release's own state fixture was written by this source (scripts/state-fixtures.sh), so
+# the upgrade test of every later release plans over what this one really stores.
+VERSION=$("$ROOT/scripts/version.sh")
+FIXTURE="tests/fixtures/state/$VERSION/fixture.json"
+[ -f "$FIXTURE" ] || die "no state fixture for $VERSION: run scripts/state-fixtures.sh $VERSION"
+git diff --quiet HEAD -- src || die "src/ differs from HEAD: a release is made from a commit"
+WROTE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["written_by"]["src_tree"])' "$FIXTURE")
+[ "$WROTE" = "$(git rev-parse HEAD:src)" ] \
+  || die "$FIXTURE was written from src tree $WROTE, this commit's is $(git rev-parse HEAD:src): run scripts/state-fixtures.sh $VERSION again"
+echo "release-check: state fixture $FIXTURE written by this source"
+
 GNUPGHOME=$(mktemp -d)
 export GNUPGHOME
 trap 'rm -rf "$GNUPGHOME"' EXIT
@@ -16,7 +27,6 @@ gpg --batch --quiet --passphrase '' --quick-gen-key "trdr release check <release
 KEY=$(gpg --batch --with-colons --list-secret-keys | awk -F: '/^fpr:/ {print $10; exit}')
 TRDR_GPG_KEY=$KEY scripts/release.sh
 
-VERSION=$("$ROOT/scripts/version.sh")
 NAME="terraform-provider-trdr_${VERSION}"
 cd dist
 gpg --batch --verify "${NAME}_SHA256SUMS.sig" "${NAME}_SHA256SUMS" 2>/dev/null || die "gpg --verify rejects the signature"

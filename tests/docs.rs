@@ -1092,3 +1092,14 @@ mod summaries {
         (c.get(j) == Some(&'"')).then_some((j + 1, hashes))
     }
 }
+
+/// Issue 34: the compatibility guide's table of schema versions is each resource's own.
+#[test]
+fn the_compatibility_guide_states_each_resources_schema_version() {
+    let guide = read("templates/guides/compatibility.md");
+    let ctx = std::sync::Arc::new(trdr::provider::ProviderContext::default());
+    for r in trdr::resources(&ctx) {
+        let row = format!("| `trdr_{}` | {} |", r.name(), r.schema().version);
+        assert!(guide.contains(&row), "the guide lacks {row}");
+    }
+}

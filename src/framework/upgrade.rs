@@ -28,13 +28,26 @@ pub fn upgrade(
     json: &[u8],
     diags: &mut Diagnostics,
 ) -> Option<Value> {
-    match upgrade_json(resource, schema, upgraders, version, json) {
-        Ok(v) => Some(v),
-        Err((summary, detail)) => {
-            diags.error(None, summary, detail);
-            None
-        }
+    let refused = match upgrade_json(resource, schema, upgraders, version, json) {
+        Ok(v) => return Some(v),
+        Err(refused) => refused,
+    };
+    match refused {
+        Refused::Newer(d) => diags.error(None, "State written by a newer trdr", d),
+        Refused::Unreadable(d) => diags.error(None, "Unreadable state", d),
+        Refused::NoStep(d) => diags.error(None, "No upgrade for this state", d),
+        Refused::Failed(d) => diags.error(None, "State upgrade failed", d),
     }
+    None
+}
+
+/// Why a stored state was not brought forward, with the detail to show.
+#[derive(Debug)]
+enum Refused {
+    Newer(String),
+    Unreadable(String),
+    NoStep(String),
+    Failed(String),
 }
 
 fn upgrade_json(
@@ -43,76 +56,54 @@ fn upgrade_json(
     upgraders: &[Upgrader],
     version: i64,
     json: &[u8],
-) -> Result<Value, (String, String)> {
+) -> Result<Value, Refused> {
     let current = schema.version;
     if version > current {
-        return Err((
-            "State written by a newer trdr".into(),
-            format!(
-                "trdr_{resource}'s state was written under schema version {version} by a later \
+        return Err(Refused::Newer(format!(
+            "trdr_{resource}'s state was written under schema version {version} by a later \
                  release of trdr; this build ({}) knows versions up to {current} and will not \
                  guess what the newer one stores. Use that release or a later one (a provider \
                  is never downgraded over its state), or restore the state from before the \
                  upgrade.",
-                env!("CARGO_PKG_VERSION")
-            ),
-        ));
+            env!("CARGO_PKG_VERSION")
+        )));
     }
     if version < 0 {
-        return Err((
-            "Unreadable state".into(),
-            format!(
-                "trdr_{resource}'s state has schema version {version}, which no release wrote."
-            ),
-        ));
+        return Err(Refused::Unreadable(format!(
+            "trdr_{resource}'s state has schema version {version}, which no release wrote."
+        )));
     }
     let mut state: Json = serde_json::from_slice(json).map_err(|e| {
-        (
-            "Unreadable state".into(),
-            format!("trdr_{resource}'s stored state is not JSON: {e}"),
-        )
+        Refused::Unreadable(format!("trdr_{resource}'s stored state is not JSON: {e}"))
     })?;
     for from in version..current {
         let Some(u) = upgraders.iter().find(|u| u.from == from) else {
-            return Err((
-                "No upgrade for this state".into(),
-                format!(
-                    "trdr_{resource} has no upgrade from schema version {from} to {}: this is a \
+            return Err(Refused::NoStep(format!(
+                "trdr_{resource} has no upgrade from schema version {from} to {}: this is a \
                      bug in trdr, please report it.",
-                    from + 1
-                ),
-            ));
+                from + 1
+            )));
         };
         (u.step)(&mut state).map_err(|e| {
-            (
-                "State upgrade failed".into(),
-                format!(
-                    "trdr_{resource}'s state could not be brought from schema version {from} to \
+            Refused::Failed(format!(
+                "trdr_{resource}'s state could not be brought from schema version {from} to \
                      {} ({}): {e}",
-                    from + 1,
-                    u.change
-                ),
-            )
+                from + 1,
+                u.change
+            ))
         })?;
     }
     let stray = strays(&schema.block, &state, "");
     if !stray.is_empty() {
-        return Err((
-            "State upgrade failed".into(),
-            format!(
-                "trdr_{resource}'s state, brought from schema version {version} to {current}, \
+        return Err(Refused::Failed(format!(
+            "trdr_{resource}'s state, brought from schema version {version} to {current}, \
                  still holds attributes this version does not have: {}. This is a bug in trdr, \
                  please report it.",
-                stray.join(", ")
-            ),
-        ));
+            stray.join(", ")
+        )));
     }
-    serde_json::from_value(state).map_err(|e| {
-        (
-            "Unreadable state".into(),
-            format!("trdr_{resource}'s upgraded state: {e}"),
-        )
-    })
+    serde_json::from_value(state)
+        .map_err(|e| Refused::Unreadable(format!("trdr_{resource}'s upgraded state: {e}")))
 }
 
 /// The attributes and blocks `state` holds that `block` does not declare, as paths.
@@ -207,14 +198,27 @@ mod tests {
         },
     ];
 
+    /// The summary and detail the diagnostics would show.
     fn run(version: i64, state: Json) -> Result<Value, (String, String)> {
-        upgrade_json(
+        let mut d = Diagnostics::default();
+        let bytes = state.to_string();
+        let out = upgrade(
             "thing",
             &schema(2),
             STEPS,
             version,
-            state.to_string().as_bytes(),
-        )
+            bytes.as_bytes(),
+            &mut d,
+        );
+        let error = d
+            .errors()
+            .next()
+            .map(|e| (e.summary.clone(), e.detail.clone()));
+        match (out, error) {
+            (Some(v), None) => Ok(v),
+            (None, Some(e)) => Err(e),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -254,15 +258,11 @@ mod tests {
     fn a_gap_in_the_chain_is_named() {
         assert!(chain_is_complete(&schema(2), STEPS).is_ok());
         assert!(chain_is_complete(&schema(3), STEPS).is_err());
-        let (summary, _) = upgrade_json(
-            "thing",
-            &schema(3),
-            STEPS,
-            0,
-            br#"{"old_name":"a","size":1}"#,
-        )
-        .unwrap_err();
-        assert_eq!(summary, "No upgrade for this state");
+        let mut d = Diagnostics::default();
+        let gap = br#"{"old_name":"a","size":1}"#;
+        assert!(upgrade("thing", &schema(3), STEPS, 0, gap, &mut d).is_none());
+        let summaries: Vec<String> = d.errors().map(|e| e.summary.clone()).collect();
+        assert_eq!(summaries, ["No upgrade for this state"]);
         assert!(upgrade_json("thing", &schema(2), STEPS, 0, b"{").is_err());
         assert!(upgrade_json("thing", &schema(2), STEPS, -1, b"{}").is_err());
     }
