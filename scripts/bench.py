@@ -721,7 +721,9 @@ def automatic_section(runs):
     m = lambda k: med([r[k] for r in runs])  # noqa: E731
     probes, interval, timeout, task = runs[0]["probes"], 10, 5, 2
     best = (probes - 1) * interval
-    worst = probes * (interval + 2 * timeout + task)
+    # A round's requests (the other region's health path and its retry, its own, the Route 53
+    # read) run at once (a Parallel state): the slowest is one probe timeout.
+    worst = probes * interval + timeout
     decision, overhead = m("decision"), m("runbook") - promo
     # The runbook's poll wait is scaled in the sandbox; on AWS it notices the promotion up to one
     # poll interval (5 s) late.
@@ -738,7 +740,9 @@ def automatic_section(runs):
            "converts what is scaled and keeps what is not.\n",
            "| part | measured (sandbox) | in AWS seconds | what it is |", "|---|---|---|---|",
            f"| detection | {m('detection'):.2f} s | {best}–{worst} s | first failed probe to the decision: {probes - 1} probe intervals at best; "
-           f"at worst every probe's two requests time out and the Route 53 read too ({probes} × (10 + 2 × 5 + 2) s) |",
+           f"at worst the window's {probes} rounds 10 s apart and the last round at its slowest — a round's requests run at once, "
+           f"so it takes one probe timeout or the Route 53 read with its retry, whichever is longer ({probes} × 10 + 5 s; before "
+           f"rounds ran concurrently, {probes} × (10 + 2 × 5 + {task}) = {probes * (interval + 2 * timeout + task)} s) |",
            f"| decision | {decision:.2f} s | ≈ {decision:.1f} s | the pause tag and the writer read again, the runbook found running or started (API calls, unscaled) |",
            f"| runbook overhead | {overhead:.2f} s | {calls:.1f}–{calls + 5:.1f} s | the runbook's own calls around the promotion, and noticing it done up to one poll interval (5 s) late |",
            f"| promotion (AWS's share) | {promo:.2f} s | {promo_aws:.0f} s | `FailoverGlobalCluster` itself: the sandbox's figure for what AWS documents as minutes |",
