@@ -18,3 +18,4 @@ mod plugin;
 mod region_outage;
 mod regional_stack;
 mod semantics;
+mod watched_watcher;
