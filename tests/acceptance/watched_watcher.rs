@@ -225,5 +225,5 @@ async fn a_disabled_schedule_raises_the_stopped_alarm_and_readiness_says_the_las
     for region in REGIONS {
         assert!(alarms(&ws, region).await.is_empty(), "{region}");
     }
-    ws.aws().assert_nothing_left(&ws.suffix).await;
+    ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
 }
