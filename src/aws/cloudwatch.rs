@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_cloudwatch::types::{
-    ComparisonOperator, Dimension, MetricAlarm, StandardUnit, Statistic, Tag,
+    ComparisonOperator, Dimension, MetricAlarm, Statistic, Tag, WarmUpConfiguration,
 };
 use aws_sdk_cloudwatch::Client;
 use aws_smithy_types::DateTime;
@@ -76,6 +76,11 @@ pub struct AlarmSpec {
     pub treat_missing_data: String,
     /// Notified on the transitions to `ALARM` (SNS topic ARNs).
     pub actions: Vec<String>,
+    /// The warm-up after the alarm is created or updated, in minutes (`WarmUpConfiguration`,
+    /// CloudWatch User Guide, "Alarm warm-up periods"): until then it stays in
+    /// `INSUFFICIENT_DATA` and performs no action, unless data fills its evaluation window
+    /// sooner, which ends the warm-up. `None`: no warm-up.
+    pub warm_up_minutes: Option<i32>,
 }
 
 /// An alarm as `DescribeAlarms` reports it: its settings and its state.
@@ -124,6 +129,9 @@ fn alarm_of(a: &MetricAlarm) -> Alarm {
             // AWS's default when none was given.
             treat_missing_data: a.treat_missing_data().unwrap_or("missing").to_string(),
             actions: a.alarm_actions().to_vec(),
+            warm_up_minutes: a
+                .warm_up_configuration()
+                .and_then(|w| w.warm_up_period_duration_in_minutes()),
         },
         arn: a.alarm_arn().unwrap_or_default().to_string(),
         state: a
@@ -178,9 +186,15 @@ pub async fn put_alarm(c: &Client, spec: &AlarmSpec, tags: &Tags) -> Result<(), 
         .threshold(spec.threshold)
         .comparison_operator(ComparisonOperator::from(spec.comparison.as_str()))
         .treat_missing_data(&spec.treat_missing_data)
-        .unit(StandardUnit::Count)
+        // No `Unit`: the API reference recommends omitting it, since a unit the metric is not
+        // published with leaves the alarm in INSUFFICIENT_DATA for good.
         .actions_enabled(true)
         .set_alarm_actions(Some(spec.actions.clone()))
+        .set_warm_up_configuration(spec.warm_up_minutes.map(|m| {
+            WarmUpConfiguration::builder()
+                .warm_up_period_duration_in_minutes(m)
+                .build()
+        }))
         .set_tags(Some(cw_tags(tags)))
         .send()
         .await
@@ -227,9 +241,9 @@ pub async fn tag(c: &Client, arn: &str, tags: &Tags) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Deletes the alarms named `names` (up to 100 a call). CloudWatch refuses the whole call
-/// (`ResourceNotFound`) when one of them does not exist, so callers name the alarms they found;
-/// one deleted meanwhile makes it a no-op.
+/// Deletes the alarms named `names` (up to 100 a call). CloudWatch still deletes the others when
+/// a name does not exist (API reference, DeleteAlarms); callers name the alarms they found, and
+/// a `ResourceNotFound` for one deleted meanwhile counts as done.
 pub async fn delete_alarms(c: &Client, names: &[String]) -> Result<(), AwsError> {
     for chunk in names.chunks(DESCRIBE_NAMES) {
         c.delete_alarms()

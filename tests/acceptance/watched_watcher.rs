@@ -1,8 +1,9 @@
 //! The watched watcher: with `automatic_failover`, each region has CloudWatch alarms on its
 //! watcher's shifts and its runbook's failures, notifying that region's topic. A schedule
 //! disabled out of band stops the shifts; the sandbox evaluates the "shifts stopped" alarm as
-//! CloudWatch does (missing data breaching), it goes off, and the next plan's readiness says the
-//! last shift is stale. Destroy deletes the alarms.
+//! CloudWatch does (missing data breaching, after its warm-up, which spares the fresh deploy a
+//! page), it goes off, and the next plan's readiness says the last shift is stale. Destroy
+//! deletes the alarms.
 
 use serde_json::Value as Json;
 
@@ -164,6 +165,14 @@ async fn a_disabled_schedule_raises_the_stopped_alarm_and_readiness_says_the_las
         let stopped = by_name(&stopped);
         assert_eq!(stopped.metric_name(), Some("ExecutionsStarted"));
         assert_eq!(stopped.treat_missing_data(), Some("breaching"));
+        // A new watcher has published nothing yet: the alarm warms up instead of paging.
+        assert_eq!(
+            stopped
+                .warm_up_configuration()
+                .and_then(|w| w.warm_up_period_duration_in_minutes()),
+            Some(10),
+            "{stopped:?}"
+        );
         assert_eq!(by_name(&failed).metric_name(), Some("ExecutionsFailed"));
         let watcher = ws.resource("trdr_failover_orchestrator.trading")["watcher_arns"][region]
             .as_str()
@@ -183,7 +192,19 @@ async fn a_disabled_schedule_raises_the_stopped_alarm_and_readiness_says_the_las
     let checks = planned_checks(&ws);
     let last = check(&checks, "last watcher shift (us-east-2)");
     assert_eq!(last["status"], "pass", "{last}");
-    let _ = notices(&ws.aws(), &f, "us-east-2").await;
+    // The fresh deploy paged nobody: the alarm went from INSUFFICIENT_DATA to OK, never to ALARM.
+    for region in REGIONS {
+        let stopped = alarm_names(&ws, region)[1].clone();
+        let paged: Vec<Json> = notices(&ws.aws(), &f, region)
+            .await
+            .into_iter()
+            .filter(|m| m["AlarmName"] == stopped.as_str())
+            .collect();
+        assert!(
+            paged.iter().all(|m| m["NewStateValue"] != "ALARM"),
+            "{region}: {paged:?}"
+        );
+    }
 
     // Someone disables the schedule in the console.
     let schedule = format!("trdr-watcher-us-east-2-{}", ws.suffix);

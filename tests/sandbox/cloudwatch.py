@@ -17,6 +17,14 @@ and never on missing data. Here:
   `INSUFFICIENT_DATA`; `ignore`: left out, all missing keeps the state) (CloudWatch User Guide,
   "Using Amazon CloudWatch alarms": "Alarm evaluation" and "Configuring how CloudWatch alarms
   treat missing data");
+- an alarm put with a `WarmUpConfiguration` does not evaluate for `WarmUpPeriodDurationInMinutes`
+  after `PutMetricAlarm` creates or updates it: it keeps its state (a new one stays
+  `INSUFFICIENT_DATA`) and performs no action; unless `OnlyStartEvaluatingAfterWarmUpPeriodEnds`,
+  the warm-up ends as soon as data fills its evaluation window (every one of its periods has a
+  datum); a warm-up that has ended does not restart when only the warm-up configuration changes
+  (CloudWatch User Guide, "Alarm warm-up periods"; API reference, `WarmUpConfiguration`;
+  `PutMetricAlarm`: an update leaves the state unchanged). `DescribeAlarms` reports the
+  configuration;
 - a state change is recorded in the alarm's history, shows in `DescribeAlarms`' `StateValue`,
   and notifies the SNS topics among the actions of the new state (`AlarmActions`, `OKActions`,
   `InsufficientDataActions`) with AWS's JSON message (CloudWatch User Guide, "Alarm actions" and
@@ -41,6 +49,8 @@ DOCS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
 # Alarm evaluation, M out of N, missing data.
 ALARM_DOC = DOCS + "alarm-evaluation.html"
 MISSING_DATA_DOC = DOCS + "alarms-and-missing-data.html"
+# Warm-up after creation or update: no evaluation, no action.
+WARM_UP_DOC = DOCS + "alarm-warm-up.html"
 # Step Functions' execution metrics, dimension StateMachineArn.
 SFN_METRICS_DOC = "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html"
 
@@ -138,6 +148,89 @@ def next_state(alarm, values):
     return "OK", f"Threshold Crossed: {counted - breaching} out of the last {len(values)} datapoints were not breaching"
 
 
+# (account, region, alarm name) -> (end of the warm-up, epoch seconds; whether it waits for its
+# end even when data fills the window first).
+_warm_ups = {}
+# The alarms a PutMetricAlarm is putting now: its own evaluation comes once the warm-up is set.
+_putting = set()
+
+# What an update may change without restarting a warm-up that has ended: the configuration's
+# bookkeeping, the state, and the warm-up configuration itself.
+_NOT_SETTINGS = {"AlarmConfigurationUpdatedTimestamp", "StateValue", "StateReason", "StateReasonData",
+                 "StateUpdatedTimestamp", "StateTransitionedTimestamp", "WarmUpConfiguration"}
+
+
+def warming(warm_up, values, now):
+    """Whether an alarm with `warm_up` ((end, only after its end), or None) is still warming up at
+    `now`, its last periods' values being `values` (None for a period without data)."""
+    if warm_up is None:
+        return False
+    end, only_after_end = warm_up
+    if now >= end:
+        return False
+    return only_after_end or any(v is None for v in values)
+
+
+def _warm_up_requested(params, cbor_data, is_cbor, is_json):
+    """The request's WarmUpConfiguration as {WarmUpPeriodDurationInMinutes, ...}, or None."""
+    from ministack.services import cloudwatch as cw
+    if is_cbor or is_json:
+        cfg = cbor_data.get("WarmUpConfiguration")
+        return dict(cfg) if cfg else None
+    minutes = cw._p(params, "WarmUpConfiguration.WarmUpPeriodDurationInMinutes")
+    if not minutes:
+        return None
+    cfg = {"WarmUpPeriodDurationInMinutes": int(minutes)}
+    only = cw._p(params, "WarmUpConfiguration.OnlyStartEvaluatingAfterWarmUpPeriodEnds")
+    if only:
+        cfg["OnlyStartEvaluatingAfterWarmUpPeriodEnds"] = only == "true"
+    return cfg
+
+
+def _settings(alarm):
+    return {k: v for k, v in (alarm or {}).items() if k not in _NOT_SETTINGS}
+
+
+def put_metric_alarm(put):
+    """MiniStack's PutMetricAlarm with the warm-up: the put's own evaluation waits until the
+    warm-up is settled, and a refused put changes nothing."""
+    def wrapped(params, cbor_data, is_cbor, is_json=False):
+        from ministack.core.responses import get_account_id, get_region
+        from ministack.services import cloudwatch as cw
+        name = cbor_data.get("AlarmName") if (is_cbor or is_json) else cw._p(params, "AlarmName")
+        key = (get_account_id(), get_region(), name)
+        cfg = _warm_up_requested(params, cbor_data, is_cbor, is_json)
+        before = cw._alarms.get(name)
+        _putting.add(key)
+        try:
+            answer = put(params, cbor_data, is_cbor, is_json)
+            after = cw._alarms.get(name)
+            if after is None or after is before:
+                return answer
+            _warm_up(key, cfg, before, after)
+        finally:
+            _putting.discard(key)
+        evaluate(after)
+        return answer
+    return wrapped
+
+
+def _warm_up(key, cfg, before, after):
+    """The warm-up of alarm `key`, just put as `after` (it was `before`) with warm-up `cfg`."""
+    if cfg is None:
+        _warm_ups.pop(key, None)
+        return
+    after["WarmUpConfiguration"] = cfg
+    under_way = _warm_ups.get(key)
+    ended = bool(before and before.get("WarmUpConfiguration")) and (
+        under_way is None or under_way[0] <= time.time())
+    if ended and _settings(before) == _settings(after):
+        return
+    minutes = int(cfg.get("WarmUpPeriodDurationInMinutes") or 0)
+    _warm_ups[key] = (time.time() + minutes * 60 * SCALE,
+                      bool(cfg.get("OnlyStartEvaluatingAfterWarmUpPeriodEnds")))
+
+
 def evaluate(alarm):
     """Evaluates one metric alarm in the current request's account and region; a change of
     state is recorded, reported and notified."""
@@ -145,7 +238,12 @@ def evaluate(alarm):
     from ministack.services import cloudwatch as cw
     if not alarm.get("Namespace") or not alarm.get("MetricName"):
         return
-    values = _period_values(cw, get_account_id(), get_region(), alarm, time.time())
+    now = time.time()
+    values = _period_values(cw, get_account_id(), get_region(), alarm, now)
+    key = (get_account_id(), get_region(), alarm.get("AlarmName"))
+    if key in _putting or warming(_warm_ups.get(key), values, now):
+        return
+    _warm_ups.pop(key, None)
     new, reason = next_state(alarm, values)
     old = alarm["StateValue"]
     if new == old:
@@ -203,4 +301,5 @@ def install():
     sfn._emit_execution_status_event = emit_and_publish
     # PutMetricAlarm and PutMetricData evaluate at once, as before, but as AWS does.
     cw._evaluate_alarm = evaluate
+    cw._put_metric_alarm = put_metric_alarm(cw._put_metric_alarm)
     threading.Thread(target=_evaluator, name="trdr-cloudwatch-alarms", daemon=True).start()

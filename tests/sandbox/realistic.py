@@ -8,7 +8,7 @@ applies to SDK calls from outside and to the `aws-sdk:*` tasks Step Functions ru
 
 Each service's rules, limits and timings live in its own module, next to the AWS documentation
 each follows: rds.py, dynamodb.py, route53.py, stepfunctions.py, iam.py, secretsmanager.py,
-scheduler.py, cloudwatch.py (Step Functions' metrics, alarm evaluation), listing.py
+scheduler.py, cloudwatch.py (Step Functions' metrics, alarm evaluation and warm-up), listing.py
 (pagination), outage.py (region outages, endpoint health, unreadable answers), throttling.py
 (API rate limits). Every refusal names a rule of the registry (rules.py), which GET /_trdr/stats
 counts; control.py is the loopback control API; README.md says

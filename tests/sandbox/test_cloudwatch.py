@@ -134,6 +134,97 @@ class StepFunctionsMetricsAndAlarms(SandboxTest):
         self.assertEqual(self.state(alarm), "ALARM")
 
 
+class WarmUp(SandboxTest):
+    """An alarm put with a warm-up (CloudWatch User Guide, "Alarm warm-up periods"): no
+    evaluation and no action for its duration after PutMetricAlarm, unless data fills its
+    evaluation window first. trdr's shifts-stopped alarm relies on it: a new watcher has no data
+    yet, and missing data counts as breaching."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.role = assumable_role()
+
+    def setUp(self):
+        self.sfn = client("stepfunctions", REGION)
+        self.cw = client("cloudwatch", REGION)
+
+    def stopped_alarm(self, arn, warm_up):
+        """trdr's shifts-stopped alarm on `arn`: fewer than 1 start a minute for 3 minutes,
+        missing data breaching, with `warm_up` (a WarmUpConfiguration)."""
+        name = unique("stopped")
+        self.cw.put_metric_alarm(
+            AlarmName=name, Namespace="AWS/States", MetricName="ExecutionsStarted", Statistic="Sum",
+            Dimensions=[{"Name": "StateMachineArn", "Value": arn}], Period=60,
+            EvaluationPeriods=3, DatapointsToAlarm=3, Threshold=1, ComparisonOperator="LessThanThreshold",
+            TreatMissingData="breaching", WarmUpConfiguration=warm_up)
+        return name
+
+    def described(self, name):
+        return self.cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+
+    def states(self, name):
+        history = self.cw.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate")
+        return [h["HistorySummary"] for h in history["AlarmHistoryItems"]]
+
+    def test_a_new_alarm_warms_up_until_starts_fill_its_window_and_a_stop_then_raises_it(self):
+        arn = self.sfn.create_state_machine(name=unique("cw"), definition=PASS,
+                                            roleArn=self.role)["stateMachineArn"]
+        name = self.stopped_alarm(arn, {"WarmUpPeriodDurationInMinutes": 10})
+        self.assertEqual(self.described(name)["WarmUpConfiguration"]["WarmUpPeriodDurationInMinutes"], 10)
+        # Without the warm-up, three periods without data breach at once (see
+        # test_missing_data_treated_as_breaching_raises_an_alarm_that_notifies_its_topic).
+        self.assertEqual(self.described(name)["StateValue"], "INSUFFICIENT_DATA")
+        # A start every quarter minute, as a schedule would: the window fills, the alarm is OK.
+        deadline = time.monotonic() + PATIENCE
+        while self.described(name)["StateValue"] != "OK":
+            self.assertLess(time.monotonic(), deadline, "the alarm to be OK once data fills its window")
+            self.sfn.start_execution(stateMachineArn=arn)
+            time.sleep(MINUTE / 4)
+        self.assertNotIn("Alarm updated from INSUFFICIENT_DATA to ALARM", self.states(name))
+        # The starts stop: three minutes without one breach.
+        eventually(lambda: self.described(name)["StateValue"] == "ALARM", "the stopped starts to raise it")
+
+    def test_a_warm_up_without_data_ends_at_its_term_and_missing_data_then_breaches(self):
+        idle = self.sfn.create_state_machine(name=unique("cw"), definition=PASS,
+                                             roleArn=self.role)["stateMachineArn"]
+        begun = time.monotonic()
+        name = self.stopped_alarm(idle, {"WarmUpPeriodDurationInMinutes": 2})
+        self.assertEqual(self.described(name)["StateValue"], "INSUFFICIENT_DATA")
+        eventually(lambda: self.described(name)["StateValue"] == "ALARM", "the alarm once warmed up")
+        self.assertGreaterEqual(time.monotonic() - begun, 2 * MINUTE)
+
+    def test_an_update_that_changes_only_an_ended_warm_up_does_not_restart_it(self):
+        idle = self.sfn.create_state_machine(name=unique("cw"), definition=PASS,
+                                             roleArn=self.role)["stateMachineArn"]
+        name = self.stopped_alarm(idle, {"WarmUpPeriodDurationInMinutes": 1})
+        eventually(lambda: self.described(name)["StateValue"] == "ALARM", "the alarm once warmed up")
+        self.cw.put_metric_alarm(
+            AlarmName=name, Namespace="AWS/States", MetricName="ExecutionsStarted", Statistic="Sum",
+            Dimensions=[{"Name": "StateMachineArn", "Value": idle}], Period=60,
+            EvaluationPeriods=3, DatapointsToAlarm=3, Threshold=1, ComparisonOperator="LessThanThreshold",
+            TreatMissingData="breaching", WarmUpConfiguration={"WarmUpPeriodDurationInMinutes": 20})
+        self.assertEqual(self.described(name)["StateValue"], "ALARM")
+        self.assertEqual(self.described(name)["WarmUpConfiguration"]["WarmUpPeriodDurationInMinutes"], 20)
+
+
+class Warming(unittest.TestCase):
+    """When a warm-up ends, as "Alarm warm-up periods" describes it."""
+
+    def test_a_warm_up_ends_at_its_term_or_when_data_fills_the_window(self):
+        from sandbox.cloudwatch import warming
+        now = 1000.0
+        self.assertFalse(warming(None, [None, None, None], now))
+        # Under way: missing data does not end it; a full window does, unless it waits its term.
+        self.assertTrue(warming((now + 60, False), [None, None, None], now))
+        self.assertTrue(warming((now + 60, False), [1, None, 1], now))
+        self.assertFalse(warming((now + 60, False), [1, 0, 1], now))
+        self.assertTrue(warming((now + 60, True), [1, 1, 1], now))
+        # Its term reached: over, data or not.
+        self.assertFalse(warming((now, False), [None, None, None], now))
+        self.assertFalse(warming((now - 1, True), [1, 1, 1], now))
+
+
 class NextState(unittest.TestCase):
     """The evaluation of M out of N periods and missing data, as the CloudWatch User Guide's
     table of missing-data treatments gives it."""

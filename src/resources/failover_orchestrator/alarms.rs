@@ -6,7 +6,8 @@
 //! - *shifts stopped*: the watcher's `ExecutionsStarted` below one a minute for three minutes,
 //!   missing data counted as breaching, since a schedule that starts nothing publishes nothing
 //!   (a disabled or deleted schedule, a role Scheduler cannot assume); with `automatic_failover`
-//!   only;
+//!   only. A new watcher has published nothing yet either, so the alarm has a warm-up (see
+//!   [`WARM_UP_MINUTES`]): without it, it would go off, and page, at its creation;
 //! - *runbook failed*: the runbook's `ExecutionsFailed`, whoever started it.
 //!
 //! An alarm is an object like the others: created with the orchestrator's tags, waited for until
@@ -64,6 +65,17 @@ const STOPPED_MINUTES: i32 = 3;
 /// *failed shifts* goes off when shifts failed in two of the last three minutes: one failure
 /// (a throttled call that ran out of retries) is not yet a broken watcher.
 const FAILED_SHIFTS: (i32, i32) = (2, 3);
+/// *shifts stopped*'s warm-up (CloudWatch User Guide, "Alarm warm-up periods"): after
+/// `PutMetricAlarm` creates or updates it, the alarm stays in `INSUFFICIENT_DATA` and performs
+/// no action until data fills its evaluation window (three minutes of shifts, which a healthy
+/// watcher gives a few minutes after its deploy: its first shift within a minute, its metrics
+/// within a minute or two more) or this many minutes pass, whichever comes first. So a healthy
+/// fresh deploy never pages, and a watcher that never starts a shift pages once it is over.
+const WARM_UP_MINUTES: i32 = 10;
+// Within `WarmUpPeriodDurationInMinutes`' range (1 to 2,880), and longer than a healthy watcher
+// needs to fill the window.
+const _: () = assert!(WARM_UP_MINUTES >= 1 && WARM_UP_MINUTES <= 2880);
+const _: () = assert!(WARM_UP_MINUTES > STOPPED_MINUTES + 2);
 
 /// The alarm `w` as the configuration asks it, for state machine `arn` in `region`.
 pub fn spec(w: Watch, o: &Orchestrator, region: &str, arn: &str) -> AlarmSpec {
@@ -104,6 +116,7 @@ pub fn spec(w: Watch, o: &Orchestrator, region: &str, arn: &str) -> AlarmSpec {
         comparison: comparison.into(),
         treat_missing_data: missing.into(),
         actions: o.topic_in(region).into_iter().collect(),
+        warm_up_minutes: (w == Watch::ShiftsStopped).then_some(WARM_UP_MINUTES),
     }
 }
 
@@ -304,6 +317,7 @@ fn differs(a: &Alarm, want: &AlarmSpec, region: &str) -> String {
         h.treat_missing_data != want.treat_missing_data,
     );
     check("notified topic", h.actions != want.actions);
+    check("warm-up", h.warm_up_minutes != want.warm_up_minutes);
     check("description", h.description != want.description);
     format!(
         "the alarm {} in {region} differs from the configuration ({})",
@@ -356,6 +370,8 @@ mod tests {
         assert_eq!(stopped.metric, "ExecutionsStarted");
         assert_eq!(stopped.treat_missing_data, "breaching");
         assert_eq!(stopped.comparison, "LessThanThreshold");
+        // It warms up (a new watcher has no data yet); the others have nothing to wait for.
+        assert_eq!(stopped.warm_up_minutes, Some(WARM_UP_MINUTES));
         assert_eq!(stopped.dimension, ("StateMachineArn".into(), arn.into()));
         for w in [Watch::FailedShifts, Watch::RunbookFailed] {
             let s = spec(w, &o, "us-east-2", arn);
@@ -365,6 +381,7 @@ mod tests {
                 "{w:?}"
             );
             assert!(s.datapoints_to_alarm <= s.evaluation_periods, "{w:?}");
+            assert_eq!(s.warm_up_minutes, None, "{w:?}");
         }
         // Each region's alarms notify that region's topic.
         assert_eq!(
@@ -376,6 +393,20 @@ mod tests {
                 .actions
                 .is_empty()
         );
+    }
+
+    /// The failover guide tells operators what the alarms do: its figures are these.
+    #[test]
+    fn the_guide_quotes_the_alarms_settings() {
+        let guide = include_str!("../../../templates/guides/failover-operations.md");
+        for quoted in [
+            format!("below 1 for {STOPPED_MINUTES} minutes in a row"),
+            format!("a {WARM_UP_MINUTES}-minute warm-up"),
+            format!("for {WARM_UP_MINUTES} minutes after"),
+            format!("when the {WARM_UP_MINUTES} minutes are over"),
+        ] {
+            assert!(guide.contains(&quoted), "the guide lacks {quoted:?}");
+        }
     }
 
     /// The names are the watched state machine's, distinct per alarm and region, within
