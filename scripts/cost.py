@@ -83,6 +83,7 @@ INTERFACE_ENDPOINTS = 2                  # network/main.tf: secretsmanager, sqs 
 ZONES = 3                                # network/main.tf: three private subnets, one per zone
 KMS_KEYS = 2                             # kms.tf: one platform key per region
 WAF_RULES = 4                            # regional-api/main.tf: rate limit, health probes, Common, KnownBadInputs
+TRDR_ALARMS = 3                          # failover_orchestrator/alarms.rs: per region, with automatic_failover
 ALARMS = 17                              # monitoring.tf (12), drills.tf (1), readiness.tf (2 per region)
 DASHBOARDS = 1                           # monitoring.tf: one (dashboards are global)
 HEALTH_LAMBDA_GB = 0.25                  # the /health function's memory_size (256 MB)
@@ -112,6 +113,8 @@ INVENTORY = [
     ("probe connections' secrets", "both", 2, "secret_month", "an EventBridge connection keeps its key in Secrets Manager"),
     ("health checks", "global", 2, "r53_health_check_non_aws", "API Gateway domains, priced as non-AWS endpoints"),
     ("health checks' HTTPS and fast interval", "global", 2 * 2, "r53_health_check_feature_non_aws", "2 features × 2 checks"),
+    ("the watched watcher's alarms", "both", 2 * TRDR_ALARMS, "cw_alarm_month",
+     f"{TRDR_ALARMS} per region: shifts stopped, failed shifts, failed runs"),
     # examples/two-region-dr
     ("hourly drills", "us-east-2", DRILLS * DRILL_TRANSITIONS, "sfn_transition", f"{DRILLS} runs × {DRILL_TRANSITIONS} transitions"),
     ("drill schedule", "us-east-2", DRILLS, "scheduler_invocation", ""),

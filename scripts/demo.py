@@ -100,7 +100,10 @@ def notices(queues, region):
             break
         for m in msgs:
             body = json.loads(m["Body"])
-            events.append(json.loads(body.get("Message", "{}")).get("event", "?"))
+            notice = json.loads(body.get("Message", "{}"))
+            # The topic also carries the watchers' CloudWatch alarms (AlarmName, NewStateValue).
+            if "event" in notice:
+                events.append(notice["event"])
             sqs.delete_message(QueueUrl=queues[region], ReceiptHandle=m["ReceiptHandle"])
     return events
 

@@ -4,6 +4,8 @@
 //! expressions go down to `rate(1 minute)`, Scheduler's finest; delivery is at least once, so a
 //! target may be started twice for one occurrence (the watcher tolerates that).
 
+use std::time::SystemTime;
+
 use aws_sdk_scheduler::types::{
     FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
 };
@@ -76,6 +78,29 @@ pub async fn get(c: &Client, name: &str) -> Result<Option<ScheduleSpec>, AwsErro
         enabled: out.state() != Some(&ScheduleState::Disabled),
         description: out.description().unwrap_or_default().to_string(),
     }))
+}
+
+/// Since when schedule `name` has been starting its target as it is now: its last modification
+/// (its creation, when never modified), if it exists and is enabled; `None` otherwise. A
+/// schedule created, changed or re-enabled at that moment starts its first occurrence after it.
+pub async fn armed_since(c: &Client, name: &str) -> Result<Option<SystemTime>, AwsError> {
+    let Some(out) = c
+        .get_schedule()
+        .name(name)
+        .send()
+        .await
+        .aws("GetSchedule", c)
+        .found()?
+    else {
+        return Ok(None);
+    };
+    if out.state() == Some(&ScheduleState::Disabled) {
+        return Ok(None);
+    }
+    Ok(out
+        .last_modification_date()
+        .or(out.creation_date())
+        .and_then(|t| SystemTime::try_from(*t).ok()))
 }
 
 /// Every field of a schedule on a Create or Update request (Update replaces the whole schedule).

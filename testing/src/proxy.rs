@@ -1,10 +1,9 @@
 //! A loopback HTTP/1.1 proxy between the provider and the sandbox: "a slow, flaky AWS", on
 //! hyper.
 //!
-//! It adds latency to every call, injects faults at given rates — throttling in each protocol's
-//! own shape (`ThrottlingException` for JSON and REST-JSON services, `Throttling` for query/XML
-//! ones, S3 `SlowDown`, HTTP 429), other 5xx, dropped connections — and counts calls per service and
-//! action. Only loopback upstreams are accepted.
+//! It adds latency to every call, injects faults at given rates — throttling and other 5xx, each
+//! in the shape of the call's own protocol ([`crate::protocol`]), dropped connections — and
+//! counts calls per service and action. Only loopback upstreams are accepted.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,14 +14,16 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, HeaderValue};
-use hyper::{Request, Response, StatusCode};
+use hyper::header::HeaderMap;
+use hyper::{Request, Response};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rand::Rng;
 use serde::Serialize;
 use tokio::net::TcpListener;
+
+use crate::protocol::{self, Protocol};
 
 /// Fault rates are probabilities per call, checked in this order.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -199,6 +200,9 @@ fn classify(call: &Call<'_>) -> (String, String) {
         .unwrap_or_else(|| "unknown".into());
     let action = if let Some(t) = call.header("x-amz-target") {
         t.rsplit('.').next().unwrap_or(t).to_string()
+    } else if let Some((_, op)) = call.target.split_once("/operation/") {
+        // Smithy RPC v2 CBOR (CloudWatch): POST /service/SERVICE/operation/ACTION.
+        op.split(['/', '?']).next().unwrap_or(op).to_string()
     } else if let Some(a) = form_action(call.body)
         .or_else(|| form_action(call.target.split('?').nth(1).unwrap_or("").as_bytes()))
     {
@@ -235,57 +239,6 @@ fn form_action(body: &[u8]) -> Option<String> {
     String::from_utf8_lossy(body)
         .split('&')
         .find_map(|kv| kv.strip_prefix("Action=").map(str::to_string))
-}
-
-fn reply(status: u16, ctype: &'static str, body: &'static str) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let h = r.headers_mut();
-    h.insert("content-type", HeaderValue::from_static(ctype));
-    h.insert("x-amzn-requestid", HeaderValue::from_static("injected"));
-    h.insert("x-amz-request-id", HeaderValue::from_static("injected"));
-    r
-}
-
-/// Services whose protocol is REST-JSON (no `X-Amz-Target`, JSON bodies), by signing name.
-const REST_JSON: &[&str] = &["scheduler"];
-
-/// A throttling response in the shape each protocol uses.
-fn throttle_response(service: &str, call: &Call<'_>) -> Response<Full<Bytes>> {
-    if service == "s3" {
-        reply(503, "application/xml", "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>")
-    } else if call.header("x-amz-target").is_some() {
-        reply(
-            400,
-            "application/x-amz-json-1.0",
-            r#"{"__type":"ThrottlingException","message":"Rate exceeded (injected)"}"#,
-        )
-    } else if REST_JSON.contains(&service) {
-        // REST-JSON services (EventBridge Scheduler) answer throttling as a 429 with a JSON body.
-        let mut r = reply(
-            429,
-            "application/json",
-            r#"{"__type":"ThrottlingException","Message":"Rate exceeded (injected)"}"#,
-        );
-        r.headers_mut().insert(
-            "x-amzn-errortype",
-            HeaderValue::from_static("ThrottlingException"),
-        );
-        r
-    } else if rand::thread_rng().gen_bool(0.5) {
-        reply(400, "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded (injected)</Message></Error><RequestId>injected</RequestId></ErrorResponse>")
-    } else {
-        reply(429, "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Too many requests (injected)</Message></Error></ErrorResponse>")
-    }
-}
-
-fn server_error_response() -> Response<Full<Bytes>> {
-    let status = if rand::thread_rng().gen_bool(0.5) {
-        500
-    } else {
-        503
-    };
-    reply(status, "text/plain", "injected server error")
 }
 
 enum Fate {
@@ -352,8 +305,15 @@ async fn handle(req: Request<Incoming>, s: Arc<Shared>) -> Result<Response<Full<
         tokio::time::sleep(faults.latency).await;
     }
     let response = match fate {
-        Fate::Throttle => throttle_response(&service, &call),
-        Fate::ServerError => server_error_response(),
+        Fate::Throttle => protocol::throttle(&Protocol::of(&service, &parts.headers)),
+        Fate::ServerError => {
+            let status = if rand::thread_rng().gen_bool(0.5) {
+                500
+            } else {
+                503
+            };
+            protocol::server_error(&Protocol::of(&service, &parts.headers), status)
+        }
         Fate::Drop => return Err(NoAnswer::Dropped),
         Fate::Forward => forward(&s, parts, body).await?,
     };
@@ -394,6 +354,7 @@ async fn forward(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::header::HeaderValue;
 
     fn classified(
         method: &str,
@@ -439,6 +400,18 @@ mod tests {
                 "Action=DescribeGlobalClusters&Version=2014-10-31"
             ),
             ("rds".into(), "DescribeGlobalClusters".into())
+        );
+        assert_eq!(
+            classified(
+                "POST",
+                "/service/GraniteServiceVersion20100801/operation/PutMetricAlarm",
+                &[
+                    ("authorization", auth("monitoring")),
+                    ("smithy-protocol", "rpc-v2-cbor".into())
+                ],
+                ""
+            ),
+            ("monitoring".into(), "PutMetricAlarm".into())
         );
         assert_eq!(
             classified(

@@ -20,3 +20,4 @@ mod region_outage;
 mod regional_stack;
 mod semantics;
 mod upgrade;
+mod watched_watcher;

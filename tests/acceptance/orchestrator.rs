@@ -158,7 +158,18 @@ async fn run_runbook(ws: &Workspace, region: &str, input: &str) -> Run {
     }
 }
 
-/// Notices the runbooks published, read off the queues subscribed to the alert topics.
+/// The runbooks' and watchers' notices (those with an `event`), in the order they arrived; the
+/// topic also carries the CloudWatch alarms' messages, which [`notices`] returns too.
+async fn runbook_notices(aws: &Aws, f: &Fixtures, region: &str) -> Vec<Json> {
+    notices(aws, f, region)
+        .await
+        .into_iter()
+        .filter(|m| m.get("event").is_some())
+        .collect()
+}
+
+/// Every message on the queues subscribed to the alert topics: the runbooks' and watchers'
+/// notices, and the CloudWatch alarms' messages.
 pub(crate) async fn notices(aws: &Aws, f: &Fixtures, region: &str) -> Vec<Json> {
     let (_, url) = f.queues.iter().find(|(r, _)| r == region).unwrap();
     let sqs = aws.sqs(region).await;
@@ -449,7 +460,7 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         dns(&ws, &f).await,
         (SECONDARY_FQDN.to_string(), PRIMARY_FQDN.to_string())
     );
-    let n = notices(&aws, &f, "us-east-2").await;
+    let n = runbook_notices(&aws, &f, "us-east-2").await;
     assert_eq!(
         events(&n),
         vec!["started", "succeeded", "rto-exceeded"],
@@ -490,7 +501,7 @@ async fn runbooks_fail_over_fail_back_drill_and_report_failures() {
         back.error, back.cause
     );
     assert_eq!(writer(&ws).await, "us-east-1");
-    let n = notices(&aws, &f, "us-east-1").await;
+    let n = runbook_notices(&aws, &f, "us-east-1").await;
     assert_eq!(events(&n), vec!["started", "succeeded", "rto-exceeded"]);
     if let Some(s) = &sandbox {
         assert_eq!(
@@ -719,7 +730,7 @@ output "last_runs" {
         "{:?}",
         failed.cause
     );
-    let n = notices(&aws, &f, "us-east-2").await;
+    let n = runbook_notices(&aws, &f, "us-east-2").await;
     assert_eq!(events(&n), vec!["started", "failed"]);
     assert!(
         n[1]["cause"]

@@ -1,5 +1,5 @@
 //! The whole lifecycle through 20% throttling, 5% other 5xx, 2% dropped connections and 30 ms of
-//! latency per call.
+//! latency per call, each fault in the shape of the call's own protocol (trdr_testing::protocol).
 
 use std::time::{Duration, Instant};
 
@@ -118,5 +118,13 @@ async fn full_topology_apply_failover_and_destroy_survive_a_flaky_aws() {
     assert!(
         stats.throttled > 10 && stats.server_errors > 0 && stats.dropped > 0,
         "faults were injected: {stats:?}"
+    );
+    // The runbooks' alarms went through the faults too: CloudWatch's client (Smithy RPC v2 CBOR)
+    // read its injected throttles and 5xx and retried them like the others.
+    let by_service = stats.by_service();
+    eprintln!("flaky AWS: calls by service {by_service:?}");
+    assert!(
+        by_service.get("monitoring").is_some_and(|n| *n > 0),
+        "CloudWatch calls through the proxy: {by_service:?}"
     );
 }

@@ -8,9 +8,10 @@ applies to SDK calls from outside and to the `aws-sdk:*` tasks Step Functions ru
 
 Each service's rules, limits and timings live in its own module, next to the AWS documentation
 each follows: rds.py, dynamodb.py, route53.py, stepfunctions.py, iam.py, secretsmanager.py,
-scheduler.py, listing.py (pagination), outage.py (region outages, endpoint health, unreadable
-answers), throttling.py (API rate limits). Every refusal names a rule of the registry
-(rules.py), which GET /_trdr/stats counts; control.py is the loopback control API; README.md says
+scheduler.py, cloudwatch.py (Step Functions' metrics, alarm evaluation and warm-up), listing.py
+(pagination), outage.py (region outages, endpoint health, unreadable answers), throttling.py
+(API rate limits). Every refusal names a rule of the registry (rules.py), which GET /_trdr/stats
+counts; control.py is the loopback control API; README.md says
 how to add a rule. docs/guides/acceptance-testing.md tabulates them.
 
 Time: every AWS duration is a real figure multiplied by TRDR_SANDBOX_TIME_SCALE (default 0.01,
@@ -25,8 +26,8 @@ Call log: with TRDR_SANDBOX_CALL_LOG set, every call `outage()` sees, and what e
 schedules do inside, is logged with its IAM action and caller (calllog.py; tests/permissions.rs).
 """
 
-from . import (calllog, control, dynamodb, iam, listing, outage, rds, route53, scheduler,
-               secretsmanager, stepfunctions)
+from . import (calllog, cloudwatch, control, dynamodb, iam, listing, outage, rds, route53,
+               scheduler, secretsmanager, stepfunctions)
 from .wire import with_integrity
 
 # MiniStack's handler name → the layer's wrapper of it.
@@ -68,5 +69,6 @@ def install():
     # TRDR_SANDBOX_CALL_LOG: who calls from inside (executions, schedules), see calllog.py.
     calllog.install(app_mod, sfn, eventbridge)
     scheduler.install()
+    cloudwatch.install()
     dynamodb.install()
     control.install(app_mod)

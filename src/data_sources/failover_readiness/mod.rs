@@ -3,7 +3,8 @@
 //!
 //! The schema ([`schema`]) and the report ([`report`]) sit apart from the groups of checks, one
 //! module each: the database ([`database`]), the regional stacks ([`stacks`]), the orchestrator
-//! ([`orchestrator`]) and its runbooks' executions ([`runs`]).
+//! ([`orchestrator`]), its runbooks' executions ([`runs`]) and its watchers' shifts
+//! ([`watch`]).
 
 mod database;
 mod orchestrator;
@@ -11,6 +12,7 @@ mod report;
 mod runs;
 mod schema;
 mod stacks;
+mod watch;
 
 use std::sync::Arc;
 
@@ -84,6 +86,9 @@ impl DataSourceType for FailoverReadiness {
                 Default::default()
             }
         };
+        if let Some(id) = orchestrator.as_deref() {
+            watch::last_shift_checks(&cfg, id, &mut checks).await;
+        }
         let max_age = MAX_DRILL_AGE
             .get(config)
             .and_then(|d| crate::timeouts::parse_duration(&d));

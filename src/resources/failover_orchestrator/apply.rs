@@ -12,7 +12,7 @@ use futures::FutureExt;
 use super::desired::{resolve, Resolved};
 use super::model::Orchestrator;
 use super::schema::GLOBAL_DATABASE_ID;
-use super::{dns, mark, runbooks, watchers};
+use super::{alarms, dns, mark, runbooks, watchers};
 use crate::framework::Diagnostics;
 use crate::ownership::Marker;
 use crate::provider::Configured;
@@ -107,6 +107,7 @@ pub async fn converge(
         timeout,
         &progress,
     );
+    alarm_steps(&mut list, cfg, o, alarms::ensure, "alarms", Some("watcher"));
     list.push(Step::new(
         "automatic failover mark",
         &[&format!("watcher {p}"), &format!("watcher {s}")],
@@ -242,6 +243,27 @@ fn watcher_steps<'a>(
     }
 }
 
+/// `{name} REGION`: each region's alarms (see `alarms`), after step `{after} REGION` when
+/// `after` is given (the alarms name the state machines that step and those before it deploy).
+fn alarm_steps<'a, F>(
+    list: &mut Vec<Step<'a, Failure>>,
+    cfg: &'a Configured,
+    o: &'a Orchestrator,
+    run: fn(&'a Configured, &'a Orchestrator, &'a str) -> F,
+    name: &str,
+    after: Option<&str>,
+) where
+    F: std::future::Future<Output = Result<(), Failure>> + Send + 'a,
+{
+    for region in [o.primary.region.as_str(), o.secondary.region.as_str()] {
+        let after: Vec<String> = after.iter().map(|a| format!("{a} {region}")).collect();
+        let after: Vec<&str> = after.iter().map(String::as_str).collect();
+        list.push(Step::new(format!("{name} {region}"), &after, move || {
+            run(cfg, o, region).boxed()
+        }));
+    }
+}
+
 pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics) {
     let (p, s) = (o.primary.region.as_str(), o.secondary.region.as_str());
     let mut list: Vec<Step<'_, Failure>> = Vec::new();
@@ -284,6 +306,7 @@ pub async fn destroy(cfg: &Configured, o: &Orchestrator, diags: &mut Diagnostics
             move || async move { runbooks::delete(cfg, o, region).await }.boxed(),
         ));
     }
+    alarm_steps(&mut list, cfg, o, alarms::remove, "delete alarms", None);
     list.push(Step::new("delete failover records", &[], || {
         async { dns::delete_records(cfg, o).await }.boxed()
     }));

@@ -12,14 +12,16 @@
 //! - the objects, each created, compared, read back and deleted by its own module: `dns.rs`
 //!   (health checks and the record pair), `runbooks.rs` (the runbooks, the anchor among them),
 //!   `watchers.rs` (watchers, their schedules and probe connections), `mark.rs` (the
-//!   automatic-failover tag on the global cluster); `state_machine.rs` deploys a generated
-//!   definition for the runbooks and the watchers alike;
+//!   automatic-failover tag on the global cluster), `alarms.rs` (the CloudWatch alarms that
+//!   watch the watchers and the runbooks); `state_machine.rs` deploys a generated definition for
+//!   the runbooks and the watchers alike;
 //! - `apply.rs`: create / update / delete as ordered steps over those objects;
 //! - `observe.rs`: read, drift and import; `inspect.rs`: what readiness sees; `upgrade.rs`: state
 //!   stored by earlier schema versions;
 //! - `runbook/`: the generated definitions (runbook and watcher) as plain data, and
 //!   (`analysis.rs`) their worst-case budget and structural checks.
 
+mod alarms;
 mod apply;
 mod desired;
 mod dns;

@@ -9,7 +9,7 @@ use super::desired::{resolve, Resolved, RTO_TARGET_TAG, STACKS_TAG};
 use super::model::Orchestrator;
 use super::runbook;
 use super::schema::*;
-use super::{dns, runbooks, watchers};
+use super::{alarms, dns, runbooks, watchers};
 use crate::aws::errors::AwsError;
 use crate::aws::sfn;
 use crate::framework::Value;
@@ -66,6 +66,7 @@ pub async fn observe(
     if hcs.is_empty() && !records && arns.is_empty() {
         return Ok(None);
     }
+    alarms::observe(cfg, o, &mut drift).await?;
     let mut v = base.clone();
     WATCHER_ARNS.put(
         &mut v,
