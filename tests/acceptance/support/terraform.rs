@@ -298,6 +298,14 @@ provider "trdr" {{
         self.must(&["import", "-input=false", address, id])
     }
 
+    /// The addresses `terraform state list` prints.
+    pub fn state_addresses(&self) -> Vec<String> {
+        self.must(&["state", "list"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
     pub fn state_rm(&self, addresses: &[&str]) {
         let mut args = vec!["state", "rm"];
         args.extend_from_slice(addresses);
