@@ -10,6 +10,7 @@ mod automatic_failover_practice;
 mod global_database;
 mod harness;
 mod identity;
+mod interrupted;
 mod leftovers;
 mod modules;
 mod orchestrator;
