@@ -72,6 +72,7 @@ def stages():
         "identity::identities_import_the_topology_and_a_query_finds_it_with_config_that_plans_no_change",
         "pause::a_pause_by_action_survives_an_unrelated_apply_and_readiness_says_who_and_why",
         "import_state::import_by_identity_writes_what_the_apply_wrote_with_defaults_spelled_out_or_left_out",
+        "interrupted::ctrl_c_during_a_switchover_action_says_the_runbook_goes_on_and_how_to_follow_it",
     ]
     # Outages are sandbox-wide: these run one at a time on a sandbox of their own.
     outages = ["automatic_failover::", "automatic_failover_practice::", "region_outage::"]

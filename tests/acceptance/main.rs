@@ -11,6 +11,7 @@ mod global_database;
 mod harness;
 mod identity;
 mod import_state;
+mod interrupted;
 mod leftovers;
 mod modules;
 mod orchestrator;

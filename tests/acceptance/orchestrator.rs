@@ -38,7 +38,7 @@ async fn global_cluster(ws: &Workspace) -> aws_sdk_rds::types::GlobalCluster {
 }
 
 /// The global cluster as RDS in `region` describes it (the other region may be down).
-async fn global_cluster_seen_from(
+pub(crate) async fn global_cluster_seen_from(
     ws: &Workspace,
     region: &str,
 ) -> aws_sdk_rds::types::GlobalCluster {

@@ -11,6 +11,9 @@ layer through it (tests/acceptance/support/sandbox.rs, scripts/bench.py, scripts
                                       cluster C stays "creating" that long (real seconds, not
                                       scaled), as a slow Aurora create does; a creation under way
                                       ends that long after it started (0: now)
+- POST /_trdr/rds/promotion-duration  {"global_cluster_id": G, "seconds": 30}: the next switchover
+                                      or failover of G takes that long (real seconds, not scaled);
+                                      one under way ends that long after it started (0: now)
 - POST /_trdr/dynamodb/replication-lag {"seconds": 3}: how long an MREC write takes to reach the
                                       other replicas (real seconds)
 - POST /_trdr/region/outage           {"region": R, "down": true}: every API call to region R
@@ -103,6 +106,9 @@ def control(method, path, query, body):
             return 200, {"ok": True}
         if method == "POST" and path == "/_trdr/rds/create-duration":
             under_way = rds.set_create_duration(data["db_cluster_id"], float(data["seconds"]))
+            return 200, {"ok": True, "under_way": under_way}
+        if method == "POST" and path == "/_trdr/rds/promotion-duration":
+            under_way = rds.set_promotion_duration(data["global_cluster_id"], float(data["seconds"]))
             return 200, {"ok": True, "under_way": under_way}
         if method == "POST" and path == "/_trdr/iam/propagation":
             iam.set_propagation(data["role_arn"], data["seconds"])

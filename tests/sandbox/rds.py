@@ -98,6 +98,8 @@ _promotions = {}
 answer_delays = {}
 # cluster id → seconds its next creation takes (unscaled), set by tests
 create_durations = {}
+# global cluster id → seconds its next promotion takes (unscaled), set by tests
+promotion_durations = {}
 # global cluster id → promotions accepted
 promotion_counts = {}
 # Optional fields left out: global cluster ids answered without Endpoint, engine versions without
@@ -116,6 +118,18 @@ def set_create_duration(cid, seconds):
         if not under_way:
             create_durations[cid] = seconds
         return len(under_way)
+
+
+def set_promotion_duration(gid, seconds):
+    """The next promotion (switchover or failover) of global cluster `gid` takes `seconds`; one
+    under way ends that long after it started. Returns how many were under way."""
+    with lock:
+        p = _promotions.get(gid)
+        if p and p.active():
+            p.until = p.start + seconds
+            return 1
+        promotion_durations[gid] = seconds
+        return 0
 
 
 def _cluster_status(region, cid):
@@ -453,8 +467,9 @@ def _rds_after(region, action, p, status, rh, xml):
         data_loss = action == "FailoverGlobalCluster" and p.get("AllowDataLoss", "").lower() == "true"
         if from_arn and to_arn and from_arn != to_arn:
             promotion_counts[gid] = promotion_counts.get(gid, 0) + 1
-            _promotions[gid] = Timeline("promotion", scaled(PROMOTION), from_arn=from_arn,
-                                        to_arn=to_arn, data_loss=data_loss)
+            seconds = promotion_durations.pop(gid, None)
+            _promotions[gid] = Timeline("promotion", scaled(PROMOTION) if seconds is None else seconds,
+                                        from_arn=from_arn, to_arn=to_arn, data_loss=data_loss)
             xml = _rewrite_globals(xml, _promotion_view)
     elif action == "DescribeGlobalClusters":
         xml = _rewrite_globals(xml, _promotion_view)

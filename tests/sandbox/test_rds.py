@@ -206,6 +206,40 @@ class Answers(SandboxTest):
             g, writers = described()
         self.assertEqual(writers, {source: False, target: True})
 
+    def test_a_promotion_takes_the_duration_a_test_sets(self):
+        east1, east2 = client("rds", "us-east-1"), client("rds", "us-east-2")
+        gid = unique("g-long")
+        east1.create_global_cluster(GlobalClusterIdentifier=gid, Engine=ENGINE, EngineVersion=VERSION[16])
+        source = cluster(east1, unique("long-a"), GlobalClusterIdentifier=gid)["DBClusterArn"]
+        target = cluster(east2, unique("long-b"), GlobalClusterIdentifier=gid)["DBClusterArn"]
+        self.assertEqual(control("/_trdr/rds/promotion-duration", {"global_cluster_id": gid, "seconds": 600})["under_way"], 0)
+        east1.switchover_global_cluster(GlobalClusterIdentifier=gid, TargetDbClusterIdentifier=target)
+
+        def described():
+            g = east1.describe_global_clusters(GlobalClusterIdentifier=gid)["GlobalClusters"][0]
+            return g, {m["DBClusterArn"]: m["IsWriter"] for m in g["GlobalClusterMembers"]}
+
+        # Longer than the scaled promotion (3 s at the default scale): still switching over.
+        time.sleep(max(4.0, 2 * control("/_trdr/config")["scaled_seconds"]["promotion"]))
+        g, writers = described()
+        self.assertEqual(g["FailoverState"]["ToDbClusterArn"], target)
+        self.assertEqual(writers, {source: True, target: False})
+        # The switchover under way ends now.
+        self.assertEqual(control("/_trdr/rds/promotion-duration", {"global_cluster_id": gid, "seconds": 0})["under_way"], 1)
+        g, writers = described()
+        self.assertNotIn("FailoverState", g)
+        self.assertEqual(writers, {source: False, target: True})
+        # Only the next promotion took it: the one back takes the sandbox's own duration.
+        east1.switchover_global_cluster(GlobalClusterIdentifier=gid, TargetDbClusterIdentifier=source)
+        g, writers = described()
+        self.assertIn("FailoverState", g)
+        end = time.monotonic() + 30
+        while "FailoverState" in g:
+            self.assertLess(time.monotonic(), end, "the switchover back ended")
+            time.sleep(0.1)
+            g, writers = described()
+        self.assertEqual(writers, {source: True, target: False})
+
     def test_serverless_v2_support_is_reported_by_version(self):
         rds = client("rds")
         versions = {v["EngineVersion"]: v.get("ServerlessV2FeaturesSupport")

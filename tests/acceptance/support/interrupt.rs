@@ -1,7 +1,10 @@
-//! Two patterns the fault scenarios share: putting a slow, flaky AWS between the provider and the
-//! sandbox, and killing a terraform run (with its provider) in the middle of real work.
+//! Patterns the fault and interruption scenarios share: putting a slow, flaky AWS between the
+//! provider and the sandbox, killing a terraform run (with its provider) in the middle of real
+//! work, pressing Ctrl-C as a person does, and telling Terraform's own crash from the provider's
+//! failure.
 
 use std::future::Future;
+use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
 use trdr_testing::proxy::{Faults, Proxy};
@@ -90,4 +93,51 @@ impl Workspace {
         }
         false
     }
+}
+
+/// Ctrl-C as a terminal sends it: SIGINT to `child`'s whole process group (terraform and the
+/// provider it started), then terraform's exit status once it exits; whatever is left of the
+/// group then (a provider that Terraform crashing left behind) is killed. A run still going
+/// `within` after the signal is killed and fails the test: it does not stop.
+pub async fn ctrl_c(mut child: Child, within: Duration) -> ExitStatus {
+    signal_group(&child, libc::SIGINT);
+    let signalled = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("terraform's status") {
+            signal_group(&child, libc::SIGKILL);
+            return status;
+        }
+        if signalled.elapsed() > within {
+            kill_group(&mut child);
+            panic!("terraform did not exit within {within:?} of Ctrl-C: it does not stop");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The banner Terraform prints when it panics (its `internal/logging/panic.go`), before the
+/// panic's own line and stack.
+pub const TERRAFORM_CRASHED: &str =
+    "Terraform crashed! This is always indicative of a bug within Terraform.";
+
+/// Terraform 1.15.5's own bug when interrupted during an action: its graph walk panics in the
+/// action's progress loop (`nodeActionTriggerApplyInstance.Execute`), a Go range-over-func body
+/// called again after it returned false. No provider change can avoid it.
+pub const ACTION_INTERRUPT_PANIC: &str =
+    "panic: runtime error: range function continued iteration after function for loop body returned false";
+
+/// Whether `output` (a run's output and errors) is Terraform crashing with exactly `panic`: its
+/// crash banner, and `panic` as a line of its own. Any other crash, and any other failure, is not.
+pub fn terraform_crashed_with(output: &str, panic: &str) -> bool {
+    output.contains(TERRAFORM_CRASHED) && output.lines().any(|line| line.trim() == panic)
+}
+
+/// Says on stderr, where nobody misses it (libtest captures `eprintln!` and shows it only for a
+/// failed test), that the running test runs its scenario again: `RETRY <test>: <reason>`. A retry is not a skip:
+/// the attempt that counts checks everything.
+pub fn retry_note(reason: &str) {
+    use std::io::Write;
+    let current = std::thread::current();
+    let test = current.name().unwrap_or("<unnamed test>");
+    let _ = std::io::stderr().write_all(format!("RETRY {test}: {reason}\n").as_bytes());
 }

@@ -227,6 +227,15 @@ impl Sandbox {
         );
     }
 
+    /// The next switchover or failover of `global_cluster_id` takes `seconds` (unscaled); one
+    /// under way ends that long after it started (0: now).
+    pub fn promotion_duration(&self, global_cluster_id: &str, seconds: f64) {
+        self.post(
+            "/_trdr/rds/promotion-duration",
+            serde_json::json!({"global_cluster_id": global_cluster_id, "seconds": seconds}),
+        );
+    }
+
     /// What Route 53's resolvers answer for the failover pair `name` in `zone_id`.
     pub fn resolve(&self, zone_id: &str, name: &str) -> Option<String> {
         let path = format!("/_trdr/route53/resolve?zone_id={zone_id}&name={name}");
