@@ -268,8 +268,8 @@ fn assert_says_the_switchover_goes_on(stopped: &Stopped, gid: &str, global_arn: 
     );
 }
 
-/// The apply's switchover to us-east-2, waited for until it runs in AWS, then Ctrl-C.
-async fn apply_and_interrupt_the_switchover(ws: &Workspace) -> Stopped {
+/// The apply's switchover to `region`, waited for until it runs in AWS, then Ctrl-C.
+async fn apply_and_interrupt_the_switchover(ws: &Workspace, region: &str) -> Stopped {
     let mut child = ws.spawn(&["apply", "-auto-approve", "-input=false"]);
     let to = while_running(ws, &mut child, "the switchover under way", || async {
         let g = global_cluster_seen_from(ws, "us-east-2").await;
@@ -278,7 +278,7 @@ async fn apply_and_interrupt_the_switchover(ws: &Workspace) -> Stopped {
             .map(str::to_string)
     })
     .await;
-    assert_eq!(to.split(':').nth(3), Some("us-east-2"), "switching to {to}");
+    assert_eq!(to.split(':').nth(3), Some(region), "switching to {to}");
     let status = ctrl_c(child, STOP_HANG_GUARD).await;
     let text = ws.spawned_output();
     Stopped { status, text }
@@ -303,7 +303,7 @@ async fn ctrl_c_during_a_writer_region_switchover_says_it_goes_on_and_the_next_a
     }
 
     ws.write(&with_writer_region(&config, "us-east-2"));
-    let stopped = apply_and_interrupt_the_switchover(&ws).await;
+    let stopped = apply_and_interrupt_the_switchover(&ws, "us-east-2").await;
     // The stop ended the wait, not the switchover: it still runs in AWS.
     let g = global_cluster_seen_from(&ws, "us-east-2").await;
     assert!(
@@ -326,6 +326,41 @@ async fn ctrl_c_during_a_writer_region_switchover_says_it_goes_on_and_the_next_a
     ws.assert_plan_empty();
     assert_eq!(writer(&ws).await, "us-east-2");
 
-    ws.destroy();
+    // A destroy started while a switchover still runs waits for it to end, then deletes the new
+    // writer last (choosing its order from the writer before the switchover, it would delete the
+    // new writer's instances first and wait for ever to detach it).
+    if let Some(s) = Sandbox::at(ws.endpoint.as_deref()) {
+        s.promotion_duration(&gid, SLOW_SWITCHOVER_SECONDS);
+    }
+    ws.write(&with_writer_region(&config, "us-east-1"));
+    apply_and_interrupt_the_switchover(&ws, "us-east-1").await;
+    let g = global_cluster_seen_from(&ws, "us-east-2").await;
+    assert!(g.failover_state().is_some(), "still switching: {g:?}");
+    destroy_within(&ws, Duration::from_secs(300));
     ws.aws().assert_nothing_left(&ws.suffix, ws.regions).await;
+}
+
+/// `terraform destroy`, which must succeed within `limit` (killed and failed otherwise).
+fn destroy_within(ws: &Workspace, limit: Duration) {
+    let mut child = ws.spawn(&["destroy", "-auto-approve", "-input=false"]);
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("terraform's status") {
+            assert!(
+                status.success(),
+                "the destroy failed:\n{}",
+                ws.spawned_output()
+            );
+            return;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the destroy still ran after {limit:?}:\n{}",
+                ws.spawned_output()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }

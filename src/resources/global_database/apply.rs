@@ -108,13 +108,20 @@ fn converge_steps<'a>(
 /// anywhere finishes on the next run.
 pub async fn destroy(cfg: &Configured, db: &Db, timeout: Duration, diags: &mut Diagnostics) {
     let gid = db.global_id();
-    let writer = match global_cluster::writer_region(cfg, db).await {
+    let doing = format!("destroy global database {gid}");
+    let writer = match global_cluster::settled_writer(cfg, db, timeout).await {
         Ok(w) => w.unwrap_or_else(|| db.writer_region.clone()),
-        Err(e) => return e.report(diags, None, &format!("read global database {gid}")),
+        Err(failure) => {
+            // Reported as the destroy's own failure: the step, what it waited for, the hint.
+            let settle = Step::new(format!("settle {gid}"), &[], move || {
+                async move { Err(failure) }.boxed()
+            });
+            return steps::run_reporting(vec![settle], doing, diags).await;
+        }
     };
     let reader = db.other(&writer).region.clone();
     let list = destroy_steps(cfg, db, &writer, &reader, timeout);
-    steps::run_reporting(list, format!("destroy global database {gid}"), diags).await;
+    steps::run_reporting(list, doing, diags).await;
 }
 
 /// The destroy steps, one after the other; `w` writes now, `r` is the other region.

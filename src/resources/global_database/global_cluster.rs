@@ -13,12 +13,39 @@ use crate::provider::Configured;
 use crate::resources::spelled;
 use crate::steps::Failure;
 use crate::tags::Tags;
-use crate::waiter;
+use crate::waiter::{self, typical, Backoff, Poll};
 
 /// The region RDS lists as writer now; `None` before the global cluster has a writer.
 pub(super) async fn writer_region(cfg: &Configured, db: &Db) -> Result<Option<String>, AwsError> {
     let g = rds::global(&cfg.region(&db.primary.region).rds, &db.global_id()).await?;
     Ok(g.and_then(|g| rds::writer_region(&g)))
+}
+
+/// The writer once no switchover or failover is under way (waited for, up to `timeout`): a
+/// destroy that chose its order from a writer about to change would delete the new writer's
+/// instances first and then wait forever to detach it. `None` without a global cluster or writer.
+pub(super) async fn settled_writer(
+    cfg: &Configured,
+    db: &Db,
+    timeout: Duration,
+) -> Result<Option<String>, Failure> {
+    let (c, gid) = (&cfg.region(&db.primary.region).rds, db.global_id());
+    let writer = waiter::wait_for(
+        &format!("the switchover or failover of {gid} to end"),
+        timeout,
+        Backoff::expecting(typical::PROMOTION),
+        || async {
+            Ok(match rds::global(c, &gid).await? {
+                Some(g) if rds::failover_pending(&g) => Poll::Pending(format!(
+                    "failover state {}",
+                    shown(g.failover_state().and_then(|f| f.status()))
+                )),
+                g => Poll::Ready(g.and_then(|g| rds::writer_region(&g))),
+            })
+        },
+    )
+    .await?;
+    Ok(writer)
 }
 
 /// Creates the global cluster with `tags` (an existing one is adopted by `rds::create_global`).
