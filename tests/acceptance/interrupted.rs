@@ -354,7 +354,8 @@ fn destroy_within(ws: &Workspace, limit: Duration) {
             return;
         }
         if start.elapsed() > limit {
-            let _ = child.kill();
+            // Terraform and its provider: the whole process group `spawn` made.
+            unsafe { libc::killpg(child.id() as i32, libc::SIGKILL) };
             let _ = child.wait();
             panic!(
                 "the destroy still ran after {limit:?}:\n{}",
