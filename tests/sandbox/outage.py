@@ -19,7 +19,7 @@ import time
 from . import calllog, throttling
 from .clock import lock
 from .rules import refused, rule
-from .wire import json_error, query_error, region_of, rest_xml_error, s3_error
+from .wire import cloudwatch_error, json_error, query_error, region_of, rest_xml_error, s3_error
 
 REGION_OUTAGE_RULE = rule(
     "region_outage", "every service", "ServiceUnavailable",
@@ -71,10 +71,12 @@ def down(region):
         return region in regions_down
 
 
-def _failure(service, region):
+def _failure(service, region, headers):
     code, status = ("ServiceUnavailable", 503) if int(time.monotonic() * 10) % 2 else ("InternalFailure", 500)
     message = f"{region} is unavailable (sandbox region outage)"
-    if service in ("rds", "iam", "sts", "cloudwatch", "sns"):
+    if service == "monitoring":  # CloudWatch, by its endpoint prefix
+        return cloudwatch_error(headers, code, message, status)
+    if service in ("rds", "iam", "sts", "sns"):
         return query_error(code, message, status)
     if service == "route53":
         return rest_xml_error(code, message, status)
@@ -99,6 +101,8 @@ async def outage(service, orig, method, path, headers, body, query):
             refused(throttling.RATE_LIMIT_RULE, None)
             if service == "rds":
                 return query_error("Throttling", "Rate exceeded", 400)
+            if service == "monitoring":  # CloudWatch, by its endpoint prefix
+                return cloudwatch_error(headers, "Throttling", "Rate exceeded", 400)
             return rest_xml_error("Throttling", "Rate exceeded", 400)
         return await orig(method, path, headers, body, query)
-    return refused(REGION_OUTAGE_RULE, _failure(service, region))
+    return refused(REGION_OUTAGE_RULE, _failure(service, region, headers))

@@ -82,6 +82,29 @@ def json_error(code, message, status=400):
         {"__type": code, "message": message}).encode()
 
 
+def cbor_error(code, message, status=400):
+    """Smithy RPC v2 CBOR's error document (CloudWatch, as the AWS SDKs and boto3 call it now):
+    a CBOR map with `__type`, and for a query-compatible service the `x-amzn-query-error` header
+    that carries the query protocol's code and fault."""
+    import cbor2
+
+    fault = "Sender" if status < 500 else "Receiver"
+    headers = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor",
+               "x-amzn-query-error": f"{code};{fault}"}
+    return status, headers, cbor2.dumps({"__type": code, "message": message})
+
+
+def cloudwatch_error(headers, code, message, status=400):
+    """CloudWatch's error in the protocol the request spoke: RPC v2 CBOR, JSON 1.0 or query."""
+    if "cbor" in headers.get("content-type", "") or headers.get("smithy-protocol"):
+        return cbor_error(code, message, status)
+    if headers.get("x-amz-target") or "x-amz-json" in headers.get("content-type", ""):
+        answer = json_error(code, message, status)
+        answer[1]["x-amzn-query-error"] = f"{code};{'Sender' if status < 500 else 'Receiver'}"
+        return answer
+    return query_error(code, message, status, namespace="http://monitoring.amazonaws.com/doc/2010-08-01/")
+
+
 R53_NS = "https://route53.amazonaws.com/doc/2013-04-01/"
 
 
