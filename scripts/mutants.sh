@@ -23,6 +23,7 @@ cd "$ROOT"
 MODULES=(
   src/framework/attr.rs src/framework/diag.rs src/framework/plan.rs src/framework/resource.rs
   src/framework/check.rs src/framework/schema.rs src/framework/validate.rs src/framework/value.rs
+  src/framework/upgrade.rs src/resources/spelled.rs
   src/naming.rs src/waiter.rs src/steps.rs
   src/resources/failover_orchestrator/runbook/builder.rs
 )

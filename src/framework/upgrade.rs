@@ -255,6 +255,42 @@ mod tests {
     }
 
     #[test]
+    fn the_current_version_passes_unchanged() {
+        let v = run(2, json!({"name": "a", "size": 2})).unwrap();
+        assert_eq!(v.get("size"), &Value::from(2.0));
+    }
+
+    #[test]
+    fn a_stray_inside_a_nested_block_is_named_with_its_path() {
+        use crate::framework::schema::{NestedBlock, Nesting};
+        let mut inner = Block::default();
+        inner
+            .attributes
+            .push(Attribute::optional("key", Type::String, ""));
+        let mut block = Block::default();
+        for (name, nesting) in [
+            ("single", Nesting::Single),
+            (
+                "list",
+                Nesting::List {
+                    min_items: 0,
+                    max_items: 1,
+                },
+            ),
+        ] {
+            block.blocks.push(NestedBlock {
+                name,
+                nesting,
+                block: inner.clone(),
+                requires_replace: false,
+            });
+        }
+        let state = json!({"single": {"key": "k", "old": 1}, "list": [{"key": "k"}, {"gone": 2}]});
+        assert_eq!(strays(&block, &state, ""), ["list[1].gone", "single.old"]);
+        assert!(strays(&block, &json!({"single": {"key": "k"}, "list": []}), "").is_empty());
+    }
+
+    #[test]
     fn a_gap_in_the_chain_is_named() {
         assert!(chain_is_complete(&schema(2), STEPS).is_ok());
         assert!(chain_is_complete(&schema(3), STEPS).is_err());
