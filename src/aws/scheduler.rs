@@ -6,6 +6,7 @@
 
 use std::time::SystemTime;
 
+use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 use aws_sdk_scheduler::types::{
     FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
 };
@@ -55,17 +56,20 @@ fn state(enabled: bool) -> ScheduleState {
     }
 }
 
-/// The schedule named `name`, as trdr would have written it; `None` when it does not exist.
-/// `Target.Input` and `Description` are optional in the API model: absent reads as empty.
-pub async fn get(c: &Client, name: &str) -> Result<Option<ScheduleSpec>, AwsError> {
-    let Some(out) = c
-        .get_schedule()
+/// GetSchedule of `name`; `None` when it does not exist.
+async fn describe(c: &Client, name: &str) -> Result<Option<GetScheduleOutput>, AwsError> {
+    c.get_schedule()
         .name(name)
         .send()
         .await
         .aws("GetSchedule", c)
-        .found()?
-    else {
+        .found()
+}
+
+/// The schedule named `name`, as trdr would have written it; `None` when it does not exist.
+/// `Target.Input` and `Description` are optional in the API model: absent reads as empty.
+pub async fn get(c: &Client, name: &str) -> Result<Option<ScheduleSpec>, AwsError> {
+    let Some(out) = describe(c, name).await? else {
         return Ok(None);
     };
     let t = out.target();
@@ -84,14 +88,7 @@ pub async fn get(c: &Client, name: &str) -> Result<Option<ScheduleSpec>, AwsErro
 /// (its creation, when never modified), if it exists and is enabled; `None` otherwise. A
 /// schedule created, changed or re-enabled at that moment starts its first occurrence after it.
 pub async fn armed_since(c: &Client, name: &str) -> Result<Option<SystemTime>, AwsError> {
-    let Some(out) = c
-        .get_schedule()
-        .name(name)
-        .send()
-        .await
-        .aws("GetSchedule", c)
-        .found()?
-    else {
+    let Some(out) = describe(c, name).await? else {
         return Ok(None);
     };
     if out.state() == Some(&ScheduleState::Disabled) {

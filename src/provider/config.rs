@@ -187,6 +187,24 @@ impl ProviderConfig {
     }
 }
 
+/// The provider the models' unit tests build with: us-east-1 and us-east-2, no profile, endpoint,
+/// tags or role, half the API budget, `max_attempts` attempts per call.
+#[cfg(test)]
+impl ProviderConfig {
+    pub fn for_tests(max_attempts: u32) -> Self {
+        ProviderConfig {
+            primary_region: "us-east-1".into(),
+            secondary_region: "us-east-2".into(),
+            profile: None,
+            endpoint_url: None,
+            max_attempts,
+            api_budget_share: 0.5,
+            default_tags: Default::default(),
+            assume_role: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -336,16 +336,7 @@ mod tests {
     use serde_json::json;
 
     fn orchestrator(topic: Option<&str>) -> Orchestrator {
-        let provider = ProviderConfig {
-            primary_region: "us-east-1".into(),
-            secondary_region: "us-east-2".into(),
-            profile: None,
-            endpoint_url: None,
-            max_attempts: 3,
-            api_budget_share: 0.5,
-            default_tags: Default::default(),
-            assume_role: None,
-        };
+        let provider = ProviderConfig::for_tests(3);
         let config = crate::resources::config(json!({
             "name": "trading", "environment_suffix": "dev",
             "global_database_id": "trading-global-dev",

@@ -359,16 +359,7 @@ mod declarations {
 
     #[test]
     fn the_models_defaults_are_the_schemas() {
-        let provider = ProviderConfig {
-            primary_region: "us-east-1".into(),
-            secondary_region: "us-east-2".into(),
-            profile: None,
-            endpoint_url: None,
-            max_attempts: 3,
-            api_budget_share: 0.5,
-            default_tags: Default::default(),
-            assume_role: None,
-        };
+        let provider = ProviderConfig::for_tests(3);
         let config = config(json!({
             "name": "trading", "environment_suffix": "dev",
             "global_database_id": "trading-global-dev",
@@ -388,16 +379,7 @@ mod declarations {
     /// run on AWS would report `rto-exceeded`.
     #[test]
     fn the_default_rto_target_covers_a_failover_with_default_settings() {
-        let provider = ProviderConfig {
-            primary_region: "us-east-1".into(),
-            secondary_region: "us-east-2".into(),
-            profile: None,
-            endpoint_url: None,
-            max_attempts: 8,
-            api_budget_share: 0.5,
-            default_tags: Default::default(),
-            assume_role: None,
-        };
+        let provider = ProviderConfig::for_tests(8);
         let target = RTO_TARGET_SECONDS.default_value().unwrap();
         for extra in [
             json!({}),
@@ -514,16 +496,7 @@ mod declarations {
     /// the home region's (the only one that fails back).
     #[test]
     fn each_blocks_mode_reaches_its_watchers() {
-        let provider = ProviderConfig {
-            primary_region: "us-east-1".into(),
-            secondary_region: "us-east-2".into(),
-            profile: None,
-            endpoint_url: None,
-            max_attempts: 3,
-            api_budget_share: 0.5,
-            default_tags: Default::default(),
-            assume_role: None,
-        };
+        let provider = ProviderConfig::for_tests(3);
         let body = |failover: &str, failback: &str| {
             config(json!({
                 "name": "trading", "environment_suffix": "dev",
